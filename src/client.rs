@@ -1,0 +1,416 @@
+//! [`MLClient`]: the entry point, and its options.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use azure_core::credentials::TokenCredential;
+use azure_core::http::{
+    policies::auth::BearerTokenAuthorizationPolicy, ClientOptions, Pipeline, Transport, Url,
+};
+
+use crate::error::{Error, Result};
+use crate::redirect::RedirectPolicy;
+
+/// The default api-version for every Machine Learning operation group (what Python 1.35.2 speaks).
+pub const DEFAULT_API_VERSION: &str = "2025-12-01";
+
+/// Which Azure cloud the workspace lives in. Sets ARM endpoint, token audiences and the storage
+/// suffix together, so they can't disagree.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Cloud {
+    /// Azure public cloud.
+    #[default]
+    AzurePublic,
+    /// Azure US Government.
+    AzureUSGovernment,
+    /// Azure operated by 21Vianet (China).
+    AzureChina,
+    /// Anything else (Azure Stack, an emulator such as the offline workspace).
+    Custom(CloudEndpoints),
+}
+
+/// The endpoints and audiences of a cloud.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CloudEndpoints {
+    /// ARM base URL, e.g. `https://management.azure.com`.
+    pub resource_manager: Url,
+    /// ARM token audience, e.g. `https://management.azure.com` (scope = audience + `/.default`).
+    pub resource_manager_audience: String,
+    /// Storage DNS suffix, e.g. `core.windows.net`.
+    pub storage_suffix: String,
+    /// Audience of Entra tokens for scoring endpoints (`aad_token` auth), e.g. `https://ml.azure.com`.
+    pub ml_audience: String,
+    /// Entra authority host, e.g. `https://login.microsoftonline.com`.
+    pub authority_host: String,
+}
+
+impl CloudEndpoints {
+    /// Endpoints of a custom cloud whose ARM endpoint is `resource_manager`; the other values
+    /// default to the public cloud's and can be changed field by field.
+    pub fn new(resource_manager: Url) -> Self {
+        let audience = resource_manager.as_str().trim_end_matches('/').to_owned();
+        Self {
+            resource_manager,
+            resource_manager_audience: audience,
+            storage_suffix: "core.windows.net".into(),
+            ml_audience: "https://ml.azure.com".into(),
+            authority_host: "https://login.microsoftonline.com".into(),
+        }
+    }
+
+    /// Sets the storage suffix.
+    pub fn with_storage_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.storage_suffix = suffix.into();
+        self
+    }
+
+    /// Sets the ML (scoring) audience.
+    pub fn with_ml_audience(mut self, audience: impl Into<String>) -> Self {
+        self.ml_audience = audience.into();
+        self
+    }
+
+    /// Sets the ARM token audience.
+    pub fn with_resource_manager_audience(mut self, audience: impl Into<String>) -> Self {
+        self.resource_manager_audience = audience.into();
+        self
+    }
+}
+
+impl Cloud {
+    /// The endpoints of this cloud.
+    pub fn endpoints(&self) -> CloudEndpoints {
+        fn known(arm: &str, storage: &str, ml: &str, login: &str) -> CloudEndpoints {
+            CloudEndpoints {
+                // These literals are valid URLs.
+                resource_manager: Url::parse(arm).unwrap_or_else(|_| unreachable_url()),
+                resource_manager_audience: arm.trim_end_matches('/').to_owned(),
+                storage_suffix: storage.into(),
+                ml_audience: ml.into(),
+                authority_host: login.into(),
+            }
+        }
+        match self {
+            Cloud::AzurePublic => known(
+                "https://management.azure.com/",
+                "core.windows.net",
+                "https://ml.azure.com",
+                "https://login.microsoftonline.com",
+            ),
+            Cloud::AzureUSGovernment => known(
+                "https://management.usgovcloudapi.net/",
+                "core.usgovcloudapi.net",
+                "https://ml.azure.us",
+                "https://login.microsoftonline.us",
+            ),
+            Cloud::AzureChina => known(
+                "https://management.chinacloudapi.cn/",
+                "core.chinacloudapi.cn",
+                "https://ml.azure.cn",
+                "https://login.chinacloudapi.cn",
+            ),
+            Cloud::Custom(endpoints) => endpoints.clone(),
+        }
+    }
+}
+
+fn unreachable_url() -> Url {
+    // Only reached if a literal above stops parsing; keeps the code panic-free.
+    Url::parse("https://management.azure.com/").expect("literal URL parses")
+}
+
+/// api-version per operation group. Every group defaults to [`DEFAULT_API_VERSION`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiVersions {
+    /// `onlineEndpoints`.
+    pub online_endpoints: String,
+    /// `onlineEndpoints/{}/deployments`.
+    pub online_deployments: String,
+    /// `models`.
+    pub models: String,
+    /// `environments`.
+    pub environments: String,
+    /// `codes`.
+    pub codes: String,
+    /// `data`.
+    pub data: String,
+    /// `datastores`.
+    pub datastores: String,
+    /// The workspace itself.
+    pub workspaces: String,
+}
+
+impl ApiVersions {
+    /// Every group at `version`.
+    pub fn all(version: impl Into<String>) -> Self {
+        let v = version.into();
+        Self {
+            online_endpoints: v.clone(),
+            online_deployments: v.clone(),
+            models: v.clone(),
+            environments: v.clone(),
+            codes: v.clone(),
+            data: v.clone(),
+            datastores: v.clone(),
+            workspaces: v,
+        }
+    }
+}
+
+impl Default for ApiVersions {
+    fn default() -> Self {
+        Self::all(DEFAULT_API_VERSION)
+    }
+}
+
+/// Options for [`MLClient`].
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct MLClientOptions {
+    /// azure_core client options (retry, transport, extra policies, telemetry) for every pipeline.
+    pub client_options: ClientOptions,
+    /// The cloud (ARM endpoint, audiences, storage suffix).
+    pub cloud: Cloud,
+    /// api-version per operation group.
+    pub api_versions: ApiVersions,
+    /// Replaces the delay between long-running-operation polls (the service's `Retry-After`
+    /// otherwise, 5 s when it sends none, like Python). Tests set it to zero.
+    pub polling_interval: Option<Duration>,
+    /// Send every request (ARM, storage and scoring) to this base URL instead of its own host,
+    /// forwarding the logical host in the `x-azml-original-host` header. For test fakes and
+    /// emulators that serve every host from one port; never needed against Azure.
+    pub redirect: Option<Url>,
+    /// Extra PEM root certificates to trust, for emulators with their own certificate
+    /// authority (the offline workspace writes one).
+    pub extra_root_certificates: Vec<Vec<u8>>,
+}
+
+impl MLClientOptions {
+    /// Options with `polling_interval` set.
+    pub fn with_polling_interval(mut self, interval: Duration) -> Self {
+        self.polling_interval = Some(interval);
+        self
+    }
+
+    /// Options with `cloud` set.
+    pub fn with_cloud(mut self, cloud: Cloud) -> Self {
+        self.cloud = cloud;
+        self
+    }
+
+    /// Options with `redirect` set.
+    pub fn with_redirect(mut self, base: Url) -> Self {
+        self.redirect = Some(base);
+        self
+    }
+
+    /// Options trusting one more PEM root certificate.
+    pub fn with_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_root_certificates.push(pem.into());
+        self
+    }
+
+    /// Options with `api_versions` set.
+    pub fn with_api_versions(mut self, versions: ApiVersions) -> Self {
+        self.api_versions = versions;
+        self
+    }
+}
+
+/// The workspace a client talks to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkspaceScope {
+    /// Subscription id.
+    pub subscription_id: String,
+    /// Resource group name.
+    pub resource_group: String,
+    /// Workspace name.
+    pub workspace_name: String,
+}
+
+impl WorkspaceScope {
+    /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}`.
+    pub fn arm_id(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}",
+            self.subscription_id, self.resource_group, self.workspace_name
+        )
+    }
+}
+
+/// Everything the operation groups share; one per [`MLClient`], behind an `Arc`.
+pub(crate) struct ClientCore {
+    pub(crate) scope: WorkspaceScope,
+    pub(crate) endpoints: CloudEndpoints,
+    pub(crate) api: ApiVersions,
+    pub(crate) polling_interval: Option<Duration>,
+    pub(crate) credential: Arc<dyn TokenCredential>,
+    /// ARM pipeline: bearer token for the ARM audience, azure_core retry.
+    pub(crate) arm: Pipeline,
+    /// Storage pipeline: never carries the ARM token (SAS / SharedKey / storage AAD token are
+    /// added per request by the storage module).
+    pub(crate) storage: Pipeline,
+    /// Options kept for clients built later (scoring clients).
+    pub(crate) options: MLClientOptions,
+    /// A reqwest client with the extra root certificates, shared by the pipelines and scoring.
+    pub(crate) http: reqwest::Client,
+    /// The workspace location (one GET, cached).
+    pub(crate) location: tokio::sync::OnceCell<String>,
+}
+
+impl std::fmt::Debug for ClientCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCore")
+            .field("scope", &self.scope)
+            .field(
+                "resource_manager",
+                &self.endpoints.resource_manager.as_str(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the shared reqwest client (connection pool, extra roots).
+pub(crate) fn build_http_client(options: &MLClientOptions) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(20))
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(90));
+    for pem in &options.extra_root_certificates {
+        let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
+            Error::validation(
+                "extra_root_certificates",
+                format!("not a PEM certificate: {e}"),
+            )
+        })?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build().map_err(|e| Error::Transport {
+        message: "could not build the HTTP client".into(),
+        source: Some(Box::new(e)),
+    })
+}
+
+/// A client for one Azure Machine Learning workspace, like Python's `azure.ai.ml.MLClient`.
+///
+/// Cheap to clone (an `Arc` inside); every method takes `&self` and is safe to call from many
+/// tasks at once.
+#[derive(Clone, Debug)]
+pub struct MLClient {
+    pub(crate) core: Arc<ClientCore>,
+}
+
+impl MLClient {
+    /// Creates a client for a workspace, in Python's argument order.
+    ///
+    /// ```no_run
+    /// # fn f(credential: std::sync::Arc<dyn azure_core::credentials::TokenCredential>) -> azure_ai_ml::Result<()> {
+    /// use azure_ai_ml::MLClient;
+    /// let ml_client = MLClient::new(credential, "sub-id", "ml-project-rg", "ml-workspace-production", None)?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when an id is empty or the workspace name breaks ARM's pattern.
+    pub fn new(
+        credential: Arc<dyn TokenCredential>,
+        subscription_id: impl Into<String>,
+        resource_group_name: impl Into<String>,
+        workspace_name: impl Into<String>,
+        options: Option<MLClientOptions>,
+    ) -> Result<Self> {
+        let options = options.unwrap_or_default();
+        let scope = WorkspaceScope {
+            subscription_id: subscription_id.into(),
+            resource_group: resource_group_name.into(),
+            workspace_name: workspace_name.into(),
+        };
+        for (field, value) in [
+            ("subscription_id", &scope.subscription_id),
+            ("resource_group_name", &scope.resource_group),
+            ("workspace_name", &scope.workspace_name),
+        ] {
+            if value.trim().is_empty() {
+                return Err(Error::validation(field, "must not be empty"));
+            }
+            if value.contains('/') || value.contains('?') || value.contains('#') {
+                return Err(Error::validation(field, "must not contain '/', '?' or '#'"));
+            }
+        }
+        let endpoints = options.cloud.endpoints();
+        let http = build_http_client(&options)?;
+
+        let mut client_options = options.client_options.clone();
+        if client_options.transport.is_none() {
+            client_options.transport = Some(Transport::new(Arc::new(http.clone())));
+        }
+        if let Some(target) = &options.redirect {
+            client_options
+                .per_try_policies
+                .push(RedirectPolicy::new(target.clone()));
+        }
+        let arm_scope = format!("{}/.default", endpoints.resource_manager_audience);
+        let bearer = Arc::new(BearerTokenAuthorizationPolicy::new(
+            credential.clone(),
+            [arm_scope.as_str()],
+        ));
+        let arm = Pipeline::new(
+            option_env!("CARGO_PKG_NAME"),
+            option_env!("CARGO_PKG_VERSION"),
+            client_options.clone(),
+            Vec::new(),
+            vec![bearer],
+            None,
+        );
+        let storage = Pipeline::new(
+            option_env!("CARGO_PKG_NAME"),
+            option_env!("CARGO_PKG_VERSION"),
+            client_options,
+            Vec::new(),
+            Vec::new(),
+            None,
+        );
+        Ok(Self {
+            core: Arc::new(ClientCore {
+                scope,
+                endpoints,
+                api: options.api_versions.clone(),
+                polling_interval: options.polling_interval,
+                credential,
+                arm,
+                storage,
+                options,
+                http,
+                location: tokio::sync::OnceCell::new(),
+            }),
+        })
+    }
+
+    /// The subscription id.
+    pub fn subscription_id(&self) -> &str {
+        &self.core.scope.subscription_id
+    }
+
+    /// The resource group name.
+    pub fn resource_group_name(&self) -> &str {
+        &self.core.scope.resource_group
+    }
+
+    /// The workspace name.
+    pub fn workspace_name(&self) -> &str {
+        &self.core.scope.workspace_name
+    }
+
+    /// The workspace scope.
+    pub fn scope(&self) -> &WorkspaceScope {
+        &self.core.scope
+    }
+
+    /// The cloud endpoints in use.
+    pub fn cloud_endpoints(&self) -> &CloudEndpoints {
+        &self.core.endpoints
+    }
+}

@@ -1,0 +1,380 @@
+//! The crate's one error type.
+//!
+//! Every fallible call returns [`Result<T>`]. The variants separate what a caller reacts to
+//! differently: bad input (fix the code), a service answer (read the ARM code), a long-running
+//! operation that ended badly, authentication, the network, and local files.
+//!
+//! Secrets never reach this type: messages are built from field names, ARM error bodies and
+//! status lines, never from request headers or SAS query strings.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Boxed source error kept in the chain.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong when talking to Azure Machine Learning.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input broke a client-side rule. Raised before any request is sent.
+    #[error("invalid `{field}`: {rule}")]
+    Validation {
+        /// The field (Python-style path, e.g. `liveness_probe.period`).
+        field: String,
+        /// The rule it broke, in words.
+        rule: String,
+    },
+
+    /// The service answered with a non-success status.
+    #[error("{}", service_message(*status, code.as_deref(), message, request_id.as_deref()))]
+    Service {
+        /// HTTP status code.
+        status: u16,
+        /// ARM `error.code` (or the `x-ms-error-code` header).
+        code: Option<String>,
+        /// ARM `error.message`, or the body text when it is not an ARM error.
+        message: String,
+        /// ARM `error.target`.
+        target: Option<String>,
+        /// ARM `error.details`, recursive.
+        details: Vec<ErrorDetail>,
+        /// `x-ms-request-id` / `x-request-id` of the failing response.
+        request_id: Option<String>,
+    },
+
+    /// A long-running operation reached `Failed` or `Canceled`.
+    #[error("operation `{operation}` ended {status}: {code}: {message}")]
+    OperationFailed {
+        /// What was running, e.g. `online_endpoints.begin_create_or_update(churn)`.
+        operation: String,
+        /// Terminal status as reported (`Failed`, `Canceled`).
+        status: String,
+        /// ARM `error.code` from the operation status (or `"Unknown"`).
+        code: String,
+        /// ARM `error.message` from the operation status.
+        message: String,
+        /// ARM `error.details`.
+        details: Vec<ErrorDetail>,
+    },
+
+    /// A token or key could not be obtained.
+    #[error("authentication failed: {message}")]
+    Auth {
+        /// What failed.
+        message: String,
+        /// The credential's own error.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The request did not get an HTTP answer (connection, TLS, timeout).
+    #[error("transport error: {message}")]
+    Transport {
+        /// What failed.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// A response body could not be decoded.
+    #[error("could not decode {what}: {message}")]
+    Decode {
+        /// What was being decoded (e.g. `OnlineEndpoint`).
+        what: String,
+        /// The decoder's message (with the JSON path where known).
+        message: String,
+    },
+
+    /// A local file or folder could not be read or written.
+    #[error("I/O error on {}: {source}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<stream>".into()))]
+    Io {
+        /// The path involved, if any.
+        path: Option<PathBuf>,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Anything else (kept with its source).
+    #[error("{message}")]
+    Other {
+        /// Description.
+        message: String,
+        /// Underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+fn service_message(
+    status: u16,
+    code: Option<&str>,
+    message: &str,
+    request_id: Option<&str>,
+) -> String {
+    let mut s = format!("service returned HTTP {status}");
+    if let Some(code) = code {
+        s.push_str(&format!(" ({code})"));
+    }
+    if !message.is_empty() {
+        s.push_str(": ");
+        s.push_str(message);
+    }
+    if let Some(id) = request_id {
+        s.push_str(&format!(" [request id {id}]"));
+    }
+    s
+}
+
+/// One entry of an ARM error's `details` (recursive).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorDetail {
+    /// Error code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Error message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Target of the error.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Nested details.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub details: Vec<ErrorDetail>,
+}
+
+impl fmt::Display for ErrorDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            self.code.as_deref().unwrap_or("Unknown"),
+            self.message.as_deref().unwrap_or("")
+        )
+    }
+}
+
+pub(crate) fn null_as_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// The ARM error envelope `{"error": {...}}`.
+#[derive(Deserialize)]
+pub(crate) struct ArmErrorEnvelope {
+    pub error: ErrorDetail,
+}
+
+impl Error {
+    /// A validation error for `field` breaking `rule`.
+    pub fn validation(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+
+    /// Builds a [`Error::Service`] from a status, headers and the body of a failed response.
+    pub(crate) fn from_response(
+        status: u16,
+        headers: &azure_core::http::headers::Headers,
+        body: &[u8],
+    ) -> Self {
+        let header = |name: &'static str| {
+            headers
+                .get_optional_str(&azure_core::http::headers::HeaderName::from_static(name))
+                .map(str::to_owned)
+        };
+        let request_id = header("x-ms-request-id").or_else(|| header("x-request-id"));
+        let header_code = header("x-ms-error-code");
+        match serde_json::from_slice::<ArmErrorEnvelope>(body) {
+            Ok(env) => Error::Service {
+                status,
+                code: env.error.code.or(header_code),
+                message: env.error.message.unwrap_or_default(),
+                target: env.error.target,
+                details: env.error.details,
+                request_id,
+            },
+            Err(_) => Error::Service {
+                status,
+                code: header_code,
+                message: String::from_utf8_lossy(body).chars().take(4096).collect(),
+                target: None,
+                details: Vec::new(),
+                request_id,
+            },
+        }
+    }
+
+    /// HTTP status of a [`Error::Service`] error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Service { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The ARM error code, for service errors and failed operations.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Service { code, .. } => code.as_deref(),
+            Error::OperationFailed { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// True when the service said the resource does not exist (HTTP 404).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// True for a client-side validation error.
+    pub fn is_validation(&self) -> bool {
+        matches!(self, Error::Validation { .. })
+    }
+
+    pub(crate) fn decode(what: impl Into<String>, message: impl fmt::Display) -> Self {
+        Error::Decode {
+            what: what.into(),
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: Some(path.into()),
+            source,
+        }
+    }
+
+    pub(crate) fn other(message: impl Into<String>) -> Self {
+        Error::Other {
+            message: message.into(),
+            source: None,
+        }
+    }
+}
+
+/// Decodes JSON, reporting the path of the offending field.
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| Error::decode(what, format!("at `{}`: {}", e.path(), e.inner())))
+}
+
+impl From<azure_core::Error> for Error {
+    fn from(err: azure_core::Error) -> Self {
+        use azure_core::error::ErrorKind;
+        // The retry policy wraps the real cause; find the innermost azure_core error that says
+        // more than "will not be retried".
+        let mut cause: &(dyn std::error::Error + 'static) = &err;
+        let mut innermost = &err;
+        while let Some(next) = cause.source() {
+            if let Some(core) = next.downcast_ref::<azure_core::Error>() {
+                innermost = core;
+            }
+            cause = next;
+        }
+        match innermost.kind() {
+            ErrorKind::HttpResponse {
+                status,
+                error_code,
+                raw_response,
+            } => match raw_response {
+                Some(raw) => {
+                    let mut e = Error::from_response(
+                        u16::from(*status),
+                        raw.headers(),
+                        raw.body().as_ref(),
+                    );
+                    if let Error::Service { code, .. } = &mut e {
+                        if code.is_none() {
+                            code.clone_from(error_code);
+                        }
+                    }
+                    e
+                }
+                None => Error::Service {
+                    status: u16::from(*status),
+                    code: error_code.clone(),
+                    message: innermost.to_string(),
+                    target: None,
+                    details: Vec::new(),
+                    request_id: None,
+                },
+            },
+            ErrorKind::Credential => Error::Auth {
+                message: innermost.to_string(),
+                source: Some(Box::new(err)),
+            },
+            ErrorKind::Io | ErrorKind::Connection => Error::Transport {
+                message: innermost.to_string(),
+                source: Some(Box::new(err)),
+            },
+            ErrorKind::DataConversion => Error::Decode {
+                what: "response".into(),
+                message: innermost.to_string(),
+            },
+            ErrorKind::Other => Error::Other {
+                message: innermost.to_string(),
+                source: Some(Box::new(err)),
+            },
+        }
+    }
+}
+
+impl From<Error> for azure_core::Error {
+    fn from(err: Error) -> Self {
+        use azure_core::error::ErrorKind;
+        let kind = match &err {
+            Error::Service { status, code, .. } => ErrorKind::HttpResponse {
+                status: azure_core::http::StatusCode::from(*status),
+                error_code: code.clone(),
+                raw_response: None,
+            },
+            Error::Auth { .. } => ErrorKind::Credential,
+            Error::Transport { .. } => ErrorKind::Io,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Decode { .. } => ErrorKind::DataConversion,
+            _ => ErrorKind::Other,
+        };
+        azure_core::Error::new(kind, err)
+    }
+}
+
+/// Recovers our error from an `azure_core::Error` that wraps one (e.g. returned by a `Poller`).
+pub(crate) fn unwrap_core(err: azure_core::Error) -> Error {
+    // Errors that started as ours travel through azure_core wrapped; get them back out intact.
+    if err.downcast_ref::<Error>().is_some() {
+        match err.into_inner() {
+            Ok(inner) => match inner.downcast::<Error>() {
+                Ok(ours) => *ours,
+                Err(other) => Error::Other {
+                    message: other.to_string(),
+                    source: Some(other),
+                },
+            },
+            Err(e) => Error::from(e),
+        }
+    } else {
+        Error::from(err)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Self {
+        Error::Io { path: None, source }
+    }
+}

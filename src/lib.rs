@@ -3,10 +3,13 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod arm;
 pub mod client;
+pub mod credential;
 pub mod error;
 pub(crate) mod redirect;
 
 pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
+pub use credential::{default_credential, DefaultAzureCredential};
 pub use error::{Error, ErrorDetail, Result};
 pub use redirect::ORIGINAL_HOST_HEADER;

@@ -8,6 +8,7 @@
 
 pub(crate) mod lro;
 pub(crate) mod pager;
+pub(crate) mod resource;
 
 use azure_core::http::{
     headers::{HeaderName, Headers},
@@ -89,14 +90,34 @@ impl ClientCore {
         url: Url,
         body: Option<Bytes>,
     ) -> Result<RawResponse> {
+        self.arm_send_on(&self.arm, method, url, body).await
+    }
+
+    /// Sends a request that must not be repeated once processed (retries only 429/503).
+    pub(crate) async fn arm_send_non_idempotent(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Bytes>,
+    ) -> Result<RawResponse> {
+        self.arm_send_on(&self.arm_non_idempotent, method, url, body)
+            .await
+    }
+
+    async fn arm_send_on(
+        &self,
+        pipeline: &azure_core::http::Pipeline,
+        method: Method,
+        url: Url,
+        body: Option<Bytes>,
+    ) -> Result<RawResponse> {
         let mut request = Request::new(url, method);
         request.insert_header("accept", "application/json");
         if let Some(body) = body {
             request.insert_header("content-type", "application/json");
             request.set_body(body);
         }
-        let response = self
-            .arm
+        let response = pipeline
             .send(
                 &azure_core::http::Context::new(),
                 &mut request,

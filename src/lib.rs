@@ -5,8 +5,10 @@
 
 pub mod client;
 pub mod error;
+pub mod invoke;
 pub(crate) mod redirect;
 
 pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
 pub use error::{Error, ErrorDetail, Result};
+pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
 pub use redirect::ORIGINAL_HOST_HEADER;

@@ -10,3 +10,5 @@ pub(crate) mod redirect;
 pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
 pub use error::{Error, ErrorDetail, Result};
 pub use redirect::ORIGINAL_HOST_HEADER;
+pub mod storage;
+pub mod upload;

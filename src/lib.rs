@@ -15,3 +15,5 @@ pub use credential::{default_credential, DefaultAzureCredential};
 pub use error::{Error, ErrorDetail, Result};
 pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
 pub use redirect::ORIGINAL_HOST_HEADER;
+pub mod storage;
+pub mod upload;

@@ -4,9 +4,18 @@
 #![deny(unsafe_code)]
 
 pub mod client;
+pub mod entities;
 pub mod error;
+pub mod ids;
 pub(crate) mod redirect;
+pub(crate) mod rest;
+pub mod validate;
+
+#[doc(hidden)]
+pub use rest::private_api as __private;
 
 pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
+pub use entities::*;
 pub use error::{Error, ErrorDetail, Result};
+pub use ids::{ArmId, AssetRef};
 pub use redirect::ORIGINAL_HOST_HEADER;

@@ -6,14 +6,30 @@
 pub mod arm;
 pub mod client;
 pub mod credential;
+pub mod entities;
 pub mod error;
+pub mod ids;
 pub mod invoke;
+pub mod operations;
 pub(crate) mod redirect;
-
-pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
-pub use credential::{default_credential, DefaultAzureCredential};
-pub use error::{Error, ErrorDetail, Result};
-pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
-pub use redirect::ORIGINAL_HOST_HEADER;
+pub(crate) mod rest;
 pub mod storage;
 pub mod upload;
+pub mod validate;
+
+#[doc(hidden)]
+pub use rest::private_api as __private;
+
+pub use arm::lro::{LroPoller, OperationStatus};
+pub use arm::pager::{ArmPage, ArmPager};
+pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
+pub use credential::{default_credential, DefaultAzureCredential};
+pub use entities::*;
+pub use error::{Error, ErrorDetail, Result};
+pub use ids::{ArmId, AssetRef};
+pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
+pub use operations::{
+    DatastoreOperations, EndpointCredentials, EnvironmentOperations, GetLogsOptions,
+    ModelOperations, OnlineDeploymentOperations, OnlineEndpointOperations, WorkspaceOperations,
+};
+pub use redirect::ORIGINAL_HOST_HEADER;

@@ -33,7 +33,8 @@ fn normalize_conda(value: &mut Value) {
             for (key, v) in map.iter_mut() {
                 if key == "condaFile" {
                     if let Value::String(text) = v {
-                        let yaml: yaml_serde::Value = yaml_serde::from_str(text).expect("condaFile is YAML");
+                        let yaml: yaml_serde::Value =
+                            yaml_serde::from_str(text).expect("condaFile is YAML");
                         *v = serde_json::to_value(yaml).expect("YAML maps to JSON");
                     }
                 } else {
@@ -73,7 +74,10 @@ fn code_id() -> String {
 }
 
 fn probe() -> ProbeSettings {
-    ProbeSettings::new().initial_delay(30).period(10).failure_threshold(3)
+    ProbeSettings::new()
+        .initial_delay(30)
+        .period(10)
+        .failure_threshold(3)
 }
 
 fn churn_endpoint() -> ManagedOnlineEndpoint {
@@ -145,7 +149,12 @@ fn every_oracle_body_file_has_a_test() {
     assert_eq!(on_disk, covered);
     // The index also lists the one case that has no file (rejected client-side).
     let index = oracle("rest_bodies_index");
-    let cases: BTreeSet<&str> = index.as_object().expect("index object").keys().map(String::as_str).collect();
+    let cases: BTreeSet<&str> = index
+        .as_object()
+        .expect("index object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert!(cases.contains("online_deployment_managed_target_utilization"));
     assert_eq!(cases.len(), COVERED.len() + 1);
 }
@@ -163,7 +172,10 @@ fn model_version_local_path() {
     let model = Model::new("customer-churn-model")
         .path("/path/to/model/model.pkl")
         .description("Gradient boosting classifier for customer churn prediction");
-    assert_body("model_version_local_path", rest::model_version_body(&model).unwrap());
+    assert_body(
+        "model_version_local_path",
+        rest::model_version_body(&model).unwrap(),
+    );
 }
 
 #[test]
@@ -174,12 +186,18 @@ fn model_version_mlflow_with_tags() {
         .tag("framework", "sklearn")
         .property("auc", "0.91")
         .stage("Production");
-    assert_body("model_version_mlflow_with_tags", rest::model_version_body(&model).unwrap());
+    assert_body(
+        "model_version_mlflow_with_tags",
+        rest::model_version_body(&model).unwrap(),
+    );
 }
 
 #[test]
 fn environment_version() {
-    let conda = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/oracle/yaml/environment/conda.yml");
+    let conda = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/oracle/yaml/environment/conda.yml"
+    );
     let env = Environment::new("churn-model-env")
         .version("1")
         .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest")
@@ -188,7 +206,10 @@ fn environment_version() {
     validate::environment(&env).expect("valid environment");
     let body = rest::environment_version_body(&env).unwrap();
     // Bonus: the very same bytes as PyYAML's re-dump.
-    assert_eq!(body["properties"]["condaFile"], oracle("environment_version")["properties"]["condaFile"]);
+    assert_eq!(
+        body["properties"]["condaFile"],
+        oracle("environment_version")["properties"]["condaFile"]
+    );
     assert_body("environment_version", body);
 }
 
@@ -199,7 +220,10 @@ fn online_endpoint() {
 
 #[test]
 fn online_endpoint_with_traffic() {
-    assert_body("online_endpoint_with_traffic", endpoint_body(churn_endpoint().traffic([("blue", 100)])));
+    assert_body(
+        "online_endpoint_with_traffic",
+        endpoint_body(churn_endpoint().traffic([("blue", 100)])),
+    );
 }
 
 #[test]
@@ -211,12 +235,19 @@ fn online_endpoint_with_traffic_90_10() {
 #[test]
 fn online_endpoint_with_zero_traffic_raw() {
     // The entity keeps zeroes (the raw body) ...
-    let mut endpoint = OnlineEndpoint::from(churn_endpoint().traffic([("blue", 0), ("green", 100)]));
-    assert_body("online_endpoint_with_zero_traffic_raw", endpoint_body(endpoint.clone()));
+    let mut endpoint =
+        OnlineEndpoint::from(churn_endpoint().traffic([("blue", 0), ("green", 100)]));
+    assert_body(
+        "online_endpoint_with_zero_traffic_raw",
+        endpoint_body(endpoint.clone()),
+    );
     // ... and the operation strips them first: what Python actually PUTs (flow.jsonl seq 62).
     rest::strip_traffic(&mut endpoint);
     let body = rest::online_endpoint_body(&endpoint, LOCATION).unwrap();
-    assert_eq!(body["properties"]["traffic"], serde_json::json!({ "green": 100 }));
+    assert_eq!(
+        body["properties"]["traffic"],
+        serde_json::json!({ "green": 100 })
+    );
 }
 
 #[test]
@@ -224,7 +255,10 @@ fn online_endpoint_aml_token_public_network_disabled() {
     let e = ManagedOnlineEndpoint::new("churn-prediction-v1")
         .auth_mode(AuthMode::AmlToken)
         .public_network_access(PublicNetworkAccess::Disabled);
-    assert_body("online_endpoint_aml_token_public_network_disabled", endpoint_body(e));
+    assert_body(
+        "online_endpoint_aml_token_public_network_disabled",
+        endpoint_body(e),
+    );
 }
 
 #[test]
@@ -276,7 +310,10 @@ fn online_deployment_blue_data_collector_full() {
             .rolling_rate(RollingRate::Hour)
             .sampling_rate(0.5),
     );
-    assert_body("online_deployment_blue_data_collector_full", deployment_body(d));
+    assert_body(
+        "online_deployment_blue_data_collector_full",
+        deployment_body(d),
+    );
 }
 
 #[test]
@@ -294,19 +331,24 @@ fn online_deployment_request_settings_env_vars() {
                 .max_queue_wait_ms(500),
         )
         .egress_public_network_access(PublicNetworkAccess::Disabled);
-    assert_body("online_deployment_request_settings_env_vars", deployment_body(d));
+    assert_body(
+        "online_deployment_request_settings_env_vars",
+        deployment_body(d),
+    );
 }
 
 #[test]
 fn online_deployment_managed_target_utilization_is_rejected() {
     // Python: "ManagedOnlineEndpoint supports DefaultScaleSettings only." (no file: never sent).
-    let d = OnlineDeployment::from(blue().scale_settings(
-        TargetUtilizationScaleSettings::new()
-            .min_instances(1)
-            .max_instances(5)
-            .polling_interval(10)
-            .target_utilization_percentage(70),
-    ));
+    let d = OnlineDeployment::from(
+        blue().scale_settings(
+            TargetUtilizationScaleSettings::new()
+                .min_instances(1)
+                .max_instances(5)
+                .polling_interval(10)
+                .target_utilization_percentage(70),
+        ),
+    );
     match validate::deployment(&d) {
         Err(azure_ai_ml::Error::Validation { field, rule }) => {
             assert_eq!(field, "scale_settings");
@@ -357,7 +399,10 @@ fn kubernetes_online_deployment_target_utilization() {
                 .max_concurrent_requests_per_instance(2)
                 .max_queue_wait_ms(500),
         );
-    assert_body("kubernetes_online_deployment_target_utilization", deployment_body(d));
+    assert_body(
+        "kubernetes_online_deployment_target_utilization",
+        deployment_body(d),
+    );
 }
 
 #[test]
@@ -380,10 +425,24 @@ fn online_deployment_minimal() {
 #[test]
 fn unresolved_references_are_refused_by_the_body_builder() {
     let cases: [(OnlineDeployment, &str); 4] = [
-        (blue().model("azureml:customer-churn-model:1").into(), "model"),
-        (blue().environment("azureml:churn-model-env@latest").into(), "environment"),
-        (blue().code_configuration(CodeConfiguration::new("./scoring", "score.py")).into(), "code_configuration.code"),
-        (blue().model(Model::new("m").path("./model.pkl")).into(), "model"),
+        (
+            blue().model("azureml:customer-churn-model:1").into(),
+            "model",
+        ),
+        (
+            blue().environment("azureml:churn-model-env@latest").into(),
+            "environment",
+        ),
+        (
+            blue()
+                .code_configuration(CodeConfiguration::new("./scoring", "score.py"))
+                .into(),
+            "code_configuration.code",
+        ),
+        (
+            blue().model(Model::new("m").path("./model.pkl")).into(),
+            "model",
+        ),
     ];
     for (d, expected) in cases {
         match rest::online_deployment_body(&d, LOCATION) {
@@ -395,14 +454,28 @@ fn unresolved_references_are_refused_by_the_body_builder() {
 
 #[test]
 fn code_version_body_matches_the_flow() {
-    let flow = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/oracle/flow/flow.jsonl");
+    let flow = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/oracle/flow/flow.jsonl"
+    );
     let text = std::fs::read_to_string(flow).expect("flow.jsonl");
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("jsonl")).collect();
-    let by_seq = |seq: u64| lines.iter().find(|l| l["seq"] == seq).expect("seq present").clone();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("jsonl"))
+        .collect();
+    let by_seq = |seq: u64| {
+        lines
+            .iter()
+            .find(|l| l["seq"] == seq)
+            .expect("seq present")
+            .clone()
+    };
 
     let put = by_seq(22);
     let code_uri = put["body"]["properties"]["codeUri"].as_str().unwrap();
-    let hash = put["body"]["properties"]["properties"]["hash_sha256"].as_str().unwrap();
+    let hash = put["body"]["properties"]["properties"]["hash_sha256"]
+        .as_str()
+        .unwrap();
     assert_eq!(rest::code_version_body(code_uri, hash), put["body"]);
 
     let data = by_seq(41);
@@ -414,7 +487,10 @@ fn code_version_body_matches_the_flow() {
 
     let regen = by_seq(73);
     let key = azure_core::credentials::Secret::new("pRiMaRyKeY0123456789abcdefABCDEF");
-    assert_eq!(rest::regenerate_keys_body(azure_ai_ml::KeyType::Primary, Some(&key)), regen["body"]);
+    assert_eq!(
+        rest::regenerate_keys_body(azure_ai_ml::KeyType::Primary, Some(&key)),
+        regen["body"]
+    );
 
     assert_eq!(rest::get_logs_body(None, 50), by_seq(76)["body"]);
     assert_eq!(

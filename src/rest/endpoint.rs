@@ -190,7 +190,10 @@ pub(crate) fn network_access(value: &PublicNetworkAccess) -> String {
 /// Python's `_to_rest_online_endpoint_traffic_update(location)`: the older traffic-only update
 /// body (adds `properties.endpoint`, no identity, no mirror traffic). `begin_create_or_update`
 /// does not use it; kept so callers that want the minimal update can send the same bytes.
-pub(crate) fn online_endpoint_traffic_update_body(endpoint: &OnlineEndpoint, location: &str) -> Value {
+pub(crate) fn online_endpoint_traffic_update_body(
+    endpoint: &OnlineEndpoint,
+    location: &str,
+) -> Value {
     let mut props = Map::new();
     if let Some(d) = endpoint.description() {
         props.insert("description".into(), d.into());

@@ -186,3 +186,29 @@ pub(crate) fn network_access(value: &PublicNetworkAccess) -> String {
         PublicNetworkAccess::Unknown(s) => s.clone(),
     }
 }
+
+/// Python's `_to_rest_online_endpoint_traffic_update(location)`: the older traffic-only update
+/// body (adds `properties.endpoint`, no identity, no mirror traffic). `begin_create_or_update`
+/// does not use it; kept so callers that want the minimal update can send the same bytes.
+pub(crate) fn online_endpoint_traffic_update_body(
+    endpoint: &OnlineEndpoint,
+    location: &str,
+) -> Value {
+    let mut props = Map::new();
+    if let Some(d) = endpoint.description() {
+        props.insert("description".into(), d.into());
+    }
+    props.insert("authMode".into(), endpoint.auth_mode().as_str().into());
+    props.insert("traffic".into(), traffic_map(endpoint.traffic()));
+    let properties = match endpoint {
+        OnlineEndpoint::Managed(e) => &e.properties,
+        OnlineEndpoint::Kubernetes(e) => &e.properties,
+    };
+    props.insert("properties".into(), string_map(properties));
+    props.insert("endpoint".into(), endpoint.name().into());
+    json!({
+        "location": location,
+        "properties": props,
+        "tags": string_map(endpoint.tags()),
+    })
+}

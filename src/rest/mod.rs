@@ -29,7 +29,9 @@ pub(crate) use assets::{
     code_version_body, conda_text, data_version_body, environment_version_body, model_version_body,
 };
 pub(crate) use deployment::online_deployment_body;
-pub(crate) use endpoint::{online_endpoint_body, strip_traffic};
+pub(crate) use endpoint::{
+    online_endpoint_body, online_endpoint_traffic_update_body, strip_traffic,
+};
 pub(crate) use misc::{
     get_logs_body, list_secrets_body, regenerate_keys_body, start_pending_upload_body,
 };

@@ -26,6 +26,11 @@ pub fn online_endpoint_body(endpoint: &OnlineEndpoint, location: &str) -> Result
     super::online_endpoint_body(endpoint, location)
 }
 
+/// See `rest::online_endpoint_traffic_update_body`.
+pub fn online_endpoint_traffic_update_body(endpoint: &OnlineEndpoint, location: &str) -> Value {
+    super::online_endpoint_traffic_update_body(endpoint, location)
+}
+
 /// See `rest::strip_traffic`.
 pub fn strip_traffic(endpoint: &mut OnlineEndpoint) {
     super::strip_traffic(endpoint)

@@ -6,6 +6,10 @@
 pub mod client;
 pub mod error;
 pub(crate) mod redirect;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+pub mod workspace_core;
 
 pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
 pub use error::{Error, ErrorDetail, Result};

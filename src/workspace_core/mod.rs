@@ -354,6 +354,11 @@ impl WorkspaceCore {
         &self.state
     }
 
+    /// The base64 key of a storage account the workspace knows (a secret: don't log it).
+    pub fn storage_key(&self, account: &str) -> Option<&str> {
+        self.state.storage_key(account)
+    }
+
     /// The request log and security violations.
     pub fn log(&self) -> &RequestLog {
         &self.log

@@ -3,8 +3,11 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod arm;
 pub mod client;
+pub mod credential;
 pub mod error;
+pub mod invoke;
 pub(crate) mod redirect;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -12,5 +15,9 @@ pub mod testing;
 pub mod workspace_core;
 
 pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
+pub use credential::{default_credential, DefaultAzureCredential};
 pub use error::{Error, ErrorDetail, Result};
+pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
 pub use redirect::ORIGINAL_HOST_HEADER;
+pub mod storage;
+pub mod upload;

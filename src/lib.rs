@@ -14,8 +14,12 @@ pub mod operations;
 pub(crate) mod redirect;
 pub(crate) mod rest;
 pub mod storage;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod upload;
 pub mod validate;
+pub mod workspace_core;
 
 #[doc(hidden)]
 pub use rest::private_api as __private;

@@ -171,10 +171,11 @@ mod tests {
         h
     }
 
-    /// The worked example of the "Authorize with Shared Key" page (Blob service, container
-    /// metadata GET), reproduced line for line.
+    /// The request of the "Authorize with Shared Key" page's Blob example (container metadata
+    /// GET): twelve empty standard lines, sorted `x-ms-*` headers, then the resource with its
+    /// query parameters sorted.
     #[test]
-    fn string_to_sign_matches_the_documented_example() {
+    fn string_to_sign_layout_of_a_container_metadata_get() {
         let url = Url::parse(
             "https://myaccount.blob.core.windows.net/mycontainer?restype=container&comp=metadata&timeout=20",
         )
@@ -254,6 +255,79 @@ mod tests {
         );
         let s = string_to_sign("a", &Method::Put, &url, &h, 12);
         assert!(s.starts_with("PUT\n\n\n12\nMD5==\n"));
+    }
+
+    /// Signatures computed by azure-storage-blob 12.x's own `SharedKeyCredentialPolicy` for the
+    /// same requests (scripts/python_shared_key.py), with Azurite's published dev account key.
+    #[test]
+    fn signatures_equal_the_python_storage_sdks() {
+        const KEY: &str = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+        let cases: [(&str, Method, &str, Vec<(&'static str, &'static str)>, u64, &str); 4] = [
+            (
+                "devstoreaccount1",
+                Method::Put,
+                "http://127.0.0.1:10000/devstoreaccount1/cont/LocalUpload/abc/model%20v1.pkl",
+                vec![
+                    ("x-ms-version", "2025-01-05"),
+                    ("x-ms-date", "Tue, 25 Nov 2026 12:00:00 GMT"),
+                    ("x-ms-client-request-id", "00000000-0000-0000-0000-000000000001"),
+                    ("x-ms-blob-type", "BlockBlob"),
+                    ("content-type", "application/octet-stream"),
+                    ("content-md5", "U7SR0++9nr1Fty3GR1XynA=="),
+                    ("if-none-match", "*"),
+                ],
+                353,
+                "2X5tb6sSkbLOznt23dosq5b0QzAe+qind3/qHJ8ZpGY=",
+            ),
+            (
+                "mlworkspacprod1234567890",
+                Method::Put,
+                "https://mlworkspacprod1234567890.blob.core.windows.net/azureml-blobstore-1/LocalUpload/977e/model.pkl?comp=metadata",
+                vec![
+                    ("x-ms-version", "2025-01-05"),
+                    ("x-ms-date", "Tue, 25 Nov 2026 12:00:01 GMT"),
+                    ("x-ms-client-request-id", "00000000-0000-0000-0000-000000000002"),
+                    ("x-ms-meta-upload_status", "completed"),
+                    ("x-ms-meta-name", "customer-churn-model"),
+                    ("x-ms-meta-version", "1"),
+                    ("x-ms-meta-a1x", "z"),
+                    ("x-ms-meta-a_1", "y"),
+                ],
+                0,
+                "zzTdXejl5iRu0B9wYa5670wSnmKtDdSHQqX/cPk+fWk=",
+            ),
+            (
+                "devstoreaccount1",
+                Method::Put,
+                "http://127.0.0.1:10000/devstoreaccount1/cont/big.bin?comp=block&blockid=YmxvY2stMDAwMDAwMDAwMA%3D%3D",
+                vec![
+                    ("x-ms-version", "2025-01-05"),
+                    ("x-ms-date", "Tue, 25 Nov 2026 12:00:02 GMT"),
+                    ("x-ms-client-request-id", "00000000-0000-0000-0000-000000000003"),
+                    ("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="),
+                ],
+                4_194_304,
+                "mbamJavPSUbDSHcsU9jDARpisX6iq2ZWQ/njBhXfYRw=",
+            ),
+            (
+                "devstoreaccount1",
+                Method::Head,
+                "http://127.0.0.1:10000/devstoreaccount1/cont/scoring/score.py",
+                vec![
+                    ("x-ms-version", "2025-01-05"),
+                    ("x-ms-date", "Tue, 25 Nov 2026 12:00:03 GMT"),
+                    ("x-ms-client-request-id", "00000000-0000-0000-0000-000000000004"),
+                ],
+                0,
+                "JpjGZKUjBVv7Qa7LmMrRwN7PdoEu2fYrTQz4FD7sp2E=",
+            ),
+        ];
+        for (account, method, url, pairs, len, expected) in cases {
+            let url = Url::parse(url).unwrap();
+            let h = headers(&pairs);
+            let to_sign = string_to_sign(account, &method, &url, &h, len);
+            assert_eq!(sign(&to_sign, &Secret::new(KEY)).unwrap(), expected, "{url}");
+        }
     }
 
     #[test]

@@ -30,7 +30,9 @@ use serde::{de::DeserializeOwned, Deserialize};
 
 use super::{header_url, AZURE_ASYNC_OPERATION, LOCATION};
 use crate::client::ClientCore;
-use crate::error::{decode_json, Error, ErrorDetail, Result};
+#[cfg(test)]
+use crate::error::Result;
+use crate::error::{decode_json, Error, ErrorDetail};
 
 /// The poller every `begin_*` method returns. `.await` it for the final result (the resource,
 /// or `()` for deletes and actions): `poller.await?.into_model()?`. Or use it as a `Stream` to

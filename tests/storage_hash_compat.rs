@@ -22,7 +22,10 @@ fn build_fixture(root: &Path) {
     let code = root.join("code");
     let deep = "deep\n".repeat(1000);
     let files: [(&str, &[u8]); 14] = [
-        (".amlignore", b"*.log\n/build\n!keep.log\nsecret/\n# comment\n"),
+        (
+            ".amlignore",
+            b"*.log\n/build\n!keep.log\nsecret/\n# comment\n",
+        ),
         ("score.py", b"print('hi')\n"),
         ("Score_Utils.py", b"UTILS = 1\n"),
         ("a.log", b"ignored\n"),
@@ -68,7 +71,9 @@ async fn code_folder_hash_equals_pythons_get_content_hash() {
     );
     // A single file hashes as a one-file folder named after it.
     assert_eq!(
-        hash_code_folder(&dir.path().join("model.pkl")).await.unwrap(),
+        hash_code_folder(&dir.path().join("model.pkl"))
+            .await
+            .unwrap(),
         "45bc7fb5313f6ba3874896e3761ecc0a5f6bd3a84be0057d60236e11be4845aa"
     );
 }
@@ -78,7 +83,9 @@ async fn model_path_hash_equals_pythons_get_object_hash() {
     let dir = tempfile::tempdir().unwrap();
     build_fixture(dir.path());
     assert_eq!(
-        hash_model_path(&dir.path().join("model.pkl")).await.unwrap(),
+        hash_model_path(&dir.path().join("model.pkl"))
+            .await
+            .unwrap(),
         "54f89ae4f8a59c0acb801be8fbdad0dfd402861eac796d780262ca515f9bad96"
     );
     assert_eq!(

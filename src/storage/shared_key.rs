@@ -326,7 +326,11 @@ mod tests {
             let url = Url::parse(url).unwrap();
             let h = headers(&pairs);
             let to_sign = string_to_sign(account, &method, &url, &h, len);
-            assert_eq!(sign(&to_sign, &Secret::new(KEY)).unwrap(), expected, "{url}");
+            assert_eq!(
+                sign(&to_sign, &Secret::new(KEY)).unwrap(),
+                expected,
+                "{url}"
+            );
         }
     }
 

@@ -73,6 +73,14 @@ impl OnlineEndpointOperations {
         let mut endpoint = endpoint.into();
         rest::strip_traffic(&mut endpoint);
         validate::endpoint(&endpoint)?;
+        if let OnlineEndpoint::Kubernetes(k8s) = &mut endpoint {
+            // Python turns a bare compute name into the compute's ARM id before the PUT.
+            if let Some(compute) = k8s.compute.as_mut() {
+                if !compute.starts_with('/') {
+                    *compute = format!("{}/computes/{compute}", self.core.scope.arm_id());
+                }
+            }
+        }
         let location = self.core.location().await?;
         let body = rest::online_endpoint_body(&endpoint, &location)?;
         let name = endpoint.name().to_owned();

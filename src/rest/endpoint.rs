@@ -97,8 +97,10 @@ impl From<OnlineEndpointWire> for ManagedOnlineEndpoint {
 impl From<OnlineEndpointWire> for KubernetesOnlineEndpoint {
     fn from(w: OnlineEndpointWire) -> Self {
         let mut p = w.properties;
-        let mut e = KubernetesOnlineEndpoint::default();
-        e.compute = p.compute.take();
+        let mut e = KubernetesOnlineEndpoint {
+            compute: p.compute.take(),
+            ..Default::default()
+        };
         fill_endpoint!(w, p, e);
         e
     }

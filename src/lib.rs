@@ -10,6 +10,7 @@ pub mod ids;
 pub(crate) mod redirect;
 pub(crate) mod rest;
 pub mod validate;
+pub mod yaml;
 
 #[doc(hidden)]
 pub use rest::private_api as __private;
@@ -19,3 +20,4 @@ pub use entities::*;
 pub use error::{Error, ErrorDetail, Result};
 pub use ids::{ArmId, AssetRef};
 pub use redirect::ORIGINAL_HOST_HEADER;
+pub use yaml::{load_environment, load_model, load_online_deployment, load_online_endpoint};

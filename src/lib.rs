@@ -20,6 +20,7 @@ pub mod testing;
 pub mod upload;
 pub mod validate;
 pub mod workspace_core;
+pub mod yaml;
 
 #[doc(hidden)]
 pub use rest::private_api as __private;
@@ -37,3 +38,4 @@ pub use operations::{
     ModelOperations, OnlineDeploymentOperations, OnlineEndpointOperations, WorkspaceOperations,
 };
 pub use redirect::ORIGINAL_HOST_HEADER;
+pub use yaml::{load_environment, load_model, load_online_deployment, load_online_endpoint};

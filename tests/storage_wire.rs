@@ -16,7 +16,7 @@ use azure_core::credentials::Secret;
 use azure_core::http::Url;
 use storage_support::{client, client_with, FakeCredential};
 use tokio::io::{AsyncRead, ReadBuf};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{method, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// The tutorial's `scoring/score.py` (flow.jsonl seq 20 body).

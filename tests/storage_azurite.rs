@@ -409,3 +409,54 @@ async fn interrupted_uploads_are_completed_by_overwriting() {
         meta
     );
 }
+
+#[tokio::test]
+async fn bearer_tokens_authorize_blob_requests_over_https() {
+    let Some(azurite) = Azurite::start_https_oauth() else {
+        return;
+    };
+    let credential = Arc::new(storage_support::JwtCredential::default());
+    let options = azure_ai_ml::MLClientOptions::default()
+        .with_root_certificate_pem(azurite.ca_pem.clone().expect("https instance has a CA"));
+    let client = storage_support::client_with(credential.clone(), options);
+    let name = container_name("bearer");
+    let c = BlobContainer::new(
+        &client,
+        azurite.container_url(&name),
+        StorageAuth::bearer(credential.clone()),
+    )
+    .unwrap();
+    assert!(c.create_container().await.unwrap());
+    c.put_blob(
+        "LocalUpload/h/model.pkl",
+        Bytes::from_static(b"model bytes"),
+        false,
+    )
+    .await
+    .unwrap();
+    let meta = upload_metadata("m", "1");
+    c.set_metadata("LocalUpload/h/model.pkl", &meta)
+        .await
+        .unwrap();
+    let props = c
+        .head_blob("LocalUpload/h/model.pkl")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(props.content_length, 11);
+    assert_eq!(props.metadata, meta);
+    assert_eq!(*credential.calls.lock().unwrap(), 1, "the token is cached");
+
+    // Azurite really checks the token: one that is not a JWT is refused.
+    let not_jwt = BlobContainer::new(
+        &client,
+        azurite.container_url(&name),
+        StorageAuth::bearer(Arc::new(storage_support::FakeCredential::default())),
+    )
+    .unwrap();
+    let err = not_jwt
+        .head_blob("LocalUpload/h/model.pkl")
+        .await
+        .unwrap_err();
+    assert!(matches!(err.status(), Some(401 | 403)), "{err}");
+}

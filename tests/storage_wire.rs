@@ -109,6 +109,9 @@ async fn tutorial_code_upload_sends_what_python_sends() {
         Some("c7d248a6-addf-4c99-b128-4cd8b3defafc")
     );
     assert_eq!(header(meta_put, "x-ms-meta-version"), Some("1"));
+    // Azure answers 411 Length Required to a PUT without Content-Length.
+    assert_eq!(header(meta_put, "content-length"), Some("0"));
+    assert_eq!(header(put, "content-length"), Some("353"));
 }
 
 #[tokio::test]

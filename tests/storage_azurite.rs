@@ -139,11 +139,9 @@ async fn large_files_go_up_in_blocks_and_read_back_identical() {
         .await
         .unwrap();
     assert_eq!(sent, data.len() as u64);
-    assert_eq!(
-        calls,
-        [65_536, 131_072, data.len() as u64],
-        "one call per block"
-    );
+    assert_eq!(calls.len(), 3, "one call per block: {calls:?}");
+    assert!(calls.windows(2).all(|w| w[0] < w[1]), "{calls:?}");
+    assert_eq!(calls.last(), Some(&(data.len() as u64)));
 
     let props = c
         .head_blob("LocalUpload/x/model.bin")
@@ -158,6 +156,24 @@ async fn large_files_go_up_in_blocks_and_read_back_identical() {
             .unwrap(),
         data
     );
+
+    // One block at a time reports each block in order; many in flight give the same blob.
+    let mut calls = Vec::new();
+    let sequential = options.clone().with_parallel_blocks(1).with_overwrite(true);
+    c.upload_file("LocalUpload/x/model.bin", &path, &sequential, &mut |n| {
+        calls.push(n)
+    })
+    .await
+    .unwrap();
+    assert_eq!(calls, [65_536, 131_072, data.len() as u64]);
+    let wide = options
+        .clone()
+        .with_parallel_blocks(8)
+        .with_block_size(4096);
+    c.upload_file("wide.bin", &path, &wide, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(get_blob(&azurite, &name, "wide.bin").await.unwrap(), data);
 
     // An empty file is one empty Put Blob.
     let empty = dir.path().join("empty");
@@ -408,4 +424,55 @@ async fn interrupted_uploads_are_completed_by_overwriting() {
             .metadata,
         meta
     );
+}
+
+#[tokio::test]
+async fn bearer_tokens_authorize_blob_requests_over_https() {
+    let Some(azurite) = Azurite::start_https_oauth() else {
+        return;
+    };
+    let credential = Arc::new(storage_support::JwtCredential::default());
+    let options = azure_ai_ml::MLClientOptions::default()
+        .with_root_certificate_pem(azurite.ca_pem.clone().expect("https instance has a CA"));
+    let client = storage_support::client_with(credential.clone(), options);
+    let name = container_name("bearer");
+    let c = BlobContainer::new(
+        &client,
+        azurite.container_url(&name),
+        StorageAuth::bearer(credential.clone()),
+    )
+    .unwrap();
+    assert!(c.create_container().await.unwrap());
+    c.put_blob(
+        "LocalUpload/h/model.pkl",
+        Bytes::from_static(b"model bytes"),
+        false,
+    )
+    .await
+    .unwrap();
+    let meta = upload_metadata("m", "1");
+    c.set_metadata("LocalUpload/h/model.pkl", &meta)
+        .await
+        .unwrap();
+    let props = c
+        .head_blob("LocalUpload/h/model.pkl")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(props.content_length, 11);
+    assert_eq!(props.metadata, meta);
+    assert_eq!(*credential.calls.lock().unwrap(), 1, "the token is cached");
+
+    // Azurite really checks the token: one that is not a JWT is refused.
+    let not_jwt = BlobContainer::new(
+        &client,
+        azurite.container_url(&name),
+        StorageAuth::bearer(Arc::new(storage_support::FakeCredential::default())),
+    )
+    .unwrap();
+    let err = not_jwt
+        .head_blob("LocalUpload/h/model.pkl")
+        .await
+        .unwrap_err();
+    assert!(matches!(err.status(), Some(401 | 403)), "{err}");
 }

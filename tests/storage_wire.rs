@@ -16,7 +16,7 @@ use azure_core::credentials::Secret;
 use azure_core::http::Url;
 use storage_support::{client, client_with, FakeCredential};
 use tokio::io::{AsyncRead, ReadBuf};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{method, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// The tutorial's `scoring/score.py` (flow.jsonl seq 20 body).
@@ -109,6 +109,9 @@ async fn tutorial_code_upload_sends_what_python_sends() {
         Some("c7d248a6-addf-4c99-b128-4cd8b3defafc")
     );
     assert_eq!(header(meta_put, "x-ms-meta-version"), Some("1"));
+    // Azure answers 411 Length Required to a PUT without Content-Length.
+    assert_eq!(header(meta_put, "content-length"), Some("0"));
+    assert_eq!(header(put, "content-length"), Some("353"));
 }
 
 #[tokio::test]

@@ -262,7 +262,15 @@ mod tests {
     #[test]
     fn signatures_equal_the_python_storage_sdks() {
         const KEY: &str = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-        let cases: [(&str, Method, &str, Vec<(&'static str, &'static str)>, u64, &str); 4] = [
+        type Case = (
+            &'static str,
+            Method,
+            &'static str,
+            Vec<(&'static str, &'static str)>,
+            u64,
+            &'static str,
+        );
+        let cases: [Case; 4] = [
             (
                 "devstoreaccount1",
                 Method::Put,

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use bytes::Bytes;
+use futures::stream::{FuturesUnordered, StreamExt};
 use md5::{Digest, Md5};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -29,6 +30,9 @@ pub struct UploadBlobOptions {
     pub block_size: usize,
     /// Files up to this size go up in a single `Put Blob`.
     pub max_single_put: usize,
+    /// Blocks of one blob in flight at once (at least 1). Memory use is at most this many
+    /// blocks.
+    pub parallel_blocks: usize,
 }
 
 impl Default for UploadBlobOptions {
@@ -37,6 +41,7 @@ impl Default for UploadBlobOptions {
             overwrite: false,
             block_size: DEFAULT_BLOCK_SIZE,
             max_single_put: DEFAULT_BLOCK_SIZE,
+            parallel_blocks: 2,
         }
     }
 }
@@ -60,7 +65,19 @@ impl UploadBlobOptions {
         self
     }
 
+    /// Options with `parallel_blocks` set.
+    pub fn with_parallel_blocks(mut self, parallel_blocks: usize) -> Self {
+        self.parallel_blocks = parallel_blocks;
+        self
+    }
+
     fn validate(&self) -> Result<()> {
+        if self.parallel_blocks == 0 || self.parallel_blocks > 64 {
+            return Err(Error::validation(
+                "parallel_blocks",
+                "must be between 1 and 64",
+            ));
+        }
         if self.block_size == 0 || self.block_size > MAX_BLOCK_SIZE {
             return Err(Error::validation(
                 "block_size",
@@ -106,7 +123,8 @@ impl BlobContainer {
     }
 
     /// Uploads exactly `length` bytes from `reader` as block blob `name` (see
-    /// [`BlobContainer::upload_file`]). At most one block of data is held in memory.
+    /// [`BlobContainer::upload_file`]). At most [`UploadBlobOptions::parallel_blocks`] blocks of
+    /// data are held in memory; reads never ask for more than one block.
     ///
     /// # Errors
     /// As [`BlobContainer::upload_file`]; a reader that ends early or has more than `length`
@@ -142,11 +160,21 @@ impl BlobContainer {
                 format!("too small for {length} bytes (a blob has at most {MAX_BLOCKS} blocks)"),
             ));
         }
+        let parallel = options.parallel_blocks.max(1);
         let mut md5 = Md5::new();
         let mut ids = Vec::with_capacity(blocks as usize);
-        let mut sent: u64 = 0;
-        while sent < length {
-            let want = (length - sent).min(options.block_size as u64) as usize;
+        let mut in_flight = FuturesUnordered::new();
+        let mut read: u64 = 0;
+        let mut acked: u64 = 0;
+        while read < length {
+            // Wait for a free slot *before* reading, so at most `parallel` blocks are alive.
+            if in_flight.len() >= parallel {
+                if let Some(done) = in_flight.next().await {
+                    acked += done?;
+                    on_progress(acked);
+                }
+            }
+            let want = (length - read).min(options.block_size as u64) as usize;
             let data = read_chunk(&mut reader, want).await?;
             if data.len() != want {
                 return Err(size_changed(length));
@@ -154,10 +182,17 @@ impl BlobContainer {
             md5.update(&data);
             // Same-length ids are required; the index keeps them unique and ordered.
             let id = azure_core::base64::encode(format!("block-{:010}", ids.len()));
-            self.put_block(name, &id, Bytes::from(data)).await?;
-            ids.push(id);
-            sent += want as u64;
-            on_progress(sent);
+            ids.push(id.clone());
+            read += want as u64;
+            in_flight.push(async move {
+                self.put_block(name, &id, Bytes::from(data))
+                    .await
+                    .map(|()| want as u64)
+            });
+        }
+        while let Some(done) = in_flight.next().await {
+            acked += done?;
+            on_progress(acked);
         }
         ensure_at_end(&mut reader, length).await?;
         let digest: [u8; 16] = md5.finalize().into();

@@ -139,10 +139,9 @@ fn pattern_to_regex(line: &str) -> std::result::Result<Option<(String, bool)>, (
     }
     if segs.first().is_some_and(|s| s.is_empty()) {
         segs.remove(0);
-    } else if segs.len() == 1 || (segs.len() == 2 && segs[1].is_empty()) {
-        if segs[0] != "**" {
-            segs.insert(0, "**");
-        }
+    } else if (segs.len() == 1 || (segs.len() == 2 && segs[1].is_empty())) && segs[0] != "**" {
+        // A pattern without an inner slash matches at any depth: prefix it with `**`.
+        segs.insert(0, "**");
     }
     if segs.is_empty() {
         return Err(());

@@ -11,6 +11,7 @@ mod hash;
 mod ignore;
 mod progress;
 mod transfer;
+mod uris;
 mod walk;
 
 pub use hash::{
@@ -22,4 +23,5 @@ pub use transfer::{
     upload_file, upload_folder, upload_metadata, upload_path, UploadOptions, UploadSummary,
     ARTIFACT_ORIGIN, UPLOAD_STATUS_COMPLETED, UPLOAD_STATUS_KEY,
 };
+pub use uris::datastore_uri;
 pub use walk::{list_files, LocalFile};

@@ -38,7 +38,8 @@ pub struct UploadOptions {
     pub progress: Option<ProgressCallback>,
     /// Block size and single-put limit (`overwrite` is decided per upload, see the module docs).
     pub blob: UploadBlobOptions,
-    /// Files uploaded at once. Memory use is at most this many blocks.
+    /// Requests carrying data at once: files at once for a folder, blocks at once for one
+    /// large file. Memory use is at most this many blocks.
     pub concurrency: usize,
 }
 
@@ -270,6 +271,13 @@ async fn run(
     };
 
     tracing::info!(target: "azure_ai_ml::upload", files = files_total, bytes = total_bytes, "uploading");
+    // One memory budget of `concurrency` blocks: spent on parallel blocks of a lone file, or on
+    // parallel files (one block each) for a folder.
+    let file_concurrency = options.concurrency.min(files_total).max(1);
+    let blob_options = options
+        .blob
+        .clone()
+        .with_parallel_blocks((options.concurrency / file_concurrency).max(1));
     let sent = AtomicU64::new(0);
     let done = AtomicUsize::new(0);
     let report = |path: &str| {
@@ -284,12 +292,13 @@ async fn run(
         }
     };
     stream::iter(planned.iter().map(Ok::<_, Error>))
-        .try_for_each_concurrent(options.concurrency, |(file, blob)| {
+        .try_for_each_concurrent(file_concurrency, |(file, blob)| {
             let sent = &sent;
             let done = &done;
             let report = &report;
+            let blob_options = &blob_options;
             async move {
-                upload_one(storage, file, blob, overwrite, options, sent, report).await?;
+                upload_one(storage, file, blob, overwrite, blob_options, sent, report).await?;
                 done.fetch_add(1, Ordering::SeqCst);
                 report(&file.relative_path);
                 tracing::debug!(target: "azure_ai_ml::upload", blob = %blob, bytes = file.size, "file uploaded");
@@ -316,14 +325,14 @@ async fn upload_one(
     file: &LocalFile,
     blob: &str,
     overwrite: bool,
-    options: &UploadOptions,
+    options: &UploadBlobOptions,
     sent: &AtomicU64,
     report: &(dyn Fn(&str) + Sync),
 ) -> Result<()> {
     let mut attempt_overwrite = overwrite;
     loop {
         let mut last = 0u64;
-        let blob_options = options.blob.clone().with_overwrite(attempt_overwrite);
+        let blob_options = options.clone().with_overwrite(attempt_overwrite);
         let mut on_progress = |file_sent: u64| {
             sent.fetch_add(file_sent.saturating_sub(last), Ordering::SeqCst);
             last = file_sent;

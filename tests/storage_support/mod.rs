@@ -25,6 +25,10 @@ pub const ACCOUNT_KEY: &str =
 pub struct Azurite {
     child: Child,
     pub port: u16,
+    scheme: &'static str,
+    /// PEM of the CA that signed Azurite's certificate (https instances only).
+    pub ca_pem: Option<Vec<u8>>,
+    _tls_dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Azurite {
@@ -77,6 +81,18 @@ impl Azurite {
     /// Starts Azurite on a free loopback port. `None` (after a loud message) when Node or
     /// Azurite is missing and `CI` is unset; panics when `CI` is set, so CI can't skip it.
     pub fn start() -> Option<Self> {
+        Self::launch(false)
+    }
+
+    /// Starts Azurite over https with Entra ("OAuth basic") token checks: a bearer token must
+    /// be a JWT for the storage audience from an Entra issuer, within its lifetime (the
+    /// signature is not checked). The certificate is signed by a throwaway CA made with
+    /// `openssl`, trusted through [`Azurite::ca_pem`].
+    pub fn start_https_oauth() -> Option<Self> {
+        Self::launch(true)
+    }
+
+    fn launch(https_oauth: bool) -> Option<Self> {
         if !ensure_installed() {
             let message = "Azurite is not available (needs node + `scripts/azurite.sh install`)";
             if std::env::var_os("CI").is_some() {
@@ -85,7 +101,22 @@ impl Azurite {
             eprintln!("\n!!!!! SKIPPED: {message} !!!!!\n");
             return None;
         }
+        let mut args: Vec<String> = Vec::new();
+        let mut tls = None;
+        if https_oauth {
+            let (dir, ca) = make_tls_files();
+            args.extend([
+                "--oauth".into(),
+                "basic".into(),
+                "--cert".into(),
+                dir.path().join("leaf.pem").display().to_string(),
+                "--key".into(),
+                dir.path().join("leaf.key").display().to_string(),
+            ]);
+            tls = Some((dir, ca));
+        }
         let mut child = Command::new(azurite_bin())
+            .args(&args)
             .args([
                 "--blobHost",
                 "127.0.0.1",
@@ -111,7 +142,11 @@ impl Azurite {
             let mut sent = false;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if !sent {
-                    if let Some(rest) = line.split("listens on http://127.0.0.1:").nth(1) {
+                    let rest = line
+                        .split("listens on http://127.0.0.1:")
+                        .nth(1)
+                        .or_else(|| line.split("listens on https://127.0.0.1:").nth(1));
+                    if let Some(rest) = rest {
                         if let Ok(port) = rest.trim().parse::<u16>() {
                             let _ = tx.send(port);
                             sent = true;
@@ -120,7 +155,17 @@ impl Azurite {
                 }
             }
         });
-        let mut azurite = Azurite { child, port: 0 };
+        let (tls_dir, ca_pem) = match tls {
+            Some((dir, ca)) => (Some(dir), Some(ca)),
+            None => (None, None),
+        };
+        let mut azurite = Azurite {
+            child,
+            port: 0,
+            scheme: if https_oauth { "https" } else { "http" },
+            ca_pem,
+            _tls_dir: tls_dir,
+        };
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(port) => {
                 azurite.port = port;
@@ -133,8 +178,8 @@ impl Azurite {
     /// `http://127.0.0.1:{port}/devstoreaccount1/{container}`.
     pub fn container_url(&self, container: &str) -> Url {
         Url::parse(&format!(
-            "http://127.0.0.1:{}/{ACCOUNT}/{container}",
-            self.port
+            "{}://127.0.0.1:{}/{ACCOUNT}/{container}",
+            self.scheme, self.port
         ))
         .unwrap()
     }
@@ -143,6 +188,115 @@ impl Azurite {
     pub fn shared_key_container(&self, client: &MLClient, container: &str) -> BlobContainer {
         let auth = StorageAuth::shared_key(ACCOUNT, Secret::new(ACCOUNT_KEY)).unwrap();
         BlobContainer::new(client, self.container_url(container), auth).unwrap()
+    }
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, made with the `openssl` command.
+fn make_tls_files() -> (tempfile::TempDir, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl is needed for the https Azurite test");
+        assert!(status.success(), "openssl {args:?} failed");
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=azure_ai_ml test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "leaf.key",
+        "-out",
+        "leaf.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.path().join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    let ca = std::fs::read(dir.path().join("ca.pem")).unwrap();
+    (dir, ca)
+}
+
+/// A credential that hands out a JWT-shaped Entra token for the requested scope, as Azurite's
+/// basic OAuth check wants it (storage audience, Entra issuer, valid lifetime; unsigned).
+#[derive(Debug, Default)]
+pub struct JwtCredential {
+    pub calls: Mutex<usize>,
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for JwtCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        _options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        *self.calls.lock().unwrap() += 1;
+        let now = azure_core::time::OffsetDateTime::now_utc().unix_timestamp();
+        let audience = scopes
+            .first()
+            .map(|s| s.trim_end_matches("/.default").to_owned())
+            .unwrap_or_default();
+        let header = azure_core::base64::encode_url_safe(br#"{"alg":"RS256","typ":"JWT"}"#);
+        let payload = azure_core::base64::encode_url_safe(
+            format!(
+                r#"{{"aud":"{audience}","iss":"https://sts.windows.net/00000000-0000-0000-0000-000000000000/","iat":{},"nbf":{},"exp":{}}}"#,
+                now - 60,
+                now - 60,
+                now + 3600
+            )
+            .as_bytes(),
+        );
+        let token = format!(
+            "{}.{}.c2lnbmF0dXJl",
+            header.trim_end_matches('='),
+            payload.trim_end_matches('=')
+        );
+        Ok(AccessToken::new(
+            token,
+            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
+        ))
     }
 }
 

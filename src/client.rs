@@ -186,6 +186,8 @@ pub struct MLClientOptions {
     /// Extra PEM root certificates to trust, for emulators with their own certificate
     /// authority (the offline workspace writes one).
     pub extra_root_certificates: Vec<Vec<u8>>,
+    /// Called as model, code and build-context files upload (also reported through `tracing`).
+    pub upload_progress: Option<crate::upload::ProgressCallback>,
 }
 
 impl MLClientOptions {
@@ -210,6 +212,12 @@ impl MLClientOptions {
     /// Options trusting one more PEM root certificate.
     pub fn with_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.extra_root_certificates.push(pem.into());
+        self
+    }
+
+    /// Options reporting upload progress to `progress`.
+    pub fn with_upload_progress(mut self, progress: crate::upload::ProgressCallback) -> Self {
+        self.upload_progress = Some(progress);
         self
     }
 
@@ -250,6 +258,9 @@ pub(crate) struct ClientCore {
     pub(crate) credential: Arc<dyn TokenCredential>,
     /// ARM pipeline: bearer token for the ARM audience, azure_core retry.
     pub(crate) arm: Pipeline,
+    /// ARM pipeline for non-idempotent POST actions (regenerateKeys): retries only 429/503,
+    /// where the service promises the request was not processed.
+    pub(crate) arm_non_idempotent: Pipeline,
     /// Storage pipeline: never carries the ARM token (SAS / SharedKey / storage AAD token are
     /// added per request by the storage module).
     pub(crate) storage: Pipeline,
@@ -257,6 +268,8 @@ pub(crate) struct ClientCore {
     pub(crate) options: MLClientOptions,
     /// A reqwest client with the extra root certificates, shared by the pipelines and scoring.
     pub(crate) http: reqwest::Client,
+    /// One scoring client per endpoint, created on first invoke.
+    pub(crate) scoring: crate::operations::ScoringClients,
     /// The workspace location (one GET, cached).
     pub(crate) location: tokio::sync::OnceCell<String>,
 }
@@ -292,6 +305,22 @@ pub(crate) fn build_http_client(options: &MLClientOptions) -> Result<reqwest::Cl
         message: "could not build the HTTP client".into(),
         source: Some(Box::new(e)),
     })
+}
+
+/// Retry settings for requests that must not be repeated once processed: only 429 and 503
+/// (the service says it did not take the request), honouring `Retry-After`.
+pub(crate) fn only_throttling_retries() -> azure_core::http::PipelineOptions {
+    use azure_core::http::{
+        headers::{RETRY_AFTER, RETRY_AFTER_MS, X_MS_RETRY_AFTER_MS},
+        policies::RetryHeaders,
+        StatusCode,
+    };
+    azure_core::http::PipelineOptions {
+        retry_headers: RetryHeaders {
+            retry_headers: vec![X_MS_RETRY_AFTER_MS, RETRY_AFTER_MS, RETRY_AFTER],
+        },
+        retry_status_codes: vec![StatusCode::TooManyRequests, StatusCode::ServiceUnavailable],
+    }
 }
 
 /// A client for one Azure Machine Learning workspace, like Python's `azure.ai.ml.MLClient`.
@@ -362,8 +391,16 @@ impl MLClient {
             option_env!("CARGO_PKG_VERSION"),
             client_options.clone(),
             Vec::new(),
-            vec![bearer],
+            vec![bearer.clone()],
             None,
+        );
+        let arm_non_idempotent = Pipeline::new(
+            option_env!("CARGO_PKG_NAME"),
+            option_env!("CARGO_PKG_VERSION"),
+            client_options.clone(),
+            Vec::new(),
+            vec![bearer],
+            Some(only_throttling_retries()),
         );
         let storage = Pipeline::new(
             option_env!("CARGO_PKG_NAME"),
@@ -381,9 +418,11 @@ impl MLClient {
                 polling_interval: options.polling_interval,
                 credential,
                 arm,
+                arm_non_idempotent,
                 storage,
                 options,
                 http,
+                scoring: Default::default(),
                 location: tokio::sync::OnceCell::new(),
             }),
         })

@@ -6,6 +6,8 @@
 pub mod client;
 pub mod error;
 pub(crate) mod redirect;
+#[cfg(feature = "local")]
+pub mod local;
 
 pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
 pub use error::{Error, ErrorDetail, Result};

@@ -250,6 +250,9 @@ pub(crate) struct ClientCore {
     pub(crate) credential: Arc<dyn TokenCredential>,
     /// ARM pipeline: bearer token for the ARM audience, azure_core retry.
     pub(crate) arm: Pipeline,
+    /// ARM pipeline for non-idempotent POST actions (regenerateKeys): retries only 429/503,
+    /// where the service promises the request was not processed.
+    pub(crate) arm_non_idempotent: Pipeline,
     /// Storage pipeline: never carries the ARM token (SAS / SharedKey / storage AAD token are
     /// added per request by the storage module).
     pub(crate) storage: Pipeline,
@@ -292,6 +295,22 @@ pub(crate) fn build_http_client(options: &MLClientOptions) -> Result<reqwest::Cl
         message: "could not build the HTTP client".into(),
         source: Some(Box::new(e)),
     })
+}
+
+/// Retry settings for requests that must not be repeated once processed: only 429 and 503
+/// (the service says it did not take the request), honouring `Retry-After`.
+pub(crate) fn only_throttling_retries() -> azure_core::http::PipelineOptions {
+    use azure_core::http::{
+        headers::{RETRY_AFTER, RETRY_AFTER_MS, X_MS_RETRY_AFTER_MS},
+        policies::RetryHeaders,
+        StatusCode,
+    };
+    azure_core::http::PipelineOptions {
+        retry_headers: RetryHeaders {
+            retry_headers: vec![X_MS_RETRY_AFTER_MS, RETRY_AFTER_MS, RETRY_AFTER],
+        },
+        retry_status_codes: vec![StatusCode::TooManyRequests, StatusCode::ServiceUnavailable],
+    }
 }
 
 /// A client for one Azure Machine Learning workspace, like Python's `azure.ai.ml.MLClient`.
@@ -362,8 +381,16 @@ impl MLClient {
             option_env!("CARGO_PKG_VERSION"),
             client_options.clone(),
             Vec::new(),
-            vec![bearer],
+            vec![bearer.clone()],
             None,
+        );
+        let arm_non_idempotent = Pipeline::new(
+            option_env!("CARGO_PKG_NAME"),
+            option_env!("CARGO_PKG_VERSION"),
+            client_options.clone(),
+            Vec::new(),
+            vec![bearer],
+            Some(only_throttling_retries()),
         );
         let storage = Pipeline::new(
             option_env!("CARGO_PKG_NAME"),
@@ -381,6 +408,7 @@ impl MLClient {
                 polling_interval: options.polling_interval,
                 credential,
                 arm,
+                arm_non_idempotent,
                 storage,
                 options,
                 http,

@@ -276,9 +276,29 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(what: &str, body: &[u8
 
 impl From<azure_core::Error> for Error {
     fn from(err: azure_core::Error) -> Self {
-        use azure_core::error::ErrorKind;
-        // The retry policy wraps the real cause; find the innermost azure_core error that says
-        // more than "will not be retried".
+        // Our own errors travel through azure_core (Poller, Pager callbacks) wrapped: unwrap them
+        // intact instead of flattening them to a kind.
+        if err.downcast_ref::<Error>().is_some() {
+            return match err.into_inner() {
+                Ok(inner) => match inner.downcast::<Error>() {
+                    Ok(ours) => *ours,
+                    Err(other) => Error::Other {
+                        message: other.to_string(),
+                        source: Some(other),
+                    },
+                },
+                Err(e) => convert_core(e),
+            };
+        }
+        convert_core(err)
+    }
+}
+
+fn convert_core(err: azure_core::Error) -> Error {
+    use azure_core::error::ErrorKind;
+    // The retry policy wraps the real cause ("non-transport error occurred which will not be
+    // retried"); classify by the innermost azure_core error, keep the whole chain as source.
+    let (kind, message) = {
         let mut cause: &(dyn std::error::Error + 'static) = &err;
         let mut innermost = &err;
         while let Some(next) = cause.source() {
@@ -287,51 +307,49 @@ impl From<azure_core::Error> for Error {
             }
             cause = next;
         }
-        match innermost.kind() {
-            ErrorKind::HttpResponse {
-                status,
-                error_code,
-                raw_response,
-            } => match raw_response {
-                Some(raw) => {
-                    let mut e = Error::from_response(
-                        u16::from(*status),
-                        raw.headers(),
-                        raw.body().as_ref(),
-                    );
-                    if let Error::Service { code, .. } = &mut e {
-                        if code.is_none() {
-                            code.clone_from(error_code);
-                        }
+        (innermost.kind().clone(), innermost.to_string())
+    };
+    match kind {
+        ErrorKind::HttpResponse {
+            status,
+            error_code,
+            raw_response,
+        } => match raw_response {
+            Some(raw) => {
+                let mut e =
+                    Error::from_response(u16::from(status), raw.headers(), raw.body().as_ref());
+                if let Error::Service { code, .. } = &mut e {
+                    if code.is_none() {
+                        *code = error_code;
                     }
-                    e
                 }
-                None => Error::Service {
-                    status: u16::from(*status),
-                    code: error_code.clone(),
-                    message: innermost.to_string(),
-                    target: None,
-                    details: Vec::new(),
-                    request_id: None,
-                },
+                e
+            }
+            None => Error::Service {
+                status: u16::from(status),
+                code: error_code,
+                message,
+                target: None,
+                details: Vec::new(),
+                request_id: None,
             },
-            ErrorKind::Credential => Error::Auth {
-                message: innermost.to_string(),
-                source: Some(Box::new(err)),
-            },
-            ErrorKind::Io | ErrorKind::Connection => Error::Transport {
-                message: innermost.to_string(),
-                source: Some(Box::new(err)),
-            },
-            ErrorKind::DataConversion => Error::Decode {
-                what: "response".into(),
-                message: innermost.to_string(),
-            },
-            ErrorKind::Other => Error::Other {
-                message: innermost.to_string(),
-                source: Some(Box::new(err)),
-            },
-        }
+        },
+        ErrorKind::Credential => Error::Auth {
+            message,
+            source: Some(Box::new(err)),
+        },
+        ErrorKind::Io | ErrorKind::Connection => Error::Transport {
+            message,
+            source: Some(Box::new(err)),
+        },
+        ErrorKind::DataConversion => Error::Decode {
+            what: "response".into(),
+            message,
+        },
+        ErrorKind::Other => Error::Other {
+            message,
+            source: Some(Box::new(err)),
+        },
     }
 }
 
@@ -351,25 +369,6 @@ impl From<Error> for azure_core::Error {
             _ => ErrorKind::Other,
         };
         azure_core::Error::new(kind, err)
-    }
-}
-
-/// Recovers our error from an `azure_core::Error` that wraps one (e.g. returned by a `Poller`).
-pub(crate) fn unwrap_core(err: azure_core::Error) -> Error {
-    // Errors that started as ours travel through azure_core wrapped; get them back out intact.
-    if err.downcast_ref::<Error>().is_some() {
-        match err.into_inner() {
-            Ok(inner) => match inner.downcast::<Error>() {
-                Ok(ours) => *ours,
-                Err(other) => Error::Other {
-                    message: other.to_string(),
-                    source: Some(other),
-                },
-            },
-            Err(e) => Error::from(e),
-        }
-    } else {
-        Error::from(err)
     }
 }
 

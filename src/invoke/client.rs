@@ -1,0 +1,476 @@
+//! [`ScoringClient`]: one POST per invoke with cached credentials, and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use azure_core::credentials::Secret;
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use reqwest::header::{HeaderName, AUTHORIZATION};
+use reqwest::Method;
+use serde::{de::DeserializeOwned, Serialize};
+use url::Url;
+
+use super::cache::{bearer_header, check_scoring_uri, Resolved, TargetCache};
+use super::request::InvokeRequest;
+use super::response::{decode_scoring_json, request_id, InvokeResponse};
+use super::retry::{backoff, retry_after};
+use super::stream::ResponseStream;
+use super::target::{FixedTarget, ScoringAuth, ScoringTarget, ScoringTargetSource};
+use crate::error::{Error, Result};
+use crate::redirect::ORIGINAL_HOST_HEADER;
+
+const ORIGINAL_HOST: HeaderName = HeaderName::from_static(ORIGINAL_HOST_HEADER);
+/// Retries after 429/503 (and connection failures) unless the builder says otherwise.
+const DEFAULT_MAX_RETRIES: u32 = 3;
+/// Longest wait between two tries, whatever `Retry-After` asks.
+const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
+/// Error bodies beyond this are cut (the text is for humans and logs).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// A client for one online endpoint's scoring URI.
+///
+/// Resolves the scoring URI and credentials once, then sends exactly one HTTP request per
+/// invoke over a pooled connection set (HTTP/1.1 keep-alive, HTTP/2 when the server offers it).
+/// A 401/403 re-resolves the credentials once and retries once; tokens are renewed at their
+/// refresh time, by one task while the others wait for it. 429 and 503 are retried (honouring
+/// `Retry-After`) a bounded number of times; nothing else is, since scoring is a POST.
+///
+/// Cheap to clone (an `Arc` inside), `Send + Sync`.
+///
+/// ```no_run
+/// # async fn f() -> azure_ai_ml::Result<()> {
+/// use azure_ai_ml::invoke::{InvokeRequest, ScoringClient};
+/// let uri = url::Url::parse("https://churn.eastus.inference.ml.azure.com/score").unwrap();
+/// let client = ScoringClient::with_key(uri, std::env::var("ENDPOINT_KEY").unwrap_or_default())?;
+/// let response = client
+///     .invoke(InvokeRequest::text(r#"{"data": [[12, 29.85, 358.20, 1, 0]]}"#))
+///     .await?;
+/// let predictions: Vec<u8> = response.json()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ScoringClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    cache: TargetCache,
+    max_retries: u32,
+    max_retry_delay: Duration,
+    timeout: Option<Duration>,
+}
+
+impl ScoringClient {
+    /// A client for `scoring_uri` authenticating with an endpoint key (no ARM access needed).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `scoring_uri` (not https, or http off the local machine) or
+    /// `key` (empty, or not a valid header value), before any request.
+    pub fn with_key(scoring_uri: Url, key: impl Into<Secret>) -> Result<Self> {
+        Self::builder().with_key(scoring_uri, key).build()
+    }
+
+    /// A client for `scoring_uri` authenticating with a token (AML or Entra) that the caller
+    /// keeps fresh; a 401 is returned as an error after one retry.
+    ///
+    /// # Errors
+    /// As [`with_key`](Self::with_key), on `token`.
+    pub fn with_token(scoring_uri: Url, token: impl Into<Secret>) -> Result<Self> {
+        Self::builder().with_token(scoring_uri, token).build()
+    }
+
+    /// A builder for the less common settings (HTTP client, retries, timeout, redirect).
+    pub fn builder() -> ScoringClientBuilder {
+        ScoringClientBuilder::default()
+    }
+
+    /// A client whose target comes from `source` (e.g. ARM lookups by an `MLClient`), sharing
+    /// `http`'s connection pool, sending to `redirect` instead of the scoring host when set
+    /// (test fakes and emulators).
+    pub fn from_source(
+        source: Arc<dyn ScoringTargetSource>,
+        http: reqwest::Client,
+        redirect: Option<Url>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                http,
+                cache: TargetCache::new(source, redirect),
+                max_retries: DEFAULT_MAX_RETRIES,
+                max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
+                timeout: None,
+            }),
+        }
+    }
+
+    /// The scoring URI, once resolved (after the first invoke or [`resolve`](Self::resolve)).
+    pub fn scoring_uri(&self) -> Option<Url> {
+        self.inner.cache.peek().map(|r| r.scoring_uri.clone())
+    }
+
+    /// Resolves the scoring URI and credentials now (otherwise the first invoke does it).
+    ///
+    /// # Errors
+    /// Whatever the source reports (ARM errors, missing permissions), or
+    /// [`Error::Validation`] for an unusable scoring URI or credential.
+    pub async fn resolve(&self) -> Result<Url> {
+        Ok(self.inner.cache.get().await?.scoring_uri.clone())
+    }
+
+    /// Sends one scoring request and returns the whole answer.
+    ///
+    /// # Arguments
+    /// * `request` - the body and per-call options; pass it by value or by reference.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for bad request options (before sending); [`Error::Service`] with
+    /// status, request id and body text for a non-2xx answer; [`Error::Transport`] when no
+    /// answer arrived; [`Error::Io`] when a request file can't be read.
+    pub async fn invoke(&self, request: impl AsRef<InvokeRequest>) -> Result<InvokeResponse> {
+        let response = self.send(request.as_ref()).await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| transport(&e))?;
+        if !(200..300).contains(&status) {
+            return Err(service_error(status, &headers, &body));
+        }
+        Ok(InvokeResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Serializes `body` to JSON once, invokes, and decodes the answer as `Resp` (undoing the
+    /// double encoding of a `run()` that returns `json.dumps(...)`, see
+    /// [`decode_scoring_json`](super::decode_scoring_json)).
+    ///
+    /// # Arguments
+    /// * `body` - the request document.
+    /// * `deployment` - pin this call to a deployment, or let traffic rules decide.
+    ///
+    /// # Errors
+    /// As [`invoke`](Self::invoke), plus [`Error::Decode`] when the answer doesn't match `Resp`.
+    pub async fn invoke_json<Req, Resp>(&self, body: &Req, deployment: Option<&str>) -> Result<Resp>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let mut request = InvokeRequest::json(body)?;
+        if let Some(name) = deployment {
+            request = request.deployment(name);
+        }
+        let response = self.invoke(&request).await?;
+        decode_scoring_json(&response.body)
+    }
+
+    /// Sends one scoring request and returns the answer as a stream of body chunks as they
+    /// arrive (server-sent events, chunked transfer).
+    ///
+    /// # Errors
+    /// As [`invoke`](Self::invoke) for everything up to the response head; a non-2xx answer is
+    /// read whole and returned as [`Error::Service`]. Errors mid-stream are stream items.
+    pub async fn invoke_stream(
+        &self,
+        request: impl AsRef<InvokeRequest>,
+    ) -> Result<ResponseStream> {
+        let response = self.send(request.as_ref()).await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if !(200..300).contains(&status) {
+            let body = response.bytes().await.map_err(|e| transport(&e))?;
+            return Err(service_error(status, &headers, &body));
+        }
+        let chunks = response.bytes_stream().map_err(|e| transport(&e));
+        Ok(ResponseStream::new(status, headers, chunks.boxed()))
+    }
+
+    /// Invokes every request with at most `concurrency` in flight; results come back in the
+    /// order of `requests`, one `Result` per request. A `concurrency` of 0 is taken as 1.
+    pub async fn invoke_batch<I>(
+        &self,
+        requests: I,
+        concurrency: usize,
+    ) -> Vec<Result<InvokeResponse>>
+    where
+        I: IntoIterator<Item = InvokeRequest>,
+    {
+        futures::stream::iter(requests)
+            .map(|request| async move { self.invoke(request).await })
+            .buffered(concurrency.max(1))
+            .collect()
+            .await
+    }
+
+    /// Sends until an answer that is final: 2xx, an error not worth retrying, or out of tries.
+    async fn send(&self, request: &InvokeRequest) -> Result<reqwest::Response> {
+        let body = request.take_body().await?;
+        let inner = &*self.inner;
+        let mut target = inner.cache.get().await?;
+        let mut reauthenticated = false;
+        let mut retries = 0;
+        loop {
+            match self.send_once(&target, request, body.clone()).await {
+                Err(e) if e.is_connect() && retries < inner.max_retries => {
+                    // Nothing reached the server, so even a POST is safe to send again.
+                    retries += 1;
+                    tokio::time::sleep(backoff(retries).min(inner.max_retry_delay)).await;
+                }
+                Err(e) => return Err(transport(&e)),
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if matches!(status, 401 | 403) && !reauthenticated {
+                        reauthenticated = true;
+                        tracing::debug!(status, "scoring credentials rejected; resolving again");
+                        drain(response).await;
+                        target = inner
+                            .cache
+                            .refresh_after_rejection(target.generation)
+                            .await?;
+                    } else if matches!(status, 429 | 503) && retries < inner.max_retries {
+                        retries += 1;
+                        let delay = retry_after(response.headers())
+                            .unwrap_or_else(|| backoff(retries))
+                            .min(inner.max_retry_delay);
+                        tracing::debug!(status, ?delay, retries, "scoring endpoint busy; retrying");
+                        drain(response).await;
+                        tokio::time::sleep(delay).await;
+                    } else {
+                        return Ok(response);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        target: &Resolved,
+        request: &InvokeRequest,
+        body: Bytes,
+    ) -> std::result::Result<reqwest::Response, reqwest::Error> {
+        let mut http_request = reqwest::Request::new(Method::POST, target.send_url.clone());
+        let headers = http_request.headers_mut();
+        request.apply_headers(headers);
+        if let Some(authorization) = &target.authorization {
+            headers.insert(AUTHORIZATION, authorization.clone());
+        }
+        if let Some(host) = &target.original_host {
+            headers.insert(ORIGINAL_HOST, host.clone());
+        }
+        *http_request.body_mut() = Some(body.into());
+        if let Some(timeout) = self.inner.timeout {
+            *http_request.timeout_mut() = Some(timeout);
+        }
+        self.inner.http.execute(http_request).await
+    }
+}
+
+/// Reads and drops a body we won't use, so the connection goes back to the pool.
+async fn drain(response: reqwest::Response) {
+    let _ = response.bytes().await;
+}
+
+fn transport(e: &reqwest::Error) -> Error {
+    // reqwest's message names the URL (the scoring URI: no secrets) and the cause chain.
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if e.is_timeout() {
+        message.insert_str(0, "timed out: ");
+    }
+    Error::Transport {
+        message,
+        source: None,
+    }
+}
+
+fn service_error(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Error {
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY)]).into_owned();
+    let message = if text.is_empty() {
+        reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or_default()
+            .to_owned()
+    } else {
+        text
+    };
+    Error::Service {
+        status,
+        code: headers
+            .get("x-ms-error-code")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        message,
+        target: None,
+        details: Vec::new(),
+        request_id: request_id(headers).map(str::to_owned),
+    }
+}
+
+impl fmt::Debug for ScoringClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let resolved = self.inner.cache.peek();
+        f.debug_struct("ScoringClient")
+            .field(
+                "scoring_uri",
+                &resolved.as_ref().map(|r| r.scoring_uri.as_str()),
+            )
+            .field("auth_mode", &resolved.as_ref().map(|r| r.auth_mode()))
+            .field("source", &self.inner.cache.source)
+            .field("max_retries", &self.inner.max_retries)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings for a [`ScoringClient`]; start with [`ScoringClient::builder`].
+#[derive(Default)]
+pub struct ScoringClientBuilder {
+    http: Option<reqwest::Client>,
+    root_certificates: Vec<Vec<u8>>,
+    redirect: Option<Url>,
+    max_retries: Option<u32>,
+    max_retry_delay: Option<Duration>,
+    timeout: Option<Duration>,
+    target: Option<Result<Arc<dyn ScoringTargetSource>>>,
+}
+
+impl ScoringClientBuilder {
+    /// Authenticate with an endpoint key.
+    pub fn with_key(mut self, scoring_uri: Url, key: impl Into<Secret>) -> Self {
+        self.target = Some(fixed(scoring_uri, ScoringAuth::Key(key.into())));
+        self
+    }
+
+    /// Authenticate with a bearer token the caller keeps fresh.
+    pub fn with_token(mut self, scoring_uri: Url, token: impl Into<Secret>) -> Self {
+        let auth = ScoringAuth::AmlToken {
+            token: token.into(),
+            refresh_after: None,
+            expires_on: None,
+        };
+        self.target = Some(fixed(scoring_uri, auth));
+        self
+    }
+
+    /// Take the target from `source` (resolved on first use, again after 401/403).
+    pub fn with_source(mut self, source: Arc<dyn ScoringTargetSource>) -> Self {
+        self.target = Some(Ok(source));
+        self
+    }
+
+    /// Use this HTTP client (and its connection pool, TLS roots, proxy settings).
+    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Trust one more PEM root certificate (ignored when an HTTP client is given).
+    pub fn with_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Send every request to this base URL, with the scoring host in `x-azml-original-host`.
+    pub fn with_redirect(mut self, base: Url) -> Self {
+        self.redirect = Some(base);
+        self
+    }
+
+    /// How many times to retry after 429/503 or a failed connection (default 3).
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+
+    /// The longest wait between tries, whatever `Retry-After` says (default 60 s).
+    pub fn with_max_retry_delay(mut self, delay: Duration) -> Self {
+        self.max_retry_delay = Some(delay);
+        self
+    }
+
+    /// Give up on one try after this long (default: no limit beyond the HTTP client's).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when no target was set, the scoring URI or credential is unusable,
+    /// or a root certificate is not PEM; [`Error::Transport`] if the HTTP client can't be built.
+    pub fn build(self) -> Result<ScoringClient> {
+        let source = self.target.unwrap_or_else(|| {
+            Err(Error::validation(
+                "scoring_uri",
+                "must be set (with_key, with_token or with_source)",
+            ))
+        })?;
+        let http = match self.http {
+            Some(http) => http,
+            None => default_http_client(&self.root_certificates)?,
+        };
+        let mut client = ScoringClient::from_source(source, http, self.redirect);
+        if let Some(inner) = Arc::get_mut(&mut client.inner) {
+            inner.max_retries = self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+            inner.max_retry_delay = self.max_retry_delay.unwrap_or(DEFAULT_MAX_RETRY_DELAY);
+            inner.timeout = self.timeout;
+        }
+        Ok(client)
+    }
+}
+
+impl fmt::Debug for ScoringClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScoringClientBuilder")
+            .field("redirect", &self.redirect.as_ref().map(Url::as_str))
+            .field("max_retries", &self.max_retries)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A fixed target, checked now so a bad URI or key fails at construction.
+fn fixed(scoring_uri: Url, auth: ScoringAuth) -> Result<Arc<dyn ScoringTargetSource>> {
+    check_scoring_uri(&scoring_uri)?;
+    match &auth {
+        ScoringAuth::Key(secret) | ScoringAuth::AmlToken { token: secret, .. } => {
+            bearer_header(secret.secret(), auth.mode())?;
+        }
+        _ => {}
+    }
+    Ok(Arc::new(FixedTarget(ScoringTarget::new(scoring_uri, auth))))
+}
+
+fn default_http_client(root_certificates: &[Vec<u8>]) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(20))
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_nodelay(true);
+    for pem in root_certificates {
+        let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
+            Error::validation("root_certificates", format!("not a PEM certificate: {e}"))
+        })?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build().map_err(|e| Error::Transport {
+        message: format!("could not build the HTTP client: {e}"),
+        source: None,
+    })
+}
+
+impl AsRef<InvokeRequest> for InvokeRequest {
+    fn as_ref(&self) -> &InvokeRequest {
+        self
+    }
+}

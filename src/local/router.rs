@@ -41,14 +41,14 @@ pub(crate) struct EndpointConfig {
     pub(crate) traffic: BTreeMap<String, u32>,
     /// Mirror percentages by deployment.
     pub(crate) mirror: BTreeMap<String, u32>,
-    /// Every deployment of the endpoint.
-    pub(crate) deployments: Vec<String>,
 }
 
 /// Where the router finds endpoints and running deployments.
 pub(crate) trait Backends: Send + Sync {
     /// The endpoint's configuration, `None` when it does not exist.
     fn endpoint(&self, name: &str) -> Option<EndpointConfig>;
+    /// True when the endpoint has a deployment of that name (running or not).
+    fn deployment_exists(&self, endpoint: &str, deployment: &str) -> bool;
     /// The running processes of a deployment, `None` while it has none.
     fn target(&self, endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>>;
 }
@@ -286,7 +286,7 @@ impl Router {
             .filter(|v| !v.is_empty());
         let (deployment, mirrors) = match pinned {
             Some(name) => {
-                if !config.deployments.iter().any(|d| d == name) {
+                if !self.backends.deployment_exists(endpoint, name) {
                     return ScoreResponse::error(
                         404,
                         &format!("Deployment '{name}' not found on endpoint '{endpoint}'."),

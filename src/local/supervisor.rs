@@ -232,6 +232,7 @@ impl SetShared {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
+        sys::terminate_with_parent(&mut cmd);
         let mut child = cmd.spawn()?;
         if let Some(out) = child.stdout.take() {
             pump(out, log.clone());

@@ -18,6 +18,27 @@ pub(crate) fn signal_group(pgid: u32, signal: i32) -> bool {
     unsafe { libc::killpg(pgid, signal) == 0 }
 }
 
+/// Makes the child get SIGTERM when the thread that spawned it ends (the workspace's runtime
+/// going away, or its process dying), so a killed workspace leaves no model servers behind.
+#[cfg(target_os = "linux")]
+pub(crate) fn terminate_with_parent(cmd: &mut tokio::process::Command) {
+    // SAFETY: the closure runs between fork and exec and only calls prctl, which is
+    // async-signal-safe; it touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
+/// No parent-death signal off Linux; shutdown and Drop still stop every group.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn terminate_with_parent(_cmd: &mut tokio::process::Command) {}
+
 /// SIGTERM.
 pub(crate) const SIGTERM: i32 = libc::SIGTERM;
 /// SIGKILL.

@@ -66,6 +66,9 @@ impl Backends for TestBackends {
         (name == "churn" && self.exists.load(Ordering::SeqCst))
             .then(|| self.config.lock().unwrap().clone())
     }
+    fn deployment_exists(&self, _endpoint: &str, deployment: &str) -> bool {
+        self.config.lock().unwrap().traffic.contains_key(deployment)
+    }
     fn target(&self, _endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>> {
         self.targets.lock().unwrap().get(deployment).cloned()
     }
@@ -79,7 +82,6 @@ fn backends(traffic: &[(&str, u32)]) -> Arc<TestBackends> {
             tokens: Vec::new(),
             traffic: traffic.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             mirror: BTreeMap::new(),
-            deployments: traffic.iter().map(|(k, _)| k.to_string()).collect(),
         }),
         targets: Mutex::new(HashMap::new()),
         exists: AtomicBool::new(true),

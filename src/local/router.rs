@@ -68,6 +68,8 @@ pub struct RequestStats {
     pub status_counts: BTreeMap<u16, u64>,
     /// Router-measured latencies of recent live requests, in milliseconds, oldest first.
     pub latencies_ms: Vec<f64>,
+    /// Requests (live and mirrored) in flight right now.
+    pub in_flight: usize,
 }
 
 impl RequestStats {
@@ -180,6 +182,7 @@ impl DeploymentTarget {
             mirrored_requests: self.mirrored.load(Ordering::Relaxed),
             status_counts: stats.status_counts.clone(),
             latencies_ms: stats.latencies_ms.iter().copied().collect(),
+            in_flight: self.in_flight.load(Ordering::Acquire),
         }
     }
 }

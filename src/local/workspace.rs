@@ -28,6 +28,9 @@ use crate::workspace_core::{
 /// File holding the persisted workspace state inside the workspace folder.
 pub const STATE_FILE: &str = "state.json";
 
+/// File remembering the port of the last run.
+const PORT_FILE: &str = "port";
+
 /// Largest request body accepted (model uploads arrive as blob PUTs).
 const MAX_BODY: usize = 2 * 1024 * 1024 * 1024 - 1;
 
@@ -216,10 +219,9 @@ impl LocalWorkspace {
         };
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let tls = tls::load_or_create(&dir)?;
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
-            .await
-            .map_err(|e| Error::io(&dir, e))?;
+        let listener = bind(&dir, options.port).await?;
         let port = listener.local_addr().map_err(|e| Error::io(&dir, e))?.port();
+        write_atomic(&dir.join(PORT_FILE), port.to_string().as_bytes())?;
         let base_url = Url::parse(&format!("https://127.0.0.1:{port}"))
             .map_err(|e| Error::other(format!("base URL: {e}")))?;
 
@@ -381,6 +383,26 @@ impl Drop for LocalWorkspace {
         // Without `shutdown().await` the processes are killed outright (no orphans either way).
         self.shared.registry.kill_now();
     }
+}
+
+/// Binds 127.0.0.1: the given port, else the port this folder used last (URLs stored in the
+/// state, such as asset URIs on the blob host, keep resolving), else any free port.
+async fn bind(dir: &Path, port: u16) -> Result<tokio::net::TcpListener> {
+    if port == 0 {
+        let previous = std::fs::read_to_string(dir.join(PORT_FILE))
+            .ok()
+            .and_then(|p| p.trim().parse::<u16>().ok())
+            .filter(|p| *p != 0);
+        if let Some(previous) = previous {
+            if let Ok(listener) = tokio::net::TcpListener::bind(("127.0.0.1", previous)).await {
+                return Ok(listener);
+            }
+            tracing::warn!("port {previous} of the last run is taken; asset URLs stored with it will not resolve");
+        }
+    }
+    tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| Error::io(dir, e))
 }
 
 /// Asks the runtime to start every deployment the restored state holds.

@@ -12,6 +12,9 @@ pub mod ids;
 pub mod invoke;
 pub mod operations;
 pub(crate) mod redirect;
+#[cfg(feature = "local")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local")))]
+pub mod local;
 pub(crate) mod rest;
 pub mod storage;
 #[cfg(feature = "testing")]

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! bench_invoke --base https://127.0.0.1:8443 --ca ca.pem --mode run  --seq 5000 --conc 20000 --tasks 8
-//! bench_invoke --base https://127.0.0.1:8443 --ca ca.pem --mode cold
+//! bench_invoke --base https://127.0.0.1:8443 --ca ca.pem --mode cold [--runtime current|multi]
 //! ```
 //! `run` prints one JSON object (latencies, calls/s, peak RSS); `cold` prints the first
 //! prediction and exits (the caller times process start → that line).
@@ -109,6 +109,7 @@ struct Args {
     conc: usize,
     tasks: usize,
     request: String,
+    runtime: String,
 }
 
 fn parse_args() -> std::result::Result<Args, String> {
@@ -118,6 +119,7 @@ fn parse_args() -> std::result::Result<Args, String> {
     let mut mode = "run".to_owned();
     let (mut seq, mut conc, mut tasks) = (5000, 20000, 8);
     let mut request = "benches/support/sample-request.json".to_owned();
+    let mut runtime = "multi".to_owned();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
@@ -128,6 +130,7 @@ fn parse_args() -> std::result::Result<Args, String> {
             "--conc" => conc = value()?.parse().map_err(|e| format!("--conc: {e}"))?,
             "--tasks" => tasks = value()?.parse().map_err(|e| format!("--tasks: {e}"))?,
             "--request" => request = value()?,
+            "--runtime" => runtime = value()?,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -139,6 +142,7 @@ fn parse_args() -> std::result::Result<Args, String> {
         conc,
         tasks: tasks.max(1),
         request,
+        runtime,
     })
 }
 
@@ -168,11 +172,10 @@ async fn run(args: Args) -> Result<()> {
         path: Some(args.ca.clone().into()),
         source: e,
     })?;
+    // Trust only the bench CA, as Python does with REQUESTS_CA_BUNDLE (no system store to load).
     let http = reqwest::Client::builder()
-        .add_root_certificate(
-            reqwest::Certificate::from_pem(&ca)
-                .map_err(|e| Error::validation("ca", e.to_string()))?,
-        )
+        .tls_certs_only([reqwest::Certificate::from_pem(&ca)
+            .map_err(|e| Error::validation("ca", e.to_string()))?])
         .tcp_nodelay(true)
         .build()
         .map_err(|e| Error::Transport {
@@ -235,6 +238,7 @@ async fn run(args: Args) -> Result<()> {
 
     let report = serde_json::json!({
         "impl": "rust",
+        "runtime": args.runtime,
         "invokes": 1 + 200 + args.seq + per_task * args.tasks,
         "seq_calls": args.seq,
         "p50_ms": percentile(&latencies, 50.0),
@@ -258,10 +262,12 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = if args.runtime == "current" {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("bench_invoke: no runtime: {e}");

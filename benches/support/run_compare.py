@@ -233,6 +233,8 @@ def write_table(results, out_dir):
         f"(Rust requests: {rust['http_requests']}; Python pinned: {pp['http_requests']}; "
         f"Python unpinned: {pu['http_requests']}). Rust cold start: {rust['cold_requests_per_process']:.0f} "
         "requests per process (endpoint GET, listKeys, score). 'Rust vs wrk' is Rust ÷ wrk.",
+        "Machine load average at the end (1/5/15 min, on %d cores; other jobs share them): %.2f / %.2f / %.2f."
+        % ((os.cpu_count() or 0,) + os.getloadavg()),
     ]
     markdown = "\n".join(lines + notes) + "\n"
     print(markdown)

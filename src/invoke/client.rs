@@ -473,7 +473,7 @@ fn default_http_client(root_certificates: &[Vec<u8>]) -> Result<reqwest::Client>
         let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
             Error::validation("root_certificates", format!("not a PEM certificate: {e}"))
         })?;
-        builder = builder.add_root_certificate(cert);
+        builder = builder.tls_certs_merge([cert]);
     }
     builder.build().map_err(|e| Error::Transport {
         message: format!("could not build the HTTP client: {e}"),

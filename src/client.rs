@@ -379,7 +379,7 @@ impl MLClient {
         if let Some(target) = &options.redirect {
             client_options
                 .per_try_policies
-                .push(RedirectPolicy::new(target.clone()));
+                .push(RedirectPolicy::policy(target.clone()));
         }
         let arm_scope = format!("{}/.default", endpoints.resource_manager_audience);
         let bearer = Arc::new(BearerTokenAuthorizationPolicy::new(

@@ -73,7 +73,7 @@ impl ArmId {
         }
         let workspace_name = expect(6, "workspaces")?;
         let tail = &segments[8..];
-        if tail.len() % 2 != 0 {
+        if !tail.len().is_multiple_of(2) {
             return Err(bad("a collection has no name"));
         }
         Ok(ArmId {

@@ -12,6 +12,9 @@ pub mod ids;
 pub mod invoke;
 pub mod operations;
 pub(crate) mod redirect;
+#[cfg(feature = "local")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local")))]
+pub mod local;
 pub(crate) mod rest;
 pub mod storage;
 #[cfg(feature = "testing")]
@@ -20,6 +23,7 @@ pub mod testing;
 pub mod upload;
 pub mod validate;
 pub mod workspace_core;
+pub mod yaml;
 
 #[doc(hidden)]
 pub use rest::private_api as __private;
@@ -37,3 +41,4 @@ pub use operations::{
     ModelOperations, OnlineDeploymentOperations, OnlineEndpointOperations, WorkspaceOperations,
 };
 pub use redirect::ORIGINAL_HOST_HEADER;
+pub use yaml::{load_environment, load_model, load_online_deployment, load_online_endpoint};

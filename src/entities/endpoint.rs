@@ -218,6 +218,11 @@ impl OnlineEndpoint {
         both!(self, e => e.provisioning_state.as_ref())
     }
 
+    /// The swagger (OpenAPI) URI, once provisioned.
+    pub fn swagger_uri(&self) -> Option<&str> {
+        both!(self, e => e.swagger_uri.as_deref())
+    }
+
     /// ARM id.
     pub fn id(&self) -> Option<&str> {
         both!(self, e => e.id.as_deref())

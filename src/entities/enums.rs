@@ -38,6 +38,7 @@ string_enum! {
     }
 }
 
+#[allow(clippy::derivable_impls)] // the enum comes from a macro that cannot mark `#[default]`
 impl Default for AssetType {
     fn default() -> Self {
         AssetType::CustomModel

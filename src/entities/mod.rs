@@ -36,3 +36,6 @@ pub use settings::{
     ResourceSettings, ScaleSettings, TargetUtilizationScaleSettings,
 };
 pub use workspace::{Datastore, DatastoreType, Workspace};
+
+#[cfg(test)]
+mod tests;

@@ -62,6 +62,7 @@ string_enum! {
     }
 }
 
+#[allow(clippy::derivable_impls)] // the enum comes from a macro that cannot mark `#[default]`
 impl Default for DatastoreType {
     fn default() -> Self {
         DatastoreType::AzureBlob

@@ -88,10 +88,11 @@ async fn register(
             build.path = upload::build_context(core, Path::new(&build.path)).await?;
         }
     }
-    let mut body = rest::environment_version_body(&environment)?;
-    if anonymous {
-        body["properties"]["isAnonymous"] = true.into();
-    }
+    let body = if anonymous {
+        rest::anonymous_environment_version_body(&environment)?
+    } else {
+        rest::environment_version_body(&environment)?
+    };
     assets::put(core, ENVIRONMENTS, &environment.name, &version, &body).await
 }
 

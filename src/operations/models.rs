@@ -88,10 +88,11 @@ async fn register(core: &Arc<ClientCore>, model: &Model, anonymous: bool) -> Res
         let metadata = crate::upload::upload_metadata(&model.name, &version);
         model.path = Some(upload::model_path(core, Path::new(&path), metadata).await?);
     }
-    let mut body = rest::model_version_body(&model)?;
-    if anonymous {
-        body["properties"]["isAnonymous"] = true.into();
-    }
+    let body = if anonymous {
+        rest::anonymous_model_version_body(&model)?
+    } else {
+        rest::model_version_body(&model)?
+    };
     assets::put(core, MODELS, &model.name, &version, &body).await
 }
 

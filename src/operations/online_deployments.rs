@@ -62,7 +62,8 @@ impl OnlineDeploymentOperations {
     /// ```no_run
     /// # async fn f(ml_client: azure_ai_ml::MLClient, model_id: String, env_id: String) -> azure_ai_ml::Result<()> {
     /// use azure_ai_ml::{CodeConfiguration, ManagedOnlineDeployment, ProbeSettings};
-    /// let blue = ManagedOnlineDeployment::new("blue", "churn-prediction-v1")
+    /// let blue = ManagedOnlineDeployment::new("blue")
+    ///     .endpoint_name("churn-prediction-v1")
     ///     .model(model_id)
     ///     .environment(env_id)
     ///     .code_configuration(CodeConfiguration::new("./scoring/", "score.py"))

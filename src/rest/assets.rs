@@ -267,6 +267,15 @@ impl CodeVersionResource {
 
 /// Body of a model version PUT (`path` must already be a datastore / https URI).
 pub(crate) fn model_version_body(model: &Model) -> Result<Value> {
+    model_version_body_with(model, false)
+}
+
+/// Body of an anonymous model version PUT (a model defined inline in a deployment).
+pub(crate) fn anonymous_model_version_body(model: &Model) -> Result<Value> {
+    model_version_body_with(model, true)
+}
+
+fn model_version_body_with(model: &Model, anonymous: bool) -> Result<Value> {
     let uri = model
         .path
         .as_deref()
@@ -294,7 +303,7 @@ pub(crate) fn model_version_body(model: &Model) -> Result<Value> {
     if let Some(stage) = &model.stage {
         props.insert("stage".into(), stage.as_str().into());
     }
-    props.insert("isAnonymous".into(), false.into());
+    props.insert("isAnonymous".into(), anonymous.into());
     props.insert("isArchived".into(), false.into());
     Ok(json!({ "properties": props }))
 }
@@ -318,6 +327,15 @@ pub(crate) fn conda_text(conda: &CondaFile) -> Result<String> {
 
 /// Body of an environment version PUT (build context `path` must already be the uploaded URI).
 pub(crate) fn environment_version_body(env: &Environment) -> Result<Value> {
+    environment_version_body_with(env, false)
+}
+
+/// Body of an anonymous environment version PUT (an environment defined inline in a deployment).
+pub(crate) fn anonymous_environment_version_body(env: &Environment) -> Result<Value> {
+    environment_version_body_with(env, true)
+}
+
+fn environment_version_body_with(env: &Environment, anonymous: bool) -> Result<Value> {
     let mut props = Map::new();
     if let Some(conda) = &env.conda_file {
         props.insert("condaFile".into(), conda_text(conda)?.into());
@@ -350,7 +368,7 @@ pub(crate) fn environment_version_body(env: &Environment) -> Result<Value> {
         }
         props.insert("inferenceConfig".into(), m.into());
     }
-    props.insert("isAnonymous".into(), false.into());
+    props.insert("isAnonymous".into(), anonymous.into());
     props.insert("isArchived".into(), false.into());
     if let Some(d) = &env.description {
         props.insert("description".into(), d.as_str().into());

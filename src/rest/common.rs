@@ -80,14 +80,14 @@ fn timestamp(text: Option<String>) -> Option<time::OffsetDateTime> {
 
 impl From<SystemDataWire> for CreationContext {
     fn from(w: SystemDataWire) -> Self {
-        let mut c = CreationContext::default();
-        c.created_at = timestamp(w.created_at);
-        c.created_by = w.created_by;
-        c.created_by_type = w.created_by_type;
-        c.last_modified_at = timestamp(w.last_modified_at);
-        c.last_modified_by = w.last_modified_by;
-        c.last_modified_by_type = w.last_modified_by_type;
-        c
+        CreationContext {
+            created_at: timestamp(w.created_at),
+            created_by: w.created_by,
+            created_by_type: w.created_by_type,
+            last_modified_at: timestamp(w.last_modified_at),
+            last_modified_by: w.last_modified_by,
+            last_modified_by_type: w.last_modified_by_type,
+        }
     }
 }
 
@@ -125,9 +125,10 @@ impl From<IdentityWire> for IdentityConfiguration {
             .into_iter()
             .map(|(k, v)| {
                 let v = v.unwrap_or_default();
-                let mut u = UserIdentity::default();
-                u.principal_id = v.principal_id;
-                u.client_id = v.client_id;
+                let u = UserIdentity {
+                    principal_id: v.principal_id,
+                    client_id: v.client_id,
+                };
                 (k, u)
             })
             .collect();

@@ -314,13 +314,15 @@ impl From<OnlineDeploymentWire> for ManagedOnlineDeployment {
 impl From<OnlineDeploymentWire> for KubernetesOnlineDeployment {
     fn from(w: OnlineDeploymentWire) -> Self {
         let mut p = w.properties;
-        let mut d = KubernetesOnlineDeployment::default();
-        d.resources = p.container_resource_requirements.take().map(|r| {
-            let mut req = ResourceRequirementsSettings::new();
-            req.requests = r.container_resource_requests.map(resource_settings);
-            req.limits = r.container_resource_limits.map(resource_settings);
-            req
-        });
+        let mut d = KubernetesOnlineDeployment {
+            resources: p.container_resource_requirements.take().map(|r| {
+                ResourceRequirementsSettings {
+                    requests: r.container_resource_requests.map(resource_settings),
+                    limits: r.container_resource_limits.map(resource_settings),
+                }
+            }),
+            ..Default::default()
+        };
         fill_deployment!(w, p, d);
         d
     }

@@ -97,8 +97,10 @@ impl From<OnlineEndpointWire> for ManagedOnlineEndpoint {
 impl From<OnlineEndpointWire> for KubernetesOnlineEndpoint {
     fn from(w: OnlineEndpointWire) -> Self {
         let mut p = w.properties;
-        let mut e = KubernetesOnlineEndpoint::default();
-        e.compute = p.compute.take();
+        let mut e = KubernetesOnlineEndpoint {
+            compute: p.compute.take(),
+            ..Default::default()
+        };
         fill_endpoint!(w, p, e);
         e
     }
@@ -162,7 +164,10 @@ pub(crate) fn online_endpoint_body(endpoint: &OnlineEndpoint, location: &str) ->
             }
             let compute: Option<&String> = $compute;
             if let Some(c) = compute {
-                props.insert("compute".into(), c.as_str().into());
+                // Python sends the name without its `azureml:` prefix (the operation may
+                // replace it with the compute's full ARM id first).
+                let c = c.strip_prefix("azureml:").unwrap_or(c);
+                props.insert("compute".into(), c.into());
             }
             json!({
                 "location": location,

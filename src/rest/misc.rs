@@ -60,25 +60,25 @@ struct WorkspacePropertiesWire {
 impl From<WorkspaceWire> for Workspace {
     fn from(w: WorkspaceWire) -> Self {
         let p = w.properties;
-        let mut ws = Workspace::default();
-        ws.name = w.name.unwrap_or_default();
-        ws.location = w.location;
-        ws.id = w.id;
-        ws.display_name = p.friendly_name;
-        ws.description = p.description;
-        ws.discovery_url = p.discovery_url;
-        ws.mlflow_tracking_uri = p.ml_flow_tracking_uri;
-        ws.storage_account = p.storage_account;
-        ws.key_vault = p.key_vault;
-        ws.container_registry = p.container_registry;
-        ws.application_insights = p.application_insights;
-        ws.workspace_id = p.workspace_id;
-        ws.kind = w.kind;
-        ws.tags = w.tags;
-        ws.identity = w.identity.map(Into::into);
-        ws.provisioning_state = p.provisioning_state;
-        ws.creation_context = w.system_data.map(Into::into);
-        ws
+        Workspace {
+            name: w.name.unwrap_or_default(),
+            location: w.location,
+            id: w.id,
+            display_name: p.friendly_name,
+            description: p.description,
+            discovery_url: p.discovery_url,
+            mlflow_tracking_uri: p.ml_flow_tracking_uri,
+            storage_account: p.storage_account,
+            key_vault: p.key_vault,
+            container_registry: p.container_registry,
+            application_insights: p.application_insights,
+            workspace_id: p.workspace_id,
+            kind: w.kind,
+            tags: w.tags,
+            identity: w.identity.map(Into::into),
+            provisioning_state: p.provisioning_state,
+            creation_context: w.system_data.map(Into::into),
+        }
     }
 }
 
@@ -132,21 +132,21 @@ struct CredentialsWire {
 impl From<DatastoreWire> for Datastore {
     fn from(w: DatastoreWire) -> Self {
         let p = w.properties;
-        let mut d = Datastore::default();
-        d.name = w.name.unwrap_or_default();
-        d.id = w.id;
-        d.datastore_type = p.datastore_type.unwrap_or_default();
-        d.account_name = p.account_name;
-        d.container_name = p.container_name;
-        d.endpoint = p.endpoint;
-        d.protocol = p.protocol;
-        d.credentials_type = p.credentials.and_then(|c| c.credentials_type);
-        d.is_default = p.is_default.unwrap_or(false);
-        d.description = p.description;
-        d.tags = p.tags;
-        d.properties = p.properties;
-        d.creation_context = w.system_data.map(Into::into);
-        d
+        Datastore {
+            name: w.name.unwrap_or_default(),
+            id: w.id,
+            datastore_type: p.datastore_type.unwrap_or_default(),
+            account_name: p.account_name,
+            container_name: p.container_name,
+            endpoint: p.endpoint,
+            protocol: p.protocol,
+            credentials_type: p.credentials.and_then(|c| c.credentials_type),
+            is_default: p.is_default.unwrap_or(false),
+            description: p.description,
+            tags: p.tags,
+            properties: p.properties,
+            creation_context: w.system_data.map(Into::into),
+        }
     }
 }
 

@@ -26,7 +26,8 @@ pub use misc::{
 };
 
 pub(crate) use assets::{
-    code_version_body, conda_text, data_version_body, environment_version_body, model_version_body,
+    anonymous_environment_version_body, anonymous_model_version_body, code_version_body,
+    conda_text, data_version_body, environment_version_body, model_version_body,
 };
 pub(crate) use deployment::online_deployment_body;
 pub(crate) use endpoint::{

@@ -16,6 +16,16 @@ pub fn model_version_body(model: &Model) -> Result<Value> {
     super::model_version_body(model)
 }
 
+/// See `rest::anonymous_model_version_body`.
+pub fn anonymous_model_version_body(model: &Model) -> Result<Value> {
+    super::anonymous_model_version_body(model)
+}
+
+/// See `rest::anonymous_environment_version_body`.
+pub fn anonymous_environment_version_body(env: &Environment) -> Result<Value> {
+    super::anonymous_environment_version_body(env)
+}
+
 /// See `rest::environment_version_body`.
 pub fn environment_version_body(env: &Environment) -> Result<Value> {
     super::environment_version_body(env)

@@ -1,0 +1,526 @@
+//! The scoring router: what a managed endpoint's front door does, with Azure's status codes.
+//!
+//! Auth by the endpoint's mode, a deployment chosen by the `azureml-model-deployment` header or
+//! by smooth weighted round-robin over the traffic weights, mirror traffic copied to the shadow
+//! deployment in the background, 429 past `2 × max_concurrent_requests_per_instance × instances`
+//! requests in flight, 408 past `request_timeout_ms`, 424 (with the model's body) when the model
+//! answers anything but 200. Per-deployment request counts and latencies are kept.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use azure_core::credentials::Secret;
+use bytes::Bytes;
+use axum::http::{self, HeaderMap, HeaderValue};
+
+use crate::local::supervisor::InstanceState;
+
+/// How callers of an endpoint authenticate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuthMode {
+    /// `Authorization: Bearer <primary or secondary key>`.
+    Key,
+    /// A token from the endpoint's `token` action, until it expires.
+    AmlToken,
+    /// An Entra token for the ML audience. Offline there is no Entra to check it against, so
+    /// any bearer token is taken.
+    AadToken,
+}
+
+/// What the router needs to know about an endpoint, read fresh for every request.
+#[derive(Clone, Debug)]
+pub(crate) struct EndpointConfig {
+    pub(crate) auth_mode: AuthMode,
+    /// Current primary and secondary keys.
+    pub(crate) keys: Vec<Secret>,
+    /// Issued AML tokens with their expiry (Unix seconds).
+    pub(crate) tokens: Vec<(Secret, i64)>,
+    /// Live traffic weights by deployment.
+    pub(crate) traffic: BTreeMap<String, u32>,
+    /// Mirror percentages by deployment.
+    pub(crate) mirror: BTreeMap<String, u32>,
+}
+
+/// Where the router finds endpoints and running deployments.
+pub(crate) trait Backends: Send + Sync {
+    /// The endpoint's configuration, `None` when it does not exist.
+    fn endpoint(&self, name: &str) -> Option<EndpointConfig>;
+    /// True when the endpoint has a deployment of that name (running or not).
+    fn deployment_exists(&self, endpoint: &str, deployment: &str) -> bool;
+    /// The running processes of a deployment, `None` while it has none.
+    fn target(&self, endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>>;
+}
+
+/// Latencies kept per deployment (the most recent ones).
+const LATENCY_WINDOW: usize = 100_000;
+
+/// Request counts and latencies of one deployment.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct RequestStats {
+    /// Requests routed to the deployment as live traffic (any outcome).
+    pub requests: u64,
+    /// Mirror copies sent to the deployment.
+    pub mirrored_requests: u64,
+    /// Live requests by the status the caller got.
+    pub status_counts: BTreeMap<u16, u64>,
+    /// Router-measured latencies of recent live requests, in milliseconds, oldest first.
+    pub latencies_ms: Vec<f64>,
+    /// Requests (live and mirrored) in flight right now.
+    pub in_flight: usize,
+}
+
+impl RequestStats {
+    /// The `p`-th percentile (0–100) of [`RequestStats::latencies_ms`], `None` when empty.
+    pub fn latency_percentile_ms(&self, p: f64) -> Option<f64> {
+        let mut sorted = self.latencies_ms.clone();
+        if sorted.is_empty() {
+            return None;
+        }
+        sorted.sort_by(f64::total_cmp);
+        let rank = ((p.clamp(0.0, 100.0) / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+        sorted.get(rank).copied()
+    }
+}
+
+#[derive(Default)]
+struct StatsInner {
+    status_counts: BTreeMap<u16, u64>,
+    latencies_ms: VecDeque<f64>,
+}
+
+/// A deployment's running instances plus its request limits and counters.
+pub(crate) struct DeploymentTarget {
+    pub(crate) instances: Vec<Arc<InstanceState>>,
+    pub(crate) max_concurrent_per_instance: u32,
+    pub(crate) request_timeout: Duration,
+    in_flight: AtomicUsize,
+    next_instance: AtomicUsize,
+    requests: AtomicU64,
+    mirrored: AtomicU64,
+    stats: Mutex<StatsInner>,
+}
+
+impl std::fmt::Debug for DeploymentTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeploymentTarget")
+            .field("instances", &self.instances.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeploymentTarget {
+    pub(crate) fn new(
+        instances: Vec<Arc<InstanceState>>,
+        max_concurrent_per_instance: u32,
+        request_timeout: Duration,
+    ) -> Self {
+        Self {
+            instances,
+            max_concurrent_per_instance,
+            request_timeout,
+            in_flight: AtomicUsize::new(0),
+            next_instance: AtomicUsize::new(0),
+            requests: AtomicU64::new(0),
+            mirrored: AtomicU64::new(0),
+            stats: Mutex::new(StatsInner::default()),
+        }
+    }
+
+    /// In-flight requests allowed before 429 (Azure: 2 × per-instance limit × instances).
+    pub(crate) fn max_in_flight(&self) -> usize {
+        2 * self.max_concurrent_per_instance.max(1) as usize * self.instances.len().max(1)
+    }
+
+    /// Next ready instance's port, round-robin.
+    fn pick_port(&self) -> Option<u16> {
+        let n = self.instances.len();
+        let start = self.next_instance.fetch_add(1, Ordering::Relaxed);
+        (0..n)
+            .map(|i| &self.instances[(start + i) % n])
+            .find(|s| s.ready.load(Ordering::Acquire))
+            .map(|s| s.port.load(Ordering::Acquire))
+    }
+
+    /// Takes an in-flight slot, or `None` when the deployment is at its limit.
+    fn acquire(self: &Arc<Self>) -> Option<InFlight> {
+        let limit = self.max_in_flight();
+        let mut now = self.in_flight.load(Ordering::Acquire);
+        loop {
+            if now >= limit {
+                return None;
+            }
+            match self.in_flight.compare_exchange_weak(
+                now,
+                now + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Some(InFlight(self.clone())),
+                Err(actual) => now = actual,
+            }
+        }
+    }
+
+    fn record(&self, status: u16, latency: Duration) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        *stats.status_counts.entry(status).or_default() += 1;
+        if stats.latencies_ms.len() == LATENCY_WINDOW {
+            stats.latencies_ms.pop_front();
+        }
+        stats.latencies_ms.push_back(latency.as_secs_f64() * 1000.0);
+    }
+
+    /// A snapshot of the counters.
+    pub(crate) fn stats(&self) -> RequestStats {
+        let stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        RequestStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            mirrored_requests: self.mirrored.load(Ordering::Relaxed),
+            status_counts: stats.status_counts.clone(),
+            latencies_ms: stats.latencies_ms.iter().copied().collect(),
+            in_flight: self.in_flight.load(Ordering::Acquire),
+        }
+    }
+}
+
+/// An in-flight slot, released on drop (also when the caller goes away mid-request).
+struct InFlight(Arc<DeploymentTarget>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The router's answer.
+#[derive(Debug)]
+pub(crate) struct ScoreResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Bytes,
+}
+
+impl ScoreResponse {
+    fn error(status: u16, message: &str) -> Self {
+        let body = serde_json::json!({ "message": message }).to_string();
+        Self {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Bytes::from(body),
+        }
+    }
+}
+
+/// Per-endpoint traffic state: the round-robins for live and mirror traffic.
+#[derive(Default)]
+struct EndpointState {
+    live: crate::local::swrr::Swrr,
+    /// Mirror accumulators by deployment: add the percentage per request, copy at 100.
+    mirror_credit: HashMap<String, u32>,
+}
+
+/// Header that pins a request to a deployment.
+pub(crate) const DEPLOYMENT_HEADER: &str = "azureml-model-deployment";
+
+/// Request headers not forwarded to the model server.
+const NOT_FORWARDED: &[&str] = &[
+    "authorization",
+    "host",
+    "connection",
+    "content-length",
+    "transfer-encoding",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-authorization",
+    "x-azml-original-host",
+];
+
+/// The router.
+pub(crate) struct Router {
+    backends: Arc<dyn Backends>,
+    client: reqwest::Client,
+    endpoints: Mutex<HashMap<String, EndpointState>>,
+}
+
+impl Router {
+    pub(crate) fn new(backends: Arc<dyn Backends>) -> Self {
+        // Loopback HTTP/1.1 to azmlinfsrv, pooled (gunicorn may still close after each reply).
+        let client = reqwest::Client::builder()
+            .http1_only()
+            .no_proxy()
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap_or_default();
+        Self {
+            backends,
+            client,
+            endpoints: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Scores one request sent to `endpoint`.
+    pub(crate) async fn score(
+        &self,
+        endpoint: &str,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        body: Bytes,
+    ) -> ScoreResponse {
+        let Some(config) = self.backends.endpoint(endpoint) else {
+            return ScoreResponse::error(404, &format!("Endpoint '{endpoint}' not found."));
+        };
+        if !authorized(&config, headers) {
+            return ScoreResponse::error(
+                401,
+                "Authentication failed: the Authorization header is missing or carries an invalid key or token.",
+            );
+        }
+        let pinned = headers
+            .get(DEPLOYMENT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        let (deployment, mirrors) = match pinned {
+            Some(name) => {
+                if !self.backends.deployment_exists(endpoint, name) {
+                    return ScoreResponse::error(
+                        404,
+                        &format!("Deployment '{name}' not found on endpoint '{endpoint}'."),
+                    );
+                }
+                // A pinned request is not live traffic: Azure does not mirror it.
+                (name.to_owned(), Vec::new())
+            }
+            None => match self.choose(endpoint, &config) {
+                Some(choice) => choice,
+                None => {
+                    return ScoreResponse::error(
+                        404,
+                        "No valid deployments to route to. Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to route.",
+                    )
+                }
+            },
+        };
+        for shadow in mirrors {
+            self.mirror(endpoint, &shadow, headers, query, body.clone());
+        }
+        let Some(target) = self.backends.target(endpoint, &deployment) else {
+            return ScoreResponse::error(
+                503,
+                &format!("Deployment '{deployment}' has no running instances yet."),
+            );
+        };
+        let started = Instant::now();
+        let mut response = self.forward(&target, headers, query, body).await;
+        target.record(response.status, started.elapsed());
+        response
+            .headers
+            .push((DEPLOYMENT_HEADER.into(), deployment.clone()));
+        response
+    }
+
+    /// Picks the live deployment and the deployments to mirror this request to.
+    fn choose(&self, endpoint: &str, config: &EndpointConfig) -> Option<(String, Vec<String>)> {
+        let mut endpoints = self.endpoints.lock().unwrap_or_else(|p| p.into_inner());
+        let state = endpoints.entry(endpoint.to_owned()).or_default();
+        let wanted =
+            crate::local::swrr::Swrr::new(config.traffic.iter().map(|(k, v)| (k.as_str(), *v)));
+        if !state.live.same_weights(&wanted) {
+            state.live = wanted;
+        }
+        let live = state.live.pick()?.to_owned();
+        let mut mirrors = Vec::new();
+        state
+            .mirror_credit
+            .retain(|name, _| config.mirror.contains_key(name));
+        for (name, percent) in &config.mirror {
+            if *name == live || *percent == 0 {
+                continue;
+            }
+            let credit = state.mirror_credit.entry(name.clone()).or_default();
+            *credit += (*percent).min(100);
+            if *credit >= 100 {
+                *credit -= 100;
+                mirrors.push(name.clone());
+            }
+        }
+        Some((live, mirrors))
+    }
+
+    /// Sends a copy to a shadow deployment in the background; its answer is dropped.
+    fn mirror(
+        &self,
+        endpoint: &str,
+        deployment: &str,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        body: Bytes,
+    ) {
+        let Some(target) = self.backends.target(endpoint, deployment) else {
+            return;
+        };
+        let Some(port) = target.pick_port() else {
+            return;
+        };
+        let Some(slot) = target.acquire() else {
+            return;
+        };
+        target.mirrored.fetch_add(1, Ordering::Relaxed);
+        let request = self.build_request(port, headers, query, body, target.request_timeout);
+        tokio::spawn(async move {
+            let _slot = slot;
+            let _ = request.send().await;
+        });
+    }
+
+    fn build_request(
+        &self,
+        port: u16,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        body: Bytes,
+        timeout: Duration,
+    ) -> reqwest::RequestBuilder {
+        let mut url = format!("http://127.0.0.1:{port}/score");
+        if let Some(q) = query.filter(|q| !q.is_empty()) {
+            url.push('?');
+            url.push_str(q);
+        }
+        let mut forwarded = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            if !NOT_FORWARDED.contains(&name.as_str()) {
+                forwarded.append(name.clone(), value.clone());
+            }
+        }
+        if !forwarded.contains_key(http::header::CONTENT_TYPE) {
+            forwarded.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        self.client
+            .post(url)
+            .headers(forwarded)
+            .body(body)
+            .timeout(timeout)
+    }
+
+    async fn forward(
+        &self,
+        target: &Arc<DeploymentTarget>,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        body: Bytes,
+    ) -> ScoreResponse {
+        let Some(_slot) = target.acquire() else {
+            return ScoreResponse::error(
+                429,
+                "Too many requests: the deployment is at its max_concurrent_requests_per_instance limit.",
+            );
+        };
+        let Some(port) = target.pick_port() else {
+            return ScoreResponse::error(503, "No healthy instance is ready to serve the request.");
+        };
+        let request = self.build_request(port, headers, query, body, target.request_timeout);
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => {
+                return ScoreResponse::error(
+                    408,
+                    &format!(
+                        "Request timed out after {} ms (request_timeout_ms).",
+                        target.request_timeout.as_millis()
+                    ),
+                )
+            }
+            Err(e) => {
+                return ScoreResponse::error(
+                    502,
+                    &format!("The model server could not be reached: {e}"),
+                )
+            }
+        };
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = match tokio::time::timeout(target.request_timeout, response.bytes()).await {
+            Err(_) => {
+                return ScoreResponse::error(
+                    408,
+                    &format!(
+                        "Request timed out after {} ms (request_timeout_ms).",
+                        target.request_timeout.as_millis()
+                    ),
+                )
+            }
+            Ok(Err(e)) if e.is_timeout() => {
+                return ScoreResponse::error(
+                    408,
+                    &format!(
+                        "Request timed out after {} ms (request_timeout_ms).",
+                        target.request_timeout.as_millis()
+                    ),
+                )
+            }
+            Ok(Err(e)) => {
+                return ScoreResponse::error(502, &format!("The model server reply broke off: {e}"))
+            }
+            Ok(Ok(b)) => b,
+        };
+        let mut headers = Vec::new();
+        if let Some(ct) = content_type {
+            headers.push(("content-type".to_owned(), ct));
+        }
+        // Azure answers 424 for any model failure and passes the model's body through.
+        let status = if status == 200 { 200 } else { 424 };
+        ScoreResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// Checks the caller's bearer value against the endpoint's auth mode.
+fn authorized(config: &EndpointConfig, headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let presented = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .unwrap_or(value)
+        .trim();
+    if presented.is_empty() {
+        return false;
+    }
+    let presented = Secret::new(presented.to_owned());
+    match config.auth_mode {
+        // Secret's PartialEq compares in constant time.
+        AuthMode::Key => config.keys.iter().any(|k| *k == presented),
+        AuthMode::AmlToken => {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            config
+                .tokens
+                .iter()
+                .any(|(t, expiry)| *expiry > now && *t == presented)
+        }
+        AuthMode::AadToken => true,
+    }
+}
+
+#[cfg(test)]
+mod tests;

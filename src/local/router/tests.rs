@@ -1,0 +1,267 @@
+//! Router tests against stand-in model servers (plain HTTP on loopback); no Python needed.
+
+use super::*;
+use std::sync::atomic::AtomicBool;
+
+/// A stand-in for azmlinfsrv: `/score` echoes, `slow` sleeps, `fail` answers 500.
+struct Upstream {
+    port: u16,
+    hits: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn upstream(tag: &'static str) -> Upstream {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = axum::Router::new().route(
+        "/score",
+        axum::routing::post(move |body: Bytes| {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                match &body[..] {
+                    b"slow" => {
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        (axum::http::StatusCode::OK, "late".to_owned())
+                    }
+                    b"fail" => (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "{\"message\": \"An unexpected error occurred in scoring script.\"}"
+                            .to_owned(),
+                    ),
+                    _ => (axum::http::StatusCode::OK, format!("{tag}:{}", String::from_utf8_lossy(&body))),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Upstream { port, hits, task }
+}
+
+fn ready_instance(port: u16) -> Arc<InstanceState> {
+    let s = InstanceState::default();
+    s.port.store(port, Ordering::SeqCst);
+    s.ready.store(true, Ordering::SeqCst);
+    Arc::new(s)
+}
+
+struct TestBackends {
+    config: Mutex<EndpointConfig>,
+    targets: Mutex<HashMap<String, Arc<DeploymentTarget>>>,
+    exists: AtomicBool,
+}
+
+impl Backends for TestBackends {
+    fn endpoint(&self, name: &str) -> Option<EndpointConfig> {
+        (name == "churn" && self.exists.load(Ordering::SeqCst))
+            .then(|| self.config.lock().unwrap().clone())
+    }
+    fn deployment_exists(&self, _endpoint: &str, deployment: &str) -> bool {
+        self.config.lock().unwrap().traffic.contains_key(deployment)
+    }
+    fn target(&self, _endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>> {
+        self.targets.lock().unwrap().get(deployment).cloned()
+    }
+}
+
+fn backends(traffic: &[(&str, u32)]) -> Arc<TestBackends> {
+    Arc::new(TestBackends {
+        config: Mutex::new(EndpointConfig {
+            auth_mode: AuthMode::Key,
+            keys: vec![Secret::new("primary-key"), Secret::new("secondary-key")],
+            tokens: Vec::new(),
+            traffic: traffic.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            mirror: BTreeMap::new(),
+        }),
+        targets: Mutex::new(HashMap::new()),
+        exists: AtomicBool::new(true),
+    })
+}
+
+fn add_target(b: &TestBackends, name: &str, port: u16, max_concurrent: u32, timeout_ms: u64) {
+    b.targets.lock().unwrap().insert(
+        name.to_owned(),
+        Arc::new(DeploymentTarget::new(
+            vec![ready_instance(port)],
+            max_concurrent,
+            Duration::from_millis(timeout_ms),
+        )),
+    );
+}
+
+fn auth(key: &str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(
+        http::header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {key}")).unwrap(),
+    );
+    h
+}
+
+#[tokio::test]
+async fn key_auth_accepts_both_keys_and_rejects_others() {
+    let up = upstream("blue").await;
+    let b = backends(&[("blue", 100)]);
+    add_target(&b, "blue", up.port, 1, 5000);
+    let router = Router::new(b.clone());
+    for (headers, want) in [
+        (HeaderMap::new(), 401),
+        (auth("wrong"), 401),
+        (auth(""), 401),
+        (auth("primary-key"), 200),
+        (auth("secondary-key"), 200),
+    ] {
+        let r = router.score("churn", &headers, None, Bytes::from("x")).await;
+        assert_eq!(r.status, want, "{headers:?}");
+    }
+    let ok = router.score("churn", &auth("primary-key"), None, Bytes::from("x")).await;
+    assert_eq!(ok.body, Bytes::from("blue:x"));
+    assert!(ok
+        .headers
+        .contains(&(DEPLOYMENT_HEADER.to_owned(), "blue".to_owned())));
+    // A regenerated key replaces the old one: the old one now fails.
+    b.config.lock().unwrap().keys[0] = Secret::new("new-primary");
+    let old = router.score("churn", &auth("primary-key"), None, Bytes::from("x")).await;
+    assert_eq!(old.status, 401);
+    let new = router.score("churn", &auth("new-primary"), None, Bytes::from("x")).await;
+    assert_eq!(new.status, 200);
+    b.exists.store(false, Ordering::SeqCst);
+    let gone = router.score("churn", &auth("new-primary"), None, Bytes::from("x")).await;
+    assert_eq!(gone.status, 404);
+}
+
+#[tokio::test]
+async fn aml_tokens_work_until_they_expire() {
+    let up = upstream("blue").await;
+    let b = backends(&[("blue", 100)]);
+    add_target(&b, "blue", up.port, 1, 5000);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    {
+        let mut c = b.config.lock().unwrap();
+        c.auth_mode = AuthMode::AmlToken;
+        c.tokens = vec![(Secret::new("fresh"), now + 3600), (Secret::new("stale"), now - 1)];
+    }
+    let router = Router::new(b);
+    let fresh = router.score("churn", &auth("fresh"), None, Bytes::new()).await;
+    assert_eq!(fresh.status, 200);
+    let stale = router.score("churn", &auth("stale"), None, Bytes::new()).await;
+    assert_eq!(stale.status, 401);
+    let key = router.score("churn", &auth("primary-key"), None, Bytes::new()).await;
+    assert_eq!(key.status, 401, "keys are not accepted in aml_token mode");
+}
+
+#[tokio::test]
+async fn traffic_split_pins_and_zero_traffic() {
+    let blue = upstream("blue").await;
+    let green = upstream("green").await;
+    let b = backends(&[("blue", 90), ("green", 10)]);
+    add_target(&b, "blue", blue.port, 10, 5000);
+    add_target(&b, "green", green.port, 10, 5000);
+    let router = Router::new(b.clone());
+    for _ in 0..1000 {
+        let r = router.score("churn", &auth("primary-key"), None, Bytes::new()).await;
+        assert_eq!(r.status, 200);
+    }
+    assert_eq!(blue.hits.load(Ordering::SeqCst), 900);
+    assert_eq!(green.hits.load(Ordering::SeqCst), 100);
+    let blue_stats = b.target("churn", "blue").unwrap().stats();
+    assert_eq!(blue_stats.requests, 900);
+    assert_eq!(blue_stats.status_counts.get(&200), Some(&900));
+    assert!(blue_stats.latency_percentile_ms(50.0).is_some());
+
+    b.config.lock().unwrap().traffic = [("blue".to_owned(), 0), ("green".to_owned(), 0)].into();
+    let none = router.score("churn", &auth("primary-key"), None, Bytes::new()).await;
+    assert_eq!(none.status, 404);
+    assert!(String::from_utf8_lossy(&none.body).contains("No valid deployments to route to"));
+
+    let mut pinned = auth("primary-key");
+    pinned.insert(DEPLOYMENT_HEADER, HeaderValue::from_static("green"));
+    let r = router.score("churn", &pinned, None, Bytes::from("p")).await;
+    assert_eq!((r.status, r.body), (200, Bytes::from("green:p")));
+    pinned.insert(DEPLOYMENT_HEADER, HeaderValue::from_static("purple"));
+    let r = router.score("churn", &pinned, None, Bytes::new()).await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn mirror_traffic_copies_without_changing_the_answer() {
+    let blue = upstream("blue").await;
+    let green = upstream("green").await;
+    let b = backends(&[("blue", 100), ("green", 0)]);
+    b.config.lock().unwrap().mirror = [("green".to_owned(), 20)].into();
+    add_target(&b, "blue", blue.port, 10, 5000);
+    add_target(&b, "green", green.port, 10, 5000);
+    let router = Router::new(b.clone());
+    for _ in 0..50 {
+        let r = router.score("churn", &auth("primary-key"), None, Bytes::from("m")).await;
+        assert_eq!((r.status, r.body), (200, Bytes::from("blue:m")));
+    }
+    assert_eq!(b.target("churn", "green").unwrap().stats().mirrored_requests, 10);
+    // The copies are fire-and-forget; wait (bounded) for them to land.
+    for _ in 0..200 {
+        if green.hits.load(Ordering::SeqCst) == 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(green.hits.load(Ordering::SeqCst), 10);
+    assert_eq!(blue.hits.load(Ordering::SeqCst), 50);
+}
+
+#[tokio::test]
+async fn limits_timeouts_and_model_errors() {
+    let up = upstream("blue").await;
+    let b = backends(&[("blue", 100)]);
+    add_target(&b, "blue", up.port, 1, 300);
+    let router = Arc::new(Router::new(b.clone()));
+    // 2 × 1 × 1 = 2 requests may be in flight; the third gets 429.
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let router = router.clone();
+        slow.push(tokio::spawn(async move {
+            router.score("churn", &auth("primary-key"), None, Bytes::from("slow")).await
+        }));
+    }
+    for _ in 0..500 {
+        if up.hits.load(Ordering::SeqCst) == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let third = router.score("churn", &auth("primary-key"), None, Bytes::from("x")).await;
+    assert_eq!(third.status, 429);
+    for task in slow {
+        let r = task.await.unwrap();
+        assert_eq!(r.status, 408, "{:?}", r.body);
+    }
+    let failed = router.score("churn", &auth("primary-key"), None, Bytes::from("fail")).await;
+    assert_eq!(failed.status, 424);
+    assert!(String::from_utf8_lossy(&failed.body).contains("unexpected error occurred in scoring script"));
+    let stats = b.target("churn", "blue").unwrap().stats();
+    assert_eq!(stats.status_counts.get(&408), Some(&2));
+    assert_eq!(stats.status_counts.get(&429), Some(&1));
+    assert_eq!(stats.status_counts.get(&424), Some(&1));
+}
+
+#[tokio::test]
+async fn no_ready_instance_is_503() {
+    let b = backends(&[("blue", 100)]);
+    let state = Arc::new(InstanceState::default());
+    b.targets.lock().unwrap().insert(
+        "blue".into(),
+        Arc::new(DeploymentTarget::new(vec![state], 1, Duration::from_secs(1))),
+    );
+    let router = Router::new(b);
+    let r = router.score("churn", &auth("primary-key"), None, Bytes::new()).await;
+    assert_eq!(r.status, 503);
+}

@@ -1,0 +1,482 @@
+//! The offline workspace's [`DeploymentRuntime`]: deployments become venvs plus supervised
+//! `azmlinfsrv` processes, and the core's operations stay `Creating` until the readiness probe
+//! passes.
+//!
+//! The core calls these hooks with its lock held, so every hook only records intent and starts
+//! a background task; the tasks report back through the registry, never through the core.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use crate::local::logbuf::LogBuffer;
+use crate::local::router::DeploymentTarget;
+use crate::local::spec::DeploymentSpec as LocalSpec;
+use crate::local::supervisor::{Health, ProcessSet, ProcessSpec};
+use crate::local::venv::{VenvCache, VenvSpec};
+use crate::workspace_core::{
+    AssetFile, ContainerType, DeploymentRuntime, DeploymentSpec, RuntimeState,
+};
+
+/// A deployment's processes once they passed readiness, plus what the router needs.
+struct Running {
+    processes: ProcessSet,
+    target: Arc<DeploymentTarget>,
+}
+
+/// What the runtime knows about one deployment.
+struct Entry {
+    generation: u64,
+    state: RuntimeState,
+    build_log: LogBuffer,
+    server_log: LogBuffer,
+    /// Processes starting for the newest generation.
+    pending: Option<ProcessSet>,
+    /// Processes serving traffic (an older generation keeps serving during an update).
+    current: Option<Running>,
+}
+
+/// Shared between the runtime hooks, the deploy tasks and the router.
+pub(crate) struct Registry {
+    entries: Mutex<HashMap<(String, String), Entry>>,
+    dir: PathBuf,
+    venvs: VenvCache,
+    keep_azureml_defaults: bool,
+    generation: AtomicU64,
+}
+
+/// Diagnostics about one instance of a running deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InstanceInfo {
+    /// Loopback port the instance's `azmlinfsrv` listens on.
+    pub port: u16,
+    /// Process id of the instance's `azmlinfsrv` master (also its process group id).
+    pub pid: u32,
+    /// Passing its probes right now.
+    pub ready: bool,
+    /// Times the liveness probe (or a crash) restarted it.
+    pub restarts: u32,
+}
+
+fn stop_in_background(mut set: ProcessSet) {
+    tokio::spawn(async move { set.shutdown().await });
+}
+
+impl Registry {
+    pub(crate) fn new(dir: PathBuf, venvs: VenvCache, keep_azureml_defaults: bool) -> Arc<Self> {
+        Arc::new(Self {
+            entries: Mutex::new(HashMap::new()),
+            dir,
+            venvs,
+            keep_azureml_defaults,
+            generation: AtomicU64::new(0),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Entry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The serving processes of a deployment.
+    pub(crate) fn target(&self, endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>> {
+        self.lock()
+            .get(&(endpoint.to_owned(), deployment.to_owned()))
+            .and_then(|e| e.current.as_ref())
+            .map(|r| r.target.clone())
+    }
+
+    /// Instance diagnostics of the serving processes.
+    pub(crate) fn instances(&self, endpoint: &str, deployment: &str) -> Vec<InstanceInfo> {
+        self.lock()
+            .get(&(endpoint.to_owned(), deployment.to_owned()))
+            .and_then(|e| e.current.as_ref())
+            .map(|r| {
+                r.processes
+                    .instances
+                    .iter()
+                    .map(|i| InstanceInfo {
+                        port: i.port.load(Ordering::Acquire),
+                        pid: i.pid.load(Ordering::Acquire),
+                        ready: i.ready.load(Ordering::Acquire),
+                        restarts: i.restarts.load(Ordering::Acquire),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The venv cache.
+    pub(crate) fn venvs(&self) -> &VenvCache {
+        &self.venvs
+    }
+
+    /// Kills every process group right away (for `Drop`, where nothing can be awaited).
+    pub(crate) fn kill_now(&self) {
+        let mut entries = self.lock();
+        for (_, mut entry) in entries.drain() {
+            // ProcessSet's Drop sends SIGKILL to its groups.
+            drop(entry.pending.take());
+            drop(entry.current.take());
+        }
+    }
+
+    /// Stops every process and waits until all are reaped.
+    pub(crate) async fn shutdown(&self) {
+        let sets: Vec<ProcessSet> = {
+            let mut entries = self.lock();
+            let mut sets = Vec::new();
+            for (_, mut entry) in entries.drain() {
+                sets.extend(entry.pending.take());
+                sets.extend(entry.current.take().map(|r| r.processes));
+            }
+            sets
+        };
+        for mut set in sets {
+            set.shutdown().await;
+        }
+    }
+
+    fn finish(&self, key: &(String, String), generation: u64, outcome: Outcome) {
+        let mut entries = self.lock();
+        let Some(entry) = entries.get_mut(key) else {
+            return;
+        };
+        if entry.generation != generation {
+            return;
+        }
+        match outcome {
+            Outcome::Ready(target) => {
+                if let Some(processes) = entry.pending.take() {
+                    if let Some(old) = entry.current.replace(Running { processes, target }) {
+                        stop_in_background(old.processes);
+                    }
+                    entry.state = RuntimeState::Succeeded;
+                }
+            }
+            Outcome::Failed(code, message) => {
+                if let Some(set) = entry.pending.take() {
+                    stop_in_background(set);
+                }
+                entry.build_log.push(format!("{code}: {message}"));
+                entry.state = RuntimeState::Failed { code, message };
+            }
+        }
+    }
+
+    fn set_pending(&self, key: &(String, String), generation: u64, set: ProcessSet) -> bool {
+        let mut entries = self.lock();
+        match entries.get_mut(key) {
+            Some(entry) if entry.generation == generation => {
+                if let Some(old) = entry.pending.replace(set) {
+                    stop_in_background(old);
+                }
+                true
+            }
+            _ => {
+                stop_in_background(set);
+                false
+            }
+        }
+    }
+}
+
+enum Outcome {
+    Ready(Arc<DeploymentTarget>),
+    Failed(String, String),
+}
+
+/// The runtime boxed into the core.
+pub(crate) struct LocalRuntime {
+    pub(crate) registry: Arc<Registry>,
+}
+
+impl DeploymentRuntime for LocalRuntime {
+    fn deployment_put(&mut self, spec: DeploymentSpec) {
+        let key = (spec.endpoint.clone(), spec.deployment.clone());
+        let generation = self.registry.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        let (build_log, server_log) = (LogBuffer::new(), LogBuffer::new());
+        {
+            let mut entries = self.registry.lock();
+            let entry = entries.entry(key.clone()).or_insert_with(|| Entry {
+                generation,
+                state: RuntimeState::Creating,
+                build_log: build_log.clone(),
+                server_log: server_log.clone(),
+                pending: None,
+                current: None,
+            });
+            entry.generation = generation;
+            entry.state = RuntimeState::Creating;
+            entry.build_log = build_log.clone();
+            entry.server_log = server_log.clone();
+            if let Some(old) = entry.pending.take() {
+                stop_in_background(old);
+            }
+        }
+        let registry = self.registry.clone();
+        tokio::spawn(async move {
+            let outcome = deploy(&registry, &key, generation, spec, build_log, server_log).await;
+            registry.finish(&key, generation, outcome);
+        });
+    }
+
+    fn deployment_state(&mut self, endpoint: &str, deployment: &str) -> Option<RuntimeState> {
+        self.registry
+            .lock()
+            .get(&(endpoint.to_owned(), deployment.to_owned()))
+            .map(|e| e.state.clone())
+    }
+
+    fn deployment_deleted(&mut self, endpoint: &str, deployment: &str) {
+        let removed = self
+            .registry
+            .lock()
+            .remove(&(endpoint.to_owned(), deployment.to_owned()));
+        if let Some(mut entry) = removed {
+            if let Some(set) = entry.pending.take() {
+                stop_in_background(set);
+            }
+            if let Some(running) = entry.current.take() {
+                stop_in_background(running.processes);
+            }
+        }
+    }
+
+    fn logs(
+        &mut self,
+        endpoint: &str,
+        deployment: &str,
+        container_type: ContainerType,
+        tail: Option<usize>,
+    ) -> Option<String> {
+        let entries = self.registry.lock();
+        let entry = entries.get(&(endpoint.to_owned(), deployment.to_owned()))?;
+        Some(match container_type {
+            ContainerType::StorageInitializer => entry.build_log.tail(tail),
+            _ => entry.server_log.tail(tail),
+        })
+    }
+}
+
+/// Prepares files and venv, starts the processes and waits for readiness.
+async fn deploy(
+    registry: &Arc<Registry>,
+    key: &(String, String),
+    generation: u64,
+    spec: DeploymentSpec,
+    build_log: LogBuffer,
+    server_log: LogBuffer,
+) -> Outcome {
+    let (process_spec, local) = match prepare(registry, generation, &spec, &build_log).await {
+        Ok(p) => p,
+        Err((code, message)) => return Outcome::Failed(code.to_owned(), message),
+    };
+    let set = ProcessSet::start(process_spec, local.instance_count, server_log);
+    let instances = set.instances.clone();
+    let mut health = set.health_watch();
+    if !registry.set_pending(key, generation, set) {
+        return Outcome::Failed("Canceled".into(), "superseded by a newer update".into());
+    }
+    let settled = loop {
+        let now = health.borrow_and_update().clone();
+        if now != Health::Starting {
+            break now;
+        }
+        if health.changed().await.is_err() {
+            break Health::Failed("the deployment was stopped before it became ready".into());
+        }
+    };
+    match settled {
+        Health::Ready => Outcome::Ready(Arc::new(DeploymentTarget::new(
+            instances,
+            local.request.max_concurrent_requests_per_instance,
+            local.request.request_timeout,
+        ))),
+        Health::Failed(message) => Outcome::Failed(
+            "ResourceNotReady".into(),
+            format!("User container has crashed or terminated: {message}"),
+        ),
+        Health::Starting => Outcome::Failed("ResourceNotReady".into(), "never settled".into()),
+    }
+}
+
+type PrepareError = (&'static str, String);
+
+/// Materializes model and code, builds (or reuses) the venv.
+async fn prepare(
+    registry: &Registry,
+    generation: u64,
+    spec: &DeploymentSpec,
+    log: &LogBuffer,
+) -> Result<(ProcessSpec, LocalSpec), PrepareError> {
+    let local = LocalSpec::from_arm(&spec.resource).map_err(|e| ("BadArgument", e.to_string()))?;
+    let folder = registry
+        .dir
+        .join("deployments")
+        .join(safe_name(&spec.endpoint))
+        .join(safe_name(&spec.deployment))
+        .join(generation.to_string());
+    let model_dir = folder.join("model");
+    let code_dir = folder.join("code");
+    let io = |e: std::io::Error| ("StorageInitializerFailed", e.to_string());
+    if folder.exists() {
+        std::fs::remove_dir_all(&folder).map_err(io)?;
+    }
+    std::fs::create_dir_all(&model_dir).map_err(io)?;
+    std::fs::create_dir_all(&code_dir).map_err(io)?;
+
+    if let Some(model) = &local.model_id {
+        if spec.model_files.is_empty() {
+            return Err((
+                "ModelNotFound",
+                format!("the files of model `{model}` are not in the workspace's storage"),
+            ));
+        }
+        // Azure's layout: a single-file model sits directly in AZUREML_MODEL_DIR, a folder
+        // model keeps its folder name under it.
+        let single_file = spec.model_files.len() == 1
+            && spec.model_folder_name.as_deref() == Some(spec.model_files[0].path.as_str());
+        let base = match (&spec.model_folder_name, single_file) {
+            (Some(folder), false) => model_dir.join(safe_relative(folder).map_err(bad_path)?),
+            _ => model_dir.clone(),
+        };
+        write_files(&base, &spec.model_files, log, "model")?;
+    }
+    let script = spec
+        .scoring_script
+        .clone()
+        .or(local.scoring_script.clone())
+        .ok_or((
+            "BadArgument",
+            "code_configuration.scoring_script is required offline (no-code MLflow deployments need Azure's generated server)".to_owned(),
+        ))?;
+    if spec.code_files.is_empty() {
+        return Err((
+            "CodeNotFound",
+            "the deployment's code asset has no files in the workspace's storage".to_owned(),
+        ));
+    }
+    write_files(&code_dir, &spec.code_files, log, "code")?;
+    let script_rel = safe_relative(&script).map_err(bad_path)?;
+    if !code_dir.join(&script_rel).is_file() {
+        return Err((
+            "BadArgument",
+            format!("scoring script `{script}` is not in the code asset"),
+        ));
+    }
+
+    let conda = spec
+        .environment
+        .as_ref()
+        .and_then(|e| e.pointer("/properties/condaFile"))
+        .and_then(Value::as_str);
+    let venv_spec = match conda {
+        Some(yaml) => VenvSpec::from_conda_yaml(yaml, registry.keep_azureml_defaults)
+            .map_err(|e| ("BadArgument", e.to_string()))?,
+        None => {
+            let mut s = VenvSpec::from_conda_yaml("dependencies: []", false)
+                .map_err(|e| ("BadArgument", e.to_string()))?;
+            s.warnings.push(
+                "the environment has no conda file: only the inference server is installed (a Docker image cannot be used offline)".into(),
+            );
+            s
+        }
+    };
+    let python = registry
+        .venvs
+        .ensure(&venv_spec, log)
+        .await
+        .map_err(|e| ("EnvironmentBuildFailed", e.to_string()))?;
+    log.push("Model and code are in place; starting the inference server");
+    Ok((
+        ProcessSpec {
+            python,
+            app_root: code_dir,
+            entry_script: script_rel.to_string_lossy().into_owned(),
+            model_dir,
+            env: local.environment_variables.clone(),
+            liveness: local.liveness.clone(),
+            readiness: local.readiness.clone(),
+        },
+        local,
+    ))
+}
+
+fn bad_path(e: String) -> PrepareError {
+    ("BadArgument", e)
+}
+
+/// A name usable as one folder name (ARM names already are; anything else is hex-escaped).
+fn safe_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_string()
+            } else {
+                format!("%{:02x}", u32::from(c))
+            }
+        })
+        .collect()
+}
+
+/// A relative path that stays inside its base folder.
+fn safe_relative(path: &str) -> Result<PathBuf, String> {
+    let candidate = Path::new(path);
+    let mut out = PathBuf::new();
+    for component in candidate.components() {
+        match component {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            _ => return Err(format!("asset path `{path}` leaves its folder")),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        return Err(format!("asset path `{path}` is empty"));
+    }
+    Ok(out)
+}
+
+fn write_files(
+    base: &Path,
+    files: &[AssetFile],
+    log: &LogBuffer,
+    what: &str,
+) -> Result<(), PrepareError> {
+    let mut bytes = 0usize;
+    for file in files {
+        let rel = safe_relative(&file.path).map_err(bad_path)?;
+        let target = base.join(rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| ("StorageInitializerFailed", e.to_string()))?;
+        }
+        std::fs::write(&target, &file.content)
+            .map_err(|e| ("StorageInitializerFailed", format!("{}: {e}", target.display())))?;
+        bytes += file.content.len();
+    }
+    log.push(format!(
+        "Downloaded {what}: {} file(s), {bytes} bytes into {}",
+        files.len(),
+        base.display()
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_cannot_escape() {
+        assert_eq!(safe_relative("a/./b.py").unwrap(), PathBuf::from("a/b.py"));
+        for bad in ["../x", "/etc/passwd", "a/../../x", "", "."] {
+            assert!(safe_relative(bad).is_err(), "{bad}");
+        }
+        assert_eq!(safe_name("blue-1"), "blue-1");
+        assert_eq!(safe_name("a/b"), "a%2fb");
+    }
+}

@@ -1,0 +1,280 @@
+//! What the runtime needs from a deployment's ARM JSON, read once with Azure's defaults.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// Probe settings (`livenessProbe` / `readinessProbe`), Azure's defaults where absent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Probe {
+    pub(crate) initial_delay: Duration,
+    pub(crate) period: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) failure_threshold: u32,
+    pub(crate) success_threshold: u32,
+}
+
+impl Default for Probe {
+    /// Managed online deployments: 10 s delay, 10 s period, 2 s timeout, 30 failures, 1 success.
+    fn default() -> Self {
+        Self {
+            initial_delay: Duration::from_secs(10),
+            period: Duration::from_secs(10),
+            timeout: Duration::from_secs(2),
+            failure_threshold: 30,
+            success_threshold: 1,
+        }
+    }
+}
+
+/// Request settings (`requestSettings`), Azure's defaults where absent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RequestSettings {
+    pub(crate) max_concurrent_requests_per_instance: u32,
+    pub(crate) request_timeout: Duration,
+}
+
+impl Default for RequestSettings {
+    fn default() -> Self {
+        Self {
+            max_concurrent_requests_per_instance: 1,
+            request_timeout: Duration::from_millis(5000),
+        }
+    }
+}
+
+/// The parts of an online deployment that decide how its processes run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DeploymentSpec {
+    pub(crate) instance_count: u32,
+    pub(crate) model_id: Option<String>,
+    pub(crate) environment_id: Option<String>,
+    pub(crate) code_id: Option<String>,
+    pub(crate) scoring_script: Option<String>,
+    pub(crate) environment_variables: BTreeMap<String, String>,
+    pub(crate) liveness: Probe,
+    pub(crate) readiness: Probe,
+    pub(crate) request: RequestSettings,
+}
+
+impl DeploymentSpec {
+    /// Reads an online deployment resource (`{sku, properties}`).
+    pub(crate) fn from_arm(deployment: &Value) -> Result<Self> {
+        let props = deployment.get("properties").unwrap_or(&Value::Null);
+        let text = |key: &str| props.get(key).and_then(Value::as_str).map(str::to_owned);
+        let instance_count = match deployment.pointer("/sku/capacity") {
+            None | Some(Value::Null) => 1,
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| Error::validation("instance_count", "must be a whole number"))?,
+        };
+        let environment_variables = props
+            .get("environmentVariables")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                        (k.clone(), v)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let request = match props.get("requestSettings") {
+            Some(rs) if rs.is_object() => {
+                let defaults = RequestSettings::default();
+                RequestSettings {
+                    max_concurrent_requests_per_instance: rs
+                        .get("maxConcurrentRequestsPerInstance")
+                        .and_then(Value::as_u64)
+                        .and_then(|n| u32::try_from(n).ok())
+                        .filter(|n| *n > 0)
+                        .unwrap_or(defaults.max_concurrent_requests_per_instance),
+                    request_timeout: optional_duration(
+                        rs,
+                        "requestTimeout",
+                        "request_settings.request_timeout_ms",
+                    )?
+                    .unwrap_or(defaults.request_timeout),
+                }
+            }
+            _ => RequestSettings::default(),
+        };
+        Ok(Self {
+            instance_count,
+            model_id: text("model"),
+            environment_id: text("environmentId"),
+            code_id: props
+                .pointer("/codeConfiguration/codeId")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            scoring_script: props
+                .pointer("/codeConfiguration/scoringScript")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            environment_variables,
+            liveness: probe(props.get("livenessProbe"), "liveness_probe")?,
+            readiness: probe(props.get("readinessProbe"), "readiness_probe")?,
+            request,
+        })
+    }
+
+    /// True when only the instance count differs (processes can be added or removed in place).
+    pub(crate) fn same_except_scale(&self, other: &Self) -> bool {
+        let mut a = self.clone();
+        a.instance_count = other.instance_count;
+        a == *other
+    }
+}
+
+fn optional_duration(obj: &Value, key: &str, field: &str) -> Result<Option<Duration>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => parse_iso_duration(s)
+            .map(Some)
+            .ok_or_else(|| Error::validation(field, format!("`{s}` is not an ISO 8601 duration"))),
+        Some(_) => Err(Error::validation(field, "must be an ISO 8601 duration string")),
+    }
+}
+
+fn probe(value: Option<&Value>, field: &str) -> Result<Probe> {
+    let defaults = Probe::default();
+    let Some(p) = value.filter(|v| v.is_object()) else {
+        return Ok(defaults);
+    };
+    let count = |key: &str, default: u32| -> Result<u32> {
+        match p.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(|| Error::validation(format!("{field}.{key}"), "must be a positive whole number")),
+        }
+    };
+    Ok(Probe {
+        initial_delay: optional_duration(p, "initialDelay", &format!("{field}.initial_delay"))?
+            .unwrap_or(defaults.initial_delay),
+        period: optional_duration(p, "period", &format!("{field}.period"))?
+            .unwrap_or(defaults.period),
+        timeout: optional_duration(p, "timeout", &format!("{field}.timeout"))?
+            .unwrap_or(defaults.timeout),
+        failure_threshold: count("failureThreshold", defaults.failure_threshold)?,
+        success_threshold: count("successThreshold", defaults.success_threshold)?,
+    })
+}
+
+/// Parses the ISO 8601 durations ARM uses (`PT30S`, `PT1M30.5S`, `P1DT2H`). Negative durations
+/// are refused.
+pub(crate) fn parse_iso_duration(text: &str) -> Option<Duration> {
+    let rest = text.strip_prefix('P')?;
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let mut total = 0f64;
+    let mut any = false;
+    let mut take = |part: &str, units: &[(char, f64)]| -> Option<()> {
+        let mut number = String::new();
+        let mut unit_index = 0;
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                number.push(c);
+                continue;
+            }
+            let pos = units[unit_index..].iter().position(|(u, _)| *u == c)? + unit_index;
+            let value: f64 = number.parse().ok()?;
+            total += value * units[pos].1;
+            unit_index = pos + 1;
+            number.clear();
+            any = true;
+        }
+        number.is_empty().then_some(())
+    };
+    take(date, &[('W', 604_800.0), ('D', 86_400.0)])?;
+    if let Some(time) = time {
+        if time.is_empty() {
+            return None;
+        }
+        take(time, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)])?;
+    }
+    if !any || !total.is_finite() {
+        return None;
+    }
+    Duration::try_from_secs_f64(total).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn iso_durations_python_sends() {
+        for (text, secs) in [
+            ("PT1S", 1.0),
+            ("PT1M", 60.0),
+            ("PT1M1S", 61.0),
+            ("PT1H1M1S", 3661.0),
+            ("P1D", 86400.0),
+            ("P1DT1H1M1S", 90061.0),
+            ("PT0.5S", 0.5),
+            ("PT0.001S", 0.001),
+            ("PT1M30.001S", 90.001),
+        ] {
+            let d = parse_iso_duration(text).unwrap_or_else(|| panic!("{text}"));
+            assert!((d.as_secs_f64() - secs).abs() < 1e-9, "{text}");
+        }
+        for bad in ["", "P", "PT", "-PT5S", "PT5", "PTS", "PT1S1M", "5S", "PT1X"] {
+            assert_eq!(parse_iso_duration(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn tutorial_deployment_reads_with_defaults() {
+        let d = json!({
+            "sku": {"name": "Default", "capacity": 2},
+            "properties": {
+                "codeConfiguration": {"codeId": "/codes/c/versions/1", "scoringScript": "score.py"},
+                "environmentId": "/environments/e/versions/1",
+                "model": "/models/m/versions/1",
+                "environmentVariables": {"A": "1"},
+                "livenessProbe": {"failureThreshold": 3, "period": "PT10S", "initialDelay": "PT30S"},
+                "requestSettings": {"maxConcurrentRequestsPerInstance": 4, "requestTimeout": "PT0.5S"}
+            }
+        });
+        let spec = DeploymentSpec::from_arm(&d).unwrap();
+        assert_eq!(spec.instance_count, 2);
+        assert_eq!(spec.scoring_script.as_deref(), Some("score.py"));
+        assert_eq!(spec.liveness.failure_threshold, 3);
+        assert_eq!(spec.liveness.initial_delay, Duration::from_secs(30));
+        assert_eq!(spec.liveness.timeout, Duration::from_secs(2));
+        assert_eq!(spec.readiness, Probe::default());
+        assert_eq!(spec.request.max_concurrent_requests_per_instance, 4);
+        assert_eq!(spec.request.request_timeout, Duration::from_millis(500));
+        assert_eq!(spec.environment_variables.get("A").map(String::as_str), Some("1"));
+        let mut scaled = spec.clone();
+        scaled.instance_count = 5;
+        assert!(spec.same_except_scale(&scaled));
+        scaled.scoring_script = None;
+        assert!(!spec.same_except_scale(&scaled));
+    }
+
+    #[test]
+    fn bad_probe_values_name_the_field() {
+        let d = json!({"properties": {"readinessProbe": {"period": "ten seconds"}}});
+        match DeploymentSpec::from_arm(&d).unwrap_err() {
+            Error::Validation { field, .. } => assert_eq!(field, "readiness_probe.period"),
+            other => panic!("{other}"),
+        }
+        let d = json!({"properties": {"livenessProbe": {"failureThreshold": 0}}});
+        match DeploymentSpec::from_arm(&d).unwrap_err() {
+            Error::Validation { field, .. } => assert_eq!(field, "liveness_probe.failureThreshold"),
+            other => panic!("{other}"),
+        }
+    }
+}

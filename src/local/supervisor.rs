@@ -1,0 +1,444 @@
+//! Deployments become real processes: one `azmlinfsrv` per instance, each on its own loopback
+//! port in its own process group, watched by the deployment's readiness and liveness probes.
+//!
+//! `azmlinfsrv` binds `0.0.0.0` and its gunicorn command line overrides `GUNICORN_CMD_ARGS
+//! --bind`, so the server is started through a three-line shim that sets the package's
+//! `DEFAULT_HOST` to `127.0.0.1` before its `run()` reads it; nothing listens beyond loopback.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::local::logbuf::LogBuffer;
+use crate::local::spec::Probe;
+use crate::local::sys;
+use crate::local::venv::pump;
+
+/// Starts azmlinfsrv's own entry point with the listen host pinned to loopback.
+const LOOPBACK_SHIM: &str = "import sys\nimport azureml_inference_server_http.constants as c\nc.DEFAULT_HOST = '127.0.0.1'\nfrom azureml_inference_server_http.amlserver import run\nsys.argv[0] = 'azmlinfsrv'\nsys.exit(run())\n";
+
+/// How long a stopped group gets between SIGTERM and SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+
+/// Everything needed to start one instance.
+#[derive(Clone, Debug)]
+pub(crate) struct ProcessSpec {
+    /// The venv's python.
+    pub(crate) python: PathBuf,
+    /// Folder holding the code asset (`AML_APP_ROOT`, working directory).
+    pub(crate) app_root: PathBuf,
+    /// Scoring script, relative to `app_root`.
+    pub(crate) entry_script: String,
+    /// `AZUREML_MODEL_DIR`.
+    pub(crate) model_dir: PathBuf,
+    /// The deployment's `environment_variables`.
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) liveness: Probe,
+    pub(crate) readiness: Probe,
+}
+
+/// A deployment's overall process state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Health {
+    /// Instances are starting; readiness not yet passed by all.
+    Starting,
+    /// Every instance passed its readiness probe once.
+    Ready,
+    /// An instance never became ready; the message carries the reason and log tail.
+    Failed(String),
+}
+
+/// One instance as the router and diagnostics see it.
+#[derive(Debug, Default)]
+pub(crate) struct InstanceState {
+    pub(crate) port: AtomicU16,
+    pub(crate) ready: AtomicBool,
+    pub(crate) pid: AtomicU32,
+    pub(crate) restarts: AtomicU32,
+}
+
+/// The processes of one deployment.
+pub(crate) struct ProcessSet {
+    pub(crate) instances: Vec<Arc<InstanceState>>,
+    pub(crate) log: LogBuffer,
+    health: watch::Receiver<Health>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    groups: Arc<Mutex<Vec<u32>>>,
+}
+
+impl std::fmt::Debug for ProcessSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessSet")
+            .field("instances", &self.instances)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Shared between the instance tasks of one set.
+struct SetShared {
+    spec: ProcessSpec,
+    log: LogBuffer,
+    health: watch::Sender<Health>,
+    ready_once: Mutex<Vec<bool>>,
+    groups: Arc<Mutex<Vec<u32>>>,
+    probe_client: reqwest::Client,
+    prefix_lines: bool,
+}
+
+impl ProcessSet {
+    /// Starts `count` instances; returns at once, [`ProcessSet::wait_settled`] waits for them.
+    pub(crate) fn start(spec: ProcessSpec, count: u32, log: LogBuffer) -> Self {
+        let (health_tx, health) = watch::channel(Health::Starting);
+        let (stop, stopped) = watch::channel(false);
+        let groups = Arc::new(Mutex::new(Vec::new()));
+        let probe_client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .no_proxy()
+            .build()
+            .unwrap_or_default();
+        let count = count.max(1) as usize;
+        let shared = Arc::new(SetShared {
+            spec,
+            log: log.clone(),
+            health: health_tx,
+            ready_once: Mutex::new(vec![false; count]),
+            groups: groups.clone(),
+            probe_client,
+            prefix_lines: count > 1,
+        });
+        let mut instances = Vec::with_capacity(count);
+        let mut tasks = Vec::with_capacity(count);
+        for index in 0..count {
+            let state = Arc::new(InstanceState::default());
+            instances.push(state.clone());
+            tasks.push(tokio::spawn(supervise(
+                shared.clone(),
+                index,
+                state,
+                stopped.clone(),
+            )));
+        }
+        Self {
+            instances,
+            log,
+            health,
+            stop,
+            tasks,
+            groups,
+        }
+    }
+
+    /// The current health.
+    pub(crate) fn health(&self) -> Health {
+        self.health.borrow().clone()
+    }
+
+    /// A receiver that sees health changes.
+    pub(crate) fn health_watch(&self) -> watch::Receiver<Health> {
+        self.health.clone()
+    }
+
+    /// Waits until the set is Ready or Failed.
+    pub(crate) async fn wait_settled(&self) -> Health {
+        let mut rx = self.health.clone();
+        loop {
+            let now = rx.borrow_and_update().clone();
+            if now != Health::Starting {
+                return now;
+            }
+            if rx.changed().await.is_err() {
+                return rx.borrow().clone();
+            }
+        }
+    }
+
+    /// Ports of instances currently passing their probes.
+    pub(crate) fn ready_ports(&self) -> Vec<u16> {
+        self.instances
+            .iter()
+            .filter(|i| i.ready.load(Ordering::Acquire))
+            .map(|i| i.port.load(Ordering::Acquire))
+            .collect()
+    }
+
+    /// Stops every instance: SIGTERM to each group, SIGKILL after a grace period, children
+    /// reaped. Ports are free when this returns.
+    pub(crate) async fn shutdown(&mut self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ProcessSet {
+    fn drop(&mut self) {
+        // Without an async context the groups are killed outright; kill_on_drop reaps leaders.
+        let _ = self.stop.send(true);
+        for pgid in self.groups.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            sys::signal_group(pgid, sys::SIGKILL);
+        }
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// A free loopback port (the listener is closed right away; the instance binds it next).
+fn free_port() -> std::io::Result<u16> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+impl SetShared {
+    fn instance_log(&self, index: usize) -> LogBuffer {
+        if !self.prefix_lines {
+            return self.log.clone();
+        }
+        // Multi-instance deployments keep one log with the instance named on every line.
+        self.log.with_prefix(format!("[instance {index}] "))
+    }
+
+    fn spawn(&self, port: u16, log: &LogBuffer) -> std::io::Result<Child> {
+        let spec = &self.spec;
+        let mut cmd = Command::new(&spec.python);
+        cmd.arg("-c")
+            .arg(LOOPBACK_SHIM)
+            .arg("--entry_script")
+            .arg(&spec.entry_script)
+            .arg("--model_dir")
+            .arg(&spec.model_dir)
+            .arg("--port")
+            .arg(port.to_string())
+            .current_dir(&spec.app_root)
+            .envs(&spec.env)
+            .env("AML_APP_ROOT", &spec.app_root)
+            .env("AZUREML_MODEL_DIR", &spec.model_dir)
+            .env("PYTHONUNBUFFERED", "1")
+            // No control socket under ~/.gunicorn; a short graceful stop so deletes are quick.
+            .env("GUNICORN_CMD_ARGS", "--no-control-socket --graceful-timeout 2")
+            .env_remove("SEPERATE_HEALTH_ENDPOINT")
+            .env_remove("SERVER_PORT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        sys::terminate_with_parent(&mut cmd);
+        let mut child = cmd.spawn()?;
+        if let Some(out) = child.stdout.take() {
+            pump(out, log.clone());
+        }
+        if let Some(err) = child.stderr.take() {
+            pump(err, log.clone());
+        }
+        if let Some(pid) = child.id() {
+            self.groups
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(pid);
+        }
+        Ok(child)
+    }
+
+    async fn probe_once(&self, port: u16, probe: &Probe) -> bool {
+        let request = self
+            .probe_client
+            .get(format!("http://127.0.0.1:{port}/"))
+            .timeout(probe.timeout.max(Duration::from_millis(10)));
+        matches!(request.send().await, Ok(r) if r.status().as_u16() == 200)
+    }
+
+    fn mark_ready_once(&self, index: usize) {
+        let mut ready = self.ready_once.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(slot) = ready.get_mut(index) {
+            *slot = true;
+        }
+        if ready.iter().all(|r| *r) {
+            self.health.send_if_modified(|h| {
+                if *h == Health::Starting {
+                    *h = Health::Ready;
+                    true
+                } else {
+                    false
+                }
+            });
+        }
+    }
+
+    fn fail(&self, message: String) {
+        self.health.send_if_modified(|h| {
+            if *h == Health::Starting {
+                *h = Health::Failed(message);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    fn forget_group(&self, pgid: u32) {
+        self.groups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|g| *g != pgid);
+    }
+}
+
+/// Stops a child's whole group and reaps the child.
+async fn stop_group(child: &mut Child, pgid: Option<u32>) {
+    if let Some(pgid) = pgid {
+        sys::signal_group(pgid, sys::SIGTERM);
+        if tokio::time::timeout(STOP_GRACE, child.wait()).await.is_err() {
+            sys::signal_group(pgid, sys::SIGKILL);
+        }
+        // Workers may outlive a master that died first; make sure the group is empty.
+        sys::signal_group(pgid, sys::SIGKILL);
+    }
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+}
+
+/// Why an instance phase ended.
+enum PhaseEnd {
+    Stop,
+    Exited(String),
+    ProbeFailed,
+    Passed,
+}
+
+/// Sleeps `delay`, unless the process exits or a stop is asked first.
+async fn pause(
+    delay: Duration,
+    child: &mut Child,
+    stop: &mut watch::Receiver<bool>,
+) -> Option<PhaseEnd> {
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => None,
+        status = child.wait() => Some(PhaseEnd::Exited(match status {
+            Ok(s) => s.to_string(),
+            Err(e) => e.to_string(),
+        })),
+        _ = stop.wait_for(|s| *s) => Some(PhaseEnd::Stop),
+    }
+}
+
+/// Runs a probe until it passes `success_threshold` times in a row (readiness) or fails
+/// `failure_threshold` times in a row.
+async fn run_probe(
+    shared: &SetShared,
+    port: u16,
+    probe: &Probe,
+    child: &mut Child,
+    stop: &mut watch::Receiver<bool>,
+    until_success: bool,
+) -> PhaseEnd {
+    if let Some(end) = pause(probe.initial_delay, child, stop).await {
+        return end;
+    }
+    let (mut successes, mut failures) = (0u32, 0u32);
+    loop {
+        let ok = tokio::select! {
+            ok = shared.probe_once(port, probe) => ok,
+            status = child.wait() => return PhaseEnd::Exited(match status {
+                Ok(s) => s.to_string(),
+                Err(e) => e.to_string(),
+            }),
+            _ = stop.wait_for(|s| *s) => return PhaseEnd::Stop,
+        };
+        if ok {
+            successes += 1;
+            failures = 0;
+            if until_success && successes >= probe.success_threshold {
+                return PhaseEnd::Passed;
+            }
+        } else {
+            failures += 1;
+            successes = 0;
+            if failures >= probe.failure_threshold {
+                return PhaseEnd::ProbeFailed;
+            }
+        }
+        if let Some(end) = pause(probe.period, child, stop).await {
+            return end;
+        }
+    }
+}
+
+/// One instance's life: start, readiness, liveness, restart, stop.
+async fn supervise(
+    shared: Arc<SetShared>,
+    index: usize,
+    state: Arc<InstanceState>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let log = shared.instance_log(index);
+    let mut first_start = true;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let port = match free_port() {
+            Ok(p) => p,
+            Err(e) => {
+                shared.fail(format!("no free loopback port: {e}"));
+                return;
+            }
+        };
+        let mut child = match shared.spawn(port, &log) {
+            Ok(c) => c,
+            Err(e) => {
+                log.push(format!("could not start the inference server: {e}"));
+                shared.fail(format!("could not start the inference server: {e}"));
+                return;
+            }
+        };
+        let pgid = child.id();
+        state.port.store(port, Ordering::Release);
+        state.pid.store(pgid.unwrap_or(0), Ordering::Release);
+
+        let readiness = shared.spec.readiness.clone();
+        let liveness = shared.spec.liveness.clone();
+        let end = match run_probe(&shared, port, &readiness, &mut child, &mut stop, true).await {
+            PhaseEnd::Passed => {
+                state.ready.store(true, Ordering::Release);
+                shared.mark_ready_once(index);
+                first_start = false;
+                let end = run_probe(&shared, port, &liveness, &mut child, &mut stop, false).await;
+                state.ready.store(false, Ordering::Release);
+                end
+            }
+            other => other,
+        };
+        stop_group(&mut child, pgid).await;
+        if let Some(pgid) = pgid {
+            shared.forget_group(pgid);
+        }
+        let reason = match end {
+            PhaseEnd::Stop => return,
+            PhaseEnd::Passed => "ended".to_owned(),
+            PhaseEnd::Exited(status) => format!("the inference server exited ({status})"),
+            PhaseEnd::ProbeFailed => "the probe failed its failure threshold".to_owned(),
+        };
+        if first_start {
+            // Give the pipe pumps a moment to copy the last lines before taking the tail.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            shared.fail(format!(
+                "instance {index} did not become ready: {reason}. Last log lines:\n{}",
+                log.tail(Some(30))
+            ));
+            return;
+        }
+        state.restarts.fetch_add(1, Ordering::AcqRel);
+        log.push(format!("instance {index}: {reason}; restarting"));
+        tracing::warn!(instance = index, "{reason}; restarting");
+    }
+}

@@ -1,0 +1,509 @@
+//! [`LocalWorkspace`]: the HTTPS server, the core behind it, persistence and the client.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use url::Url;
+
+use crate::client::{Cloud, CloudEndpoints, MLClient, MLClientOptions};
+use crate::error::{Error, Result};
+use crate::local::credential::LocalCredential;
+use crate::local::fsutil::write_atomic;
+use crate::local::https::HttpsServer;
+use crate::local::router::{AuthMode, Backends, DeploymentTarget, EndpointConfig, RequestStats, Router};
+use crate::local::runtime::{InstanceInfo, LocalRuntime, Registry};
+use crate::local::tls;
+use crate::local::venv::{VenvCache, VenvSpec};
+use crate::workspace_core::{
+    AuthMode as CoreAuthMode, CoreConfig, CoreRequest, HostKind, WorkspaceCore, WorkspaceState,
+    ORIGINAL_HOST_HEADER,
+};
+
+/// File holding the persisted workspace state inside the workspace folder.
+pub const STATE_FILE: &str = "state.json";
+
+/// File remembering the port of the last run.
+const PORT_FILE: &str = "port";
+
+/// Largest request body accepted (model uploads arrive as blob PUTs).
+const MAX_BODY: usize = 2 * 1024 * 1024 * 1024 - 1;
+
+/// Environment variable that moves the venv cache (CI shares one across runs).
+pub const VENV_CACHE_ENV: &str = "AZUREML_LOCAL_VENV_CACHE";
+
+/// Options for [`LocalWorkspace::start`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct LocalWorkspaceOptions {
+    /// Workspace folder (state, CA, deployments). Default: `.azureml/local` under the current
+    /// directory.
+    pub dir: Option<PathBuf>,
+    /// Port on 127.0.0.1; `0` picks a free one.
+    pub port: u16,
+    /// Where venvs are cached. Default: `$AZUREML_LOCAL_VENV_CACHE`, else `venvs/` in the
+    /// workspace folder.
+    pub venv_cache: Option<PathBuf>,
+    /// The Python interpreter that builds venvs. Default: `python3` on `PATH`.
+    pub python: Option<PathBuf>,
+    /// Install `azureml-defaults` as written instead of satisfying it with
+    /// `azureml-inference-server-http`.
+    pub keep_azureml_defaults: bool,
+    /// Subscription id the workspace answers to.
+    pub subscription_id: String,
+    /// Resource group name.
+    pub resource_group: String,
+    /// Workspace name.
+    pub workspace_name: String,
+    /// Region the workspace reports.
+    pub location: String,
+    /// `Retry-After` seconds on in-progress operations for clients that honour it (Python);
+    /// the Rust client from [`LocalWorkspace::client`] polls on its own schedule.
+    pub retry_after_secs: u32,
+}
+
+impl Default for LocalWorkspaceOptions {
+    fn default() -> Self {
+        let core = CoreConfig::default();
+        Self {
+            dir: None,
+            port: 0,
+            venv_cache: None,
+            python: None,
+            keep_azureml_defaults: false,
+            subscription_id: core.subscription_id,
+            resource_group: core.resource_group,
+            workspace_name: core.workspace_name,
+            location: core.location,
+            retry_after_secs: 1,
+        }
+    }
+}
+
+impl LocalWorkspaceOptions {
+    /// Options with the workspace folder set.
+    pub fn with_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// Options with a fixed port.
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Options with the venv cache folder set.
+    pub fn with_venv_cache(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.venv_cache = Some(dir.into());
+        self
+    }
+
+    /// Options with the Python interpreter set.
+    pub fn with_python(mut self, python: impl Into<PathBuf>) -> Self {
+        self.python = Some(python.into());
+        self
+    }
+
+    /// Options with the workspace identity set.
+    pub fn with_workspace(
+        mut self,
+        subscription_id: impl Into<String>,
+        resource_group: impl Into<String>,
+        workspace_name: impl Into<String>,
+    ) -> Self {
+        self.subscription_id = subscription_id.into();
+        self.resource_group = resource_group.into();
+        self.workspace_name = workspace_name.into();
+        self
+    }
+}
+
+/// What the HTTP handler shares.
+struct Shared {
+    core: Arc<Mutex<WorkspaceCore>>,
+    registry: Arc<Registry>,
+    router: Router,
+    state_path: PathBuf,
+    persist: Mutex<()>,
+    default_host: String,
+}
+
+/// The router's view of the core and the runtime.
+struct CoreBackends {
+    core: Arc<Mutex<WorkspaceCore>>,
+    registry: Arc<Registry>,
+}
+
+impl Backends for CoreBackends {
+    fn endpoint(&self, name: &str) -> Option<EndpointConfig> {
+        let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
+        let auth = core.endpoint_auth(name)?;
+        Some(EndpointConfig {
+            auth_mode: match auth.mode {
+                CoreAuthMode::AmlToken => AuthMode::AmlToken,
+                CoreAuthMode::AadToken => AuthMode::AadToken,
+                _ => AuthMode::Key,
+            },
+            keys: vec![auth.primary_key, auth.secondary_key],
+            tokens: auth.tokens,
+            traffic: core.traffic(name),
+            mirror: core.mirror_traffic(name),
+        })
+    }
+
+    fn deployment_exists(&self, endpoint: &str, deployment: &str) -> bool {
+        let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.deployment(endpoint, deployment).is_some()
+    }
+
+    fn target(&self, endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>> {
+        self.registry.target(endpoint, deployment)
+    }
+}
+
+/// An Azure Machine Learning workspace on this machine.
+///
+/// Serves the ARM surface the SDK uses over HTTPS on 127.0.0.1, with blob storage on the same
+/// host and scoring URIs at `https://127.0.0.1:{port}/endpoints/{name}/score`. Environments
+/// become cached venvs, deployments become `azmlinfsrv` processes, endpoints route real
+/// traffic. State is kept in the workspace folder, so a later process sees earlier resources
+/// (and restarts their deployments).
+///
+/// ```no_run
+/// # async fn f() -> azure_ai_ml::Result<()> {
+/// use azure_ai_ml::local::{LocalWorkspace, LocalWorkspaceOptions};
+/// let workspace = LocalWorkspace::start(LocalWorkspaceOptions::default()).await?;
+/// let ml_client = workspace.client()?;
+/// println!("{} (CA: {})", workspace.base_url(), workspace.ca_path().display());
+/// workspace.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub struct LocalWorkspace {
+    shared: Arc<Shared>,
+    server: tokio::sync::Mutex<Option<HttpsServer>>,
+    base_url: Url,
+    ca_pem: String,
+    ca_path: PathBuf,
+    dir: PathBuf,
+    options: LocalWorkspaceOptions,
+}
+
+impl std::fmt::Debug for LocalWorkspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalWorkspace")
+            .field("base_url", &self.base_url.as_str())
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalWorkspace {
+    /// Starts the workspace: loads (or creates) the folder's state and CA, binds 127.0.0.1 and
+    /// restarts the deployments the state holds.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the folder or port cannot be used, [`Error::Other`] for TLS setup.
+    pub async fn start(options: LocalWorkspaceOptions) -> Result<Self> {
+        let dir = match &options.dir {
+            Some(d) => d.clone(),
+            None => std::env::current_dir()
+                .map_err(|e| Error::io(".", e))?
+                .join(".azureml")
+                .join("local"),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let tls = tls::load_or_create(&dir)?;
+        let listener = bind(&dir, options.port).await?;
+        let port = listener.local_addr().map_err(|e| Error::io(&dir, e))?.port();
+        write_atomic(&dir.join(PORT_FILE), port.to_string().as_bytes())?;
+        let base_url = Url::parse(&format!("https://127.0.0.1:{port}"))
+            .map_err(|e| Error::other(format!("base URL: {e}")))?;
+
+        let mut config = CoreConfig::default();
+        config.subscription_id.clone_from(&options.subscription_id);
+        config.resource_group.clone_from(&options.resource_group);
+        config.workspace_name.clone_from(&options.workspace_name);
+        config.location.clone_from(&options.location);
+        config.arm_base = base_url.clone();
+        config.blob_endpoint = Some(base_url.clone());
+        config.scoring_base = Some(base_url.clone());
+        config.retry_after_secs = options.retry_after_secs;
+        config.lro_polls = 0;
+
+        let state_path = dir.join(STATE_FILE);
+        let mut core = match std::fs::read(&state_path) {
+            Ok(bytes) => {
+                let state: WorkspaceState = crate::error::decode_json("offline workspace state", &bytes)?;
+                WorkspaceCore::with_state(config, state)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => WorkspaceCore::new(config),
+            Err(e) => return Err(Error::io(&state_path, e)),
+        };
+        let venv_root = options
+            .venv_cache
+            .clone()
+            .or_else(|| std::env::var_os(VENV_CACHE_ENV).map(PathBuf::from))
+            .unwrap_or_else(|| dir.join("venvs"));
+        let python = options
+            .python
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("python3"));
+        let registry = Registry::new(
+            dir.clone(),
+            VenvCache::new(venv_root, python),
+            options.keep_azureml_defaults,
+        );
+        core.set_runtime(Box::new(LocalRuntime {
+            registry: registry.clone(),
+        }));
+        restart_deployments(&mut core);
+
+        let core = Arc::new(Mutex::new(core));
+        let router = Router::new(Arc::new(CoreBackends {
+            core: core.clone(),
+            registry: registry.clone(),
+        }));
+        let shared = Arc::new(Shared {
+            core,
+            registry,
+            router,
+            state_path,
+            persist: Mutex::new(()),
+            default_host: format!("127.0.0.1:{port}"),
+        });
+        shared.persist_state()?;
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(shared.clone());
+        let server = HttpsServer::spawn(listener, tls.server_config.clone(), app)
+            .map_err(|e| Error::io(&dir, e))?;
+        Ok(Self {
+            shared,
+            server: tokio::sync::Mutex::new(Some(server)),
+            base_url,
+            ca_pem: tls.ca_pem,
+            ca_path: tls.ca_path,
+            dir,
+            options,
+        })
+    }
+
+    /// `https://127.0.0.1:{port}`: the ARM endpoint, blob host and scoring host.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// PEM of the workspace's certificate authority.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// Path of the CA certificate (for `REQUESTS_CA_BUNDLE`, `curl --cacert`, …).
+    pub fn ca_path(&self) -> &Path {
+        &self.ca_path
+    }
+
+    /// The workspace folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The cloud description clients use to reach this workspace.
+    pub fn cloud(&self) -> Cloud {
+        Cloud::Custom(CloudEndpoints::new(self.base_url.clone()))
+    }
+
+    /// Client options that reach this workspace: its cloud, its CA trusted, every request
+    /// (including SharedKey blob requests to `{account}.blob.{suffix}`) sent to its port.
+    pub fn client_options(&self) -> MLClientOptions {
+        MLClientOptions::default()
+            .with_cloud(self.cloud())
+            .with_root_certificate_pem(self.ca_pem.as_bytes().to_vec())
+            .with_redirect(self.base_url.clone())
+            .with_polling_interval(Duration::from_millis(200))
+    }
+
+    /// An [`MLClient`] for this workspace, with a credential that needs no Azure login.
+    ///
+    /// # Errors
+    /// Only if the client cannot be built (see [`MLClient::new`]).
+    pub fn client(&self) -> Result<MLClient> {
+        MLClient::new(
+            Arc::new(LocalCredential::new()),
+            self.options.subscription_id.clone(),
+            self.options.resource_group.clone(),
+            self.options.workspace_name.clone(),
+            Some(self.client_options()),
+        )
+    }
+
+    /// Request counts and latencies of a deployment's live traffic (`None` when not running).
+    pub fn deployment_stats(&self, endpoint: &str, deployment: &str) -> Option<RequestStats> {
+        self.shared
+            .registry
+            .target(endpoint, deployment)
+            .map(|t| t.stats())
+    }
+
+    /// The instances of a running deployment (ports, pids, restarts).
+    pub fn instances(&self, endpoint: &str, deployment: &str) -> Vec<InstanceInfo> {
+        self.shared.registry.instances(endpoint, deployment)
+    }
+
+    /// The python of the venv an environment's conda file becomes (built now if not cached):
+    /// run training or preprocessing with the same packages the deployment will load.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a conda file that is not YAML; [`Error::Other`] when
+    /// `python3` is missing or pip fails (the message carries pip's last lines).
+    pub async fn environment_python(&self, conda_yaml: &str) -> Result<PathBuf> {
+        let spec = VenvSpec::from_conda_yaml(conda_yaml, self.options.keep_azureml_defaults)?;
+        let log = crate::local::logbuf::LogBuffer::new();
+        self.shared.registry.venvs().ensure(&spec, &log).await
+    }
+
+    /// Stops the server and every deployment process (SIGTERM, then SIGKILL after a grace
+    /// period), waiting until all are reaped. The state stays in the folder.
+    pub async fn shutdown(&self) {
+        if let Some(mut server) = self.server.lock().await.take() {
+            server.stop().await;
+        }
+        self.shared.registry.shutdown().await;
+    }
+}
+
+impl Drop for LocalWorkspace {
+    fn drop(&mut self) {
+        // Without `shutdown().await` the processes are killed outright (no orphans either way).
+        self.shared.registry.kill_now();
+    }
+}
+
+/// Binds 127.0.0.1: the given port, else the port this folder used last (URLs stored in the
+/// state, such as asset URIs on the blob host, keep resolving), else any free port.
+async fn bind(dir: &Path, port: u16) -> Result<tokio::net::TcpListener> {
+    if port == 0 {
+        let previous = std::fs::read_to_string(dir.join(PORT_FILE))
+            .ok()
+            .and_then(|p| p.trim().parse::<u16>().ok())
+            .filter(|p| *p != 0);
+        if let Some(previous) = previous {
+            if let Ok(listener) = tokio::net::TcpListener::bind(("127.0.0.1", previous)).await {
+                return Ok(listener);
+            }
+            tracing::warn!("port {previous} of the last run is taken; asset URLs stored with it will not resolve");
+        }
+    }
+    tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| Error::io(dir, e))
+}
+
+/// Asks the runtime to start every deployment the restored state holds.
+fn restart_deployments(core: &mut WorkspaceCore) {
+    let deployments: Vec<(String, String, serde_json::Value)> = core
+        .state
+        .endpoints
+        .iter()
+        .flat_map(|(endpoint, record)| {
+            record
+                .deployments
+                .iter()
+                .map(move |(name, d)| (endpoint.clone(), name.clone(), d.resource.clone()))
+        })
+        .collect();
+    for (endpoint, name, resource) in deployments {
+        let spec = core.deployment_spec(&endpoint, &name, &resource);
+        core.runtime.deployment_put(spec);
+    }
+}
+
+impl Shared {
+    /// Writes the core's state atomically.
+    fn persist_state(&self) -> Result<()> {
+        let _order = self.persist.lock().unwrap_or_else(|p| p.into_inner());
+        let bytes = {
+            let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
+            serde_json::to_vec(core.state())
+                .map_err(|e| Error::other(format!("could not serialize the workspace state: {e}")))?
+        };
+        write_atomic(&self.state_path, &bytes)
+    }
+}
+
+fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Every request: scoring goes to the router, everything else (ARM, blobs) to the core.
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => return respond(413, Vec::new(), Bytes::from(e.to_string())),
+    };
+    let host = header_string(&parts.headers, ORIGINAL_HOST_HEADER)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .or_else(|| header_string(&parts.headers, "host"))
+        .unwrap_or_else(|| shared.default_host.clone());
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let url = match Url::parse(&format!("https://{host}{path_and_query}")) {
+        Ok(u) => u,
+        Err(e) => return respond(400, Vec::new(), Bytes::from(format!("bad request URL: {e}"))),
+    };
+    let kind = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.classify_host(&url)
+    };
+    if let HostKind::Scoring { endpoint } = &kind {
+        let answer = shared
+            .router
+            .score(endpoint, &parts.headers, url.query(), body)
+            .await;
+        return respond(answer.status, answer.headers, answer.body);
+    }
+    let mut core_request = CoreRequest::new(parts.method.as_str(), url).with_body(body);
+    for (name, value) in &parts.headers {
+        core_request
+            .headers
+            .push((name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()));
+    }
+    let response = {
+        let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.handle_as(kind, &core_request)
+    };
+    let mutating = !matches!(core_request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
+    if mutating && response.status < 400 {
+        if let Err(e) = shared.persist_state() {
+            tracing::error!("offline workspace: could not save state: {e}");
+        }
+    }
+    respond(response.status, response.headers, response.body)
+}
+
+fn respond(status: u16, headers: Vec<(String, String)>, body: Bytes) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().append(n, v);
+        }
+    }
+    response
+}

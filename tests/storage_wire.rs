@@ -312,3 +312,29 @@ async fn bad_input_fails_before_any_request() {
         .is_validation());
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_fails_the_request_instead_of_hanging() {
+    // Accepts connections and reads, but never writes a response.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let client = client();
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/devstoreaccount1/cont")).unwrap();
+    let auth = StorageAuth::shared_key(
+        "devstoreaccount1",
+        Secret::new(storage_support::ACCOUNT_KEY),
+    )
+    .unwrap();
+    let container = BlobContainer::new(&client, url, auth)
+        .unwrap()
+        .with_request_timeout(std::time::Duration::from_millis(300));
+    let err = container.head_blob("x").await.unwrap_err();
+    assert!(matches!(err, azure_ai_ml::Error::Transport { .. }), "{err}");
+    server.abort();
+}

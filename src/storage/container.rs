@@ -45,7 +45,14 @@ pub struct BlobContainer {
     auth: StorageAuth,
     pipeline: Pipeline,
     token: Arc<Mutex<Option<AccessToken>>>,
+    request_timeout: std::time::Duration,
 }
+
+/// Default floor of a request's time limit (see [`BlobContainer::with_request_timeout`]).
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Slowest upload rate a request's time limit allows for on top of the floor (16 KiB/s).
+const SLOWEST_BYTES_PER_SEC: u64 = 16 * 1024;
 
 impl std::fmt::Debug for BlobContainer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -125,7 +132,17 @@ impl BlobContainer {
             auth,
             pipeline,
             token: Arc::new(Mutex::new(None)),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         })
+    }
+
+    /// Sets the time limit of each request (retries included), before the allowance for its
+    /// body: a request may take `timeout` plus one second per 16 KiB it sends. A request over
+    /// its limit fails with [`Error::Transport`], so a connection that stalls can't hang an
+    /// upload. Default: [`DEFAULT_REQUEST_TIMEOUT`].
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request_timeout = timeout;
+        self
     }
 
     /// `https://{account}.blob.{storage_suffix}/{container}`.
@@ -445,6 +462,7 @@ impl BlobContainer {
             }
         }
         request.set_body(body);
+        let method_name = request.method().to_string();
         tracing::debug!(
             target: "azure_ai_ml::storage",
             method = %request.method(),
@@ -458,24 +476,36 @@ impl BlobContainer {
             skip_checks: true,
             ..Default::default()
         };
-        let rsp = self
-            .pipeline
-            .send(&Context::new(), &mut request, Some(options))
-            .await
-            .map_err(|e| Error::Transport {
-                // The transport error's text can contain the request URL with its SAS; keep
-                // only a redacted message and drop the source chain.
-                message: redact(
-                    &format!(
-                        "{} {}: {}",
-                        request.method(),
-                        blob.unwrap_or(self.url.path()),
-                        Error::from(e)
-                    ),
-                    sas,
+        let limit =
+            self.request_timeout + std::time::Duration::from_secs(body_len / SLOWEST_BYTES_PER_SEC);
+        let sent = tokio::time::timeout(
+            limit,
+            self.pipeline
+                .send(&Context::new(), &mut request, Some(options)),
+        )
+        .await
+        .map_err(|_| Error::Transport {
+            message: format!(
+                "{} {}: no answer within {limit:?}",
+                method_name,
+                blob.unwrap_or(self.url.path())
+            ),
+            source: None,
+        })?;
+        let rsp = sent.map_err(|e| Error::Transport {
+            // The transport error's text can contain the request URL with its SAS; keep
+            // only a redacted message and drop the source chain.
+            message: redact(
+                &format!(
+                    "{} {}: {}",
+                    request.method(),
+                    blob.unwrap_or(self.url.path()),
+                    Error::from(e)
                 ),
-                source: None,
-            })?;
+                sas,
+            ),
+            source: None,
+        })?;
         let (status, headers, body) = rsp.deconstruct();
         let status = u16::from(status);
         let error_code = headers

@@ -17,5 +17,5 @@ mod shared_key;
 mod stream;
 
 pub use auth::{StorageAuth, STORAGE_SCOPE};
-pub use container::{BlobContainer, BlobProperties, STORAGE_API_VERSION};
+pub use container::{BlobContainer, BlobProperties, DEFAULT_REQUEST_TIMEOUT, STORAGE_API_VERSION};
 pub use stream::{UploadBlobOptions, DEFAULT_BLOCK_SIZE};

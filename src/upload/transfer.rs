@@ -239,8 +239,10 @@ async fn run(
     for (_, blob) in &planned {
         storage.blob_url(blob)?;
     }
-    // Python: `sorted(upload_paths)[0]`, i.e. by local path, then destination.
-    planned.sort_by(|a, b| a.0.source.cmp(&b.0.source).then_with(|| a.1.cmp(&b.1)));
+    // Python: `sorted(upload_paths)[0]`, i.e. by local path *string* (not by path
+    // components: "a-b" < "a/b" as strings), then destination. Choosing the same indicator as
+    // Python lets each SDK see the other's confirmation.
+    sort_for_indicator(&mut planned);
     let indicator = planned
         .first()
         .map(|(_, blob)| blob.clone())
@@ -320,6 +322,16 @@ async fn run(
     })
 }
 
+fn sort_for_indicator(planned: &mut [(LocalFile, String)]) {
+    planned.sort_by(|a, b| {
+        let (x, y) = (
+            a.0.source.as_os_str().as_encoded_bytes(),
+            b.0.source.as_os_str().as_encoded_bytes(),
+        );
+        x.cmp(y).then_with(|| a.1.cmp(&b.1))
+    });
+}
+
 async fn upload_one(
     storage: &BlobContainer,
     file: &LocalFile,
@@ -384,6 +396,21 @@ mod tests {
         let options = UploadOptions::default();
         let fut = upload_path(&container, Path::new("x"), "", &meta, &options);
         assert_send(&fut);
+    }
+
+    #[test]
+    fn indicator_order_is_string_order_like_python() {
+        let file = |p: &str| LocalFile {
+            source: std::path::PathBuf::from(p),
+            relative_path: String::new(),
+            size: 0,
+        };
+        let mut planned = vec![
+            (file("/x/a/b.txt"), "a/b.txt".to_owned()),
+            (file("/x/a-b.txt"), "a-b.txt".to_owned()),
+        ];
+        sort_for_indicator(&mut planned);
+        assert_eq!(planned[0].1, "a-b.txt");
     }
 
     #[test]

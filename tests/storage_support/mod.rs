@@ -23,7 +23,8 @@ pub const ACCOUNT_KEY: &str =
 
 /// A running `azurite-blob`, killed and reaped on drop.
 pub struct Azurite {
-    child: Child,
+    child: Arc<Mutex<Child>>,
+    stopped: Arc<std::sync::atomic::AtomicBool>,
     pub port: u16,
     scheme: &'static str,
     /// PEM of the CA that signed Azurite's certificate (https instances only).
@@ -33,10 +34,18 @@ pub struct Azurite {
 
 impl Drop for Azurite {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut child) = self.child.lock() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
+
+/// The longest one Azurite instance may live: a hung request then fails instead of hanging
+/// the test run.
+const AZURITE_LIFETIME: Duration = Duration::from_secs(300);
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -159,8 +168,28 @@ impl Azurite {
             Some((dir, ca)) => (Some(dir), Some(ca)),
             None => (None, None),
         };
+        let child = Arc::new(Mutex::new(child));
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        {
+            let (child, stopped) = (child.clone(), stopped.clone());
+            std::thread::spawn(move || {
+                let started = std::time::Instant::now();
+                while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    if started.elapsed() > AZURITE_LIFETIME {
+                        eprintln!("Azurite outlived {AZURITE_LIFETIME:?}; killing it");
+                        if let Ok(mut child) = child.lock() {
+                            let _ = child.kill();
+                            let _ = child.wait();
+                        }
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+        }
         let mut azurite = Azurite {
             child,
+            stopped,
             port: 0,
             scheme: if https_oauth { "https" } else { "http" },
             ca_pem,

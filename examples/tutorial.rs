@@ -55,7 +55,7 @@ async fn invoke(ml_client: &MLClient, deployment: Option<&str>) -> Result<(Predi
     }
     let out = ml_client.online_endpoints().invoke(ENDPOINT, request).await?;
     let served_by = out
-        .headers()
+        .headers
         .get("azureml-model-deployment")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
@@ -95,7 +95,7 @@ async fn tutorial(session: &Session) -> Result<()> {
     println!("Step 3: define the environment");
     let env = Environment::new("churn-model-env")
         .description("Environment for the customer churn prediction model")
-        .conda_file(assets().join("environment/conda.yml").to_string_lossy())
+        .conda_file(assets().join("environment/conda.yml").to_string_lossy().into_owned())
         .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest");
     let registered_env = ml_client.environments().create_or_update(&env).await?;
     println!(

@@ -85,7 +85,8 @@ async fn register(
     environment.version = Some(version.clone());
     if let Some(build) = environment.build.as_mut() {
         if is_local_path(&build.path) {
-            build.path = upload::build_context(core, Path::new(&build.path)).await?;
+            let metadata = crate::upload::upload_metadata(&environment.name, &version);
+            build.path = upload::build_context(core, Path::new(&build.path), metadata).await?;
         }
     }
     let body = if anonymous {

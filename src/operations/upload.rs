@@ -92,7 +92,7 @@ pub(crate) async fn model_path(
 }
 
 /// Uploads an environment build context folder; returns its https blob URL.
-pub(crate) async fn build_context(core: &Arc<ClientCore>, local: &Path) -> Result<String> {
+pub(crate) async fn build_context(core: &Arc<ClientCore>, local: &Path, metadata: BTreeMap<String, String>) -> Result<String> {
     let hash = upload::hash_model_path(local).await?;
     let (_, container) = default_datastore_container(core).await?;
     let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");

@@ -16,9 +16,9 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use azure_ai_ml::{
-    AuthMode, CodeConfiguration, DataCollector, DeploymentCollection, EndpointCredentials, Environment,
-    InvokeRequest, MLClient, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, ProbeSettings, Result,
-    ScoringClient,
+    AuthMode, CodeConfiguration, DataCollector, DeploymentCollection, EndpointCredentials,
+    Environment, InvokeRequest, MLClient, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
+    ProbeSettings, Result, ScoringClient,
 };
 use common::{assets, wait, Session};
 use serde::Deserialize;
@@ -41,19 +41,38 @@ fn deployment(name: &str, model_id: &str, env_id: &str) -> ManagedOnlineDeployme
         .endpoint_name(ENDPOINT)
         .model(model_id)
         .environment(env_id)
-        .code_configuration(CodeConfiguration::new(assets().join("scoring").to_string_lossy(), "score.py"))
+        .code_configuration(CodeConfiguration::new(
+            assets().join("scoring").to_string_lossy(),
+            "score.py",
+        ))
         .instance_type("Standard_DS3_v2")
         .instance_count(1)
-        .liveness_probe(ProbeSettings::new().initial_delay(30).period(10).failure_threshold(3))
-        .readiness_probe(ProbeSettings::new().initial_delay(30).period(10).failure_threshold(3))
+        .liveness_probe(
+            ProbeSettings::new()
+                .initial_delay(30)
+                .period(10)
+                .failure_threshold(3),
+        )
+        .readiness_probe(
+            ProbeSettings::new()
+                .initial_delay(30)
+                .period(10)
+                .failure_threshold(3),
+        )
 }
 
-async fn invoke(ml_client: &MLClient, deployment: Option<&str>) -> Result<(Prediction, Option<String>)> {
+async fn invoke(
+    ml_client: &MLClient,
+    deployment: Option<&str>,
+) -> Result<(Prediction, Option<String>)> {
     let mut request = InvokeRequest::file(assets().join("sample.json"));
     if let Some(d) = deployment {
         request = request.deployment(d);
     }
-    let out = ml_client.online_endpoints().invoke(ENDPOINT, request).await?;
+    let out = ml_client
+        .online_endpoints()
+        .invoke(ENDPOINT, request)
+        .await?;
     let served_by = out
         .headers
         .get("azureml-model-deployment")
@@ -71,14 +90,20 @@ fn show(prediction: &Prediction) -> String {
         .iter()
         .map(|p| format!("{:.3}", p.get(1).copied().unwrap_or_default()))
         .collect();
-    format!("predictions {:?}, churn probability [{}]", prediction.predictions, churn.join(", "))
+    format!(
+        "predictions {:?}, churn probability [{}]",
+        prediction.predictions,
+        churn.join(", ")
+    )
 }
 
 async fn tutorial(session: &Session) -> Result<()> {
     let ml_client = &session.ml_client;
 
     println!("Step 1: register the model");
-    println!("    training the churn model (scikit-learn, fixed seed) in the environment's Python…");
+    println!(
+        "    training the churn model (scikit-learn, fixed seed) in the environment's Python…"
+    );
     let model_path = session.train_model().await?;
     let model = Model::new("customer-churn-model")
         .path(model_path.to_string_lossy())
@@ -90,12 +115,20 @@ async fn tutorial(session: &Session) -> Result<()> {
         registered_model.version.as_deref().unwrap_or("?")
     );
 
-    println!("Step 2: the scoring script is {}", assets().join("scoring/score.py").display());
+    println!(
+        "Step 2: the scoring script is {}",
+        assets().join("scoring/score.py").display()
+    );
 
     println!("Step 3: define the environment");
     let env = Environment::new("churn-model-env")
         .description("Environment for the customer churn prediction model")
-        .conda_file(assets().join("environment/conda.yml").to_string_lossy().into_owned())
+        .conda_file(
+            assets()
+                .join("environment/conda.yml")
+                .to_string_lossy()
+                .into_owned(),
+        )
         .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest");
     let registered_env = ml_client.environments().create_or_update(&env).await?;
     println!(
@@ -109,7 +142,15 @@ async fn tutorial(session: &Session) -> Result<()> {
         .description("Real-time customer churn prediction endpoint")
         .auth_mode(AuthMode::Key)
         .tags([("team", "data-science"), ("project", "churn")]);
-    wait("endpoint", ml_client.online_endpoints().begin_create_or_update(&endpoint).await?, None).await?;
+    wait(
+        "endpoint",
+        ml_client
+            .online_endpoints()
+            .begin_create_or_update(&endpoint)
+            .await?,
+        None,
+    )
+    .await?;
     println!("    Endpoint created: {ENDPOINT}");
 
     println!("Step 5: create the blue deployment");
@@ -118,32 +159,57 @@ async fn tutorial(session: &Session) -> Result<()> {
     let blue = deployment("blue", &model_id, &env_id);
     wait(
         "blue",
-        ml_client.online_deployments().begin_create_or_update(&blue).await?,
+        ml_client
+            .online_deployments()
+            .begin_create_or_update(&blue)
+            .await?,
         Some((ml_client, "blue", ENDPOINT)),
     )
     .await?;
     endpoint.traffic = [("blue".to_owned(), 100)].into();
-    wait("traffic", ml_client.online_endpoints().begin_create_or_update(&endpoint).await?, None).await?;
+    wait(
+        "traffic",
+        ml_client
+            .online_endpoints()
+            .begin_create_or_update(&endpoint)
+            .await?,
+        None,
+    )
+    .await?;
     println!("    Deployment complete. All traffic routed to 'blue' deployment.");
 
     println!("Step 6: test the endpoint");
     let (prediction, _) = invoke(ml_client, Some("blue")).await?;
     println!("    Response: {}", show(&prediction));
     // The tutorial's curl variant: scoring URI + key, then a plain client with no ARM rights.
-    let scoring_uri = ml_client.online_endpoints().get(ENDPOINT).await?.scoring_uri().map(str::to_owned);
+    let scoring_uri = ml_client
+        .online_endpoints()
+        .get(ENDPOINT)
+        .await?
+        .scoring_uri()
+        .map(str::to_owned);
     let keys = ml_client.online_endpoints().get_keys(ENDPOINT).await?;
     if let (Some(uri), EndpointCredentials::Keys(keys)) = (scoring_uri, keys) {
         println!("    ENDPOINT_URL={uri}");
         if let Some(key) = keys.primary_key {
-            let mut builder = ScoringClient::builder().with_key(uri.parse().map_err(|e| azure_ai_ml::Error::other(format!("{e}")))?, key);
+            let mut builder = ScoringClient::builder().with_key(
+                uri.parse()
+                    .map_err(|e| azure_ai_ml::Error::other(format!("{e}")))?,
+                key,
+            );
             if let Some(ws) = session.local() {
                 builder = builder.with_root_certificate_pem(ws.ca_pem().as_bytes().to_vec());
             }
             let out = builder
                 .build()?
-                .invoke(InvokeRequest::text(r#"{"data": [[12, 29.85, 358.20, 1, 0]]}"#))
+                .invoke(InvokeRequest::text(
+                    r#"{"data": [[12, 29.85, 358.20, 1, 0]]}"#,
+                ))
                 .await?;
-            println!("    curl-style call with the primary key: {}", show(&out.json()?));
+            println!(
+                "    curl-style call with the primary key: {}",
+                show(&out.json()?)
+            );
         }
     }
 
@@ -153,7 +219,10 @@ async fn tutorial(session: &Session) -> Result<()> {
     let green = deployment("green", &model_id, &env_id);
     wait(
         "green",
-        ml_client.online_deployments().begin_create_or_update(&green).await?,
+        ml_client
+            .online_deployments()
+            .begin_create_or_update(&green)
+            .await?,
         Some((ml_client, "green", ENDPOINT)),
     )
     .await?;
@@ -161,20 +230,50 @@ async fn tutorial(session: &Session) -> Result<()> {
     println!("    green answers: {}", show(&prediction));
 
     endpoint.traffic = [("blue".to_owned(), 90), ("green".to_owned(), 10)].into();
-    wait("90/10", ml_client.online_endpoints().begin_create_or_update(&endpoint).await?, None).await?;
+    wait(
+        "90/10",
+        ml_client
+            .online_endpoints()
+            .begin_create_or_update(&endpoint)
+            .await?,
+        None,
+    )
+    .await?;
     let mut served: BTreeMap<String, usize> = BTreeMap::new();
     for _ in 0..50 {
         let (_, by) = invoke(ml_client, None).await?;
-        *served.entry(by.unwrap_or_else(|| "(not reported)".into())).or_default() += 1;
+        *served
+            .entry(by.unwrap_or_else(|| "(not reported)".into()))
+            .or_default() += 1;
     }
     println!("    50 calls at 90/10 were served by: {served:?}");
 
     endpoint.traffic = [("blue".to_owned(), 0), ("green".to_owned(), 100)].into();
-    wait("0/100", ml_client.online_endpoints().begin_create_or_update(&endpoint).await?, None).await?;
+    wait(
+        "0/100",
+        ml_client
+            .online_endpoints()
+            .begin_create_or_update(&endpoint)
+            .await?,
+        None,
+    )
+    .await?;
     let (prediction, by) = invoke(ml_client, None).await?;
-    println!("    after 0/100, served by {}: {}", by.as_deref().unwrap_or("?"), show(&prediction));
+    println!(
+        "    after 0/100, served by {}: {}",
+        by.as_deref().unwrap_or("?"),
+        show(&prediction)
+    );
 
-    wait("delete blue", ml_client.online_deployments().begin_delete("blue", ENDPOINT).await?, None).await?;
+    wait(
+        "delete blue",
+        ml_client
+            .online_deployments()
+            .begin_delete("blue", ENDPOINT)
+            .await?,
+        None,
+    )
+    .await?;
     println!("    Deleted the blue deployment.");
 
     println!("Monitoring: data collection on green");
@@ -186,19 +285,30 @@ async fn tutorial(session: &Session) -> Result<()> {
     );
     wait(
         "green + data collector",
-        ml_client.online_deployments().begin_create_or_update(&green).await?,
+        ml_client
+            .online_deployments()
+            .begin_create_or_update(&green)
+            .await?,
         Some((ml_client, "green", ENDPOINT)),
     )
     .await?;
 
-    let logs = ml_client.online_deployments().get_logs("green", ENDPOINT, 5, None).await?;
+    let logs = ml_client
+        .online_deployments()
+        .get_logs("green", ENDPOINT, 5, None)
+        .await?;
     println!("    last lines of green's log:");
     for line in logs.lines() {
         println!("      | {line}");
     }
 
     println!("Cleaning up: delete the endpoint");
-    wait("delete endpoint", ml_client.online_endpoints().begin_delete(ENDPOINT).await?, None).await?;
+    wait(
+        "delete endpoint",
+        ml_client.online_endpoints().begin_delete(ENDPOINT).await?,
+        None,
+    )
+    .await?;
     println!("Done.");
     Ok(())
 }

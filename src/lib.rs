@@ -10,11 +10,11 @@ pub mod entities;
 pub mod error;
 pub mod ids;
 pub mod invoke;
-pub mod operations;
-pub(crate) mod redirect;
 #[cfg(feature = "local")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local")))]
 pub mod local;
+pub mod operations;
+pub(crate) mod redirect;
 pub(crate) mod rest;
 pub mod storage;
 #[cfg(feature = "testing")]

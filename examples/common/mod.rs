@@ -29,7 +29,11 @@ pub fn assets() -> PathBuf {
 
 fn azure_settings() -> Option<(String, String, String)> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    Some((var("AZURE_SUBSCRIPTION_ID")?, var("AZURE_RESOURCE_GROUP")?, var("AZUREML_WORKSPACE_NAME")?))
+    Some((
+        var("AZURE_SUBSCRIPTION_ID")?,
+        var("AZURE_RESOURCE_GROUP")?,
+        var("AZUREML_WORKSPACE_NAME")?,
+    ))
 }
 
 impl Session {
@@ -38,11 +42,19 @@ impl Session {
     /// offline workspace in `target/tutorial/workspace` (its venv cache is kept between runs).
     pub async fn connect() -> Result<Session> {
         let work_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tutorial");
-        std::fs::create_dir_all(&work_dir).map_err(|e| Error::Io { path: Some(work_dir.clone()), source: e })?;
+        std::fs::create_dir_all(&work_dir).map_err(|e| Error::Io {
+            path: Some(work_dir.clone()),
+            source: e,
+        })?;
         if let Some((subscription, group, workspace)) = azure_settings() {
             println!("Workspace: Azure ML {workspace} (resource group {group})");
-            let ml_client = MLClient::new(default_credential()?, subscription, group, workspace, None)?;
-            return Ok(Session { ml_client, local: None, work_dir });
+            let ml_client =
+                MLClient::new(default_credential()?, subscription, group, workspace, None)?;
+            return Ok(Session {
+                ml_client,
+                local: None,
+                work_dir,
+            });
         }
         let dir = work_dir.join("workspace");
         // A fresh workspace each run: forget the previous run's state, keep the venv cache.
@@ -72,8 +84,13 @@ impl Session {
     /// Trains the tutorial's churn model with the environment's own Python (so the pickle
     /// matches the scikit-learn that loads it) and returns the pickle's path.
     pub async fn train_model(&self) -> Result<PathBuf> {
-        let conda = std::fs::read_to_string(assets().join("environment/conda.yml"))
-            .map_err(|e| Error::Io { path: Some(assets().join("environment/conda.yml")), source: e })?;
+        let conda =
+            std::fs::read_to_string(assets().join("environment/conda.yml")).map_err(|e| {
+                Error::Io {
+                    path: Some(assets().join("environment/conda.yml")),
+                    source: e,
+                }
+            })?;
         let output = self.work_dir.join("model/model.pkl");
         let python = match self.local() {
             Some(ws) => ws.environment_python(&conda).await?,
@@ -96,7 +113,10 @@ impl Session {
             .arg(&output)
             .status()
             .await
-            .map_err(|e| Error::Io { path: Some(python.clone()), source: e })?;
+            .map_err(|e| Error::Io {
+                path: Some(python.clone()),
+                source: e,
+            })?;
         if !status.success() {
             return Err(Error::other(format!("train_model.py failed ({status})")));
         }
@@ -113,19 +133,31 @@ impl Session {
 
 /// Waits for a long-running operation, printing each status change with the elapsed time.
 /// For a deployment, also prints new lines of its environment build / model download log.
-pub async fn wait<T>(label: &str, mut poller: LroPoller<T>, deployment: Option<(&MLClient, &str, &str)>) -> Result<()> {
+pub async fn wait<T>(
+    label: &str,
+    mut poller: LroPoller<T>,
+    deployment: Option<(&MLClient, &str, &str)>,
+) -> Result<()> {
     let started = Instant::now();
     let mut last_status = String::new();
     let mut last_log = String::new();
     while let Some(status) = poller.try_next().await? {
         let status = status.into_model()?.status;
         if status != last_status {
-            println!("    {label}: {status} ({:.1} s)", started.elapsed().as_secs_f64());
+            println!(
+                "    {label}: {status} ({:.1} s)",
+                started.elapsed().as_secs_f64()
+            );
             last_status = status;
         }
         if let Some((ml_client, name, endpoint)) = deployment {
-            let options = GetLogsOptions::default().container_type(ContainerType::StorageInitializer);
-            if let Ok(log) = ml_client.online_deployments().get_logs(name, endpoint, 1, Some(options)).await {
+            let options =
+                GetLogsOptions::default().container_type(ContainerType::StorageInitializer);
+            if let Ok(log) = ml_client
+                .online_deployments()
+                .get_logs(name, endpoint, 1, Some(options))
+                .await
+            {
                 let line = log.trim().to_owned();
                 if !line.is_empty() && line != last_log {
                     println!("      | {line}");
@@ -134,6 +166,9 @@ pub async fn wait<T>(label: &str, mut poller: LroPoller<T>, deployment: Option<(
             }
         }
     }
-    println!("    {label}: done in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "    {label}: done in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

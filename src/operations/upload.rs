@@ -80,30 +80,24 @@ pub(crate) async fn model_path(
     let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
     let summary =
         upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
-    let scope = &core.scope;
-    Ok(format!(
-        "azureml://subscriptions/{}/resourcegroups/{}/workspaces/{}/datastores/{}/paths/{}",
-        scope.subscription_id,
-        scope.resource_group,
-        scope.workspace_name,
-        datastore,
-        summary.remote_path
+    Ok(upload::datastore_uri(
+        &core.scope,
+        &datastore,
+        &summary.remote_path,
     ))
 }
 
 /// Uploads an environment build context folder; returns its https blob URL.
-pub(crate) async fn build_context(core: &Arc<ClientCore>, local: &Path, metadata: BTreeMap<String, String>) -> Result<String> {
+pub(crate) async fn build_context(
+    core: &Arc<ClientCore>,
+    local: &Path,
+    metadata: BTreeMap<String, String>,
+) -> Result<String> {
     let hash = upload::hash_model_path(local).await?;
     let (_, container) = default_datastore_container(core).await?;
     let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
-    let summary = upload::upload_path(
-        &container,
-        local,
-        &prefix,
-        &BTreeMap::new(),
-        &upload_options(core),
-    )
-    .await?;
+    let summary =
+        upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
     Ok(format!(
         "{}/{}",
         container.url().as_str().trim_end_matches('/'),

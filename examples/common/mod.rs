@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod steps;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -171,4 +173,28 @@ pub async fn wait<T>(
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Opens the workspace, runs `body`, stops the offline workspace, and turns the outcome into
+/// an exit code.
+pub async fn run<F>(body: F) -> std::process::ExitCode
+where
+    F: for<'a> AsyncFnOnce(&'a Session) -> Result<()>,
+{
+    let session = match Session::connect().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("could not open a workspace: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = body(&session).await;
+    session.shutdown().await;
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("failed: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

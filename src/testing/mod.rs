@@ -19,6 +19,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(test)]
+mod client_tests;
 mod credential;
 mod server;
 

@@ -184,6 +184,33 @@ mod tests {
         assert_eq!(shared_key_string_to_sign(&req), expected);
     }
 
+    /// The canonicalized-resource examples of "Authorize with Shared Key" (learn.microsoft.com,
+    /// section "Shared Key format for 2009-09-19 and later").
+    #[test]
+    fn canonicalized_resource_matches_the_documented_examples() {
+        let cases = [
+            (
+                "https://myaccount.blob.core.windows.net/mycontainer?restype=container&comp=metadata",
+                "/myaccount/mycontainer\ncomp:metadata\nrestype:container",
+            ),
+            (
+                "https://myaccount.blob.core.windows.net/mycontainer?restype=container&comp=list&include=snapshots&include=metadata&include=uncommittedblobs",
+                "/myaccount/mycontainer\ncomp:list\ninclude:metadata,snapshots,uncommittedblobs\nrestype:container",
+            ),
+        ];
+        for (url, resource) in cases {
+            let url = Url::parse(url).unwrap();
+            let req = SharedKeyRequest {
+                account: "myaccount",
+                method: "GET",
+                url: &url,
+                headers: &[],
+            };
+            let sts = shared_key_string_to_sign(&req);
+            assert_eq!(sts, format!("GET\n\n\n\n\n\n\n\n\n\n\n\n{resource}"));
+        }
+    }
+
     #[test]
     fn verification_accepts_the_right_key_only() {
         let url = Url::parse("https://acct.blob.core.windows.net/c/blob.bin").unwrap();

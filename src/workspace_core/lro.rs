@@ -401,15 +401,12 @@ impl WorkspaceCore {
             return arm_error(404, "NotFound", format!("Operation '{id}' was not found."));
         };
         match status {
-            OpStatus::Running => {
-                let response = CoreResponse::new(202)
-                    .with_header("Retry-After", self.config.retry_after_secs.to_string())
-                    .with_header(
-                        "Location",
-                        operation_url(&self.config, "mfeOperationResults", id, &op.api_version),
-                    );
-                response
-            }
+            OpStatus::Running => CoreResponse::new(202)
+                .with_header("Retry-After", self.config.retry_after_secs.to_string())
+                .with_header(
+                    "Location",
+                    operation_url(&self.config, "mfeOperationResults", id, &op.api_version),
+                ),
             OpStatus::Succeeded => {
                 let resource = match op.kind {
                     LroKind::EndpointUpdate => self

@@ -56,7 +56,7 @@ impl ArmSource {
                 code: None,
                 message: String::from_utf8_lossy(&body).into_owned(),
                 target: None,
-                details: Vec::new(),
+                details: Box::default(),
                 request_id: None,
             });
         }

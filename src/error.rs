@@ -42,8 +42,8 @@ pub enum Error {
         message: String,
         /// ARM `error.target`.
         target: Option<String>,
-        /// ARM `error.details`, recursive.
-        details: Vec<ErrorDetail>,
+        /// ARM `error.details`, recursive (boxed: keeps `Error` small on the hot path).
+        details: Box<[ErrorDetail]>,
         /// `x-ms-request-id` / `x-request-id` of the failing response.
         request_id: Option<String>,
     },
@@ -59,8 +59,8 @@ pub enum Error {
         code: String,
         /// ARM `error.message` from the operation status.
         message: String,
-        /// ARM `error.details`.
-        details: Vec<ErrorDetail>,
+        /// ARM `error.details` (boxed: keeps `Error` small on the hot path).
+        details: Box<[ErrorDetail]>,
     },
 
     /// A token or key could not be obtained.
@@ -204,7 +204,7 @@ impl Error {
                 code: env.error.code.or(header_code),
                 message: env.error.message.unwrap_or_default(),
                 target: env.error.target,
-                details: env.error.details,
+                details: env.error.details.into(),
                 request_id,
             },
             Err(_) => Error::Service {
@@ -212,7 +212,7 @@ impl Error {
                 code: header_code,
                 message: String::from_utf8_lossy(body).chars().take(4096).collect(),
                 target: None,
-                details: Vec::new(),
+                details: Box::default(),
                 request_id,
             },
         }
@@ -331,7 +331,7 @@ fn convert_core(err: azure_core::Error) -> Error {
                 code: error_code,
                 message,
                 target: None,
-                details: Vec::new(),
+                details: Box::default(),
                 request_id: None,
             },
         },

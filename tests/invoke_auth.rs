@@ -99,7 +99,7 @@ async fn a_failing_source_is_reported_and_tried_again_on_the_next_call() {
                 code: Some("AuthorizationFailed".into()),
                 message: "no listKeys permission".into(),
                 target: None,
-                details: Vec::new(),
+                details: Box::default(),
                 request_id: None,
             })
         } else {

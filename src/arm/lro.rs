@@ -201,7 +201,7 @@ fn failed(operation: &str, status: &str, error: Option<ErrorDetail>) -> azure_co
         status: status.to_owned(),
         code: error.code.unwrap_or_else(|| "Unknown".into()),
         message: error.message.unwrap_or_default(),
-        details: error.details,
+        details: error.details.into(),
     }
     .into()
 }
@@ -251,7 +251,7 @@ where
                         status: "TimedOut".into(),
                         code: "OperationTimeout".into(),
                         message: format!("still running after {} s", timeout.as_secs()),
-                        details: Vec::new(),
+                        details: Box::default(),
                     }
                     .into());
                 }

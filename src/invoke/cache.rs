@@ -351,7 +351,7 @@ mod tests {
             code: Some("AuthorizationFailed".into()),
             message: "no".into(),
             target: None,
-            details: Vec::new(),
+            details: Box::default(),
             request_id: Some("rid".into()),
         };
         let copy = replay(&err);

@@ -312,7 +312,7 @@ fn service_error(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8])
             .map(str::to_owned),
         message,
         target: None,
-        details: Vec::new(),
+        details: Box::default(),
         request_id: request_id(headers).map(str::to_owned),
     }
 }

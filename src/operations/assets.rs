@@ -125,7 +125,7 @@ pub(crate) async fn latest_version(
             code: Some("NoLatestVersion".into()),
             message: format!("{} `{name}` has no versions", kind.what),
             target: None,
-            details: Vec::new(),
+            details: Box::default(),
             request_id: None,
         })
 }

@@ -64,7 +64,7 @@ impl ClientCore {
                 code: Some("NoDefaultDatastore".into()),
                 message: "the workspace has no default datastore".into(),
                 target: None,
-                details: Vec::new(),
+                details: Box::default(),
                 request_id: None,
             })
     }

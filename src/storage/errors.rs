@@ -30,7 +30,7 @@ pub(crate) fn service_error(status: u16, headers: &Headers, body: &[u8]) -> Erro
         code,
         message,
         target: None,
-        details: Vec::new(),
+        details: Box::default(),
         request_id: header("x-ms-request-id"),
     }
 }

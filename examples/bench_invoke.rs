@@ -11,93 +11,32 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use azure_ai_ml::invoke::{
-    InvokeRequest, ScoringAuth, ScoringClient, ScoringTarget, ScoringTargetSource,
-};
-use azure_ai_ml::{Error, Result};
-use azure_core::credentials::Secret;
+use azure_ai_ml::invoke::InvokeRequest;
+use azure_ai_ml::{Cloud, CloudEndpoints, Error, MLClient, MLClientOptions, Result};
+use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use url::Url;
 
-const ENDPOINT: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-project-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-workspace-production/onlineEndpoints/churn-prediction-v1";
-const API_VERSION: &str = "2025-12-01";
+/// The benchmark server's static ARM answers (from the oracle flow).
+const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+const RESOURCE_GROUP: &str = "ml-project-rg";
+const WORKSPACE: &str = "ml-workspace-production";
+const ENDPOINT: &str = "churn-prediction-v1";
 
-/// Resolves the endpoint the way an `MLClient` does: GET the endpoint (scoring URI, auth mode),
-/// then `listKeys` or `token`, with an ARM bearer token.
+/// A fixed ARM token: the benchmark server checks only that one is there.
 #[derive(Debug)]
-struct ArmSource {
-    http: reqwest::Client,
-    arm: Url,
-}
-
-impl ArmSource {
-    async fn call(&self, method: reqwest::Method, suffix: &str) -> Result<serde_json::Value> {
-        let url = format!(
-            "{}{ENDPOINT}{suffix}?api-version={API_VERSION}",
-            self.arm.as_str().trim_end_matches('/')
-        );
-        let response = self
-            .http
-            .request(method, url)
-            .bearer_auth("bench-arm-token")
-            .send()
-            .await
-            .map_err(|e| Error::Transport {
-                message: e.to_string(),
-                source: None,
-            })?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| Error::Transport {
-            message: e.to_string(),
-            source: None,
-        })?;
-        if status != 200 {
-            return Err(Error::Service {
-                status,
-                code: None,
-                message: String::from_utf8_lossy(&body).into_owned(),
-                target: None,
-                details: Box::default(),
-                request_id: None,
-            });
-        }
-        serde_json::from_slice(&body).map_err(|e| Error::Decode {
-            what: "ARM response".into(),
-            message: e.to_string(),
-        })
-    }
-}
+struct StaticToken;
 
 #[async_trait::async_trait]
-impl ScoringTargetSource for ArmSource {
-    async fn resolve(&self) -> Result<ScoringTarget> {
-        let endpoint = self.call(reqwest::Method::GET, "").await?;
-        let properties = &endpoint["properties"];
-        let uri = properties["scoringUri"].as_str().unwrap_or_default();
-        let uri = Url::parse(uri).map_err(|e| Error::validation("scoring_uri", e.to_string()))?;
-        let auth = match properties["authMode"].as_str() {
-            Some("AMLToken") => {
-                let token = self.call(reqwest::Method::POST, "/token").await?;
-                let time = |k: &str| {
-                    token[k]
-                        .as_i64()
-                        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-                };
-                ScoringAuth::AmlToken {
-                    token: Secret::new(
-                        token["accessToken"].as_str().unwrap_or_default().to_owned(),
-                    ),
-                    refresh_after: time("refreshAfterTimeUtc"),
-                    expires_on: time("expiryTimeUtc"),
-                }
-            }
-            _ => {
-                let keys = self.call(reqwest::Method::POST, "/listKeys").await?;
-                ScoringAuth::Key(Secret::new(
-                    keys["primaryKey"].as_str().unwrap_or_default().to_owned(),
-                ))
-            }
-        };
-        Ok(ScoringTarget::new(uri, auth))
+impl TokenCredential for StaticToken {
+    async fn get_token(
+        &self,
+        _: &[&str],
+        _: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        Ok(AccessToken::new(
+            "bench-arm-token".to_owned(),
+            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
+        ))
     }
 }
 
@@ -172,21 +111,19 @@ async fn run(args: Args) -> Result<()> {
         path: Some(args.ca.clone().into()),
         source: e,
     })?;
-    // Trust only the bench CA, as Python does with REQUESTS_CA_BUNDLE (no system store to load).
-    let http = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(&ca)
-            .map_err(|e| Error::validation("ca", e.to_string()))?])
-        .tcp_nodelay(true)
-        .build()
-        .map_err(|e| Error::Transport {
-            message: e.to_string(),
-            source: None,
-        })?;
-    let source = Arc::new(ArmSource {
-        http: http.clone(),
-        arm: args.base.clone(),
-    });
-    let client = ScoringClient::from_source(source, http, None);
+    // The product path: an MLClient pointed at the server as a custom cloud, and the endpoint's
+    // cached scoring client (ARM resolution once, then one request per invoke).
+    let options = MLClientOptions::default()
+        .with_cloud(Cloud::Custom(CloudEndpoints::new(args.base.clone())))
+        .with_root_certificate_pem(ca);
+    let ml_client = MLClient::new(
+        Arc::new(StaticToken),
+        SUBSCRIPTION,
+        RESOURCE_GROUP,
+        WORKSPACE,
+        Some(options),
+    )?;
+    let client = ml_client.online_endpoints().scoring_client(ENDPOINT);
     let body = bytes::Bytes::from(std::fs::read(&args.request).map_err(|e| Error::Io {
         path: Some(args.request.clone().into()),
         source: e,

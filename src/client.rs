@@ -292,14 +292,17 @@ pub(crate) fn build_http_client(options: &MLClientOptions) -> Result<reqwest::Cl
         .connect_timeout(Duration::from_secs(20))
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(Duration::from_secs(90));
+    let mut roots = Vec::with_capacity(options.extra_root_certificates.len());
     for pem in &options.extra_root_certificates {
-        let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
+        roots.push(reqwest::Certificate::from_pem(pem).map_err(|e| {
             Error::validation(
                 "extra_root_certificates",
                 format!("not a PEM certificate: {e}"),
             )
-        })?;
-        builder = builder.add_root_certificate(cert);
+        })?);
+    }
+    if !roots.is_empty() {
+        builder = builder.tls_certs_merge(roots);
     }
     builder.build().map_err(|e| Error::Transport {
         message: "could not build the HTTP client".into(),

@@ -186,6 +186,8 @@ pub struct MLClientOptions {
     /// Extra PEM root certificates to trust, for emulators with their own certificate
     /// authority (the offline workspace writes one).
     pub extra_root_certificates: Vec<Vec<u8>>,
+    /// Called as model, code and build-context files upload (also reported through `tracing`).
+    pub upload_progress: Option<crate::upload::ProgressCallback>,
 }
 
 impl MLClientOptions {
@@ -210,6 +212,12 @@ impl MLClientOptions {
     /// Options trusting one more PEM root certificate.
     pub fn with_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.extra_root_certificates.push(pem.into());
+        self
+    }
+
+    /// Options reporting upload progress to `progress`.
+    pub fn with_upload_progress(mut self, progress: crate::upload::ProgressCallback) -> Self {
+        self.upload_progress = Some(progress);
         self
     }
 
@@ -260,6 +268,8 @@ pub(crate) struct ClientCore {
     pub(crate) options: MLClientOptions,
     /// A reqwest client with the extra root certificates, shared by the pipelines and scoring.
     pub(crate) http: reqwest::Client,
+    /// One scoring client per endpoint, created on first invoke.
+    pub(crate) scoring: crate::operations::ScoringClients,
     /// The workspace location (one GET, cached).
     pub(crate) location: tokio::sync::OnceCell<String>,
 }
@@ -369,7 +379,7 @@ impl MLClient {
         if let Some(target) = &options.redirect {
             client_options
                 .per_try_policies
-                .push(RedirectPolicy::new(target.clone()));
+                .push(RedirectPolicy::policy(target.clone()));
         }
         let arm_scope = format!("{}/.default", endpoints.resource_manager_audience);
         let bearer = Arc::new(BearerTokenAuthorizationPolicy::new(
@@ -412,6 +422,7 @@ impl MLClient {
                 storage,
                 options,
                 http,
+                scoring: Default::default(),
                 location: tokio::sync::OnceCell::new(),
             }),
         })

@@ -21,6 +21,12 @@ use tokio::sync::{Mutex, OnceCell};
 
 use crate::error::{Error, Result};
 
+/// A credential of the chain by name, or why it could not be built.
+type Candidate = (
+    &'static str,
+    std::result::Result<Arc<dyn TokenCredential>, String>,
+);
+
 const IMDS_PROBE_URL: &str =
     "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01";
 const IMDS_PROBE_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -77,10 +83,7 @@ impl DefaultAzureCredential {
         std::result::Result<Arc<dyn TokenCredential>, String>,
     )> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let mut out: Vec<(
-            &'static str,
-            std::result::Result<Arc<dyn TokenCredential>, String>,
-        )> = Vec::new();
+        let mut out: Vec<Candidate> = Vec::new();
         if let (Some(tenant), Some(client), Some(secret)) = (
             env("AZURE_TENANT_ID"),
             env("AZURE_CLIENT_ID"),

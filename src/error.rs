@@ -259,7 +259,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn other(message: impl Into<String>) -> Self {
+    /// An [`Error::Other`] with a message and no source.
+    pub fn other(message: impl Into<String>) -> Self {
         Error::Other {
             message: message.into(),
             source: None,

@@ -6,14 +6,39 @@
 pub mod arm;
 pub mod client;
 pub mod credential;
+pub mod entities;
 pub mod error;
+pub mod ids;
 pub mod invoke;
-pub(crate) mod redirect;
 #[cfg(feature = "local")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local")))]
 pub mod local;
+pub mod operations;
+pub(crate) mod redirect;
+pub(crate) mod rest;
+pub mod storage;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+pub mod upload;
+pub mod validate;
+pub mod workspace_core;
+pub mod yaml;
 
+#[doc(hidden)]
+pub use rest::private_api as __private;
+
+pub use arm::lro::{LroPoller, OperationStatus};
+pub use arm::pager::{ArmPage, ArmPager};
 pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
 pub use credential::{default_credential, DefaultAzureCredential};
+pub use entities::*;
 pub use error::{Error, ErrorDetail, Result};
+pub use ids::{ArmId, AssetRef};
 pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
+pub use operations::{
+    DatastoreOperations, EndpointCredentials, EnvironmentOperations, GetLogsOptions,
+    ModelOperations, OnlineDeploymentOperations, OnlineEndpointOperations, WorkspaceOperations,
+};
 pub use redirect::ORIGINAL_HOST_HEADER;
+pub use yaml::{load_environment, load_model, load_online_deployment, load_online_endpoint};

@@ -41,7 +41,7 @@ pub(crate) struct RedirectPolicy {
 }
 
 impl RedirectPolicy {
-    pub(crate) fn new(target: Url) -> Arc<dyn Policy> {
+    pub(crate) fn policy(target: Url) -> Arc<dyn Policy> {
         Arc::new(Self { target })
     }
 }

@@ -30,10 +30,14 @@ use serde::{de::DeserializeOwned, Deserialize};
 
 use super::{header_url, AZURE_ASYNC_OPERATION, LOCATION};
 use crate::client::ClientCore;
-use crate::error::{decode_json, Error, ErrorDetail, Result};
+#[cfg(test)]
+use crate::error::Result;
+use crate::error::{decode_json, Error, ErrorDetail};
 
 /// The poller every `begin_*` method returns. `.await` it for the final result (the resource,
-/// or `()` for deletes and actions), or use it as a `Stream` to watch each status.
+/// or `()` for deletes and actions): `poller.await?.into_model()?`. Or use it as a `Stream` to
+/// watch each status; in azure_core 1.1 a poller whose stream has ended must not be awaited
+/// afterwards (it panics), so pick one of the two per poller.
 pub type LroPoller<T> = Poller<OperationStatus<T>>;
 
 /// One status of a long-running operation, as yielded by [`LroPoller`]'s stream.
@@ -391,6 +395,7 @@ fn resource_target<T: Send + 'static>(body: Bytes, output: Output) -> Target<T> 
 }
 
 /// Waits for a poller and decodes its final value into `T`, mapping errors to ours.
+#[cfg(test)]
 pub(crate) async fn wait<T: DeserializeOwned + Send + 'static>(poller: LroPoller<T>) -> Result<T> {
     let response = poller.await?;
     Ok(response.into_model()?)

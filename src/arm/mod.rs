@@ -194,3 +194,5 @@ pub(crate) fn header_url(headers: &Headers, name: &HeaderName) -> Option<Url> {
 pub(crate) fn is_created_or_ok(status: StatusCode) -> bool {
     status == StatusCode::Ok || status == StatusCode::Created
 }
+#[cfg(test)]
+mod tests;

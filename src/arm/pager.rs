@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use azure_core::http::{
     pager::{Page, Pager, PagerContinuation, PagerResult, PagerState},
-    Method, RawResponse, Response, Url,
+    Method, Response, Url,
 };
 use serde::{de::DeserializeOwned, Deserialize};
 
@@ -68,7 +68,7 @@ where
                     .and_then(|n| n.next_link)
                     .filter(|l| !l.is_empty())
                     .and_then(|l| Url::parse(&l).ok());
-                let response: Response<ArmPage<T>> = RawResponse::from(raw).into();
+                let response: Response<ArmPage<T>> = raw.into();
                 Ok(match next {
                     Some(next) => PagerResult::More {
                         response,

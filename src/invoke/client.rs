@@ -28,6 +28,7 @@ const DEFAULT_MAX_RETRIES: u32 = 3;
 const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
 /// Error bodies beyond this are cut (the text is for humans and logs).
 const MAX_ERROR_BODY: usize = 64 * 1024;
+const CERT_MARKER: &str = "-----BEGIN CERTIFICATE-----";
 
 /// A client for one online endpoint's scoring URI.
 ///
@@ -458,10 +459,21 @@ fn default_http_client(root_certificates: &[Vec<u8>]) -> Result<reqwest::Client>
         .pool_idle_timeout(Duration::from_secs(90))
         .tcp_nodelay(true);
     for pem in root_certificates {
+        // reqwest only parses the PEM when the client is built, and then skips blocks it can't
+        // read; check for a certificate block here so a wrong file is reported, not ignored.
+        if !pem
+            .windows(CERT_MARKER.len())
+            .any(|w| w == CERT_MARKER.as_bytes())
+        {
+            return Err(Error::validation(
+                "root_certificates",
+                "not a PEM certificate (no BEGIN CERTIFICATE block)",
+            ));
+        }
         let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
             Error::validation("root_certificates", format!("not a PEM certificate: {e}"))
         })?;
-        builder = builder.add_root_certificate(cert);
+        builder = builder.tls_certs_merge([cert]);
     }
     builder.build().map_err(|e| Error::Transport {
         message: format!("could not build the HTTP client: {e}"),

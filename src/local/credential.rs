@@ -22,7 +22,10 @@ impl TokenCredential for LocalCredential {
         scopes: &[&str],
         _options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
-        let scope = scopes.first().copied().unwrap_or("https://127.0.0.1/.default");
+        let scope = scopes
+            .first()
+            .copied()
+            .unwrap_or("https://127.0.0.1/.default");
         Ok(AccessToken::new(
             crate::workspace_core::fake_access_token(scope),
             time::OffsetDateTime::now_utc() + time::Duration::hours(1),

@@ -35,9 +35,7 @@ pub use credential::LocalCredential;
 pub use router::RequestStats;
 pub use runtime::InstanceInfo;
 pub use tls::CA_CERT_FILE;
-pub use workspace::{
-    LocalWorkspace, LocalWorkspaceOptions, STATE_FILE, VENV_CACHE_ENV,
-};
+pub use workspace::{LocalWorkspace, LocalWorkspaceOptions, STATE_FILE, VENV_CACHE_ENV};
 
 use crate::client::MLClient;
 use crate::error::Result;

@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::http::{self, HeaderMap, HeaderValue};
 use azure_core::credentials::Secret;
 use bytes::Bytes;
-use axum::http::{self, HeaderMap, HeaderValue};
 
 use crate::local::supervisor::InstanceState;
 

@@ -454,8 +454,12 @@ fn write_files(
             std::fs::create_dir_all(parent)
                 .map_err(|e| ("StorageInitializerFailed", e.to_string()))?;
         }
-        std::fs::write(&target, &file.content)
-            .map_err(|e| ("StorageInitializerFailed", format!("{}: {e}", target.display())))?;
+        std::fs::write(&target, &file.content).map_err(|e| {
+            (
+                "StorageInitializerFailed",
+                format!("{}: {e}", target.display()),
+            )
+        })?;
         bytes += file.content.len();
     }
     log.push(format!(

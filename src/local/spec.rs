@@ -137,7 +137,10 @@ fn optional_duration(obj: &Value, key: &str, field: &str) -> Result<Option<Durat
         Some(Value::String(s)) => parse_iso_duration(s)
             .map(Some)
             .ok_or_else(|| Error::validation(field, format!("`{s}` is not an ISO 8601 duration"))),
-        Some(_) => Err(Error::validation(field, "must be an ISO 8601 duration string")),
+        Some(_) => Err(Error::validation(
+            field,
+            "must be an ISO 8601 duration string",
+        )),
     }
 }
 
@@ -153,7 +156,9 @@ fn probe(value: Option<&Value>, field: &str) -> Result<Probe> {
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())
                 .filter(|n| *n > 0)
-                .ok_or_else(|| Error::validation(format!("{field}.{key}"), "must be a positive whole number")),
+                .ok_or_else(|| {
+                    Error::validation(format!("{field}.{key}"), "must be a positive whole number")
+                }),
         }
     };
     Ok(Probe {
@@ -256,7 +261,10 @@ mod tests {
         assert_eq!(spec.readiness, Probe::default());
         assert_eq!(spec.request.max_concurrent_requests_per_instance, 4);
         assert_eq!(spec.request.request_timeout, Duration::from_millis(500));
-        assert_eq!(spec.environment_variables.get("A").map(String::as_str), Some("1"));
+        assert_eq!(
+            spec.environment_variables.get("A").map(String::as_str),
+            Some("1")
+        );
         let mut scaled = spec.clone();
         scaled.instance_count = 5;
         assert!(spec.same_except_scale(&scaled));

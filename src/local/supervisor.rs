@@ -183,7 +183,12 @@ impl Drop for ProcessSet {
     fn drop(&mut self) {
         // Without an async context the groups are killed outright; kill_on_drop reaps leaders.
         let _ = self.stop.send(true);
-        for pgid in self.groups.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for pgid in self
+            .groups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
             sys::signal_group(pgid, sys::SIGKILL);
         }
         for task in &self.tasks {
@@ -224,7 +229,10 @@ impl SetShared {
             .env("AZUREML_MODEL_DIR", &spec.model_dir)
             .env("PYTHONUNBUFFERED", "1")
             // No control socket under ~/.gunicorn; a short graceful stop so deletes are quick.
-            .env("GUNICORN_CMD_ARGS", "--no-control-socket --graceful-timeout 2")
+            .env(
+                "GUNICORN_CMD_ARGS",
+                "--no-control-socket --graceful-timeout 2",
+            )
             .env_remove("SEPERATE_HEALTH_ENDPOINT")
             .env_remove("SERVER_PORT")
             .stdin(Stdio::null())
@@ -297,7 +305,10 @@ impl SetShared {
 async fn stop_group(child: &mut Child, pgid: Option<u32>) {
     if let Some(pgid) = pgid {
         sys::signal_group(pgid, sys::SIGTERM);
-        if tokio::time::timeout(STOP_GRACE, child.wait()).await.is_err() {
+        if tokio::time::timeout(STOP_GRACE, child.wait())
+            .await
+            .is_err()
+        {
             sys::signal_group(pgid, sys::SIGKILL);
         }
         // Workers may outlive a master that died first; make sure the group is empty.

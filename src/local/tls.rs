@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -40,8 +40,8 @@ fn tls_error(what: &str, e: impl std::fmt::Display) -> Error {
 /// The CA's parameters. Rebuilt identically on every start so a stored key plus these parameters
 /// form the same issuer as the stored certificate.
 fn ca_params() -> Result<CertificateParams> {
-    let mut params = CertificateParams::new(Vec::<String>::new())
-        .map_err(|e| tls_error("CA parameters", e))?;
+    let mut params =
+        CertificateParams::new(Vec::<String>::new()).map_err(|e| tls_error("CA parameters", e))?;
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, "azure_ai_ml offline workspace CA");
     dn.push(DnType::OrganizationName, "azure_ai_ml local");
@@ -85,11 +85,14 @@ pub(crate) fn load_or_create(dir: &Path) -> Result<LocalTls> {
     let leaf_key = KeyPair::generate().map_err(|e| tls_error("server key generation", e))?;
     let mut leaf = CertificateParams::new(vec!["localhost".to_owned()])
         .map_err(|e| tls_error("server certificate parameters", e))?;
-    leaf.subject_alt_names.push(SanType::IpAddress(std::net::IpAddr::V4(
-        std::net::Ipv4Addr::LOCALHOST,
-    )));
     leaf.subject_alt_names
-        .push(SanType::IpAddress(std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)));
+        .push(SanType::IpAddress(std::net::IpAddr::V4(
+            std::net::Ipv4Addr::LOCALHOST,
+        )));
+    leaf.subject_alt_names
+        .push(SanType::IpAddress(std::net::IpAddr::V6(
+            std::net::Ipv6Addr::LOCALHOST,
+        )));
     leaf.distinguished_name
         .push(DnType::CommonName, "azure_ai_ml offline workspace");
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];

@@ -304,7 +304,9 @@ mod tests {
     #[test]
     fn azureml_defaults_kept_when_asked_verbatim() {
         let spec = VenvSpec::from_conda_yaml(TUTORIAL_CONDA, true).unwrap();
-        assert!(spec.requirements.contains(&"azureml-defaults>=1.0".to_owned()));
+        assert!(spec
+            .requirements
+            .contains(&"azureml-defaults>=1.0".to_owned()));
         assert_eq!(spec.requirements.last().unwrap(), INFERENCE_SERVER);
     }
 
@@ -317,9 +319,12 @@ mod tests {
 
     #[test]
     fn cache_key_ignores_order_but_not_content_or_python() {
-        let a = VenvSpec::from_conda_yaml("dependencies:\n  - pip:\n    - a\n    - b\n", false).unwrap();
-        let b = VenvSpec::from_conda_yaml("dependencies:\n  - pip:\n    - b\n    - a\n", false).unwrap();
-        let c = VenvSpec::from_conda_yaml("dependencies:\n  - pip:\n    - a\n    - c\n", false).unwrap();
+        let a = VenvSpec::from_conda_yaml("dependencies:\n  - pip:\n    - a\n    - b\n", false)
+            .unwrap();
+        let b = VenvSpec::from_conda_yaml("dependencies:\n  - pip:\n    - b\n    - a\n", false)
+            .unwrap();
+        let c = VenvSpec::from_conda_yaml("dependencies:\n  - pip:\n    - a\n    - c\n", false)
+            .unwrap();
         assert_eq!(a.cache_key("Python 3.11.7"), b.cache_key("Python 3.11.7"));
         assert_ne!(a.cache_key("Python 3.11.7"), c.cache_key("Python 3.11.7"));
         assert_ne!(a.cache_key("Python 3.11.7"), a.cache_key("Python 3.12.1"));
@@ -338,7 +343,10 @@ mod tests {
         let spec = VenvSpec::from_conda_yaml("dependencies: []", false).unwrap();
         let err = cache.ensure(&spec, &LogBuffer::new()).await.unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("apt-get install python3 python3-venv"), "{text}");
+        assert!(
+            text.contains("apt-get install python3 python3-venv"),
+            "{text}"
+        );
         assert!(text.contains("/nonexistent/python3"), "{text}");
     }
 }

@@ -16,7 +16,9 @@ use crate::error::{Error, Result};
 use crate::local::credential::LocalCredential;
 use crate::local::fsutil::write_atomic;
 use crate::local::https::HttpsServer;
-use crate::local::router::{AuthMode, Backends, DeploymentTarget, EndpointConfig, RequestStats, Router};
+use crate::local::router::{
+    AuthMode, Backends, DeploymentTarget, EndpointConfig, RequestStats, Router,
+};
 use crate::local::runtime::{InstanceInfo, LocalRuntime, Registry};
 use crate::local::tls;
 use crate::local::venv::{VenvCache, VenvSpec};
@@ -220,7 +222,10 @@ impl LocalWorkspace {
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let tls = tls::load_or_create(&dir)?;
         let listener = bind(&dir, options.port).await?;
-        let port = listener.local_addr().map_err(|e| Error::io(&dir, e))?.port();
+        let port = listener
+            .local_addr()
+            .map_err(|e| Error::io(&dir, e))?
+            .port();
         write_atomic(&dir.join(PORT_FILE), port.to_string().as_bytes())?;
         let base_url = Url::parse(&format!("https://127.0.0.1:{port}"))
             .map_err(|e| Error::other(format!("base URL: {e}")))?;
@@ -239,7 +244,8 @@ impl LocalWorkspace {
         let state_path = dir.join(STATE_FILE);
         let mut core = match std::fs::read(&state_path) {
             Ok(bytes) => {
-                let state: WorkspaceState = crate::error::decode_json("offline workspace state", &bytes)?;
+                let state: WorkspaceState =
+                    crate::error::decode_json("offline workspace state", &bytes)?;
                 WorkspaceCore::with_state(config, state)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => WorkspaceCore::new(config),
@@ -430,8 +436,9 @@ impl Shared {
         let _order = self.persist.lock().unwrap_or_else(|p| p.into_inner());
         let bytes = {
             let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-            serde_json::to_vec(core.state())
-                .map_err(|e| Error::other(format!("could not serialize the workspace state: {e}")))?
+            serde_json::to_vec(core.state()).map_err(|e| {
+                Error::other(format!("could not serialize the workspace state: {e}"))
+            })?
         };
         write_atomic(&self.state_path, &bytes)
     }
@@ -462,7 +469,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .unwrap_or_else(|| "/".into());
     let url = match Url::parse(&format!("https://{host}{path_and_query}")) {
         Ok(u) => u,
-        Err(e) => return respond(400, Vec::new(), Bytes::from(format!("bad request URL: {e}"))),
+        Err(e) => {
+            return respond(
+                400,
+                Vec::new(),
+                Bytes::from(format!("bad request URL: {e}")),
+            )
+        }
     };
     let kind = {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
@@ -477,9 +490,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     }
     let mut core_request = CoreRequest::new(parts.method.as_str(), url).with_body(body);
     for (name, value) in &parts.headers {
-        core_request
-            .headers
-            .push((name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()));
+        core_request.headers.push((
+            name.as_str().to_owned(),
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        ));
     }
     let response = {
         let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
@@ -496,7 +510,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 
 fn respond(status: u16, headers: Vec<(String, String)>, body: Bytes) -> Response {
     let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in headers {
         if let (Ok(n), Ok(v)) = (
             HeaderName::from_bytes(name.as_bytes()),

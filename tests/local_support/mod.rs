@@ -35,7 +35,8 @@ pub fn python_available() -> bool {
 }
 
 /// The tiny environment most tests use: nothing but the inference server.
-pub const TINY_CONDA: &str = "name: tiny\ndependencies:\n  - python=3.11\n  - pip:\n    - azureml-inference-server-http\n";
+pub const TINY_CONDA: &str =
+    "name: tiny\ndependencies:\n  - python=3.11\n  - pip:\n    - azureml-inference-server-http\n";
 
 /// A scoring script with a real model file and behaviours chosen by the request.
 pub const TINY_SCORE: &str = r#"
@@ -99,7 +100,12 @@ impl Ws {
         let prefix = format!(
             "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-project-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-workspace-production"
         );
-        Ws { ws, http, base, prefix }
+        Ws {
+            ws,
+            http,
+            base,
+            prefix,
+        }
     }
 
     pub fn id(&self, path: &str) -> String {
@@ -107,7 +113,12 @@ impl Ws {
     }
 
     /// One ARM call under the workspace; returns status and JSON body.
-    pub async fn arm(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value, reqwest::header::HeaderMap) {
+    pub async fn arm(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
         let sep = if path.contains('?') { '&' } else { '?' };
         let url = format!("{}{}/{path}{sep}{API}", self.base, self.prefix);
         let mut req = self
@@ -115,21 +126,33 @@ impl Ws {
             .request(method.parse().unwrap(), url)
             .bearer_auth("fake-token|https://127.0.0.1|test");
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b.to_string());
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
         }
         let resp = req.send().await.expect("ARM request");
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), headers)
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            headers,
+        )
     }
 
     /// PUT (or POST) then poll the resource until its provisioningState is terminal.
     pub async fn put_and_wait(&self, path: &str, body: Value) -> Value {
         let (status, created, headers) = self.arm("PUT", path, Some(body)).await;
-        assert!(status == 200 || status == 201, "PUT {path}: {status} {created}");
+        assert!(
+            status == 200 || status == 201,
+            "PUT {path}: {status} {created}"
+        );
         // Like the SDK: follow Azure-AsyncOperation to a terminal status, then read the resource.
-        if let Some(op) = headers.get("azure-asyncoperation").and_then(|v| v.to_str().ok()) {
+        if let Some(op) = headers
+            .get("azure-asyncoperation")
+            .and_then(|v| v.to_str().ok())
+        {
             let deadline = Instant::now() + Duration::from_secs(300);
             loop {
                 let resp = self
@@ -156,7 +179,9 @@ impl Ws {
         loop {
             let (status, resource, _) = self.arm("GET", path, None).await;
             assert_eq!(status, 200, "GET {path}: {resource}");
-            let state = resource["properties"]["provisioningState"].as_str().unwrap_or("");
+            let state = resource["properties"]["provisioningState"]
+                .as_str()
+                .unwrap_or("");
             if matches!(state, "Succeeded" | "Failed" | "Canceled") {
                 return resource;
             }
@@ -167,7 +192,12 @@ impl Ws {
 
     /// Follows a 202 + Location operation to its end.
     pub async fn wait_location(&self, headers: &reqwest::header::HeaderMap) {
-        let location = headers.get("location").expect("Location header").to_str().unwrap().to_owned();
+        let location = headers
+            .get("location")
+            .expect("Location header")
+            .to_str()
+            .unwrap()
+            .to_owned();
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let resp = self
@@ -180,15 +210,27 @@ impl Ws {
             match resp.status().as_u16() {
                 200 | 204 => return,
                 202 => {}
-                other => panic!("operation {location}: {other} {}", resp.text().await.unwrap_or_default()),
+                other => panic!(
+                    "operation {location}: {other} {}",
+                    resp.text().await.unwrap_or_default()
+                ),
             }
-            assert!(Instant::now() < deadline, "operation {location} never ended");
+            assert!(
+                Instant::now() < deadline,
+                "operation {location} never ended"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     /// Uploads files through startPendingUpload's SAS and returns the blob folder URI.
-    pub async fn upload(&self, kind: &str, name: &str, version: &str, files: &[(&str, Vec<u8>)]) -> String {
+    pub async fn upload(
+        &self,
+        kind: &str,
+        name: &str,
+        version: &str,
+        files: &[(&str, Vec<u8>)],
+    ) -> String {
         let (status, pending, _) = self
             .arm(
                 "POST",
@@ -198,7 +240,11 @@ impl Ws {
             .await;
         assert_eq!(status, 200, "{pending}");
         let blob = &pending["blobReferenceForConsumption"];
-        let folder = blob["blobUri"].as_str().unwrap().trim_end_matches('/').to_owned();
+        let folder = blob["blobUri"]
+            .as_str()
+            .unwrap()
+            .trim_end_matches('/')
+            .to_owned();
         let sas = blob["credential"]["sasUri"].as_str().unwrap().to_owned();
         let query = sas.split_once('?').map(|(_, q)| q.to_owned()).unwrap();
         for (path, content) in files {
@@ -225,15 +271,31 @@ impl Ws {
         conda: &str,
     ) -> (String, String, String) {
         let code_uri = self
-            .upload("codes", &format!("code-{tag}"), "1", &[("score.py", score_py.as_bytes().to_vec())])
+            .upload(
+                "codes",
+                &format!("code-{tag}"),
+                "1",
+                &[("score.py", score_py.as_bytes().to_vec())],
+            )
             .await;
         let (s, v, _) = self
-            .arm("PUT", &format!("codes/code-{tag}/versions/1"), Some(json!({"properties": {"codeUri": code_uri}})))
+            .arm(
+                "PUT",
+                &format!("codes/code-{tag}/versions/1"),
+                Some(json!({"properties": {"codeUri": code_uri}})),
+            )
             .await;
         assert!(s < 300, "{v}");
         // Workspace models have no startPendingUpload (the SDK uses the datastore); a code
         // upload's SAS container holds the file just as well for these REST-level tests.
-        let model_folder = self.upload("codes", &format!("modelfiles-{tag}"), "1", &[(model_file.0, model_file.1)]).await;
+        let model_folder = self
+            .upload(
+                "codes",
+                &format!("modelfiles-{tag}"),
+                "1",
+                &[(model_file.0, model_file.1)],
+            )
+            .await;
         let (s, v, _) = self
             .arm(
                 "PUT",
@@ -266,7 +328,13 @@ impl Ws {
     }
 
     pub async fn keys(&self, endpoint: &str) -> (String, String) {
-        let (s, keys, _) = self.arm("POST", &format!("onlineEndpoints/{endpoint}/listKeys"), None).await;
+        let (s, keys, _) = self
+            .arm(
+                "POST",
+                &format!("onlineEndpoints/{endpoint}/listKeys"),
+                None,
+            )
+            .await;
         assert_eq!(s, 200, "{keys}");
         (
             keys["primaryKey"].as_str().unwrap().to_owned(),
@@ -275,7 +343,13 @@ impl Ws {
     }
 
     /// POST to the endpoint's scoring URI; returns status, body and the answering deployment.
-    pub async fn score(&self, endpoint: &str, key: &str, deployment: Option<&str>, body: &Value) -> (u16, String, String) {
+    pub async fn score(
+        &self,
+        endpoint: &str,
+        key: &str,
+        deployment: Option<&str>,
+        body: &Value,
+    ) -> (u16, String, String) {
         let mut req = self
             .http
             .post(format!("{}/endpoints/{endpoint}/score", self.base))
@@ -298,7 +372,13 @@ impl Ws {
 }
 
 /// A deployment body with fast probes (1 s period, no initial delay).
-pub fn deployment_body(code: &str, model: &str, env: &str, instances: u32, extra_props: Value) -> Value {
+pub fn deployment_body(
+    code: &str,
+    model: &str,
+    env: &str,
+    instances: u32,
+    extra_props: Value,
+) -> Value {
     let mut props = json!({
         "endpointComputeType": "Managed",
         "model": model,
@@ -320,13 +400,17 @@ pub fn deployment_body(code: &str, model: &str, env: &str, instances: u32, extra
 pub fn listen_addresses(port: u16) -> Vec<String> {
     let mut found = Vec::new();
     for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(file) else { continue };
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
         for line in text.lines().skip(1) {
             let cols: Vec<&str> = line.split_whitespace().collect();
             if cols.len() < 4 || cols[3] != "0A" {
                 continue;
             }
-            let Some((addr, p)) = cols[1].split_once(':') else { continue };
+            let Some((addr, p)) = cols[1].split_once(':') else {
+                continue;
+            };
             if u16::from_str_radix(p, 16).ok() == Some(port) {
                 found.push(addr.to_owned());
             }
@@ -341,13 +425,24 @@ pub const LOOPBACK_V6: &str = "00000000000000000000000001000000";
 
 /// Live (non-zombie) members of a process group.
 pub fn group_alive(pgid: u32) -> bool {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return false };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
     for entry in entries.flatten() {
-        if entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()).is_none() {
+        if entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+            .is_none()
+        {
             continue;
         }
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            continue;
+        };
         let f: Vec<&str> = rest.split_whitespace().collect();
         if f.len() > 3 && f[0] != "Z" && f[0] != "X" && f[2].parse::<u32>().ok() == Some(pgid) {
             return true;

@@ -35,7 +35,10 @@ async fn upstream(tag: &'static str) -> Upstream {
                         "{\"message\": \"An unexpected error occurred in scoring script.\"}"
                             .to_owned(),
                     ),
-                    _ => (axum::http::StatusCode::OK, format!("{tag}:{}", String::from_utf8_lossy(&body))),
+                    _ => (
+                        axum::http::StatusCode::OK,
+                        format!("{tag}:{}", String::from_utf8_lossy(&body)),
+                    ),
                 }
             }
         }),
@@ -121,22 +124,32 @@ async fn key_auth_accepts_both_keys_and_rejects_others() {
         (auth("primary-key"), 200),
         (auth("secondary-key"), 200),
     ] {
-        let r = router.score("churn", &headers, None, Bytes::from("x")).await;
+        let r = router
+            .score("churn", &headers, None, Bytes::from("x"))
+            .await;
         assert_eq!(r.status, want, "{headers:?}");
     }
-    let ok = router.score("churn", &auth("primary-key"), None, Bytes::from("x")).await;
+    let ok = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+        .await;
     assert_eq!(ok.body, Bytes::from("blue:x"));
     assert!(ok
         .headers
         .contains(&(DEPLOYMENT_HEADER.to_owned(), "blue".to_owned())));
     // A regenerated key replaces the old one: the old one now fails.
     b.config.lock().unwrap().keys[0] = Secret::new("new-primary");
-    let old = router.score("churn", &auth("primary-key"), None, Bytes::from("x")).await;
+    let old = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+        .await;
     assert_eq!(old.status, 401);
-    let new = router.score("churn", &auth("new-primary"), None, Bytes::from("x")).await;
+    let new = router
+        .score("churn", &auth("new-primary"), None, Bytes::from("x"))
+        .await;
     assert_eq!(new.status, 200);
     b.exists.store(false, Ordering::SeqCst);
-    let gone = router.score("churn", &auth("new-primary"), None, Bytes::from("x")).await;
+    let gone = router
+        .score("churn", &auth("new-primary"), None, Bytes::from("x"))
+        .await;
     assert_eq!(gone.status, 404);
 }
 
@@ -149,14 +162,23 @@ async fn aml_tokens_work_until_they_expire() {
     {
         let mut c = b.config.lock().unwrap();
         c.auth_mode = AuthMode::AmlToken;
-        c.tokens = vec![(Secret::new("fresh"), now + 3600), (Secret::new("stale"), now - 1)];
+        c.tokens = vec![
+            (Secret::new("fresh"), now + 3600),
+            (Secret::new("stale"), now - 1),
+        ];
     }
     let router = Router::new(b);
-    let fresh = router.score("churn", &auth("fresh"), None, Bytes::new()).await;
+    let fresh = router
+        .score("churn", &auth("fresh"), None, Bytes::new())
+        .await;
     assert_eq!(fresh.status, 200);
-    let stale = router.score("churn", &auth("stale"), None, Bytes::new()).await;
+    let stale = router
+        .score("churn", &auth("stale"), None, Bytes::new())
+        .await;
     assert_eq!(stale.status, 401);
-    let key = router.score("churn", &auth("primary-key"), None, Bytes::new()).await;
+    let key = router
+        .score("churn", &auth("primary-key"), None, Bytes::new())
+        .await;
     assert_eq!(key.status, 401, "keys are not accepted in aml_token mode");
 }
 
@@ -169,7 +191,9 @@ async fn traffic_split_pins_and_zero_traffic() {
     add_target(&b, "green", green.port, 10, 5000);
     let router = Router::new(b.clone());
     for _ in 0..1000 {
-        let r = router.score("churn", &auth("primary-key"), None, Bytes::new()).await;
+        let r = router
+            .score("churn", &auth("primary-key"), None, Bytes::new())
+            .await;
         assert_eq!(r.status, 200);
     }
     assert_eq!(blue.hits.load(Ordering::SeqCst), 900);
@@ -180,7 +204,9 @@ async fn traffic_split_pins_and_zero_traffic() {
     assert!(blue_stats.latency_percentile_ms(50.0).is_some());
 
     b.config.lock().unwrap().traffic = [("blue".to_owned(), 0), ("green".to_owned(), 0)].into();
-    let none = router.score("churn", &auth("primary-key"), None, Bytes::new()).await;
+    let none = router
+        .score("churn", &auth("primary-key"), None, Bytes::new())
+        .await;
     assert_eq!(none.status, 404);
     assert!(String::from_utf8_lossy(&none.body).contains("No valid deployments to route to"));
 
@@ -203,10 +229,18 @@ async fn mirror_traffic_copies_without_changing_the_answer() {
     add_target(&b, "green", green.port, 10, 5000);
     let router = Router::new(b.clone());
     for _ in 0..50 {
-        let r = router.score("churn", &auth("primary-key"), None, Bytes::from("m")).await;
+        let r = router
+            .score("churn", &auth("primary-key"), None, Bytes::from("m"))
+            .await;
         assert_eq!((r.status, r.body), (200, Bytes::from("blue:m")));
     }
-    assert_eq!(b.target("churn", "green").unwrap().stats().mirrored_requests, 10);
+    assert_eq!(
+        b.target("churn", "green")
+            .unwrap()
+            .stats()
+            .mirrored_requests,
+        10
+    );
     // The copies are fire-and-forget; wait (bounded) for them to land.
     for _ in 0..200 {
         if green.hits.load(Ordering::SeqCst) == 10 {
@@ -229,7 +263,9 @@ async fn limits_timeouts_and_model_errors() {
     for _ in 0..2 {
         let router = router.clone();
         slow.push(tokio::spawn(async move {
-            router.score("churn", &auth("primary-key"), None, Bytes::from("slow")).await
+            router
+                .score("churn", &auth("primary-key"), None, Bytes::from("slow"))
+                .await
         }));
     }
     for _ in 0..500 {
@@ -238,15 +274,20 @@ async fn limits_timeouts_and_model_errors() {
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    let third = router.score("churn", &auth("primary-key"), None, Bytes::from("x")).await;
+    let third = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+        .await;
     assert_eq!(third.status, 429);
     for task in slow {
         let r = task.await.unwrap();
         assert_eq!(r.status, 408, "{:?}", r.body);
     }
-    let failed = router.score("churn", &auth("primary-key"), None, Bytes::from("fail")).await;
+    let failed = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("fail"))
+        .await;
     assert_eq!(failed.status, 424);
-    assert!(String::from_utf8_lossy(&failed.body).contains("unexpected error occurred in scoring script"));
+    assert!(String::from_utf8_lossy(&failed.body)
+        .contains("unexpected error occurred in scoring script"));
     let stats = b.target("churn", "blue").unwrap().stats();
     assert_eq!(stats.status_counts.get(&408), Some(&2));
     assert_eq!(stats.status_counts.get(&429), Some(&1));
@@ -259,9 +300,15 @@ async fn no_ready_instance_is_503() {
     let state = Arc::new(InstanceState::default());
     b.targets.lock().unwrap().insert(
         "blue".into(),
-        Arc::new(DeploymentTarget::new(vec![state], 1, Duration::from_secs(1))),
+        Arc::new(DeploymentTarget::new(
+            vec![state],
+            1,
+            Duration::from_secs(1),
+        )),
     );
     let router = Router::new(b);
-    let r = router.score("churn", &auth("primary-key"), None, Bytes::new()).await;
+    let r = router
+        .score("churn", &auth("primary-key"), None, Bytes::new())
+        .await;
     assert_eq!(r.status, 503);
 }

@@ -1,0 +1,281 @@
+//! The Rust side of `benches/compare.sh`: scoring through [`ScoringClient`] against the
+//! benchmark's loopback TLS server, resolving the endpoint through ARM-shaped calls first.
+//!
+//! ```text
+//! bench_invoke --base https://127.0.0.1:8443 --ca ca.pem --mode run  --seq 5000 --conc 20000 --tasks 8
+//! bench_invoke --base https://127.0.0.1:8443 --ca ca.pem --mode cold [--runtime current|multi]
+//! ```
+//! `run` prints one JSON object (latencies, calls/s, peak RSS); `cold` prints the first
+//! prediction and exits (the caller times process start → that line).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use azure_ai_ml::invoke::{
+    InvokeRequest, ScoringAuth, ScoringClient, ScoringTarget, ScoringTargetSource,
+};
+use azure_ai_ml::{Error, Result};
+use azure_core::credentials::Secret;
+use url::Url;
+
+const ENDPOINT: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-project-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-workspace-production/onlineEndpoints/churn-prediction-v1";
+const API_VERSION: &str = "2025-12-01";
+
+/// Resolves the endpoint the way an `MLClient` does: GET the endpoint (scoring URI, auth mode),
+/// then `listKeys` or `token`, with an ARM bearer token.
+#[derive(Debug)]
+struct ArmSource {
+    http: reqwest::Client,
+    arm: Url,
+}
+
+impl ArmSource {
+    async fn call(&self, method: reqwest::Method, suffix: &str) -> Result<serde_json::Value> {
+        let url = format!(
+            "{}{ENDPOINT}{suffix}?api-version={API_VERSION}",
+            self.arm.as_str().trim_end_matches('/')
+        );
+        let response = self
+            .http
+            .request(method, url)
+            .bearer_auth("bench-arm-token")
+            .send()
+            .await
+            .map_err(|e| Error::Transport {
+                message: e.to_string(),
+                source: None,
+            })?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| Error::Transport {
+            message: e.to_string(),
+            source: None,
+        })?;
+        if status != 200 {
+            return Err(Error::Service {
+                status,
+                code: None,
+                message: String::from_utf8_lossy(&body).into_owned(),
+                target: None,
+                details: Vec::new(),
+                request_id: None,
+            });
+        }
+        serde_json::from_slice(&body).map_err(|e| Error::Decode {
+            what: "ARM response".into(),
+            message: e.to_string(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl ScoringTargetSource for ArmSource {
+    async fn resolve(&self) -> Result<ScoringTarget> {
+        let endpoint = self.call(reqwest::Method::GET, "").await?;
+        let properties = &endpoint["properties"];
+        let uri = properties["scoringUri"].as_str().unwrap_or_default();
+        let uri = Url::parse(uri).map_err(|e| Error::validation("scoring_uri", e.to_string()))?;
+        let auth = match properties["authMode"].as_str() {
+            Some("AMLToken") => {
+                let token = self.call(reqwest::Method::POST, "/token").await?;
+                let time = |k: &str| {
+                    token[k]
+                        .as_i64()
+                        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+                };
+                ScoringAuth::AmlToken {
+                    token: Secret::new(
+                        token["accessToken"].as_str().unwrap_or_default().to_owned(),
+                    ),
+                    refresh_after: time("refreshAfterTimeUtc"),
+                    expires_on: time("expiryTimeUtc"),
+                }
+            }
+            _ => {
+                let keys = self.call(reqwest::Method::POST, "/listKeys").await?;
+                ScoringAuth::Key(Secret::new(
+                    keys["primaryKey"].as_str().unwrap_or_default().to_owned(),
+                ))
+            }
+        };
+        Ok(ScoringTarget::new(uri, auth))
+    }
+}
+
+struct Args {
+    base: Url,
+    ca: String,
+    mode: String,
+    seq: usize,
+    conc: usize,
+    tasks: usize,
+    request: String,
+    runtime: String,
+}
+
+fn parse_args() -> std::result::Result<Args, String> {
+    let mut args = std::env::args().skip(1);
+    let mut base = None;
+    let mut ca = None;
+    let mut mode = "run".to_owned();
+    let (mut seq, mut conc, mut tasks) = (5000, 20000, 8);
+    let mut request = "benches/support/sample-request.json".to_owned();
+    let mut runtime = "multi".to_owned();
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--base" => base = Some(Url::parse(&value()?).map_err(|e| e.to_string())?),
+            "--ca" => ca = Some(value()?),
+            "--mode" => mode = value()?,
+            "--seq" => seq = value()?.parse().map_err(|e| format!("--seq: {e}"))?,
+            "--conc" => conc = value()?.parse().map_err(|e| format!("--conc: {e}"))?,
+            "--tasks" => tasks = value()?.parse().map_err(|e| format!("--tasks: {e}"))?,
+            "--request" => request = value()?,
+            "--runtime" => runtime = value()?,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(Args {
+        base: base.ok_or("--base is required")?,
+        ca: ca.ok_or("--ca is required")?,
+        mode,
+        seq,
+        conc,
+        tasks: tasks.max(1),
+        request,
+        runtime,
+    })
+}
+
+/// Peak resident set size of this process, in MiB (VmHWM).
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+}
+
+async fn run(args: Args) -> Result<()> {
+    let ca = std::fs::read(&args.ca).map_err(|e| Error::Io {
+        path: Some(args.ca.clone().into()),
+        source: e,
+    })?;
+    // Trust only the bench CA, as Python does with REQUESTS_CA_BUNDLE (no system store to load).
+    let http = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&ca)
+            .map_err(|e| Error::validation("ca", e.to_string()))?])
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| Error::Transport {
+            message: e.to_string(),
+            source: None,
+        })?;
+    let source = Arc::new(ArmSource {
+        http: http.clone(),
+        arm: args.base.clone(),
+    });
+    let client = ScoringClient::from_source(source, http, None);
+    let body = bytes::Bytes::from(std::fs::read(&args.request).map_err(|e| Error::Io {
+        path: Some(args.request.clone().into()),
+        source: e,
+    })?);
+    let request = InvokeRequest::bytes(body).deployment("blue");
+
+    let first = client.invoke(&request).await?;
+    if args.mode == "cold" {
+        println!("{}", first.text()?);
+        return Ok(());
+    }
+
+    // Warm-up, then sequential latency.
+    for _ in 0..200 {
+        client.invoke(&request).await?;
+    }
+    let mut latencies = Vec::with_capacity(args.seq);
+    let started = Instant::now();
+    for _ in 0..args.seq {
+        let t = Instant::now();
+        client.invoke(&request).await?;
+        latencies.push(t.elapsed());
+    }
+    let seq_secs = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+
+    // `tasks` concurrent tasks sharing the client.
+    let per_task = args.conc / args.tasks;
+    let started = Instant::now();
+    let handles: Vec<_> = (0..args.tasks)
+        .map(|_| {
+            let client = client.clone();
+            let request = request.clone();
+            tokio::spawn(async move {
+                for _ in 0..per_task {
+                    client.invoke(&request).await?;
+                }
+                Ok::<_, Error>(())
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.map_err(|e| Error::Other {
+            message: e.to_string(),
+            source: None,
+        })??;
+    }
+    let conc_secs = started.elapsed().as_secs_f64();
+
+    let report = serde_json::json!({
+        "impl": "rust",
+        "runtime": args.runtime,
+        "invokes": 1 + 200 + args.seq + per_task * args.tasks,
+        "seq_calls": args.seq,
+        "p50_ms": percentile(&latencies, 50.0),
+        "p90_ms": percentile(&latencies, 90.0),
+        "p99_ms": percentile(&latencies, 99.0),
+        "calls_per_s_1": args.seq as f64 / seq_secs,
+        "conc_calls": per_task * args.tasks,
+        "concurrency": args.tasks,
+        "calls_per_s_conc": (per_task * args.tasks) as f64 / conc_secs,
+        "peak_rss_mib": peak_rss_mib(),
+    });
+    println!("{report}");
+    Ok(())
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("bench_invoke: {e}");
+            std::process::exit(2);
+        }
+    };
+    let mut builder = if args.runtime == "current" {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bench_invoke: no runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(args)) {
+        eprintln!("bench_invoke: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,22 @@
+//! Steps 1-6: deploy blue, then call the endpoint through the SDK and the curl way (URI + key).
+//!
+//! `cargo run --features local --example step6_invoke` (offline, or against Azure with
+//! `AZURE_SUBSCRIPTION_ID`, `AZURE_RESOURCE_GROUP` and `AZUREML_WORKSPACE_NAME` set).
+
+mod common;
+
+use azure_ai_ml::Result;
+use common::{steps, Session};
+
+async fn example(session: &Session) -> Result<()> {
+    let registered = steps::register_assets(session).await?;
+    let mut endpoint = steps::step4_create_endpoint(&session.ml_client).await?;
+    steps::step5_create_deployment(&session.ml_client, &registered, &mut endpoint).await?;
+    steps::step6_test_endpoint(session).await?;
+    steps::cleanup(&session.ml_client).await
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    common::run(example).await
+}

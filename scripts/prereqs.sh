@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs, idempotently, under ./build (nothing global except
+# Debian packages when missing). Writes build/env.sh for scripts/test.sh to source.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+mkdir -p build
+
+have() { command -v "$1" >/dev/null 2>&1; }
+apt_install() {
+  if have apt-get; then
+    echo "prereqs: apt-get install $*" >&2
+    (apt-get update -qq || true) >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+
+# Node + npm for Azurite (the Azure Storage emulator the SharedKey/SAS tests run against).
+have npm || apt_install nodejs npm
+./scripts/azurite.sh install
+
+# Python 3 with venv + pip for the offline workspace (it builds one venv per environment).
+have python3 || apt_install python3 python3-venv python3-pip
+python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+
+{
+  echo "export AZURITE_BLOB_BIN=\"$ROOT/build/azurite/node_modules/.bin/azurite-blob\""
+  echo "export AZUREML_LOCAL_VENV_CACHE=\"$ROOT/build/venv-cache\""
+} > build/env.sh
+echo "prereqs: ok" >&2

@@ -1,0 +1,173 @@
+//! Small macros that keep the entity files free of boilerplate.
+//!
+//! Every entity offers a chainable setter per field (`Model::new("m").path("./m.pkl")`); writing
+//! them by hand would triple the size of each file without adding anything a reader needs.
+
+/// Extensible string enum: known variants plus `Unknown(String)`, (de)serialized as a string.
+///
+/// Parsing is lenient the way the service and Python are: case-insensitive, and `_`/`-` are
+/// ignored, so `aml_token`, `AMLToken` and `amltoken` are the same value.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this version of the crate does not know (kept as sent).
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The canonical wire spelling.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )+
+                    Self::Unknown(s) => s.as_str(),
+                }
+            }
+
+            /// Parses leniently (case-insensitive, `_`/`-` ignored); never fails.
+            pub fn parse(s: &str) -> Self {
+                let wanted = $crate::entities::macros::normalize(s);
+                $(
+                    if wanted == $crate::entities::macros::normalize($wire) {
+                        return Self::$variant;
+                    }
+                )+
+                Self::Unknown(s.to_owned())
+            }
+
+            /// True for [`Self::Unknown`].
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(Self::parse(s))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self::parse(s)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self::parse(&s)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                Ok(Self::parse(&s))
+            }
+        }
+    };
+}
+
+/// Lower-cases and drops `_`, `-` and spaces, for lenient enum matching.
+pub(crate) fn normalize(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Setter for an `Option<String>` field.
+macro_rules! opt_str_setter {
+    ($($field:ident),+ $(,)?) => {
+        $(
+            #[doc = concat!("Sets `", stringify!($field), "`.")]
+            pub fn $field(mut self, value: impl Into<String>) -> Self {
+                self.$field = Some(value.into());
+                self
+            }
+        )+
+    };
+}
+
+/// Setter for an `Option<T>` field taking anything convertible into `T`.
+macro_rules! opt_setter {
+    ($($field:ident : $ty:ty),+ $(,)?) => {
+        $(
+            #[doc = concat!("Sets `", stringify!($field), "`.")]
+            pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+                self.$field = Some(value.into());
+                self
+            }
+        )+
+    };
+}
+
+/// Setter for an `Option<T>` field taking exactly `T` (numbers: lets literals infer their type).
+macro_rules! opt_value_setter {
+    ($($field:ident : $ty:ty),+ $(,)?) => {
+        $(
+            #[doc = concat!("Sets `", stringify!($field), "`.")]
+            pub fn $field(mut self, value: $ty) -> Self {
+                self.$field = Some(value);
+                self
+            }
+        )+
+    };
+}
+
+/// Setter for a plain field taking anything convertible into its type.
+macro_rules! setter {
+    ($($field:ident : $ty:ty),+ $(,)?) => {
+        $(
+            #[doc = concat!("Sets `", stringify!($field), "`.")]
+            pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+                self.$field = value.into();
+                self
+            }
+        )+
+    };
+}
+
+/// Setters for a `BTreeMap<String, String>` field: `field(iter)` replaces, `one(k, v)` inserts.
+macro_rules! map_setters {
+    ($($field:ident / $one:ident),+ $(,)?) => {
+        $(
+            #[doc = concat!("Replaces `", stringify!($field), "` with the given pairs.")]
+            pub fn $field<K: Into<String>, V: Into<String>>(
+                mut self,
+                pairs: impl IntoIterator<Item = (K, V)>,
+            ) -> Self {
+                self.$field = pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+                self
+            }
+
+            #[doc = concat!("Adds one entry to `", stringify!($field), "`.")]
+            pub fn $one(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+                self.$field.insert(key.into(), value.into());
+                self
+            }
+        )+
+    };
+}
+
+pub(crate) use {map_setters, opt_setter, opt_str_setter, opt_value_setter, setter, string_enum};

@@ -1,0 +1,41 @@
+//! Public, Python-shaped entities (the names of `azure.ai.ml.entities`).
+//!
+//! Plain structs with `pub` fields and chainable setters. Every resource entity deserializes
+//! directly from the ARM JSON the service returns (through the private wire types in
+//! `crate::rest`), so `serde_json::from_slice::<ManagedOnlineEndpoint>(body)` works.
+
+pub(crate) mod macros;
+
+mod common;
+mod data_collector;
+mod deployment;
+mod endpoint;
+mod enums;
+mod environment;
+mod keys;
+mod model;
+mod settings;
+mod workspace;
+
+pub use common::{CreationContext, IdentityConfiguration, UserIdentity};
+pub use data_collector::{DataCollector, DeploymentCollection, RequestLogging};
+pub use deployment::{
+    CodeConfiguration, EnvironmentRef, KubernetesOnlineDeployment, ManagedOnlineDeployment,
+    ModelRef, OnlineDeployment,
+};
+pub use endpoint::{KubernetesOnlineEndpoint, ManagedOnlineEndpoint, OnlineEndpoint};
+pub use enums::{
+    AssetType, AuthMode, ContainerType, EndpointComputeType, IdentityType, KeyType,
+    OperatingSystemType, ProvisioningState, PublicNetworkAccess, RollingRate,
+};
+pub use environment::{BuildContext, CondaFile, Environment, InferenceConfig, Route};
+pub use keys::{DeploymentLogs, EndpointAuthKeys, EndpointAuthToken};
+pub use model::Model;
+pub use settings::{
+    DefaultScaleSettings, OnlineRequestSettings, ProbeSettings, ResourceRequirementsSettings,
+    ResourceSettings, ScaleSettings, TargetUtilizationScaleSettings,
+};
+pub use workspace::{Datastore, DatastoreType, Workspace};
+
+#[cfg(test)]
+mod tests;

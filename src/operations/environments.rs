@@ -1,0 +1,123 @@
+//! `ml_client.environments()`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::assets::{self, ENVIRONMENTS};
+use super::models::is_local_path;
+use super::references::anonymous_name;
+use super::upload;
+use crate::arm::pager::ArmPager;
+use crate::client::ClientCore;
+use crate::entities::Environment;
+use crate::error::Result;
+use crate::{rest, validate};
+
+/// Environment operations: register, get, list, archive.
+#[derive(Clone, Debug)]
+pub struct EnvironmentOperations {
+    core: Arc<ClientCore>,
+}
+
+impl EnvironmentOperations {
+    pub(crate) fn new(core: Arc<ClientCore>) -> Self {
+        Self { core }
+    }
+
+    /// Registers an environment version, like Python's `create_or_update(environment)`.
+    ///
+    /// Validates first (exactly one of image/build, conda file readable), picks the next
+    /// version when none is given, uploads a local build context, then registers the version.
+    /// Environment versions are immutable: a changed definition needs a new version.
+    ///
+    /// ```no_run
+    /// # async fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// use azure_ai_ml::Environment;
+    /// let env = Environment::new("churn-model-env")
+    ///     .conda_file("./environment/conda.yml")
+    ///     .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest");
+    /// let registered = ml_client.environments().create_or_update(&env).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_or_update(&self, environment: &Environment) -> Result<Environment> {
+        register(&self.core, environment, false).await
+    }
+
+    /// Gets one version.
+    pub async fn get(&self, name: &str, version: &str) -> Result<Environment> {
+        assets::get(&self.core, ENVIRONMENTS, name, version).await
+    }
+
+    /// Gets the latest version.
+    pub async fn get_latest(&self, name: &str) -> Result<Environment> {
+        let version = assets::latest_version(&self.core, ENVIRONMENTS, name).await?;
+        self.get(name, &version).await
+    }
+
+    /// Lists the versions of an environment.
+    pub fn list(&self, name: &str) -> ArmPager<Environment> {
+        assets::list(&self.core, ENVIRONMENTS, name, &[])
+    }
+
+    /// Archives a version (or every version when `version` is `None`).
+    pub async fn archive(&self, name: &str, version: Option<&str>) -> Result<()> {
+        assets::set_archived(&self.core, ENVIRONMENTS, name, version, true).await
+    }
+
+    /// Restores an archived version (or the whole environment when `version` is `None`).
+    pub async fn restore(&self, name: &str, version: Option<&str>) -> Result<()> {
+        assets::set_archived(&self.core, ENVIRONMENTS, name, version, false).await
+    }
+}
+
+/// Validates, numbers and registers an environment version (uploading a local build context).
+async fn register(
+    core: &Arc<ClientCore>,
+    environment: &Environment,
+    anonymous: bool,
+) -> Result<Environment> {
+    validate::environment(environment)?;
+    let mut environment = environment.clone();
+    let version = match &environment.version {
+        Some(v) => v.clone(),
+        None => assets::next_version(core, ENVIRONMENTS, &environment.name).await?,
+    };
+    environment.version = Some(version.clone());
+    if let Some(build) = environment.build.as_mut() {
+        if is_local_path(&build.path) {
+            let metadata = crate::upload::upload_metadata(&environment.name, &version);
+            build.path = upload::build_context(core, Path::new(&build.path), metadata).await?;
+        }
+    }
+    let body = if anonymous {
+        rest::anonymous_environment_version_body(&environment)?
+    } else {
+        rest::environment_version_body(&environment)?
+    };
+    assets::put(core, ENVIRONMENTS, &environment.name, &version, &body).await
+}
+
+/// Registers an environment given inline in a deployment: an unnamed one becomes an anonymous
+/// asset named after its definition, registered once.
+pub(crate) async fn register_inline(
+    core: &Arc<ClientCore>,
+    environment: &Environment,
+) -> Result<Environment> {
+    let ops = EnvironmentOperations::new(core.clone());
+    if !environment.name.trim().is_empty() {
+        return ops.create_or_update(environment).await;
+    }
+    // Validate under a placeholder name: an inline environment has none of its own.
+    let mut anonymous = environment.clone();
+    anonymous.name = "anonymous".into();
+    validate::environment(&anonymous)?;
+    let definition = rest::environment_version_body(&anonymous)?;
+    anonymous.name = anonymous_name("environments", &definition.to_string());
+    anonymous.version = Some("1".into());
+    if let Some(existing) =
+        assets::get_opt::<Environment>(core, ENVIRONMENTS, &anonymous.name, "1").await?
+    {
+        return Ok(existing);
+    }
+    register(core, &anonymous, true).await
+}

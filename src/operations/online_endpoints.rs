@@ -1,0 +1,250 @@
+//! `ml_client.online_endpoints()`.
+
+use std::sync::Arc;
+
+use azure_core::credentials::{AccessToken, Secret};
+
+use crate::arm::lro::LroPoller;
+use crate::arm::pager::ArmPager;
+use crate::arm::resource::{self, ResourcePath};
+use crate::client::ClientCore;
+use crate::entities::{AuthMode, EndpointAuthKeys, EndpointAuthToken, KeyType, OnlineEndpoint};
+use crate::error::{Error, Result};
+use crate::invoke::{InvokeRequest, InvokeResponse, ScoringClient};
+use crate::{rest, validate};
+
+/// Online endpoint operations: create/update, get, list, delete, keys, invoke.
+#[derive(Clone, Debug)]
+pub struct OnlineEndpointOperations {
+    core: Arc<ClientCore>,
+}
+
+/// What [`OnlineEndpointOperations::get_keys`] returns, by the endpoint's auth mode.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum EndpointCredentials {
+    /// `key` auth: the two keys.
+    Keys(EndpointAuthKeys),
+    /// `aml_token` auth: a scoring token with its expiry.
+    AmlToken(EndpointAuthToken),
+    /// `aad_token` auth: an Entra token for the ML audience from the client's credential.
+    AadToken(AccessToken),
+}
+
+pub(crate) fn endpoint_path(core: &ClientCore, name: &str) -> ResourcePath {
+    ResourcePath::new(["onlineEndpoints", name], &core.api.online_endpoints)
+}
+
+pub(crate) fn require_name(field: &str, name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        Err(Error::validation(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+impl OnlineEndpointOperations {
+    pub(crate) fn new(core: Arc<ClientCore>) -> Self {
+        Self { core }
+    }
+
+    /// Creates or updates an endpoint, like Python's `begin_create_or_update(endpoint)`.
+    ///
+    /// Validates first (name, traffic, mirror traffic), strips zero-traffic entries and
+    /// lower-cases deployment names as Python does, reads the workspace location (once per
+    /// client), sends the PUT, and returns a poller that follows the provisioning.
+    ///
+    /// ```no_run
+    /// # async fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// use azure_ai_ml::{AuthMode, ManagedOnlineEndpoint};
+    /// let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(AuthMode::Key);
+    /// let created = ml_client.online_endpoints().begin_create_or_update(&endpoint).await?.await?.into_model()?;
+    /// println!("{:?}", created.scoring_uri());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before any request; [`Error::Service`] if the PUT is refused; the
+    /// poller ends with [`Error::OperationFailed`] if provisioning fails.
+    pub async fn begin_create_or_update(
+        &self,
+        endpoint: impl Into<OnlineEndpoint>,
+    ) -> Result<LroPoller<OnlineEndpoint>> {
+        let mut endpoint = endpoint.into();
+        rest::strip_traffic(&mut endpoint);
+        validate::endpoint(&endpoint)?;
+        if let OnlineEndpoint::Kubernetes(k8s) = &mut endpoint {
+            // Python turns a bare compute name into the compute's ARM id before the PUT.
+            if let Some(compute) = k8s.compute.as_mut() {
+                if !compute.starts_with('/') {
+                    *compute = format!("{}/computes/{compute}", self.core.scope.arm_id());
+                }
+            }
+        }
+        let location = self.core.location().await?;
+        let body = rest::online_endpoint_body(&endpoint, &location)?;
+        let name = endpoint.name().to_owned();
+        let poller = resource::begin_put(
+            &self.core,
+            &endpoint_path(&self.core, &name),
+            &body,
+            format!("online_endpoints.begin_create_or_update({name})"),
+        )
+        .await?;
+        // Auth mode or keys may have changed: the next invoke resolves again.
+        self.core.forget_scoring_target(&name);
+        Ok(poller)
+    }
+
+    /// Gets an endpoint.
+    pub async fn get(&self, name: &str) -> Result<OnlineEndpoint> {
+        require_name("name", name)?;
+        self.core
+            .get_resource(&endpoint_path(&self.core, name), "OnlineEndpoint")
+            .await
+    }
+
+    /// Lists the workspace's endpoints.
+    pub fn list(&self) -> ArmPager<OnlineEndpoint> {
+        resource::list(
+            &self.core,
+            &ResourcePath::new(["onlineEndpoints"], &self.core.api.online_endpoints),
+            &[],
+        )
+    }
+
+    /// Deletes an endpoint and its deployments.
+    pub async fn begin_delete(&self, name: &str) -> Result<LroPoller<()>> {
+        require_name("name", name)?;
+        let poller = resource::begin_delete(
+            &self.core,
+            &endpoint_path(&self.core, name),
+            format!("online_endpoints.begin_delete({name})"),
+        )
+        .await?;
+        self.core.forget_scoring_target(name);
+        Ok(poller)
+    }
+
+    /// The endpoint's scoring credentials, by auth mode (Python's `get_keys`).
+    pub async fn get_keys(&self, name: &str) -> Result<EndpointCredentials> {
+        let endpoint = self.get(name).await?;
+        self.credentials_for(name, endpoint.auth_mode()).await
+    }
+
+    pub(crate) async fn credentials_for(
+        &self,
+        name: &str,
+        mode: &AuthMode,
+    ) -> Result<EndpointCredentials> {
+        let path = endpoint_path(&self.core, name);
+        match mode {
+            AuthMode::Key => Ok(EndpointCredentials::Keys(
+                self.core
+                    .post_action(&path.join("listKeys"), None, "EndpointAuthKeys")
+                    .await?,
+            )),
+            AuthMode::AmlToken => Ok(EndpointCredentials::AmlToken(
+                self.core
+                    .post_action(&path.join("token"), None, "EndpointAuthToken")
+                    .await?,
+            )),
+            AuthMode::AadToken => {
+                let scope = format!(
+                    "{}/.default",
+                    self.core.endpoints.ml_audience.trim_end_matches('/')
+                );
+                let token = self
+                    .core
+                    .credential
+                    .get_token(&[scope.as_str()], None)
+                    .await?;
+                Ok(EndpointCredentials::AadToken(token))
+            }
+            other => Err(Error::validation(
+                "auth_mode",
+                format!(
+                    "unknown auth mode `{}`: expected key, aml_token or aad_token",
+                    other.as_str()
+                ),
+            )),
+        }
+    }
+
+    /// Calls the endpoint's scoring URI (Python's `invoke`).
+    ///
+    /// The first call resolves the scoring URI and credentials (endpoint GET plus `listKeys` or
+    /// `token`) and caches them; after that every invoke is exactly one HTTP request. A 401/403
+    /// refreshes the credentials once and retries once. The body is sent byte for byte; the
+    /// deployment header is sent only when this request pins one.
+    ///
+    /// ```no_run
+    /// # async fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// use azure_ai_ml::InvokeRequest;
+    /// let out = ml_client
+    ///     .online_endpoints()
+    ///     .invoke("churn-prediction-v1", InvokeRequest::file("sample.json").deployment("blue"))
+    ///     .await?;
+    /// println!("{}", out.text()?);
+    /// # Ok(()) }
+    /// ```
+    pub async fn invoke(
+        &self,
+        endpoint_name: &str,
+        request: impl AsRef<InvokeRequest>,
+    ) -> Result<InvokeResponse> {
+        require_name("endpoint_name", endpoint_name)?;
+        self.core
+            .scoring_client(endpoint_name)
+            .invoke(request)
+            .await
+    }
+
+    /// The cached scoring client of an endpoint, for services that score often (cheap to clone,
+    /// `Send + Sync`; one connection pool per `MLClient`).
+    pub fn scoring_client(&self, endpoint_name: &str) -> ScoringClient {
+        self.core.scoring_client(endpoint_name)
+    }
+
+    /// Regenerates a key of a `key`-auth endpoint.
+    ///
+    /// Sends `keyType` alone so the service generates the new key; pass `key_value` to set a
+    /// value of your own. (Python sends the *current* key as `keyValue`, although the REST API
+    /// defines it as the value to set.)
+    pub async fn begin_regenerate_keys(
+        &self,
+        name: &str,
+        key_type: KeyType,
+        key_value: Option<Secret>,
+    ) -> Result<LroPoller<()>> {
+        require_name("name", name)?;
+        if let Some(v) = &key_value {
+            if v.secret().trim().is_empty() {
+                return Err(Error::validation(
+                    "key_value",
+                    "must not be empty when given",
+                ));
+            }
+        }
+        let endpoint = self.get(name).await?;
+        if endpoint.auth_mode() != &AuthMode::Key {
+            return Err(Error::validation(
+                "auth_mode",
+                format!(
+                    "keys can only be regenerated for `key` auth endpoints; `{name}` uses {}",
+                    endpoint.auth_mode().as_str()
+                ),
+            ));
+        }
+        let body = rest::regenerate_keys_body(key_type, key_value.as_ref());
+        let poller = resource::begin_action(
+            &self.core,
+            &endpoint_path(&self.core, name).join("regenerateKeys"),
+            &body,
+            format!("online_endpoints.begin_regenerate_keys({name})"),
+        )
+        .await?;
+        self.core.forget_scoring_target(name);
+        Ok(poller)
+    }
+}

@@ -1,0 +1,138 @@
+//! Turning what users write for a deployment's model, environment and code into the ARM ids
+//! the service wants: `azureml:name:version`, `azureml:name@latest`, ARM ids (with or without
+//! `azureml:`), registry URIs, inline entities (registered here, anonymously when unnamed) and
+//! local code folders (uploaded once per content hash).
+
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::assets::{self, CODES, DATA, ENVIRONMENTS, MODELS};
+use super::{environments, models, upload};
+use crate::client::ClientCore;
+use crate::entities::{DataCollector, EnvironmentRef, ModelRef};
+use crate::error::{Error, Result};
+use crate::ids::{asset_version_id, AssetRef};
+use crate::rest;
+
+/// A deterministic anonymous asset name (UUID-shaped) derived from content, so registering
+/// the same content twice finds the first registration instead of creating another.
+pub(crate) fn anonymous_name(kind: &str, content_hash: &str) -> String {
+    let digest = Sha256::digest(format!("{kind}:{content_hash}").as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Resolves a reference (not inline) of asset `kind` to an ARM id.
+async fn reference_id(
+    core: &ClientCore,
+    kind: assets::AssetKind,
+    field: &str,
+    text: &str,
+) -> Result<String> {
+    match AssetRef::parse_field(text, field)? {
+        AssetRef::Arm(id) => Ok(id.to_string()),
+        AssetRef::Registry(uri) => Ok(uri),
+        AssetRef::Version { name, version } => {
+            Ok(asset_version_id(&core.scope, kind.segment, &name, &version))
+        }
+        AssetRef::Label { name, label } => {
+            if !label.eq_ignore_ascii_case("latest") {
+                return Err(Error::validation(
+                    field,
+                    format!("unknown label `{label}`: only `@latest` is supported"),
+                ));
+            }
+            let version = assets::latest_version(core, kind, &name).await?;
+            Ok(asset_version_id(&core.scope, kind.segment, &name, &version))
+        }
+    }
+}
+
+/// The ARM id of a deployment's model (registering an inline model).
+pub(crate) async fn model_id(core: &Arc<ClientCore>, model: &ModelRef) -> Result<String> {
+    match model {
+        ModelRef::Id(text) => reference_id(core, MODELS, "model", text).await,
+        ModelRef::Inline(model) => {
+            let registered = models::register_inline(core, model).await?;
+            registered
+                .id
+                .ok_or_else(|| Error::decode("Model", "the registered model has no id"))
+        }
+    }
+}
+
+/// The ARM id of a deployment's environment (registering an inline environment).
+pub(crate) async fn environment_id(
+    core: &Arc<ClientCore>,
+    environment: &EnvironmentRef,
+) -> Result<String> {
+    match environment {
+        EnvironmentRef::Id(text) => reference_id(core, ENVIRONMENTS, "environment", text).await,
+        EnvironmentRef::Inline(environment) => {
+            let registered = environments::register_inline(core, environment).await?;
+            registered
+                .id
+                .ok_or_else(|| Error::decode("Environment", "the registered environment has no id"))
+        }
+    }
+}
+
+/// The ARM id of a deployment's code: a reference as is, a local folder uploaded as an
+/// anonymous code asset (deduplicated by content hash, like Python).
+pub(crate) async fn code_id(core: &Arc<ClientCore>, code: &str) -> Result<String> {
+    let looks_like_reference = code.trim().to_ascii_lowercase().starts_with("azureml:")
+        || code.starts_with("/subscriptions/");
+    if looks_like_reference {
+        return reference_id(core, CODES, "code_configuration.code", code).await;
+    }
+    upload::code_folder(core, std::path::Path::new(code)).await
+}
+
+/// Registers the data asset of every enabled collection that has none (Python names them
+/// `{endpoint}-{deployment}-{collection}`, version 1) and fills in its id.
+pub(crate) async fn register_collection_data(
+    core: &Arc<ClientCore>,
+    endpoint: &str,
+    deployment: &str,
+    collector: &mut DataCollector,
+) -> Result<()> {
+    for (collection_name, collection) in collector.collections.iter_mut() {
+        if !collection.enabled || collection.data.is_some() {
+            continue;
+        }
+        let name = format!("{endpoint}-{deployment}-{collection_name}");
+        let uri = format!("azureml://datastores/workspaceblobstore/paths/modelDataCollector/{endpoint}/{deployment}/{collection_name}");
+        let body = rest::data_version_body(&uri);
+        let created: serde_json::Value = assets::put(core, DATA, &name, "1", &body).await?;
+        let id = created
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| asset_version_id(&core.scope, DATA.segment, &name, "1"));
+        collection.data = Some(id);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_names_are_stable_and_uuid_shaped() {
+        let a = anonymous_name("codes", "abc");
+        assert_eq!(a, anonymous_name("codes", "abc"));
+        assert_ne!(a, anonymous_name("codes", "abd"));
+        assert_ne!(a, anonymous_name("models", "abc"));
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.matches('-').count(), 4);
+    }
+}

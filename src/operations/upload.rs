@@ -1,0 +1,163 @@
+//! The ARM half of uploads: which container, with which credential, under which name. The
+//! blob transfer itself (streaming, SharedKey signing, progress) is in [`crate::storage`] and
+//! [`crate::upload`].
+//!
+//! * Model files and environment build contexts go to the workspace's default datastore under
+//!   `LocalUpload/{content hash}/…`, signed with the account key from `listSecrets`
+//!   (SharedKey), or with a storage-audience Entra token when the datastore has no key.
+//! * Code folders become anonymous code assets: deduplicated by content hash
+//!   (`codes/{name}/versions?hash=…`), uploaded to the SAS container `startPendingUpload` hands out.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use azure_core::http::Url;
+
+use super::assets::{self, CODES};
+use super::references::anonymous_name;
+use crate::client::{ClientCore, MLClient};
+use crate::error::{Error, Result};
+use crate::rest::{self, DatastoreSecrets, PendingUploadResponse};
+use crate::storage::{BlobContainer, StorageAuth};
+use crate::upload::{self, UploadOptions, ARTIFACT_ORIGIN};
+
+/// Code hash version Python sends with the hash (`hashVersion=202208`).
+const HASH_VERSION: &str = "202208";
+
+fn upload_options(core: &ClientCore) -> UploadOptions {
+    match &core.options.upload_progress {
+        Some(progress) => UploadOptions::default().with_progress(progress.clone()),
+        None => UploadOptions::default(),
+    }
+}
+
+/// The default datastore's container and credential.
+async fn default_datastore_container(core: &Arc<ClientCore>) -> Result<(String, BlobContainer)> {
+    let datastore = core.default_datastore().await?;
+    let account = datastore
+        .account_name
+        .clone()
+        .ok_or_else(|| Error::decode("Datastore", "the default datastore has no accountName"))?;
+    let container = datastore
+        .container_name
+        .clone()
+        .ok_or_else(|| Error::decode("Datastore", "the default datastore has no containerName"))?;
+    let suffix = datastore
+        .endpoint
+        .clone()
+        .unwrap_or_else(|| core.endpoints.storage_suffix.clone());
+    let url = BlobContainer::container_url(&account, &container, &suffix)?;
+    // Key-based datastores: sign with the account key (SharedKey) or the SAS from listSecrets.
+    // Identity-based ones (credentials `None`): an Entra token for the storage audience.
+    let key_based = datastore
+        .credentials_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("AccountKey") || t.eq_ignore_ascii_case("Sas"));
+    let auth = if key_based {
+        let secrets: DatastoreSecrets = core.datastore_secrets(&datastore.name).await?;
+        match (secrets.key, secrets.sas_token) {
+            (Some(key), _) => StorageAuth::shared_key(account, key)?,
+            (None, Some(sas)) => StorageAuth::sas(sas.secret())?,
+            (None, None) => StorageAuth::bearer(core.credential.clone()),
+        }
+    } else {
+        StorageAuth::bearer(core.credential.clone())
+    };
+    let client = MLClient { core: core.clone() };
+    Ok((datastore.name, BlobContainer::new(&client, url, auth)?))
+}
+
+/// Uploads a local model file or folder to the default datastore; returns the long-form
+/// `azureml://subscriptions/…/datastores/{name}/paths/LocalUpload/{hash}/{file}` URI Python sends.
+pub(crate) async fn model_path(
+    core: &Arc<ClientCore>,
+    local: &Path,
+    metadata: BTreeMap<String, String>,
+) -> Result<String> {
+    let hash = upload::hash_model_path(local).await?;
+    let (datastore, container) = default_datastore_container(core).await?;
+    let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
+    let summary =
+        upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
+    Ok(upload::datastore_uri(
+        &core.scope,
+        &datastore,
+        &summary.remote_path,
+    ))
+}
+
+/// Uploads an environment build context folder; returns its https blob URL.
+pub(crate) async fn build_context(
+    core: &Arc<ClientCore>,
+    local: &Path,
+    metadata: BTreeMap<String, String>,
+) -> Result<String> {
+    let hash = upload::hash_model_path(local).await?;
+    let (_, container) = default_datastore_container(core).await?;
+    let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
+    let summary =
+        upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
+    Ok(format!(
+        "{}/{}",
+        container.url().as_str().trim_end_matches('/'),
+        summary.remote_path
+    ))
+}
+
+/// Uploads a code folder as an anonymous code asset (once per content hash); returns the
+/// code version's ARM id.
+pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<String> {
+    let hash = upload::hash_code_folder(local).await?;
+    let name = anonymous_name("codes", &hash);
+
+    // Deduplicate: the same content was uploaded before (by us or by Python).
+    let existing_url = CODES.versions(core, &name).url(
+        core,
+        &[("hash", hash.as_str()), ("hashVersion", HASH_VERSION)],
+    );
+    let existing: crate::arm::pager::ArmPage<serde_json::Value> =
+        core.arm_get(existing_url, "Code list").await?;
+    if let Some(id) = existing
+        .value
+        .iter()
+        .find_map(|v| v.get("id").and_then(|i| i.as_str()))
+    {
+        tracing::debug!(code = %name, "code folder already uploaded");
+        return Ok(id.to_owned());
+    }
+
+    let pending: PendingUploadResponse = core
+        .post_action(
+            &CODES.version(core, &name, "1").join("startPendingUpload"),
+            Some(&serde_json::json!({"pendingUploadType": "TemporaryBlobReference"})),
+            "PendingUploadResponse",
+        )
+        .await?;
+    let client = MLClient { core: core.clone() };
+    let sas_uri = pending.sas_uri().ok_or_else(|| {
+        Error::decode(
+            "PendingUploadResponse",
+            "no SAS credential in the pending upload",
+        )
+    })?;
+    let container = BlobContainer::from_sas_url(&client, sas_uri)?;
+    let metadata = upload::upload_metadata(&name, "1");
+    let summary =
+        upload::upload_path(&container, local, "", &metadata, &upload_options(core)).await?;
+
+    let blob_uri = pending
+        .blob_uri()
+        .map(str::to_owned)
+        .unwrap_or_else(|| container.url().to_string());
+    let code_uri = format!("{}/{}", blob_uri.trim_end_matches('/'), summary.remote_path);
+    Url::parse(&code_uri)
+        .map_err(|e| Error::decode("PendingUploadResponse", format!("bad blobUri: {e}")))?;
+    let body = rest::code_version_body(&code_uri, &hash);
+    let created: serde_json::Value = assets::put(core, CODES, &name, "1", &body).await?;
+    created
+        .get("id")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| Error::decode("CodeVersion", "the created code version has no id"))
+}

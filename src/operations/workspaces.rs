@@ -1,0 +1,29 @@
+//! `ml_client.workspaces()`.
+
+use std::sync::Arc;
+
+use crate::client::ClientCore;
+use crate::entities::Workspace;
+use crate::error::Result;
+
+/// Workspace operations.
+#[derive(Clone, Debug)]
+pub struct WorkspaceOperations {
+    core: Arc<ClientCore>,
+}
+
+impl WorkspaceOperations {
+    pub(crate) fn new(core: Arc<ClientCore>) -> Self {
+        Self { core }
+    }
+
+    /// Gets the client's workspace (Python's `ml_client.workspaces.get()` with no name).
+    pub async fn get(&self) -> Result<Workspace> {
+        let core = &self.core;
+        core.arm_get(
+            core.workspace_url(&[], &core.api.workspaces, &[]),
+            "Workspace",
+        )
+        .await
+    }
+}

@@ -1,0 +1,347 @@
+//! A stateful fake Azure ML workspace for tests (feature `testing`).
+//!
+//! [`FakeWorkspace`] serves ARM, blob storage and scoring URIs from one local port, backed by
+//! the sans-IO [`workspace_core`](crate::workspace_core). Clients reach it through
+//! [`MLClientOptions::redirect`](crate::MLClientOptions::redirect), which keeps the real,
+//! logical URLs (and so the real authentication decisions) and forwards the logical host in the
+//! `x-azml-original-host` header.
+//!
+//! ```no_run
+//! # async fn f() -> azure_ai_ml::Result<()> {
+//! use azure_ai_ml::testing::{FakeWorkspace, ScoreResponse};
+//!
+//! let fake = FakeWorkspace::start().await;
+//! // Stand-in for the model until the offline workspace runs real ones.
+//! fake.on_score(|req| ScoreResponse::json(&serde_json::json!([1, 0])));
+//! let ml_client = fake.client()?;
+//! // … drive ml_client; then check what reached the workspace:
+//! assert!(fake.violations().is_empty());
+//! # Ok(()) }
+//! ```
+
+#[cfg(test)]
+mod client_tests;
+mod credential;
+mod server;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use azure_core::credentials::Secret;
+use azure_core::http::{FixedRetryOptions, RetryOptions, Url};
+use bytes::Bytes;
+use wiremock::{Mock, MockServer};
+
+use crate::workspace_core::{CoreConfig, WorkspaceCore};
+use crate::{MLClient, MLClientOptions};
+use server::{lock, CoreResponder};
+
+pub use crate::workspace_core::{
+    fake_access_token, AuthMode, ContainerType, CoreRequest, CoreResponse, CredentialKind,
+    DeploymentRuntime, DeploymentSpec, HostKind, LoggedRequest, LroFailure, LroKind,
+    RequestFailure, RuntimeState, ScoreRequest, ScoreResponse, Violation, WorkspaceState,
+    MODEL_DEPLOYMENT_HEADER, ORIGINAL_HOST_HEADER,
+};
+pub use credential::FakeCredential;
+
+/// Configures a [`FakeWorkspace`] before it starts.
+#[derive(Debug, Default)]
+pub struct FakeWorkspaceBuilder {
+    config: CoreConfig,
+    state: Option<WorkspaceState>,
+    runtime: Option<RuntimeBox>,
+}
+
+/// A runtime in a box, with a `Debug` the builder can derive through.
+struct RuntimeBox(Box<dyn DeploymentRuntime>);
+
+impl std::fmt::Debug for RuntimeBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeploymentRuntime")
+    }
+}
+
+impl FakeWorkspaceBuilder {
+    /// The workspace's region (`eastus` by default).
+    pub fn location(mut self, location: impl Into<String>) -> Self {
+        self.config.location = location.into();
+        self
+    }
+
+    /// Subscription id, resource group and workspace name.
+    pub fn scope(
+        mut self,
+        subscription_id: impl Into<String>,
+        resource_group: impl Into<String>,
+        workspace_name: impl Into<String>,
+    ) -> Self {
+        self.config.subscription_id = subscription_id.into();
+        self.config.resource_group = resource_group.into();
+        self.config.workspace_name = workspace_name.into();
+        self
+    }
+
+    /// How many polls of a long-running operation answer "in progress" (default 1).
+    pub fn lro_polls(mut self, polls: u32) -> Self {
+        self.config.lro_polls = polls;
+        self
+    }
+
+    /// `false`: PUTs answer without `Azure-AsyncOperation`, so clients poll the resource's
+    /// `provisioningState` (default `true`).
+    pub fn async_operation_header(mut self, enabled: bool) -> Self {
+        self.config.async_operation_header = enabled;
+        self
+    }
+
+    /// The default storage account's name (`mlworkspace0000local` by default).
+    pub fn storage_account(mut self, account: impl Into<String>) -> Self {
+        self.config.storage_account = account.into();
+        self
+    }
+
+    /// Items per page of list answers (default 100), to exercise `nextLink` paging.
+    pub fn page_size(mut self, size: usize) -> Self {
+        self.config.page_size = size;
+        self
+    }
+
+    /// Starts from earlier state (e.g. one serialized by [`FakeWorkspace::state`]).
+    pub fn state(mut self, state: WorkspaceState) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// Runs deployments with `runtime` instead of the default (ready after the polls).
+    pub fn runtime(mut self, runtime: Box<dyn DeploymentRuntime>) -> Self {
+        self.runtime = Some(RuntimeBox(runtime));
+        self
+    }
+
+    /// Starts the server on 127.0.0.1 (random port).
+    pub async fn start(self) -> FakeWorkspace {
+        let mut core = match self.state {
+            Some(state) => WorkspaceCore::with_state(self.config, state),
+            None => WorkspaceCore::new(self.config),
+        };
+        if let Some(RuntimeBox(runtime)) = self.runtime {
+            core.set_runtime(runtime);
+        }
+        let core = Arc::new(Mutex::new(core));
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(CoreResponder { core: core.clone() })
+            .mount(&server)
+            .await;
+        FakeWorkspace {
+            server,
+            core,
+            credential: Arc::new(FakeCredential::new()),
+        }
+    }
+}
+
+/// A running fake workspace. Stops when dropped.
+pub struct FakeWorkspace {
+    server: MockServer,
+    core: Arc<Mutex<WorkspaceCore>>,
+    credential: Arc<FakeCredential>,
+}
+
+impl std::fmt::Debug for FakeWorkspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeWorkspace")
+            .field("uri", &self.server.uri())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeWorkspace {
+    /// Starts a fake workspace with the defaults (`eastus`, one in-progress poll per
+    /// operation, `Azure-AsyncOperation` headers).
+    pub async fn start() -> Self {
+        Self::builder().start().await
+    }
+
+    /// A builder to configure the workspace first.
+    pub fn builder() -> FakeWorkspaceBuilder {
+        FakeWorkspaceBuilder::default()
+    }
+
+    /// The server's base URL (`http://127.0.0.1:{port}`).
+    pub fn uri(&self) -> Url {
+        // wiremock's URI is `http://{ip}:{port}`: always a valid URL.
+        Url::parse(&self.server.uri()).unwrap_or_else(|_| {
+            Url::parse(&format!("http://{}", self.server.address()))
+                .expect("socket address URL parses")
+        })
+    }
+
+    /// The credential the clients of [`client`](Self::client) use (records requested scopes).
+    pub fn credential(&self) -> Arc<FakeCredential> {
+        self.credential.clone()
+    }
+
+    /// Client options pointed at the fake: redirect to it, no waiting between polls, quick
+    /// fixed retries (three, no delay).
+    pub fn client_options(&self) -> MLClientOptions {
+        let mut options = MLClientOptions::default()
+            .with_redirect(self.uri())
+            .with_polling_interval(Duration::ZERO);
+        options.client_options.retry = RetryOptions::fixed(FixedRetryOptions {
+            delay: azure_core::time::Duration::ZERO,
+            max_retries: 3,
+            ..FixedRetryOptions::default()
+        });
+        options
+    }
+
+    /// An `MLClient` for this workspace with [`client_options`](Self::client_options).
+    ///
+    /// # Errors
+    /// As [`MLClient::new`].
+    pub fn client(&self) -> crate::Result<MLClient> {
+        self.client_with(self.client_options())
+    }
+
+    /// An `MLClient` for this workspace with `options` (the redirect is added when missing).
+    ///
+    /// # Errors
+    /// As [`MLClient::new`].
+    pub fn client_with(&self, mut options: MLClientOptions) -> crate::Result<MLClient> {
+        if options.redirect.is_none() {
+            options.redirect = Some(self.uri());
+        }
+        let config = self.with_core(|c| c.config().clone());
+        MLClient::new(
+            self.credential.clone(),
+            config.subscription_id,
+            config.resource_group,
+            config.workspace_name,
+            Some(options),
+        )
+    }
+
+    /// Runs `f` with the core locked (for anything the helpers here don't cover).
+    pub fn with_core<R>(&self, f: impl FnOnce(&mut WorkspaceCore) -> R) -> R {
+        f(&mut lock(&self.core))
+    }
+
+    /// Subscription id.
+    pub fn subscription_id(&self) -> String {
+        self.with_core(|c| c.config().subscription_id.clone())
+    }
+
+    /// Resource group name.
+    pub fn resource_group(&self) -> String {
+        self.with_core(|c| c.config().resource_group.clone())
+    }
+
+    /// Workspace name.
+    pub fn workspace_name(&self) -> String {
+        self.with_core(|c| c.config().workspace_name.clone())
+    }
+
+    /// The workspace's ARM id.
+    pub fn workspace_id(&self) -> String {
+        self.with_core(|c| c.config().workspace_id())
+    }
+
+    /// Every request so far (secrets reduced to their kind).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.with_core(|c| c.log().requests())
+    }
+
+    /// Number of requests so far.
+    pub fn count(&self) -> usize {
+        self.with_core(|c| c.log().count())
+    }
+
+    /// Number of requests matching `predicate`.
+    pub fn count_where(&self, predicate: impl Fn(&LoggedRequest) -> bool) -> usize {
+        self.with_core(|c| c.log().count_where(predicate))
+    }
+
+    /// Forgets the logged requests and violations.
+    pub fn clear_log(&self) {
+        self.with_core(|c| c.log_mut().clear());
+    }
+
+    /// Credentials shown to hosts that must never see them (tests assert this is empty).
+    pub fn violations(&self) -> Vec<Violation> {
+        self.with_core(|c| c.log().violations())
+    }
+
+    /// The next long-running operation of `kind` (any when `None`) ends `Failed` with `code`
+    /// and `message`.
+    pub fn fail_next_lro(&self, kind: Option<LroKind>, code: &str, message: &str) {
+        self.fail_next_lro_matching(LroFailure::new(kind, code, message));
+    }
+
+    /// Injects a failure into the next operation matching `failure`.
+    pub fn fail_next_lro_matching(&self, failure: LroFailure) {
+        self.with_core(|c| c.fail_next_lro(failure));
+    }
+
+    /// The next request (whatever it is) is answered with `status` and an ARM error body.
+    pub fn fail_next(&self, status: u16, code: &str, message: &str) {
+        self.fail_next_matching(RequestFailure::new(status, code, message));
+    }
+
+    /// The next request(s) matching `failure` are answered with its status and error.
+    pub fn fail_next_matching(&self, failure: RequestFailure) {
+        self.with_core(|c| c.fail_next(failure));
+    }
+
+    /// Registers the stand-in for the model behind every scoring URI. It receives the body,
+    /// the headers (without `Authorization`) and the deployment the workspace routed to (pin
+    /// header or traffic weights). Without one, scoring answers 424. It runs with the
+    /// workspace locked: don't call the `FakeWorkspace` from inside it.
+    pub fn on_score<F>(&self, handler: F)
+    where
+        F: Fn(&ScoreRequest) -> ScoreResponse + Send + Sync + 'static,
+    {
+        self.with_core(|c| c.set_score_handler(Arc::new(handler)));
+    }
+
+    /// A copy of the workspace's state (serialize it to persist; start a builder from it).
+    pub fn state(&self) -> WorkspaceState {
+        self.with_core(|c| c.state().clone())
+    }
+
+    /// The key of the default storage account.
+    pub fn storage_account_key(&self) -> Option<Secret> {
+        self.with_core(|c| {
+            let account = c.config().storage_account.clone();
+            c.storage_key(&account).map(|k| Secret::new(k.to_owned()))
+        })
+    }
+
+    /// An endpoint's primary and secondary keys.
+    pub fn endpoint_keys(&self, endpoint: &str) -> Option<(Secret, Secret)> {
+        self.with_core(|c| {
+            c.endpoint_auth(endpoint)
+                .map(|a| (a.primary_key, a.secondary_key))
+        })
+    }
+
+    /// An endpoint resource (REST JSON).
+    pub fn endpoint(&self, endpoint: &str) -> Option<serde_json::Value> {
+        self.with_core(|c| c.endpoint(endpoint).cloned())
+    }
+
+    /// A deployment resource (REST JSON).
+    pub fn deployment(&self, endpoint: &str, deployment: &str) -> Option<serde_json::Value> {
+        self.with_core(|c| c.deployment(endpoint, deployment).cloned())
+    }
+
+    /// A blob's content.
+    pub fn blob(&self, account: &str, container: &str, blob: &str) -> Option<Bytes> {
+        self.with_core(|c| c.blobs().get(account, container, blob))
+    }
+
+    /// The files under an asset URI (`modelUri`, `codeUri`, or a version's ARM id).
+    pub fn read_asset(&self, uri: &str) -> Vec<(String, Bytes)> {
+        self.with_core(|c| c.read_asset(uri))
+    }
+}

@@ -1,0 +1,412 @@
+//! Client-side validation: pure functions the operations call before any request.
+//!
+//! Each broken rule is an [`Error::Validation`] naming the field the way Python does
+//! (`liveness_probe.period`, `traffic.blue`) and the rule in words. Some rules are stricter
+//! than Python, which sends these values unchecked and lets the service fail later:
+//! `instance_count: 0`, negative or zero probe timings, and request settings below 1.
+//!
+//! The only I/O is checking that local files exist (and that a conda file parses).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::entities::{
+    CondaFile, DataCollector, Environment, EnvironmentRef, Model, ModelRef, OnlineDeployment,
+    OnlineEndpoint, OnlineRequestSettings, ProbeSettings, ScaleSettings,
+};
+use crate::{Error, Result};
+
+fn fail<T>(field: impl Into<String>, rule: impl Into<String>) -> Result<T> {
+    Err(Error::validation(field, rule))
+}
+
+/// Endpoint / deployment name rule: `^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$`, 3–32 characters.
+pub fn resource_name(field: &str, name: &str) -> Result<()> {
+    let len = name.chars().count();
+    if !(3..=32).contains(&len) {
+        return fail(
+            field,
+            format!("must be 3 to 32 characters long (got {len}: `{name}`)"),
+        );
+    }
+    let bytes = name.as_bytes();
+    let starts_with_letter = bytes.first().is_some_and(u8::is_ascii_alphabetic);
+    let ends_alnum = bytes.last().is_some_and(u8::is_ascii_alphanumeric);
+    let all_allowed = bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'-');
+    if !(starts_with_letter && ends_alnum && all_allowed) {
+        return fail(
+            field,
+            format!(
+                "`{name}` must start with a letter, contain only letters, digits and `-`, and end with a letter or digit"
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Asset (model / environment) names and versions: non-empty, no path or reference separators.
+fn asset_part(field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return fail(field, "must not be empty");
+    }
+    if value.len() > 255 {
+        return fail(field, "must be at most 255 characters");
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| matches!(c, '/' | '\\' | ':' | '@' | '?' | '#' | '%') || c.is_whitespace())
+    {
+        return fail(field, format!("`{value}` must not contain `{c}`"));
+    }
+    Ok(())
+}
+
+/// True for paths that point at local disk (not `azureml:`, not a URL, not an ARM id).
+pub(crate) fn is_local_path(path: &str) -> bool {
+    let lower = path.trim().to_ascii_lowercase();
+    !(lower.starts_with("azureml:")
+        || lower.contains("://")
+        || lower.starts_with("/subscriptions/"))
+}
+
+/// The traffic map as it will be sent: zero entries dropped, names lower-cased.
+fn effective(map: &BTreeMap<String, u32>) -> BTreeMap<String, u32> {
+    map.iter()
+        .filter(|(_, v)| **v != 0)
+        .map(|(k, v)| (k.to_lowercase(), *v))
+        .collect()
+}
+
+fn traffic_rules(field: &str, map: &BTreeMap<String, u32>) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    for name in map.keys() {
+        if !seen.insert(name.to_lowercase()) {
+            return fail(
+                format!("{field}.{name}"),
+                "names differ only in case; deployment names are case-insensitive",
+            );
+        }
+    }
+    for (name, value) in map {
+        if *value > 100 {
+            return fail(
+                format!("{field}.{name}"),
+                format!("must be between 0 and 100 (got {value})"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Validates an endpoint: name, traffic (0–100 each, sum 0 or 100), mirror traffic
+/// (0–100 each, total ≤ 50), and no deployment in both.
+pub fn endpoint(endpoint: &OnlineEndpoint) -> Result<()> {
+    resource_name("name", endpoint.name())?;
+    traffic_rules("traffic", endpoint.traffic())?;
+    traffic_rules("mirror_traffic", endpoint.mirror_traffic())?;
+    let traffic = effective(endpoint.traffic());
+    let mirror = effective(endpoint.mirror_traffic());
+    let sum: u64 = traffic.values().map(|v| u64::from(*v)).sum();
+    if sum != 0 && sum != 100 {
+        return fail("traffic", format!("values must add up to 100 (got {sum})"));
+    }
+    let mirror_sum: u64 = mirror.values().map(|v| u64::from(*v)).sum();
+    if mirror_sum > 50 {
+        return fail(
+            "mirror_traffic",
+            format!("values must add up to at most 50 (got {mirror_sum})"),
+        );
+    }
+    if let Some(both) = mirror.keys().find(|k| traffic.contains_key(*k)) {
+        return fail(
+            format!("mirror_traffic.{both}"),
+            "a deployment cannot receive both live and mirror traffic",
+        );
+    }
+    if let OnlineEndpoint::Kubernetes(k) = endpoint {
+        if k.compute.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return fail("compute", "must not be empty");
+        }
+    }
+    Ok(())
+}
+
+fn probe(field: &str, probe: &ProbeSettings, liveness: bool) -> Result<()> {
+    for (name, value) in [
+        ("initial_delay", probe.initial_delay),
+        ("period", probe.period),
+        ("timeout", probe.timeout),
+        ("success_threshold", probe.success_threshold),
+        ("failure_threshold", probe.failure_threshold),
+    ] {
+        if let Some(v) = value {
+            if v < 1 {
+                return fail(
+                    format!("{field}.{name}"),
+                    format!("must be at least 1 (got {v})"),
+                );
+            }
+        }
+    }
+    if liveness {
+        if let Some(v) = probe.success_threshold {
+            if v != 1 {
+                return fail(
+                    format!("{field}.success_threshold"),
+                    format!("must be 1 for a liveness probe (got {v})"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn request_settings(settings: &OnlineRequestSettings) -> Result<()> {
+    for (name, value) in [
+        ("request_timeout_ms", settings.request_timeout_ms),
+        (
+            "max_concurrent_requests_per_instance",
+            settings.max_concurrent_requests_per_instance,
+        ),
+        ("max_queue_wait_ms", settings.max_queue_wait_ms),
+    ] {
+        if let Some(v) = value {
+            if v < 1 {
+                return fail(
+                    format!("request_settings.{name}"),
+                    format!("must be at least 1 (got {v})"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn scale_settings(settings: &ScaleSettings, managed: bool) -> Result<()> {
+    let ScaleSettings::TargetUtilization(t) = settings else {
+        return Ok(());
+    };
+    if managed {
+        return fail(
+            "scale_settings",
+            "ManagedOnlineEndpoint supports DefaultScaleSettings only",
+        );
+    }
+    for (name, value) in [
+        ("min_instances", t.min_instances),
+        ("max_instances", t.max_instances),
+        ("polling_interval", t.polling_interval),
+    ] {
+        if let Some(v) = value {
+            if v < 1 {
+                return fail(
+                    format!("scale_settings.{name}"),
+                    format!("must be at least 1 (got {v})"),
+                );
+            }
+        }
+    }
+    if let (Some(min), Some(max)) = (t.min_instances, t.max_instances) {
+        if min > max {
+            return fail(
+                "scale_settings.max_instances",
+                format!("must be at least min_instances ({min}), got {max}"),
+            );
+        }
+    }
+    if let Some(p) = t.target_utilization_percentage {
+        if !(1..=100).contains(&p) {
+            return fail(
+                "scale_settings.target_utilization_percentage",
+                format!("must be between 1 and 100 (got {p})"),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn data_collector(collector: &DataCollector) -> Result<()> {
+    let rate_ok = |r: f64| r > 0.0 && r <= 1.0;
+    if let Some(r) = collector.sampling_rate {
+        if !rate_ok(r) {
+            return fail(
+                "data_collector.sampling_rate",
+                format!("must be in (0, 1] (got {r})"),
+            );
+        }
+    }
+    for (name, c) in &collector.collections {
+        if name.trim().is_empty() {
+            return fail(
+                "data_collector.collections",
+                "collection names must not be empty",
+            );
+        }
+        if let Some(r) = c.sampling_rate {
+            if !rate_ok(r) {
+                return fail(
+                    format!("data_collector.collections.{name}.sampling_rate"),
+                    format!("must be in (0, 1] (got {r})"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn local_path_exists(field: &str, path: &str) -> Result<()> {
+    if path.trim().is_empty() {
+        return fail(field, "must not be empty");
+    }
+    if is_local_path(path) && !Path::new(path).exists() {
+        return fail(field, format!("local path `{path}` does not exist"));
+    }
+    Ok(())
+}
+
+/// Validates a deployment: names, endpoint name, instance count, probes, scale settings,
+/// request settings, code (folder and script exist when local), inline model / environment.
+pub fn deployment(deployment: &OnlineDeployment) -> Result<()> {
+    macro_rules! common {
+        ($d:ident, $managed:expr) => {{
+            resource_name("name", &$d.name)?;
+            match $d.endpoint_name.as_deref() {
+                None => return fail("endpoint_name", "is required"),
+                Some(e) => resource_name("endpoint_name", e)?,
+            }
+            if let Some(n) = $d.instance_count {
+                if n < 1 {
+                    return fail("instance_count", "must be at least 1 (got 0)");
+                }
+            }
+            if let Some(p) = &$d.liveness_probe {
+                probe("liveness_probe", p, true)?;
+            }
+            if let Some(p) = &$d.readiness_probe {
+                probe("readiness_probe", p, false)?;
+            }
+            if let Some(p) = &$d.startup_probe {
+                probe("startup_probe", p, false)?;
+            }
+            if let Some(s) = &$d.scale_settings {
+                scale_settings(s, $managed)?;
+            }
+            if let Some(r) = &$d.request_settings {
+                request_settings(r)?;
+            }
+            if let Some(c) = &$d.data_collector {
+                data_collector(c)?;
+            }
+            if let Some(code) = &$d.code_configuration {
+                if code.scoring_script.trim().is_empty() {
+                    return fail("code_configuration.scoring_script", "must not be empty");
+                }
+                if let Some(folder) = &code.code {
+                    local_path_exists("code_configuration.code", folder)?;
+                    if is_local_path(folder) {
+                        let script = Path::new(folder).join(&code.scoring_script);
+                        if !script.is_file() {
+                            return fail(
+                                "code_configuration.scoring_script",
+                                format!("`{}` does not exist in `{folder}`", code.scoring_script),
+                            );
+                        }
+                    }
+                }
+            }
+            match &$d.model {
+                Some(ModelRef::Id(id)) => {
+                    crate::ids::AssetRef::parse_field(id, "model")?;
+                }
+                Some(ModelRef::Inline(m)) => inline_model(m)?,
+                None => {}
+            }
+            match &$d.environment {
+                Some(EnvironmentRef::Id(id)) => {
+                    crate::ids::AssetRef::parse_field(id, "environment")?;
+                }
+                Some(EnvironmentRef::Inline(e)) => environment_definition("environment.", e)?,
+                None => {}
+            }
+        }};
+    }
+    match deployment {
+        OnlineDeployment::Managed(d) => common!(d, true),
+        OnlineDeployment::Kubernetes(d) => common!(d, false),
+    }
+    Ok(())
+}
+
+/// A model defined inside a deployment: may be unnamed (registered anonymously), needs a path.
+fn inline_model(model: &Model) -> Result<()> {
+    if !model.name.is_empty() {
+        asset_part("model.name", &model.name)?;
+    }
+    match model.path.as_deref() {
+        None => fail(
+            "model.path",
+            "is required for a model defined in a deployment",
+        ),
+        Some(p) => local_path_exists("model.path", p),
+    }
+}
+
+/// Validates a model before registration: name, version, `path` present and existing when local.
+pub fn model(model: &Model) -> Result<()> {
+    asset_part("name", &model.name)?;
+    if let Some(v) = &model.version {
+        asset_part("version", v)?;
+    }
+    match model.path.as_deref() {
+        None => fail("path", "is required to register a model"),
+        Some(p) => local_path_exists("path", p),
+    }
+}
+
+fn environment_definition(prefix: &str, env: &Environment) -> Result<()> {
+    let has_image = env.image.as_deref().is_some_and(|i| !i.trim().is_empty());
+    match (has_image, &env.build) {
+        (true, Some(_)) => {
+            return fail(
+                format!("{prefix}build"),
+                "set either `image` or `build`, not both",
+            )
+        }
+        (false, None) => return fail(format!("{prefix}image"), "set either `image` or `build`"),
+        (false, Some(build)) => {
+            local_path_exists(&format!("{prefix}build.path"), &build.path)?;
+            if env.conda_file.is_some() {
+                return fail(
+                    format!("{prefix}conda_file"),
+                    "only allowed together with `image` (put it in the build context instead)",
+                );
+            }
+        }
+        (true, None) => {}
+    }
+    if let Some(CondaFile::Path(path)) = &env.conda_file {
+        let field = format!("{prefix}conda_file");
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::validation(&field, format!("cannot read `{}`: {e}", path.display()))
+        })?;
+        if let Err(e) = yaml_serde::from_str::<yaml_serde::Value>(&text) {
+            return fail(
+                field,
+                format!("`{}` is not valid YAML: {e}", path.display()),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Validates an environment: name, exactly one of image / build, conda file only with an
+/// image, conda file readable and valid YAML.
+pub fn environment(env: &Environment) -> Result<()> {
+    asset_part("name", &env.name)?;
+    if let Some(v) = &env.version {
+        asset_part("version", v)?;
+    }
+    environment_definition("", env)
+}

@@ -1,0 +1,819 @@
+//! CLI v2 YAML files → entities, like Python's `load_online_endpoint`, `load_online_deployment`,
+//! `load_model` and `load_environment`.
+//!
+//! The schema is strict the way Python's is: unknown fields, unknown enum values
+//! (`auth_mode: password`, `type: pickle_model`), names that break the endpoint pattern and
+//! data-collector `enabled` values other than the strings `'true'`/`'false'` are rejected at
+//! load time with an [`Error::Validation`] naming the field. Everything else (file existence,
+//! traffic sums, probe values, …) is left to [`crate::validate`], which the operations run.
+//!
+//! Relative paths (`path`, `conda_file`, `build.path`, `code_configuration.code`) are resolved
+//! against the YAML file's folder. A conda file is read and parsed at load time, as in Python.
+//! Models / environments defined inline in a deployment keep an empty name: the operation
+//! registers them anonymously.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use crate::entities::{
+    AssetType, AuthMode, BuildContext, CodeConfiguration, CondaFile, DataCollector,
+    DefaultScaleSettings, DeploymentCollection, Environment, EnvironmentRef, IdentityConfiguration,
+    IdentityType, InferenceConfig, KubernetesOnlineDeployment, KubernetesOnlineEndpoint,
+    ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, ModelRef, OnlineDeployment,
+    OnlineEndpoint, OnlineRequestSettings, OperatingSystemType, ProbeSettings, PublicNetworkAccess,
+    RequestLogging, ResourceRequirementsSettings, ResourceSettings, RollingRate, Route,
+    ScaleSettings, TargetUtilizationScaleSettings,
+};
+use crate::{Error, Result};
+
+/// Loads an online endpoint (`compute` set ⇒ Kubernetes, otherwise managed).
+///
+/// ```no_run
+/// let endpoint = azure_ai_ml::load_online_endpoint("endpoint.yml")?;
+/// println!("{}", endpoint.name());
+/// # Ok::<(), azure_ai_ml::Error>(())
+/// ```
+pub fn load_online_endpoint(path: impl AsRef<Path>) -> Result<OnlineEndpoint> {
+    let (file, _base): (EndpointYaml, _) = read(path.as_ref())?;
+    file.into_entity()
+}
+
+/// Loads an online deployment (`type: kubernetes` ⇒ Kubernetes, otherwise managed).
+pub fn load_online_deployment(path: impl AsRef<Path>) -> Result<OnlineDeployment> {
+    let (file, base): (DeploymentYaml, _) = read(path.as_ref())?;
+    file.into_entity(&base)
+}
+
+/// Loads a model.
+pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {
+    let (file, base): (ModelYaml, _) = read(path.as_ref())?;
+    file.into_entity(&base, "")
+}
+
+/// Loads an environment.
+pub fn load_environment(path: impl AsRef<Path>) -> Result<Environment> {
+    let (file, base): (EnvironmentYaml, _) = read(path.as_ref())?;
+    file.into_entity(&base, "")
+}
+
+/// Reads and decodes a YAML file; returns it with the folder relative paths resolve against.
+fn read<T: DeserializeOwned>(path: &Path) -> Result<(T, PathBuf)> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let value: yaml_serde::Value = yaml_serde::from_str(&text).map_err(|e| {
+        Error::validation(path.display().to_string(), format!("not valid YAML: {e}"))
+    })?;
+    let decoded = serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." {
+            path.display().to_string()
+        } else {
+            field
+        };
+        Error::validation(field, e.inner().to_string())
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok((decoded, base))
+}
+
+/// `base/rel` without `.` components; absolute paths and URIs are left alone.
+fn resolve(base: &Path, path: &str) -> String {
+    if !crate::validate::is_local_path(path) || Path::new(path).is_absolute() {
+        return path.to_owned();
+    }
+    let joined: PathBuf = base
+        .join(path)
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    joined.to_string_lossy().into_owned()
+}
+
+/// A scalar written as string, number or bool (YAML `version: 1`, `WORKERS: 2`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Scalar {
+    fn text(self) -> String {
+        match self {
+            Scalar::Text(s) => s,
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+fn scalar_opt<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    Ok(Option::<Scalar>::deserialize(d)?.map(Scalar::text))
+}
+
+fn scalar_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<BTreeMap<String, String>, D::Error> {
+    Ok(Option::<BTreeMap<String, Scalar>>::deserialize(d)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.text()))
+        .collect())
+}
+
+/// Parses a closed set of spellings through a lenient enum, rejecting unknown values.
+fn known<T>(field: &str, value: &str, parsed: T, allowed: &str) -> Result<T>
+where
+    T: KnownCheck,
+{
+    if parsed.unknown() {
+        Err(Error::validation(
+            field,
+            format!("value `{value}` is not one of {allowed}"),
+        ))
+    } else {
+        Ok(parsed)
+    }
+}
+
+trait KnownCheck {
+    fn unknown(&self) -> bool;
+}
+
+macro_rules! known_check {
+    ($($t:ty),+) => {
+        $(impl KnownCheck for $t {
+            fn unknown(&self) -> bool {
+                self.is_unknown()
+            }
+        })+
+    };
+}
+
+known_check!(
+    AuthMode,
+    AssetType,
+    PublicNetworkAccess,
+    RollingRate,
+    IdentityType,
+    OperatingSystemType
+);
+
+fn network_access(field: &str, value: Option<String>) -> Result<Option<PublicNetworkAccess>> {
+    value
+        .map(|v| {
+            known(
+                field,
+                &v,
+                PublicNetworkAccess::parse(&v),
+                "[enabled, disabled]",
+            )
+        })
+        .transpose()
+}
+
+// ---- endpoint ------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndpointYaml {
+    #[serde(rename = "$schema", default)]
+    _schema: Option<String>,
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    tags: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    properties: BTreeMap<String, String>,
+    #[serde(default)]
+    auth_mode: Option<String>,
+    #[serde(default)]
+    traffic: Option<BTreeMap<String, u32>>,
+    #[serde(default)]
+    mirror_traffic: Option<BTreeMap<String, u32>>,
+    #[serde(default)]
+    identity: Option<IdentityYaml>,
+    #[serde(default)]
+    public_network_access: Option<String>,
+    #[serde(default)]
+    compute: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    location: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentityYaml {
+    #[serde(rename = "type")]
+    type_: String,
+    #[serde(default)]
+    user_assigned_identities: Vec<UserIdentityYaml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserIdentityYaml {
+    resource_id: String,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as in Python's schema; the service fills it in
+    client_id: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    principal_id: Option<String>,
+}
+
+impl EndpointYaml {
+    fn into_entity(self) -> Result<OnlineEndpoint> {
+        crate::validate::resource_name("name", &self.name)?;
+        let auth_mode = match &self.auth_mode {
+            Some(v) => known(
+                "auth_mode",
+                v,
+                AuthMode::parse(v),
+                "[aml_token, key, aad_token]",
+            )?,
+            None => AuthMode::Key,
+        };
+        let identity = match self.identity {
+            Some(i) => {
+                let t = known(
+                    "identity.type",
+                    &i.type_,
+                    IdentityType::parse(&i.type_),
+                    "[system_assigned, user_assigned, none]",
+                )?;
+                let mut id = IdentityConfiguration::new(t);
+                for uai in i.user_assigned_identities {
+                    id = id.user_assigned_identity(uai.resource_id);
+                }
+                Some(id)
+            }
+            None => None,
+        };
+        let public_network_access =
+            network_access("public_network_access", self.public_network_access)?;
+        macro_rules! fill {
+            ($e:ident) => {{
+                $e.description = self.description;
+                $e.tags = self.tags;
+                $e.properties = self.properties;
+                $e.auth_mode = auth_mode;
+                $e.traffic = self.traffic.unwrap_or_default();
+                $e.mirror_traffic = self.mirror_traffic.unwrap_or_default();
+                $e.identity = identity;
+                $e.public_network_access = public_network_access;
+                $e.kind = self.kind;
+                $e.location = self.location;
+            }};
+        }
+        Ok(match self.compute {
+            Some(compute) => {
+                let mut e = KubernetesOnlineEndpoint::new(self.name);
+                e.compute = Some(compute);
+                fill!(e);
+                OnlineEndpoint::Kubernetes(e)
+            }
+            None => {
+                let mut e = ManagedOnlineEndpoint::new(self.name);
+                fill!(e);
+                OnlineEndpoint::Managed(e)
+            }
+        })
+    }
+}
+
+// ---- model and environment -----------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelYaml {
+    #[serde(rename = "$schema", default)]
+    _schema: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "scalar_opt")]
+    version: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default, rename = "type")]
+    type_: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    tags: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    properties: BTreeMap<String, String>,
+    #[serde(default)]
+    stage: Option<String>,
+    #[serde(default)]
+    job_name: Option<String>,
+    #[serde(default)]
+    flavors: Option<BTreeMap<String, BTreeMap<String, Scalar>>>,
+}
+
+impl ModelYaml {
+    fn into_entity(self, base: &Path, prefix: &str) -> Result<Model> {
+        let mut m = Model::new(self.name.unwrap_or_default());
+        if let Some(t) = &self.type_ {
+            m.model_type = known(
+                &format!("{prefix}type"),
+                t,
+                AssetType::parse(t),
+                "[custom_model, mlflow_model, triton_model]",
+            )?;
+        }
+        m.version = self.version;
+        m.path = self.path.map(|p| resolve(base, &p));
+        m.description = self.description;
+        m.tags = self.tags;
+        m.properties = self.properties;
+        m.stage = self.stage;
+        m.job_name = self.job_name;
+        m.flavors = self
+            .flavors
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().map(|(dk, dv)| (dk, dv.text())).collect()))
+            .collect();
+        Ok(m)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnvironmentYaml {
+    #[serde(rename = "$schema", default)]
+    _schema: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "scalar_opt")]
+    version: Option<String>,
+    #[serde(default)]
+    image: Option<String>,
+    #[serde(default)]
+    conda_file: Option<yaml_serde::Value>,
+    #[serde(default)]
+    build: Option<BuildYaml>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    tags: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    properties: BTreeMap<String, String>,
+    #[serde(default)]
+    os_type: Option<String>,
+    #[serde(default)]
+    inference_config: Option<InferenceConfigYaml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BuildYaml {
+    path: String,
+    #[serde(default)]
+    dockerfile_path: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InferenceConfigYaml {
+    #[serde(default)]
+    liveness_route: Option<RouteYaml>,
+    #[serde(default)]
+    readiness_route: Option<RouteYaml>,
+    #[serde(default)]
+    scoring_route: Option<RouteYaml>,
+    #[serde(default)]
+    startup_route: Option<RouteYaml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteYaml {
+    path: String,
+    port: i32,
+}
+
+impl EnvironmentYaml {
+    fn into_entity(self, base: &Path, prefix: &str) -> Result<Environment> {
+        let mut e = Environment::new(self.name.unwrap_or_default());
+        e.version = self.version;
+        e.image = self.image;
+        e.conda_file = match self.conda_file {
+            None => None,
+            // A path: read and parse now, as Python's loader does.
+            Some(yaml_serde::Value::String(p)) => {
+                let path = PathBuf::from(resolve(base, &p));
+                let text = std::fs::read_to_string(&path).map_err(|err| {
+                    Error::validation(
+                        format!("{prefix}conda_file"),
+                        format!("cannot read `{}`: {err}", path.display()),
+                    )
+                })?;
+                let value = yaml_serde::from_str(&text).map_err(|err| {
+                    Error::validation(
+                        format!("{prefix}conda_file"),
+                        format!("`{}` is not valid YAML: {err}", path.display()),
+                    )
+                })?;
+                Some(CondaFile::Inline(value))
+            }
+            Some(inline @ yaml_serde::Value::Mapping(_)) => Some(CondaFile::Inline(inline)),
+            Some(_) => {
+                return Err(Error::validation(
+                    format!("{prefix}conda_file"),
+                    "must be a file path or an inline mapping",
+                ))
+            }
+        };
+        e.build = self.build.map(|b| {
+            let mut ctx = BuildContext::new(resolve(base, &b.path));
+            ctx.dockerfile_path = b.dockerfile_path;
+            ctx
+        });
+        e.description = self.description;
+        e.tags = self.tags;
+        e.properties = self.properties;
+        e.os_type = self
+            .os_type
+            .map(|v| {
+                known(
+                    &format!("{prefix}os_type"),
+                    &v,
+                    OperatingSystemType::parse(&v),
+                    "[linux, windows]",
+                )
+            })
+            .transpose()?;
+        e.inference_config = self.inference_config.map(|c| {
+            let route = |r: Option<RouteYaml>| r.map(|r| Route::new(r.path, r.port));
+            InferenceConfig {
+                liveness_route: route(c.liveness_route),
+                readiness_route: route(c.readiness_route),
+                scoring_route: route(c.scoring_route),
+                startup_route: route(c.startup_route),
+            }
+        });
+        Ok(e)
+    }
+}
+
+// ---- deployment ----------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeploymentYaml {
+    #[serde(rename = "$schema", default)]
+    _schema: Option<String>,
+    name: String,
+    #[serde(default, rename = "type")]
+    type_: Option<String>,
+    #[serde(default)]
+    endpoint_name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    tags: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    properties: BTreeMap<String, String>,
+    #[serde(default)]
+    model: Option<AssetYaml<ModelYaml>>,
+    #[serde(default)]
+    environment: Option<AssetYaml<EnvironmentYaml>>,
+    #[serde(default)]
+    code_configuration: Option<CodeYaml>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    environment_variables: BTreeMap<String, String>,
+    #[serde(default)]
+    app_insights_enabled: Option<bool>,
+    #[serde(default)]
+    scale_settings: Option<ScaleYaml>,
+    #[serde(default)]
+    request_settings: Option<RequestSettingsYaml>,
+    #[serde(default)]
+    liveness_probe: Option<ProbeYaml>,
+    #[serde(default)]
+    readiness_probe: Option<ProbeYaml>,
+    #[serde(default)]
+    startup_probe: Option<ProbeYaml>,
+    #[serde(default)]
+    instance_type: Option<String>,
+    #[serde(default)]
+    instance_count: Option<u32>,
+    #[serde(default)]
+    egress_public_network_access: Option<String>,
+    #[serde(default)]
+    data_collector: Option<DataCollectorYaml>,
+    #[serde(default)]
+    model_mount_path: Option<String>,
+    #[serde(default)]
+    resources: Option<ResourcesYaml>,
+}
+
+/// `model: azureml:name:1` or an inline definition.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum AssetYaml<T> {
+    Reference(String),
+    Inline(T),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeYaml {
+    #[serde(default)]
+    code: Option<String>,
+    scoring_script: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScaleYaml {
+    #[serde(rename = "type")]
+    type_: String,
+    #[serde(default)]
+    min_instances: Option<i64>,
+    #[serde(default)]
+    max_instances: Option<i64>,
+    #[serde(default)]
+    polling_interval: Option<i64>,
+    #[serde(default)]
+    target_utilization_percentage: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestSettingsYaml {
+    #[serde(default)]
+    request_timeout_ms: Option<i64>,
+    #[serde(default)]
+    max_concurrent_requests_per_instance: Option<i64>,
+    #[serde(default)]
+    max_queue_wait_ms: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProbeYaml {
+    #[serde(default)]
+    initial_delay: Option<i64>,
+    #[serde(default)]
+    period: Option<i64>,
+    #[serde(default)]
+    timeout: Option<i64>,
+    #[serde(default)]
+    success_threshold: Option<i64>,
+    #[serde(default)]
+    failure_threshold: Option<i64>,
+}
+
+impl From<ProbeYaml> for ProbeSettings {
+    fn from(p: ProbeYaml) -> Self {
+        ProbeSettings {
+            initial_delay: p.initial_delay,
+            period: p.period,
+            timeout: p.timeout,
+            success_threshold: p.success_threshold,
+            failure_threshold: p.failure_threshold,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataCollectorYaml {
+    collections: BTreeMap<String, CollectionYaml>,
+    #[serde(default)]
+    rolling_rate: Option<String>,
+    #[serde(default)]
+    sampling_rate: Option<f64>,
+    #[serde(default)]
+    request_logging: Option<RequestLoggingYaml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CollectionYaml {
+    #[serde(default)]
+    enabled: Option<yaml_serde::Value>,
+    #[serde(default)]
+    data: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    sampling_rate: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestLoggingYaml {
+    #[serde(default)]
+    capture_headers: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourcesYaml {
+    #[serde(default)]
+    requests: Option<ResourceYaml>,
+    #[serde(default)]
+    limits: Option<ResourceYaml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourceYaml {
+    #[serde(default, deserialize_with = "scalar_opt")]
+    cpu: Option<String>,
+    #[serde(default, deserialize_with = "scalar_opt")]
+    memory: Option<String>,
+    #[serde(default, deserialize_with = "scalar_opt")]
+    gpu: Option<String>,
+}
+
+impl From<ResourceYaml> for ResourceSettings {
+    fn from(r: ResourceYaml) -> Self {
+        ResourceSettings {
+            cpu: r.cpu,
+            memory: r.memory,
+            gpu: r.gpu,
+        }
+    }
+}
+
+fn collection(name: &str, c: CollectionYaml) -> Result<DeploymentCollection> {
+    let field = format!("data_collector.collections.{name}.enabled");
+    // Python's schema takes the strings 'true' / 'false' only (any case), not YAML booleans.
+    let enabled = match &c.enabled {
+        None => true,
+        Some(yaml_serde::Value::String(s)) if s.eq_ignore_ascii_case("true") => true,
+        Some(yaml_serde::Value::String(s)) if s.eq_ignore_ascii_case("false") => false,
+        Some(other) => {
+            let shown = yaml_serde::to_string(other).unwrap_or_default();
+            return Err(Error::validation(
+                field,
+                format!(
+                    "value `{}` is not one of ['true', 'false'] (quote it)",
+                    shown.trim()
+                ),
+            ));
+        }
+    };
+    Ok(DeploymentCollection {
+        enabled,
+        data: c.data,
+        client_id: c.client_id,
+        sampling_rate: c.sampling_rate,
+    })
+}
+
+impl DeploymentYaml {
+    fn into_entity(self, base: &Path) -> Result<OnlineDeployment> {
+        crate::validate::resource_name("name", &self.name)?;
+        if let Some(e) = &self.endpoint_name {
+            crate::validate::resource_name("endpoint_name", e)?;
+        }
+        let kubernetes = match self
+            .type_
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("managed") => false,
+            Some("kubernetes") => true,
+            Some(other) => {
+                return Err(Error::validation(
+                    "type",
+                    format!("value `{other}` is not one of [managed, kubernetes]"),
+                ))
+            }
+        };
+        if self.resources.is_some() && !kubernetes {
+            return Err(Error::validation(
+                "resources",
+                "only allowed with `type: kubernetes`",
+            ));
+        }
+        let model = match self.model {
+            None => None,
+            Some(AssetYaml::Reference(r)) => Some(ModelRef::Id(r)),
+            Some(AssetYaml::Inline(m)) => {
+                Some(ModelRef::Inline(Box::new(m.into_entity(base, "model.")?)))
+            }
+        };
+        let environment = match self.environment {
+            None => None,
+            Some(AssetYaml::Reference(r)) => Some(EnvironmentRef::Id(r)),
+            Some(AssetYaml::Inline(e)) => Some(EnvironmentRef::Inline(Box::new(
+                e.into_entity(base, "environment.")?,
+            ))),
+        };
+        let code_configuration = self.code_configuration.map(|c| CodeConfiguration {
+            code: c.code.map(|p| resolve(base, &p)),
+            scoring_script: c.scoring_script,
+        });
+        let scale_settings = match self.scale_settings {
+            None => None,
+            Some(s) => Some(
+                match crate::entities::macros::normalize(&s.type_).as_str() {
+                    "default" => ScaleSettings::Default(DefaultScaleSettings::new()),
+                    "targetutilization" => {
+                        ScaleSettings::TargetUtilization(TargetUtilizationScaleSettings {
+                            min_instances: s.min_instances,
+                            max_instances: s.max_instances,
+                            polling_interval: s.polling_interval,
+                            target_utilization_percentage: s.target_utilization_percentage,
+                        })
+                    }
+                    _ => {
+                        return Err(Error::validation(
+                            "scale_settings.type",
+                            format!(
+                                "value `{}` is not one of [default, target_utilization]",
+                                s.type_
+                            ),
+                        ))
+                    }
+                },
+            ),
+        };
+        let data_collector = match self.data_collector {
+            None => None,
+            Some(dc) => {
+                let mut collector = DataCollector::new();
+                for (name, c) in dc.collections {
+                    let col = collection(&name, c)?;
+                    collector.collections.insert(name, col);
+                }
+                collector.rolling_rate = dc
+                    .rolling_rate
+                    .map(|r| {
+                        known(
+                            "data_collector.rolling_rate",
+                            &r,
+                            RollingRate::parse(&r),
+                            "[year, month, day, hour, minute]",
+                        )
+                    })
+                    .transpose()?;
+                collector.sampling_rate = dc.sampling_rate;
+                collector.request_logging = dc
+                    .request_logging
+                    .map(|r| RequestLogging::new(r.capture_headers));
+                Some(collector)
+            }
+        };
+        let egress = network_access(
+            "egress_public_network_access",
+            self.egress_public_network_access,
+        )?;
+        macro_rules! fill {
+            ($d:ident) => {{
+                $d.endpoint_name = self.endpoint_name;
+                $d.description = self.description;
+                $d.tags = self.tags;
+                $d.properties = self.properties;
+                $d.model = model;
+                $d.environment = environment;
+                $d.code_configuration = code_configuration;
+                $d.environment_variables = self.environment_variables;
+                $d.app_insights_enabled = self.app_insights_enabled.unwrap_or(false);
+                $d.scale_settings = scale_settings;
+                $d.request_settings = self.request_settings.map(|r| OnlineRequestSettings {
+                    request_timeout_ms: r.request_timeout_ms,
+                    max_concurrent_requests_per_instance: r.max_concurrent_requests_per_instance,
+                    max_queue_wait_ms: r.max_queue_wait_ms,
+                });
+                $d.liveness_probe = self.liveness_probe.map(Into::into);
+                $d.readiness_probe = self.readiness_probe.map(Into::into);
+                $d.startup_probe = self.startup_probe.map(Into::into);
+                $d.instance_type = self.instance_type;
+                $d.instance_count = self.instance_count;
+                $d.egress_public_network_access = egress;
+                $d.data_collector = data_collector;
+                $d.model_mount_path = self.model_mount_path;
+            }};
+        }
+        Ok(if kubernetes {
+            let mut d = KubernetesOnlineDeployment::new(self.name);
+            d.resources = self.resources.map(|r| ResourceRequirementsSettings {
+                requests: r.requests.map(Into::into),
+                limits: r.limits.map(Into::into),
+            });
+            fill!(d);
+            OnlineDeployment::Kubernetes(d)
+        } else {
+            let mut d = ManagedOnlineDeployment::new(self.name);
+            fill!(d);
+            OnlineDeployment::Managed(d)
+        })
+    }
+}

@@ -1,0 +1,373 @@
+//! The seed tutorial's whole deployment flow against the stateful fake workspace, checking what
+//! reached the workspace at each step.
+
+#![cfg(feature = "testing")]
+
+mod support;
+
+use azure_ai_ml::testing::{CredentialKind, FakeWorkspace, HostKind, ScoreResponse};
+use azure_ai_ml::{
+    AuthMode, CodeConfiguration, ContainerType, DataCollector, DeploymentCollection,
+    EndpointCredentials, Environment, GetLogsOptions, InvokeRequest, KeyType,
+    ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, ProbeSettings,
+};
+use futures::TryStreamExt;
+use serde_json::json;
+use support::{TutorialFiles, SAMPLE};
+
+fn blue(
+    files: &TutorialFiles,
+    name: &str,
+    model_id: &str,
+    env_id: &str,
+) -> ManagedOnlineDeployment {
+    ManagedOnlineDeployment::new(name)
+        .endpoint_name("churn-prediction-v1")
+        .model(model_id)
+        .environment(env_id)
+        .code_configuration(CodeConfiguration::new(files.p("scoring"), "score.py"))
+        .instance_type("Standard_DS3_v2")
+        .instance_count(1)
+        .liveness_probe(
+            ProbeSettings::new()
+                .initial_delay(30)
+                .period(10)
+                .failure_threshold(3),
+        )
+        .readiness_probe(
+            ProbeSettings::new()
+                .initial_delay(30)
+                .period(10)
+                .failure_threshold(3),
+        )
+}
+
+#[tokio::test]
+async fn seed_tutorial_runs_end_to_end_against_the_fake() {
+    let files = TutorialFiles::new();
+    let fake = FakeWorkspace::start().await;
+    fake.on_score(|req| {
+        ScoreResponse::json(&json!({"deployment": req.deployment, "echo_len": req.body.len()}))
+    });
+    let ml_client = fake.client().unwrap();
+
+    // Step 1: register the model (uploaded to the default datastore, version 1 then 2).
+    let model = Model::new("customer-churn-model")
+        .path(files.p("model/model.pkl"))
+        .description("Gradient boosting classifier for customer churn prediction");
+    let registered = ml_client.models().create_or_update(&model).await.unwrap();
+    assert_eq!(registered.version.as_deref(), Some("1"));
+    let model_uri = registered.path.clone().unwrap();
+    assert!(
+        model_uri.starts_with("azureml://subscriptions/")
+            && model_uri.ends_with("/model.pkl")
+            && model_uri.contains("/paths/LocalUpload/"),
+        "{model_uri}"
+    );
+    // The bytes really landed in blob storage, through SharedKey.
+    let stored = fake.read_asset(&model_uri);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].1.len(), 50_000);
+    assert!(
+        fake.count_where(|r| matches!(r.host_kind, HostKind::Blob { .. })
+            && r.credential == CredentialKind::SharedKey)
+            >= 1
+    );
+    let again = ml_client.models().create_or_update(&model).await.unwrap();
+    assert_eq!(again.version.as_deref(), Some("2"));
+
+    // Step 3: register the environment.
+    let env = Environment::new("churn-model-env")
+        .description("Environment for the customer churn prediction model")
+        .conda_file(files.p("environment/conda.yml"))
+        .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest");
+    let registered_env = ml_client
+        .environments()
+        .create_or_update(&env)
+        .await
+        .unwrap();
+    assert_eq!(registered_env.version.as_deref(), Some("1"));
+
+    // Step 4: the endpoint.
+    let mut endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1")
+        .description("Real-time customer churn prediction endpoint")
+        .auth_mode(AuthMode::Key)
+        .tags([("team", "data-science"), ("project", "churn")]);
+    let created = ml_client
+        .online_endpoints()
+        .begin_create_or_update(&endpoint)
+        .await
+        .unwrap()
+        .await
+        .unwrap()
+        .into_model()
+        .unwrap();
+    assert_eq!(created.name(), "churn-prediction-v1");
+    assert!(created.scoring_uri().unwrap().ends_with("/score"));
+
+    // Step 5: blue deployment (code folder uploaded as an anonymous code asset), then traffic.
+    let model_id = registered.id().unwrap().to_owned();
+    let env_id = registered_env.id().unwrap().to_owned();
+    let deployment = blue(&files, "blue", &model_id, &env_id);
+    let blue_created = ml_client
+        .online_deployments()
+        .begin_create_or_update(&deployment)
+        .await
+        .unwrap()
+        .await
+        .unwrap()
+        .into_model()
+        .unwrap();
+    assert_eq!(blue_created.name(), "blue");
+    let put = fake
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "PUT" && r.path.ends_with("/deployments/blue"))
+        .unwrap();
+    let body = put.json.unwrap();
+    assert_eq!(body["location"], "eastus");
+    assert_eq!(body["properties"]["model"], model_id);
+    assert!(body["properties"]["codeConfiguration"]["codeId"]
+        .as_str()
+        .unwrap()
+        .contains("/codes/"));
+    assert_eq!(body["sku"], json!({"name": "Default", "capacity": 1}));
+
+    endpoint.traffic = [("blue".to_owned(), 100)].into();
+    ml_client
+        .online_endpoints()
+        .begin_create_or_update(&endpoint)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    // One workspace GET for the whole session: the location is cached.
+    assert_eq!(
+        fake.count_where(
+            |r| r.method == "GET" && r.path.ends_with("/workspaces/ml-workspace-production")
+        ),
+        1
+    );
+
+    // Step 6: invoke, pinned to blue, with the seed's bytes.
+    let before = fake.count();
+    let out = ml_client
+        .online_endpoints()
+        .invoke(
+            "churn-prediction-v1",
+            InvokeRequest::file(files.path("sample.json")).deployment("blue"),
+        )
+        .await
+        .unwrap();
+    let answer: serde_json::Value = out.json().unwrap();
+    assert_eq!(answer["deployment"], "blue");
+    assert_eq!(answer["echo_len"], SAMPLE.len());
+    // First invoke resolves (endpoint GET + listKeys) and scores: 3 requests; then 1 per invoke.
+    assert_eq!(fake.count() - before, 3);
+    let before = fake.count();
+    for _ in 0..5 {
+        ml_client
+            .online_endpoints()
+            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE))
+            .await
+            .unwrap();
+    }
+    assert_eq!(fake.count() - before, 5);
+    let scoring: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| matches!(r.host_kind, HostKind::Scoring { .. }))
+        .collect();
+    let last = scoring.last().unwrap();
+    assert_eq!(
+        last.header("azureml-model-deployment"),
+        None,
+        "the pin must not leak into later calls"
+    );
+
+    // Keys and logs.
+    let keys = ml_client
+        .online_endpoints()
+        .get_keys("churn-prediction-v1")
+        .await
+        .unwrap();
+    assert!(matches!(keys, EndpointCredentials::Keys(ref k) if k.primary_key.is_some()));
+    let logs = ml_client
+        .online_deployments()
+        .get_logs("blue", "churn-prediction-v1", 10, None)
+        .await
+        .unwrap();
+    assert!(!logs.is_empty());
+    ml_client
+        .online_deployments()
+        .get_logs(
+            "blue",
+            "churn-prediction-v1",
+            10,
+            Some(GetLogsOptions::default().container_type(ContainerType::StorageInitializer)),
+        )
+        .await
+        .unwrap();
+    let logs_request = fake
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with("/getLogs"))
+        .unwrap();
+    assert_eq!(
+        logs_request.json.unwrap(),
+        json!({"containerType": "StorageInitializer", "tail": 10})
+    );
+
+    // Regenerate the primary key: the next invoke refreshes once and succeeds.
+    ml_client
+        .online_endpoints()
+        .begin_regenerate_keys("churn-prediction-v1", KeyType::Primary, None)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let regen = fake
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with("/regenerateKeys"))
+        .unwrap();
+    assert_eq!(regen.json.unwrap(), json!({"keyType": "Primary"}));
+    ml_client
+        .online_endpoints()
+        .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE))
+        .await
+        .unwrap();
+
+    // Blue/green: green (same code: no second upload), 90/10, then 0/100, delete blue.
+    let code_puts_before = fake.count_where(|r| r.method == "PUT" && r.path.contains("/codes/"));
+    ml_client
+        .online_deployments()
+        .begin_create_or_update(&blue(&files, "green", &model_id, &env_id))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.count_where(|r| r.method == "PUT" && r.path.contains("/codes/")),
+        code_puts_before,
+        "identical code is deduplicated by hash"
+    );
+    endpoint.traffic = [("blue".to_owned(), 90), ("green".to_owned(), 10)].into();
+    ml_client
+        .online_endpoints()
+        .begin_create_or_update(&endpoint)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let mut seen = std::collections::BTreeMap::<String, u32>::new();
+    for _ in 0..200 {
+        let out = ml_client
+            .online_endpoints()
+            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE))
+            .await
+            .unwrap();
+        let v: serde_json::Value = out.json().unwrap();
+        *seen
+            .entry(v["deployment"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert!(
+        seen.get("green").copied().unwrap_or(0) > 0 && seen["blue"] > seen["green"],
+        "{seen:?}"
+    );
+
+    endpoint.traffic = [("blue".to_owned(), 0), ("green".to_owned(), 100)].into();
+    ml_client
+        .online_endpoints()
+        .begin_create_or_update(&endpoint)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let put = fake
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "PUT" && r.path.ends_with("/onlineEndpoints/churn-prediction-v1"))
+        .unwrap();
+    assert_eq!(
+        put.json.unwrap()["properties"]["traffic"],
+        json!({"green": 100}),
+        "zero entries are stripped"
+    );
+
+    ml_client
+        .online_deployments()
+        .begin_delete("blue", "churn-prediction-v1")
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let remaining: Vec<_> = ml_client
+        .online_deployments()
+        .list("churn-prediction-v1")
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        remaining
+            .iter()
+            .map(|d| d.name().to_owned())
+            .collect::<Vec<_>>(),
+        ["green"]
+    );
+
+    // Data collection on green (registers the collection data assets first, like Python).
+    let mut green = blue(&files, "green", &model_id, &env_id);
+    green.data_collector = Some(
+        DataCollector::new()
+            .collection("model_inputs", DeploymentCollection::new())
+            .collection("model_outputs", DeploymentCollection::new()),
+    );
+    ml_client
+        .online_deployments()
+        .begin_create_or_update(&green)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let put = fake
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "PUT" && r.path.ends_with("/deployments/green"))
+        .unwrap();
+    let collections = &put.json.unwrap()["properties"]["dataCollector"]["collections"];
+    assert!(collections["model_inputs"]["dataId"]
+        .as_str()
+        .unwrap()
+        .ends_with("/data/churn-prediction-v1-green-model_inputs/versions/1"));
+
+    // Listing and cleanup.
+    let endpoints: Vec<_> = ml_client
+        .online_endpoints()
+        .list()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(endpoints.len(), 1);
+    ml_client
+        .online_endpoints()
+        .begin_delete("churn-prediction-v1")
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let err = ml_client
+        .online_endpoints()
+        .get("churn-prediction-v1")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}

@@ -7,7 +7,6 @@
 //! Needs python3 and PyPI (the cold run builds a venv from scratch in a temporary cache).
 
 #[path = "../tests/local_support/mod.rs"]
-#[allow(dead_code)]
 mod local_support;
 
 use std::time::{Duration, Instant};
@@ -54,7 +53,9 @@ async fn deploy_to_first_prediction(w: &Ws, tag: &str) -> Duration {
         .await;
     assert!(status < 300, "{body}");
     loop {
-        let (status, _, _) = w.score(tag, &primary, Some("blue"), &json!({"data": [1, 1]})).await;
+        let (status, _, _) = w
+            .score(tag, &primary, Some("blue"), &json!({"data": [1, 1]}))
+            .await;
         if status == 200 {
             return started.elapsed();
         }
@@ -88,7 +89,9 @@ async fn main() {
     let mut direct = Vec::with_capacity(REQUESTS);
     let mut routed = Vec::with_capacity(REQUESTS);
     for _ in 0..20 {
-        let _ = w.score("warm", &primary, Some("blue"), &json!({"data": [1, 1]})).await;
+        let _ = w
+            .score("warm", &primary, Some("blue"), &json!({"data": [1, 1]}))
+            .await;
     }
     for _ in 0..REQUESTS {
         let t = Instant::now();
@@ -104,7 +107,9 @@ async fn main() {
         direct.push(t.elapsed().as_secs_f64() * 1000.0);
 
         let t = Instant::now();
-        let (status, _, _) = w.score("warm", &primary, Some("blue"), &json!({"data": [1, 1]})).await;
+        let (status, _, _) = w
+            .score("warm", &primary, Some("blue"), &json!({"data": [1, 1]}))
+            .await;
         assert_eq!(status, 200);
         routed.push(t.elapsed().as_secs_f64() * 1000.0);
     }
@@ -116,10 +121,20 @@ async fn main() {
     println!();
     println!("| measurement (tiny env: azureml-inference-server-http only, 1 instance) | value |");
     println!("|---|---|");
-    println!("| create deployment → first prediction, cold venv (build from PyPI) | {:.1} s |", cold.as_secs_f64());
-    println!("| create deployment → first prediction, warm venv (cached) | {:.1} s |", warm.as_secs_f64());
+    println!(
+        "| create deployment → first prediction, cold venv (build from PyPI) | {:.1} s |",
+        cold.as_secs_f64()
+    );
+    println!(
+        "| create deployment → first prediction, warm venv (cached) | {:.1} s |",
+        warm.as_secs_f64()
+    );
     println!("| azmlinfsrv direct, HTTP, p50 / p99 ({REQUESTS} sequential) | {d50:.2} ms / {d99:.2} ms |");
     println!("| through the router, HTTPS + key auth, p50 / p99 | {r50:.2} ms / {r99:.2} ms |");
-    println!("| router overhead p50 / p99 | {:.2} ms / {:.2} ms |", r50 - d50, r99 - d99);
+    println!(
+        "| router overhead p50 / p99 | {:.2} ms / {:.2} ms |",
+        r50 - d50,
+        r99 - d99
+    );
     println!("| RSS of the workspace process (router + core + bench client) | {rss:.1} MiB |");
 }

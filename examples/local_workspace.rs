@@ -32,12 +32,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let workspace = LocalWorkspace::start(options).await?;
-    let base = workspace.base_url().as_str().trim_end_matches('/').to_owned();
+    let base = workspace
+        .base_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
     let client = workspace.client()?;
     println!("offline Azure ML workspace listening");
     println!("  base URL (ARM, blob, scoring): {base}");
-    println!("  CA certificate:                {}", workspace.ca_path().display());
-    println!("  folder:                        {}", workspace.dir().display());
+    println!(
+        "  CA certificate:                {}",
+        workspace.ca_path().display()
+    );
+    println!(
+        "  folder:                        {}",
+        workspace.dir().display()
+    );
     println!(
         "  workspace:                     subscriptions/{}/resourceGroups/{}/workspaces/{}",
         client.subscription_id(),
@@ -46,7 +56,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("  scoring URIs:                  {base}/endpoints/<endpoint>/score");
     println!();
-    println!("Python azure-ai-ml: export REQUESTS_CA_BUNDLE={}", workspace.ca_path().display());
+    println!(
+        "Python azure-ai-ml: export REQUESTS_CA_BUNDLE={}",
+        workspace.ca_path().display()
+    );
     println!("  and register a custom cloud whose resource manager endpoint is {base}/ (any bearer token is accepted).");
     println!("Press Ctrl-C to stop (deployment processes are stopped too; the state stays in the folder).");
     tokio::signal::ctrl_c().await?;

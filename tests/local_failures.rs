@@ -23,7 +23,13 @@ async fn init_failure_fails_the_deployment_with_the_log_tail() {
         .arm(
             "PUT",
             "onlineEndpoints/broken-ep/deployments/blue",
-            Some(deployment_body(&code, &model, &env, 1, json!({"environmentVariables": {"FAIL_INIT": "1"}}))),
+            Some(deployment_body(
+                &code,
+                &model,
+                &env,
+                1,
+                json!({"environmentVariables": {"FAIL_INIT": "1"}}),
+            )),
         )
         .await;
     assert_eq!(status, 201, "{created}");
@@ -39,19 +45,27 @@ async fn init_failure_fails_the_deployment_with_the_log_tail() {
                 .await
                 .unwrap();
             let s = resp.status().as_u16();
-            (s, serde_json::from_slice::<serde_json::Value>(&resp.bytes().await.unwrap()).unwrap())
+            (
+                s,
+                serde_json::from_slice::<serde_json::Value>(&resp.bytes().await.unwrap()).unwrap(),
+            )
         };
         if body["status"] != "InProgress" && body["status"] != "Running" {
             break body;
         }
-        assert!(std::time::Instant::now() < deadline, "operation never ended");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "operation never ended"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
     assert_eq!(outcome["status"], "Failed", "{outcome}");
     assert_eq!(outcome["error"]["code"], "ResourceNotReady", "{outcome}");
     let message = outcome["error"]["message"].as_str().unwrap();
     assert!(message.contains("init exploded on purpose"), "{message}");
-    let resource = w.wait_state("onlineEndpoints/broken-ep/deployments/blue").await;
+    let resource = w
+        .wait_state("onlineEndpoints/broken-ep/deployments/blue")
+        .await;
     assert_eq!(resource["properties"]["provisioningState"], "Failed");
 
     let (_, logs, _) = w
@@ -63,7 +77,10 @@ async fn init_failure_fails_the_deployment_with_the_log_tail() {
         .await;
     let content = logs["content"].as_str().unwrap();
     assert!(content.contains("init exploded on purpose"), "{content}");
-    assert!(w.ws.instances("broken-ep", "blue").is_empty(), "a failed deployment keeps no processes");
+    assert!(
+        w.ws.instances("broken-ep", "blue").is_empty(),
+        "a failed deployment keeps no processes"
+    );
     w.ws.shutdown().await;
 }
 
@@ -80,7 +97,12 @@ async fn missing_python_fails_the_deployment_naming_what_to_install() {
     .unwrap();
     let w = Ws::wrap(ws);
     let (code, model, env) = w
-        .register_assets("nopy", TINY_SCORE, ("weights.json", b"{}".to_vec()), TINY_CONDA)
+        .register_assets(
+            "nopy",
+            TINY_SCORE,
+            ("weights.json", b"{}".to_vec()),
+            TINY_CONDA,
+        )
         .await;
     w.create_endpoint("nopy", "Key").await;
     let d = w
@@ -98,6 +120,9 @@ async fn missing_python_fails_the_deployment_naming_what_to_install() {
         )
         .await;
     let content = logs["content"].as_str().unwrap();
-    assert!(content.contains("apt-get install python3 python3-venv"), "{content}");
+    assert!(
+        content.contains("apt-get install python3 python3-venv"),
+        "{content}"
+    );
     w.ws.shutdown().await;
 }

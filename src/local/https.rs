@@ -1,7 +1,6 @@
 //! The HTTPS listener: TLS via tokio-rustls, HTTP/1.1 and HTTP/2 via hyper, requests handed to
 //! an axum router. Bound to loopback only; stops when told to, aborting open connections.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -13,7 +12,6 @@ use tokio_rustls::TlsAcceptor;
 
 /// A running HTTPS server; dropping the handle does not stop it, [`HttpsServer::stop`] does.
 pub(crate) struct HttpsServer {
-    pub(crate) addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -25,7 +23,6 @@ impl HttpsServer {
         tls: Arc<rustls::ServerConfig>,
         app: axum::Router,
     ) -> std::io::Result<Self> {
-        let addr = listener.local_addr()?;
         let (stop, mut stopped) = watch::channel(false);
         let acceptor = TlsAcceptor::from(tls);
         let task = tokio::spawn(async move {
@@ -54,7 +51,6 @@ impl HttpsServer {
             connections.shutdown().await;
         });
         Ok(Self {
-            addr,
             stop,
             task: Some(task),
         })

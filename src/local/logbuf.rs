@@ -62,12 +62,14 @@ impl LogBuffer {
     }
 
     /// True when any line contains `needle`.
+    #[cfg(test)]
     pub(crate) fn contains(&self, needle: &str) -> bool {
         let lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
         lines.iter().any(|l| l.contains(needle))
     }
 
     /// Number of lines held.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.lines.lock().unwrap_or_else(|p| p.into_inner()).len()
     }

@@ -510,7 +510,7 @@ fn authorized(config: &EndpointConfig, headers: &HeaderMap) -> bool {
     let presented = Secret::new(presented.to_owned());
     match config.auth_mode {
         // Secret's PartialEq compares in constant time.
-        AuthMode::Key => config.keys.iter().any(|k| *k == presented),
+        AuthMode::Key => config.keys.contains(&presented),
         AuthMode::AmlToken => {
             let now = time::OffsetDateTime::now_utc().unix_timestamp();
             config

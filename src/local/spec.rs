@@ -122,13 +122,6 @@ impl DeploymentSpec {
             request,
         })
     }
-
-    /// True when only the instance count differs (processes can be added or removed in place).
-    pub(crate) fn same_except_scale(&self, other: &Self) -> bool {
-        let mut a = self.clone();
-        a.instance_count = other.instance_count;
-        a == *other
-    }
 }
 
 fn optional_duration(obj: &Value, key: &str, field: &str) -> Result<Option<Duration>> {
@@ -265,11 +258,6 @@ mod tests {
             spec.environment_variables.get("A").map(String::as_str),
             Some("1")
         );
-        let mut scaled = spec.clone();
-        scaled.instance_count = 5;
-        assert!(spec.same_except_scale(&scaled));
-        scaled.scoring_script = None;
-        assert!(!spec.same_except_scale(&scaled));
     }
 
     #[test]

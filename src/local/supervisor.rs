@@ -67,7 +67,6 @@ pub(crate) struct InstanceState {
 /// The processes of one deployment.
 pub(crate) struct ProcessSet {
     pub(crate) instances: Vec<Arc<InstanceState>>,
-    pub(crate) log: LogBuffer,
     health: watch::Receiver<Health>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -128,7 +127,6 @@ impl ProcessSet {
         }
         Self {
             instances,
-            log,
             health,
             stop,
             tasks,
@@ -136,37 +134,9 @@ impl ProcessSet {
         }
     }
 
-    /// The current health.
-    pub(crate) fn health(&self) -> Health {
-        self.health.borrow().clone()
-    }
-
     /// A receiver that sees health changes.
     pub(crate) fn health_watch(&self) -> watch::Receiver<Health> {
         self.health.clone()
-    }
-
-    /// Waits until the set is Ready or Failed.
-    pub(crate) async fn wait_settled(&self) -> Health {
-        let mut rx = self.health.clone();
-        loop {
-            let now = rx.borrow_and_update().clone();
-            if now != Health::Starting {
-                return now;
-            }
-            if rx.changed().await.is_err() {
-                return rx.borrow().clone();
-            }
-        }
-    }
-
-    /// Ports of instances currently passing their probes.
-    pub(crate) fn ready_ports(&self) -> Vec<u16> {
-        self.instances
-            .iter()
-            .filter(|i| i.ready.load(Ordering::Acquire))
-            .map(|i| i.port.load(Ordering::Acquire))
-            .collect()
     }
 
     /// Stops every instance: SIGTERM to each group, SIGKILL after a grace period, children

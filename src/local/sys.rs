@@ -45,6 +45,7 @@ pub(crate) const SIGTERM: i32 = libc::SIGTERM;
 pub(crate) const SIGKILL: i32 = libc::SIGKILL;
 
 /// Live (non-zombie) processes whose process group is `pgid`, read from `/proc`.
+#[cfg(test)]
 pub(crate) fn live_group_members(pgid: u32) -> Vec<u32> {
     let mut members = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {

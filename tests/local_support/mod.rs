@@ -97,9 +97,8 @@ impl Ws {
             .build()
             .unwrap();
         let base = ws.base_url().as_str().trim_end_matches('/').to_owned();
-        let prefix = format!(
-            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-project-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-workspace-production"
-        );
+        let prefix =
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-project-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-workspace-production".to_owned();
         Ws {
             ws,
             http,

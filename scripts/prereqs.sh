@@ -20,8 +20,7 @@ have npm || apt_install nodejs npm
 ./scripts/azurite.sh install
 
 # Python 3 with venv + pip for the offline workspace (it builds one venv per environment).
-have python3 || apt_install python3 python3-venv python3-pip
-python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+./scripts/local-prereqs.sh
 
 {
   echo "export AZURITE_BLOB_BIN=\"$ROOT/build/azurite/node_modules/.bin/azurite-blob\""

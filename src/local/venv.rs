@@ -194,7 +194,14 @@ impl VenvCache {
                 )));
             }
         }
-        log.push(format!("Environment {key} ready"));
+        // pip's output can run to hundreds of lines: repeat what the user should know at the end,
+        // where `get_logs(lines=N)` looks.
+        let notes = if spec.warnings.is_empty() {
+            String::new()
+        } else {
+            format!(" (notes: {})", spec.warnings.join("; "))
+        };
+        log.push(format!("Built environment {key}: ready{notes}"));
         Ok(python)
     }
 

@@ -5,7 +5,7 @@
 
 mod support;
 
-use azure_ai_ml::testing::{CredentialKind, FakeWorkspace, HostKind, ScoreResponse};
+use azure_ai_ml::testing::{CredentialKind, FakeWorkspace, HostKind, LoggedRequest, ScoreResponse};
 use azure_ai_ml::{
     AuthMode, CodeConfiguration, ContainerType, DataCollector, DeploymentCollection,
     EndpointCredentials, Environment, GetLogsOptions, InvokeRequest, KeyType,
@@ -119,12 +119,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .into_model()
         .unwrap();
     assert_eq!(blue_created.name(), "blue");
-    let put = fake
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|r| r.method == "PUT" && r.path.ends_with("/deployments/blue"))
-        .unwrap();
+    let put = last(&fake, "PUT", "/deployments/blue");
     let body = put.json.unwrap();
     assert_eq!(body["location"], "eastus");
     assert_eq!(body["properties"]["model"], model_id);
@@ -209,12 +204,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         )
         .await
         .unwrap();
-    let logs_request = fake
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|r| r.path.ends_with("/getLogs"))
-        .unwrap();
+    let logs_request = last(&fake, "POST", "/getLogs");
     assert_eq!(
         logs_request.json.unwrap(),
         json!({"containerType": "StorageInitializer", "tail": 10})
@@ -228,12 +218,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .unwrap()
         .await
         .unwrap();
-    let regen = fake
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|r| r.path.ends_with("/regenerateKeys"))
-        .unwrap();
+    let regen = last(&fake, "POST", "/regenerateKeys");
     assert_eq!(regen.json.unwrap(), json!({"keyType": "Primary"}));
     ml_client
         .online_endpoints()
@@ -288,12 +273,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .unwrap()
         .await
         .unwrap();
-    let put = fake
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|r| r.method == "PUT" && r.path.ends_with("/onlineEndpoints/churn-prediction-v1"))
-        .unwrap();
+    let put = last(&fake, "PUT", "/onlineEndpoints/churn-prediction-v1");
     assert_eq!(
         put.json.unwrap()["properties"]["traffic"],
         json!({"green": 100}),
@@ -335,12 +315,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .unwrap()
         .await
         .unwrap();
-    let put = fake
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|r| r.method == "PUT" && r.path.ends_with("/deployments/green"))
-        .unwrap();
+    let put = last(&fake, "PUT", "/deployments/green");
     let collections = &put.json.unwrap()["properties"]["dataCollector"]["collections"];
     assert!(collections["model_inputs"]["dataId"]
         .as_str()

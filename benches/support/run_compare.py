@@ -158,7 +158,9 @@ def main():
     results["wrk_c8"] = wrk(url, args.wrk_script, 8, 2, wrk_secs)
     log.since_mark()
 
-    rust_cmd = [args.rust_bin, "--base", args.base, "--ca", args.ca]
+    # A current-thread tokio runtime: on this 2-core machine nginx needs the other core, and one
+    # thread avoids cross-thread wake-ups (the multi-thread runtime measured ~1.6x slower here).
+    rust_cmd = [args.rust_bin, "--base", args.base, "--ca", args.ca, "--runtime", "current"]
     print("rust: sequential + 8 tasks ...", file=sys.stderr)
     rust = run_json(rust_cmd + ["--mode", "run", "--seq", str(rust_seq), "--conc", str(rust_conc), "--tasks", "8"])
     lines = log.since_mark()
@@ -227,7 +229,7 @@ def write_table(results, out_dir):
     notes = [
         "",
         f"Same run, same loopback TLS nginx (1 worker, HTTP/1.1, static JSON), access log on. Rust: "
-        f"{cfg['rust_seq']} sequential calls, then {cfg['rust_conc']} over 8 tokio tasks; Python azure-ai-ml "
+        f"{cfg['rust_seq']} sequential calls, then {cfg['rust_conc']} over 8 tokio tasks (current-thread runtime); Python azure-ai-ml "
         f"{cfg['python_seq']} sequential, then {cfg['python_conc']} over 8 threads; wrk {cfg['wrk_seconds']} s at "
         "1 and 8 connections. Requests per invoke include each process's first resolve "
         f"(Rust requests: {rust['http_requests']}; Python pinned: {pp['http_requests']}; "

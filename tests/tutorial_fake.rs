@@ -15,6 +15,15 @@ use futures::TryStreamExt;
 use serde_json::json;
 use support::{TutorialFiles, SAMPLE};
 
+/// The last request with this method whose path ends with `suffix`.
+fn last_request(fake: &FakeWorkspace, method: &str, suffix: &str) -> LoggedRequest {
+    fake.requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == method && r.path.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no {method} …{suffix} reached the fake"))
+}
+
 fn blue(
     files: &TutorialFiles,
     name: &str,
@@ -119,7 +128,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .into_model()
         .unwrap();
     assert_eq!(blue_created.name(), "blue");
-    let put = last(&fake, "PUT", "/deployments/blue");
+    let put = last_request(&fake, "PUT", "/deployments/blue");
     let body = put.json.unwrap();
     assert_eq!(body["location"], "eastus");
     assert_eq!(body["properties"]["model"], model_id);
@@ -204,7 +213,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         )
         .await
         .unwrap();
-    let logs_request = last(&fake, "POST", "/getLogs");
+    let logs_request = last_request(&fake, "POST", "/getLogs");
     assert_eq!(
         logs_request.json.unwrap(),
         json!({"containerType": "StorageInitializer", "tail": 10})
@@ -218,7 +227,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .unwrap()
         .await
         .unwrap();
-    let regen = last(&fake, "POST", "/regenerateKeys");
+    let regen = last_request(&fake, "POST", "/regenerateKeys");
     assert_eq!(regen.json.unwrap(), json!({"keyType": "Primary"}));
     ml_client
         .online_endpoints()
@@ -273,7 +282,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .unwrap()
         .await
         .unwrap();
-    let put = last(&fake, "PUT", "/onlineEndpoints/churn-prediction-v1");
+    let put = last_request(&fake, "PUT", "/onlineEndpoints/churn-prediction-v1");
     assert_eq!(
         put.json.unwrap()["properties"]["traffic"],
         json!({"green": 100}),
@@ -315,7 +324,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .unwrap()
         .await
         .unwrap();
-    let put = last(&fake, "PUT", "/deployments/green");
+    let put = last_request(&fake, "PUT", "/deployments/green");
     let collections = &put.json.unwrap()["properties"]["dataCollector"]["collections"];
     assert!(collections["model_inputs"]["dataId"]
         .as_str()

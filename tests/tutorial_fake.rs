@@ -258,6 +258,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .await
         .unwrap();
     let mut seen = std::collections::BTreeMap::<String, u32>::new();
+    let before = fake.count();
     for _ in 0..200 {
         let out = ml_client
             .online_endpoints()
@@ -272,6 +273,11 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     assert!(
         seen.get("green").copied().unwrap_or(0) > 0 && seen["blue"] > seen["green"],
         "{seen:?}"
+    );
+    assert_eq!(
+        fake.count() - before,
+        200,
+        "a traffic change keeps the cached scoring target"
     );
 
     endpoint.traffic = [("blue".to_owned(), 0), ("green".to_owned(), 100)].into();

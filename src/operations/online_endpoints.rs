@@ -84,16 +84,15 @@ impl OnlineEndpointOperations {
         let location = self.core.location().await?;
         let body = rest::online_endpoint_body(&endpoint, &location)?;
         let name = endpoint.name().to_owned();
-        let poller = resource::begin_put(
+        // The cached scoring client stays: a traffic change doesn't touch the scoring URI or the
+        // keys, and an auth-mode change shows up as a 401, which makes it resolve again.
+        resource::begin_put(
             &self.core,
             &endpoint_path(&self.core, &name),
             &body,
             format!("online_endpoints.begin_create_or_update({name})"),
         )
-        .await?;
-        // Auth mode or keys may have changed: the next invoke resolves again.
-        self.core.forget_scoring_target(&name);
-        Ok(poller)
+        .await
     }
 
     /// Gets an endpoint.

@@ -47,6 +47,15 @@ fn client(server: &MockServer, retry: RetryOptions) -> MLClient {
     MLClient::new(Arc::new(StaticCredential), "sub", "rg", "ws", Some(options)).unwrap()
 }
 
+/// Three retries, 10 ms apart (what the retry tests need without sleeping long).
+fn fast_retries() -> RetryOptions {
+    RetryOptions::fixed(azure_core::http::FixedRetryOptions {
+        delay: azure_core::time::Duration::milliseconds(10),
+        max_retries: 3,
+        ..Default::default()
+    })
+}
+
 fn endpoint_path(c: &MLClient) -> ResourcePath {
     ResourcePath::new(["onlineEndpoints", "ep"], &c.core.api.online_endpoints)
 }
@@ -436,12 +445,7 @@ async fn regenerate_style_actions_are_not_retried_on_500() {
         )
         .mount(&server)
         .await;
-    let retry = RetryOptions::fixed(azure_core::http::FixedRetryOptions {
-        delay: azure_core::time::Duration::milliseconds(10),
-        max_retries: 3,
-        ..Default::default()
-    });
-    let c = client(&server, retry);
+    let c = client(&server, fast_retries());
     let err = resource::begin_action(
         &c.core,
         &endpoint_path(&c).join("regenerateKeys"),
@@ -469,12 +473,7 @@ async fn regenerate_style_actions_are_retried_on_429() {
         ]))
         .mount(&server)
         .await;
-    let retry = RetryOptions::fixed(azure_core::http::FixedRetryOptions {
-        delay: azure_core::time::Duration::milliseconds(10),
-        max_retries: 3,
-        ..Default::default()
-    });
-    let c = client(&server, retry);
+    let c = client(&server, fast_retries());
     let poller = resource::begin_action(
         &c.core,
         &endpoint_path(&c).join("regenerateKeys"),
@@ -497,12 +496,7 @@ async fn reads_are_retried_on_503_and_the_url_restored_for_the_bearer_policy() {
         ]))
         .mount(&server)
         .await;
-    let retry = RetryOptions::fixed(azure_core::http::FixedRetryOptions {
-        delay: azure_core::time::Duration::milliseconds(10),
-        max_retries: 3,
-        ..Default::default()
-    });
-    let c = client(&server, retry);
+    let c = client(&server, fast_retries());
     let v: Value = c.core.get_resource(&endpoint_path(&c), "x").await.unwrap();
     assert_eq!(v["name"], "ep");
     let requests = server.received_requests().await.unwrap();

@@ -17,8 +17,11 @@ use crate::client::ClientCore;
 #[serde(bound = "T: DeserializeOwned")]
 #[non_exhaustive]
 pub struct ArmPage<T> {
-    /// The items of this page.
-    #[serde(default)]
+    /// The items of this page (`null` reads as empty).
+    #[serde(
+        default = "Vec::new",
+        deserialize_with = "crate::error::null_as_default"
+    )]
     pub value: Vec<T>,
     /// The next page, if any.
     #[serde(default, rename = "nextLink")]

@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
-use serde::{de::DeserializeOwned, Deserialize};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::arm::pager::ArmPager;
 use crate::arm::resource::{self, ResourcePath};
 use crate::client::{ApiVersions, ClientCore};
 use crate::error::{Error, Result};
+use crate::rest::ModelContainer;
 
 /// One kind of versioned asset.
 #[derive(Clone, Copy)]
@@ -57,21 +58,6 @@ impl AssetKind {
     }
 }
 
-#[derive(Deserialize, Default)]
-struct ContainerWire {
-    #[serde(default, deserialize_with = "crate::error::null_as_default")]
-    properties: ContainerProperties,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct ContainerProperties {
-    #[serde(default)]
-    latest_version: Option<String>,
-    #[serde(default)]
-    next_version: Option<String>,
-}
-
 fn check_name(kind: AssetKind, name: &str) -> Result<()> {
     if name.trim().is_empty() {
         return Err(Error::validation(
@@ -85,7 +71,7 @@ fn check_name(kind: AssetKind, name: &str) -> Result<()> {
 /// The version a new registration gets: the container's `nextVersion`, else `latestVersion + 1`,
 /// else `1` for a new asset (Python: latest + 1).
 pub(crate) async fn next_version(core: &ClientCore, kind: AssetKind, name: &str) -> Result<String> {
-    let container: Option<ContainerWire> = core
+    let container: Option<ModelContainer> = core
         .get_resource_opt(&kind.container(core, name), kind.what)
         .await?;
     let Some(container) = container else {
@@ -113,7 +99,7 @@ pub(crate) async fn latest_version(
     name: &str,
 ) -> Result<String> {
     check_name(kind, name)?;
-    let container: ContainerWire = core
+    let container: ModelContainer = core
         .get_resource(&kind.container(core, name), kind.what)
         .await?;
     container

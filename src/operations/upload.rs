@@ -18,7 +18,7 @@ use super::assets::{self, CODES};
 use super::references::anonymous_name;
 use crate::client::{ClientCore, MLClient};
 use crate::error::{Error, Result};
-use crate::rest::{self, DatastoreSecrets, PendingUploadResponse};
+use crate::rest::{self, ArmList, CodeVersionResource, DatastoreSecrets, PendingUploadResponse};
 use crate::storage::{BlobContainer, StorageAuth};
 use crate::upload::{self, UploadOptions, ARTIFACT_ORIGIN};
 
@@ -116,15 +116,10 @@ pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<
         core,
         &[("hash", hash.as_str()), ("hashVersion", HASH_VERSION)],
     );
-    let existing: crate::arm::pager::ArmPage<serde_json::Value> =
-        core.arm_get(existing_url, "Code list").await?;
-    if let Some(id) = existing
-        .value
-        .iter()
-        .find_map(|v| v.get("id").and_then(|i| i.as_str()))
-    {
+    let existing: ArmList<CodeVersionResource> = core.arm_get(existing_url, "Code list").await?;
+    if let Some(id) = existing.value.into_iter().find_map(|v| v.id) {
         tracing::debug!(code = %name, "code folder already uploaded");
-        return Ok(id.to_owned());
+        return Ok(id);
     }
 
     let pending: PendingUploadResponse = core
@@ -154,10 +149,8 @@ pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<
     Url::parse(&code_uri)
         .map_err(|e| Error::decode("PendingUploadResponse", format!("bad blobUri: {e}")))?;
     let body = rest::code_version_body(&code_uri, &hash);
-    let created: serde_json::Value = assets::put(core, CODES, &name, "1", &body).await?;
+    let created: CodeVersionResource = assets::put(core, CODES, &name, "1", &body).await?;
     created
-        .get("id")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
+        .id
         .ok_or_else(|| Error::decode("CodeVersion", "the created code version has no id"))
 }

@@ -7,20 +7,8 @@ use serde::{Deserialize, Deserializer};
 
 use crate::entities::{CreationContext, IdentityConfiguration, IdentityType, UserIdentity};
 
-/// One page of an ARM list: `{ "value": [...], "nextLink": "..." }`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
-pub struct ArmList<T> {
-    /// Items of this page.
-    #[serde(
-        default = "Vec::new",
-        deserialize_with = "crate::error::null_as_default"
-    )]
-    pub value: Vec<T>,
-    /// Absolute URL of the next page.
-    #[serde(default)]
-    pub next_link: Option<String>,
-}
+/// One page of an ARM list: the pager's page type, under the wire layer's name.
+pub use crate::arm::pager::ArmPage as ArmList;
 
 /// A string map that tolerates `null` (whole map or values) and non-string values
 /// (code versions carry `"hash_version": 202208`): numbers/bools become their text, nulls are dropped.

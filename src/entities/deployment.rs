@@ -7,7 +7,9 @@ use super::common::CreationContext;
 use super::data_collector::DataCollector;
 use super::enums::{ProvisioningState, PublicNetworkAccess};
 use super::environment::Environment;
-use super::macros::{map_setters, opt_setter, opt_str_setter, opt_value_setter, setter};
+use super::macros::{
+    kind_conversions, map_setters, opt_setter, opt_str_setter, opt_value_setter, setter,
+};
 use super::model::Model;
 use super::settings::{
     OnlineRequestSettings, ProbeSettings, ResourceRequirementsSettings, ScaleSettings,
@@ -275,35 +277,10 @@ pub enum OnlineDeployment {
     Kubernetes(KubernetesOnlineDeployment),
 }
 
-impl From<ManagedOnlineDeployment> for OnlineDeployment {
-    fn from(d: ManagedOnlineDeployment) -> Self {
-        OnlineDeployment::Managed(d)
-    }
-}
-
-impl From<&ManagedOnlineDeployment> for OnlineDeployment {
-    fn from(d: &ManagedOnlineDeployment) -> Self {
-        OnlineDeployment::Managed(d.clone())
-    }
-}
-
-impl From<KubernetesOnlineDeployment> for OnlineDeployment {
-    fn from(d: KubernetesOnlineDeployment) -> Self {
-        OnlineDeployment::Kubernetes(d)
-    }
-}
-
-impl From<&KubernetesOnlineDeployment> for OnlineDeployment {
-    fn from(d: &KubernetesOnlineDeployment) -> Self {
-        OnlineDeployment::Kubernetes(d.clone())
-    }
-}
-
-impl From<&OnlineDeployment> for OnlineDeployment {
-    fn from(d: &OnlineDeployment) -> Self {
-        d.clone()
-    }
-}
+kind_conversions!(OnlineDeployment {
+    Managed: ManagedOnlineDeployment,
+    Kubernetes: KubernetesOnlineDeployment
+});
 
 /// Shared-field access without matching on the kind.
 macro_rules! both {

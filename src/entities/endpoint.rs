@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::common::{CreationContext, IdentityConfiguration};
 use super::enums::{AuthMode, ProvisioningState, PublicNetworkAccess};
-use super::macros::{map_setters, opt_setter, opt_str_setter, setter};
+use super::macros::{kind_conversions, map_setters, opt_setter, opt_str_setter, setter};
 
 /// Fields and setters shared by both endpoint kinds (one definition, two structs).
 macro_rules! endpoint_struct {
@@ -117,35 +117,10 @@ pub enum OnlineEndpoint {
     Kubernetes(KubernetesOnlineEndpoint),
 }
 
-impl From<ManagedOnlineEndpoint> for OnlineEndpoint {
-    fn from(e: ManagedOnlineEndpoint) -> Self {
-        OnlineEndpoint::Managed(e)
-    }
-}
-
-impl From<&ManagedOnlineEndpoint> for OnlineEndpoint {
-    fn from(e: &ManagedOnlineEndpoint) -> Self {
-        OnlineEndpoint::Managed(e.clone())
-    }
-}
-
-impl From<KubernetesOnlineEndpoint> for OnlineEndpoint {
-    fn from(e: KubernetesOnlineEndpoint) -> Self {
-        OnlineEndpoint::Kubernetes(e)
-    }
-}
-
-impl From<&KubernetesOnlineEndpoint> for OnlineEndpoint {
-    fn from(e: &KubernetesOnlineEndpoint) -> Self {
-        OnlineEndpoint::Kubernetes(e.clone())
-    }
-}
-
-impl From<&OnlineEndpoint> for OnlineEndpoint {
-    fn from(e: &OnlineEndpoint) -> Self {
-        e.clone()
-    }
-}
+kind_conversions!(OnlineEndpoint {
+    Managed: ManagedOnlineEndpoint,
+    Kubernetes: KubernetesOnlineEndpoint
+});
 
 /// Read/write access to the shared fields without matching on the kind.
 macro_rules! both {

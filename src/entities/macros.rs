@@ -170,4 +170,43 @@ macro_rules! map_setters {
     };
 }
 
-pub(crate) use {map_setters, opt_setter, opt_str_setter, opt_value_setter, setter, string_enum};
+/// `From` conversions into an enum over the managed and Kubernetes kinds of a resource, by value
+/// and by reference (cloning), so operations can take `impl Into<Enum>` of either.
+macro_rules! kind_conversions {
+    ($enum:ident { Managed: $managed:ty, Kubernetes: $kubernetes:ty }) => {
+        impl From<$managed> for $enum {
+            fn from(value: $managed) -> Self {
+                $enum::Managed(value)
+            }
+        }
+
+        impl From<&$managed> for $enum {
+            fn from(value: &$managed) -> Self {
+                $enum::Managed(value.clone())
+            }
+        }
+
+        impl From<$kubernetes> for $enum {
+            fn from(value: $kubernetes) -> Self {
+                $enum::Kubernetes(value)
+            }
+        }
+
+        impl From<&$kubernetes> for $enum {
+            fn from(value: &$kubernetes) -> Self {
+                $enum::Kubernetes(value.clone())
+            }
+        }
+
+        impl From<&$enum> for $enum {
+            fn from(value: &$enum) -> Self {
+                value.clone()
+            }
+        }
+    };
+}
+
+pub(crate) use {
+    kind_conversions, map_setters, opt_setter, opt_str_setter, opt_value_setter, setter,
+    string_enum,
+};

@@ -9,7 +9,7 @@
 //! `MLClientOptions::extra_root_certificates`, or Python's azure-ai-ml with
 //! `REQUESTS_CA_BUNDLE=<ca.pem>` and a custom cloud whose resource manager is the base URL.
 
-use azure_ai_ml::local::{LocalWorkspace, LocalWorkspaceOptions};
+use azure_ai_ml::local::{LocalWorkspace, LocalWorkspaceExt, LocalWorkspaceOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

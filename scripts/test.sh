@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
 source build/env.sh
 if command -v cargo-nextest >/dev/null 2>&1; then
-  cargo nextest run --all-features --no-fail-fast "$@"
-  cargo test --doc --all-features
+  cargo nextest run --workspace --all-features --no-fail-fast "$@"
+  cargo test --doc --workspace --all-features
 else
-  cargo test --all-features --no-fail-fast "$@"
+  cargo test --workspace --all-features --no-fail-fast "$@"
 fi

@@ -378,3 +378,21 @@ impl From<std::io::Error> for Error {
         Error::Io { path: None, source }
     }
 }
+
+#[cfg(feature = "testing")]
+impl From<azureml_emulator::Error> for Error {
+    /// The emulator's setup errors (folder, port, venv, TLS) as the SDK's.
+    fn from(err: azureml_emulator::Error) -> Self {
+        match err {
+            azureml_emulator::Error::Validation { field, rule } => {
+                Error::Validation { field, rule }
+            }
+            azureml_emulator::Error::Io { path, source } => Error::Io { path, source },
+            azureml_emulator::Error::Decode { what, message } => Error::Decode { what, message },
+            other => Error::Other {
+                message: other.to_string(),
+                source: Some(Box::new(other)),
+            },
+        }
+    }
+}

@@ -22,11 +22,6 @@ pub mod storage;
 pub mod testing;
 pub mod upload;
 pub mod validate;
-// The fake workspace's state machine: only the offline back ends need it, so services that only
-// score don't compile it.
-#[cfg(any(feature = "testing", feature = "local"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "testing", feature = "local"))))]
-pub mod workspace_core;
 pub mod yaml;
 
 #[doc(hidden)]

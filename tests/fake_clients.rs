@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use azure_ai_ml::storage::{BlobContainer, StorageAuth, UploadBlobOptions};
-use azure_ai_ml::testing::{CredentialKind, FakeWorkspace, ScoreResponse};
+use azure_ai_ml::testing::{CredentialKind, FakeWorkspace, FakeWorkspaceExt, ScoreResponse};
 use azure_ai_ml::{InvokeRequest, ScoringClient};
 use azure_core::credentials::Secret;
 use bytes::Bytes;

@@ -5,7 +5,7 @@
 mod support;
 
 use azure_ai_ml::testing::{
-    CredentialKind, FakeWorkspace, HostKind, RequestFailure, ScoreResponse,
+    CredentialKind, FakeWorkspace, FakeWorkspaceExt, HostKind, RequestFailure, ScoreResponse,
 };
 use azure_ai_ml::{
     AuthMode, CodeConfiguration, EndpointCredentials, Environment, InvokeRequest,

@@ -5,7 +5,9 @@
 
 mod support;
 
-use azure_ai_ml::testing::{CredentialKind, FakeWorkspace, HostKind, LoggedRequest, ScoreResponse};
+use azure_ai_ml::testing::{
+    CredentialKind, FakeWorkspace, FakeWorkspaceExt, HostKind, LoggedRequest, ScoreResponse,
+};
 use azure_ai_ml::{
     AuthMode, CodeConfiguration, ContainerType, DataCollector, DeploymentCollection,
     EndpointCredentials, Environment, GetLogsOptions, InvokeRequest, KeyType,

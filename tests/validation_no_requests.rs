@@ -5,7 +5,7 @@
 
 mod support;
 
-use azure_ai_ml::testing::FakeWorkspace;
+use azure_ai_ml::testing::{FakeWorkspace, FakeWorkspaceExt};
 use azure_ai_ml::{
     CodeConfiguration, Environment, Error, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
     ProbeSettings, ScaleSettings, TargetUtilizationScaleSettings,

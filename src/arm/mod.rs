@@ -194,5 +194,7 @@ pub(crate) fn header_url(headers: &Headers, name: &HeaderName) -> Option<Url> {
 pub(crate) fn is_created_or_ok(status: StatusCode) -> bool {
     status == StatusCode::Ok || status == StatusCode::Created
 }
+#[cfg(all(test, feature = "testing"))]
+mod fake_tests;
 #[cfg(test)]
 mod tests;

@@ -1,10 +1,10 @@
 //! The offline workspace (feature `local`): Azure Machine Learning on your own machine.
 //!
-//! [`LocalWorkspace`] is an HTTPS server on 127.0.0.1 speaking the ARM surface the SDK uses,
-//! backed by the shared sans-IO [`crate::workspace_core`]. Environments become cached Python
-//! venvs (the conda file's `pip:` list plus `azureml-inference-server-http`), deployments
-//! become real `azmlinfsrv` processes watched by their probes, and endpoints route real traffic
-//! with Azure's status codes. No Docker, no subscription, no login.
+//! The workspace is the `azureml_emulator` crate's HTTPS front: ARM, blob and scoring on
+//! 127.0.0.1 with its own certificate authority, environments as cached Python venvs,
+//! deployments as real `azmlinfsrv` processes watched by their probes, endpoints routing real
+//! traffic with Azure's status codes. No Docker, no subscription, no login. This module is the
+//! SDK's door to it: [`MLClient::local`] and [`LocalWorkspaceExt::client`].
 //!
 //! ```no_run
 //! # async fn f() -> azure_ai_ml::Result<()> {
@@ -15,30 +15,58 @@
 //! # Ok(()) }
 //! ```
 
-mod credential;
-mod fsutil;
-mod https;
-mod logbuf;
-mod router;
-mod runtime;
-mod spec;
-mod supervisor;
-mod swrr;
-mod sys;
-mod tls;
-mod venv;
-mod workspace;
-
 use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
 
-pub use credential::LocalCredential;
-pub use router::RequestStats;
-pub use runtime::InstanceInfo;
-pub use tls::CA_CERT_FILE;
-pub use workspace::{LocalWorkspace, LocalWorkspaceOptions, STATE_FILE, VENV_CACHE_ENV};
-
-use crate::client::MLClient;
+use crate::client::{Cloud, CloudEndpoints, MLClient, MLClientOptions};
 use crate::error::Result;
+
+pub use azureml_emulator::local::{
+    InstanceInfo, LocalCredential, LocalWorkspace, LocalWorkspaceOptions, RequestStats,
+    CA_CERT_FILE, STATE_FILE, VENV_CACHE_ENV,
+};
+
+/// The SDK side of a [`LocalWorkspace`]: the cloud, options and client that reach it.
+pub trait LocalWorkspaceExt {
+    /// The cloud description clients use to reach this workspace.
+    fn cloud(&self) -> Cloud;
+
+    /// Client options that reach this workspace: its cloud, its CA trusted, every request
+    /// (including SharedKey blob requests to `{account}.blob.{suffix}`) sent to its port.
+    fn client_options(&self) -> MLClientOptions;
+
+    /// An [`MLClient`] for this workspace, with a credential that needs no Azure login.
+    ///
+    /// # Errors
+    /// Only if the client cannot be built (see [`MLClient::new`]).
+    fn client(&self) -> Result<MLClient>;
+}
+
+impl LocalWorkspaceExt for LocalWorkspace {
+    fn cloud(&self) -> Cloud {
+        Cloud::Custom(CloudEndpoints::new(self.base_url().clone()))
+    }
+
+    fn client_options(&self) -> MLClientOptions {
+        MLClientOptions::default()
+            .with_cloud(self.cloud())
+            .with_root_certificate_pem(self.ca_pem().as_bytes().to_vec())
+            .with_redirect(self.base_url().clone())
+            .with_polling_interval(Duration::from_millis(200))
+    }
+
+    fn client(&self) -> Result<MLClient> {
+        let scope = self.options();
+        MLClient::new(
+            Arc::new(LocalCredential::new()),
+            scope.subscription_id.clone(),
+            scope.resource_group.clone(),
+            scope.workspace_name.clone(),
+            Some(self.client_options()),
+        )
+    }
+}
 
 /// An [`MLClient`] bound to the [`LocalWorkspace`] it talks to; dereferences to the client.
 /// Dropping it stops the workspace's model processes; [`LocalClient::shutdown`] does so

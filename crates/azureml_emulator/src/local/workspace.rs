@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -11,9 +10,11 @@ use axum::response::Response;
 use bytes::Bytes;
 use url::Url;
 
-use crate::client::{Cloud, CloudEndpoints, MLClient, MLClientOptions};
+use crate::core::{
+    AuthMode as CoreAuthMode, CoreConfig, CoreRequest, HostKind, WorkspaceCore, WorkspaceState,
+    ORIGINAL_HOST_HEADER,
+};
 use crate::error::{Error, Result};
-use crate::local::credential::LocalCredential;
 use crate::local::fsutil::write_atomic;
 use crate::local::https::HttpsServer;
 use crate::local::router::{
@@ -22,10 +23,6 @@ use crate::local::router::{
 use crate::local::runtime::{InstanceInfo, LocalRuntime, Registry};
 use crate::local::tls;
 use crate::local::venv::{VenvCache, VenvSpec};
-use crate::workspace_core::{
-    AuthMode as CoreAuthMode, CoreConfig, CoreRequest, HostKind, WorkspaceCore, WorkspaceState,
-    ORIGINAL_HOST_HEADER,
-};
 
 /// File holding the persisted workspace state inside the workspace folder.
 pub const STATE_FILE: &str = "state.json";
@@ -171,17 +168,16 @@ impl Backends for CoreBackends {
 
 /// An Azure Machine Learning workspace on this machine.
 ///
-/// Serves the ARM surface the SDK uses over HTTPS on 127.0.0.1, with blob storage on the same
+/// Serves the ARM surface of Azure ML over HTTPS on 127.0.0.1, with blob storage on the same
 /// host and scoring URIs at `https://127.0.0.1:{port}/endpoints/{name}/score`. Environments
 /// become cached venvs, deployments become `azmlinfsrv` processes, endpoints route real
 /// traffic. State is kept in the workspace folder, so a later process sees earlier resources
 /// (and restarts their deployments).
 ///
 /// ```no_run
-/// # async fn f() -> azure_ai_ml::Result<()> {
-/// use azure_ai_ml::local::{LocalWorkspace, LocalWorkspaceOptions};
+/// # async fn f() -> azureml_emulator::Result<()> {
+/// use azureml_emulator::local::{LocalWorkspace, LocalWorkspaceOptions};
 /// let workspace = LocalWorkspace::start(LocalWorkspaceOptions::default()).await?;
-/// let ml_client = workspace.client()?;
 /// println!("{} (CA: {})", workspace.base_url(), workspace.ca_path().display());
 /// workspace.shutdown().await;
 /// # Ok(()) }
@@ -320,33 +316,10 @@ impl LocalWorkspace {
         &self.dir
     }
 
-    /// The cloud description clients use to reach this workspace.
-    pub fn cloud(&self) -> Cloud {
-        Cloud::Custom(CloudEndpoints::new(self.base_url.clone()))
-    }
-
-    /// Client options that reach this workspace: its cloud, its CA trusted, every request
-    /// (including SharedKey blob requests to `{account}.blob.{suffix}`) sent to its port.
-    pub fn client_options(&self) -> MLClientOptions {
-        MLClientOptions::default()
-            .with_cloud(self.cloud())
-            .with_root_certificate_pem(self.ca_pem.as_bytes().to_vec())
-            .with_redirect(self.base_url.clone())
-            .with_polling_interval(Duration::from_millis(200))
-    }
-
-    /// An [`MLClient`] for this workspace, with a credential that needs no Azure login.
-    ///
-    /// # Errors
-    /// Only if the client cannot be built (see [`MLClient::new`]).
-    pub fn client(&self) -> Result<MLClient> {
-        MLClient::new(
-            Arc::new(LocalCredential::new()),
-            self.options.subscription_id.clone(),
-            self.options.resource_group.clone(),
-            self.options.workspace_name.clone(),
-            Some(self.client_options()),
-        )
+    /// The options the workspace was started with (its scope: subscription id, resource
+    /// group, workspace name, location).
+    pub fn options(&self) -> &LocalWorkspaceOptions {
+        &self.options
     }
 
     /// Request counts and latencies of a deployment's live traffic (`None` when not running).

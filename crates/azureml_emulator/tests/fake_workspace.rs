@@ -1,8 +1,8 @@
 //! The fake workspace driven over raw HTTP (reqwest to the wiremock server, logical host in
 //! `x-azml-original-host`), the way a client with `MLClientOptions::redirect` reaches it.
-#![cfg(feature = "testing")]
+#![cfg(feature = "fake")]
 
-use azure_ai_ml::testing::{
+use azureml_emulator::fake::{
     fake_access_token, CredentialKind, FakeWorkspace, HostKind, LroKind, RequestFailure,
     ScoreResponse, WorkspaceState, ORIGINAL_HOST_HEADER,
 };

@@ -12,14 +12,12 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+use crate::core::{AssetFile, ContainerType, DeploymentRuntime, DeploymentSpec, RuntimeState};
 use crate::local::logbuf::LogBuffer;
 use crate::local::router::DeploymentTarget;
-use crate::local::spec::DeploymentSpec as LocalSpec;
+use crate::local::spec::ServingSpec;
 use crate::local::supervisor::{Health, ProcessSet, ProcessSpec};
 use crate::local::venv::{VenvCache, VenvSpec};
-use crate::workspace_core::{
-    AssetFile, ContainerType, DeploymentRuntime, DeploymentSpec, RuntimeState,
-};
 
 /// A deployment's processes once they passed readiness, plus what the router needs.
 struct Running {
@@ -312,8 +310,9 @@ async fn prepare(
     generation: u64,
     spec: &DeploymentSpec,
     log: &LogBuffer,
-) -> Result<(ProcessSpec, LocalSpec), PrepareError> {
-    let local = LocalSpec::from_arm(&spec.resource).map_err(|e| ("BadArgument", e.to_string()))?;
+) -> Result<(ProcessSpec, ServingSpec), PrepareError> {
+    let local =
+        ServingSpec::from_arm(&spec.resource).map_err(|e| ("BadArgument", e.to_string()))?;
     let folder = registry
         .dir
         .join("deployments")

@@ -47,8 +47,9 @@ pub use scoring::{
 pub use shared_key::{shared_key_string_to_sign, sign_shared_key, SharedKeyRequest};
 pub use state::WorkspaceState;
 
-/// Header carrying the logical host of a redirected request (same value as
-/// [`crate::ORIGINAL_HOST_HEADER`]).
+/// Header carrying the logical host of a redirected request: clients that send every host's
+/// requests to the emulator's one port name the host they meant here (the `azure_ai_ml` SDK
+/// sends it from its redirect policy).
 pub const ORIGINAL_HOST_HEADER: &str = "x-azml-original-host";
 
 /// One HTTP request, as the client meant it.

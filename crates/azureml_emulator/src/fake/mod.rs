@@ -1,42 +1,38 @@
-//! A stateful fake Azure ML workspace for tests (feature `testing`).
+//! A stateful fake Azure ML workspace for client tests (feature `fake`).
 //!
 //! [`FakeWorkspace`] serves ARM, blob storage and scoring URIs from one local port, backed by
-//! the sans-IO [`workspace_core`](crate::workspace_core). Clients reach it through
-//! [`MLClientOptions::redirect`](crate::MLClientOptions::redirect), which keeps the real,
-//! logical URLs (and so the real authentication decisions) and forwards the logical host in the
-//! `x-azml-original-host` header.
+//! the sans-IO [`core`](crate::core). Clients send their *logical* URLs to
+//! [`FakeWorkspace::uri`] and the logical host in the [`ORIGINAL_HOST_HEADER`] header (the
+//! `azure_ai_ml` SDK does this with `MLClientOptions::redirect`; its `testing` feature gives
+//! `fake.client()`), so the authentication decisions they make are the ones they would make
+//! against Azure, and the fake can record a credential shown to the wrong host.
 //!
 //! ```no_run
-//! # async fn f() -> azure_ai_ml::Result<()> {
-//! use azure_ai_ml::testing::{FakeWorkspace, ScoreResponse};
+//! # async fn f() {
+//! use azureml_emulator::fake::{FakeWorkspace, ScoreResponse};
 //!
 //! let fake = FakeWorkspace::start().await;
-//! // Stand-in for the model until the offline workspace runs real ones.
-//! fake.on_score(|req| ScoreResponse::json(&serde_json::json!([1, 0])));
-//! let ml_client = fake.client()?;
-//! // … drive ml_client; then check what reached the workspace:
+//! // The stand-in for the model behind every scoring URI.
+//! fake.on_score(|_req| ScoreResponse::json(&serde_json::json!([1, 0])));
+//! // … point a client at fake.uri(); then check what reached the workspace:
 //! assert!(fake.violations().is_empty());
-//! # Ok(()) }
+//! # }
 //! ```
 
-#[cfg(test)]
-mod client_tests;
 mod credential;
 mod server;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use azure_core::credentials::Secret;
-use azure_core::http::{FixedRetryOptions, RetryOptions, Url};
 use bytes::Bytes;
+use url::Url;
 use wiremock::{Mock, MockServer};
 
-use crate::workspace_core::{CoreConfig, WorkspaceCore};
-use crate::{MLClient, MLClientOptions};
+use crate::core::{CoreConfig, WorkspaceCore};
 use server::{lock, CoreResponder};
 
-pub use crate::workspace_core::{
+pub use crate::core::{
     fake_access_token, AuthMode, ContainerType, CoreRequest, CoreResponse, CredentialKind,
     DeploymentRuntime, DeploymentSpec, HostKind, LoggedRequest, LroFailure, LroKind,
     RequestFailure, RuntimeState, ScoreRequest, ScoreResponse, Violation, WorkspaceState,
@@ -180,46 +176,6 @@ impl FakeWorkspace {
     /// The credential the clients of [`client`](Self::client) use (records requested scopes).
     pub fn credential(&self) -> Arc<FakeCredential> {
         self.credential.clone()
-    }
-
-    /// Client options pointed at the fake: redirect to it, no waiting between polls, quick
-    /// fixed retries (three, no delay).
-    pub fn client_options(&self) -> MLClientOptions {
-        let mut options = MLClientOptions::default()
-            .with_redirect(self.uri())
-            .with_polling_interval(Duration::ZERO);
-        options.client_options.retry = RetryOptions::fixed(FixedRetryOptions {
-            delay: azure_core::time::Duration::ZERO,
-            max_retries: 3,
-            ..FixedRetryOptions::default()
-        });
-        options
-    }
-
-    /// An `MLClient` for this workspace with [`client_options`](Self::client_options).
-    ///
-    /// # Errors
-    /// As [`MLClient::new`].
-    pub fn client(&self) -> crate::Result<MLClient> {
-        self.client_with(self.client_options())
-    }
-
-    /// An `MLClient` for this workspace with `options` (the redirect is added when missing).
-    ///
-    /// # Errors
-    /// As [`MLClient::new`].
-    pub fn client_with(&self, mut options: MLClientOptions) -> crate::Result<MLClient> {
-        if options.redirect.is_none() {
-            options.redirect = Some(self.uri());
-        }
-        let config = self.with_core(|c| c.config().clone());
-        MLClient::new(
-            self.credential.clone(),
-            config.subscription_id,
-            config.resource_group,
-            config.workspace_name,
-            Some(options),
-        )
     }
 
     /// Runs `f` with the core locked (for anything the helpers here don't cover).

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_core::time::{Duration, OffsetDateTime};
 
-use crate::workspace_core::fake_access_token;
+use crate::core::fake_access_token;
 
 /// Hands out fake Entra tokens that name their audience
 /// (`fake-token|https://management.azure.com|…`), so the fake workspace can tell an ARM token

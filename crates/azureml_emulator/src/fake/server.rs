@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use wiremock::{Respond, ResponseTemplate};
 
-use crate::workspace_core::{CoreRequest, CoreResponse, WorkspaceCore, ORIGINAL_HOST_HEADER};
+use crate::core::{CoreRequest, CoreResponse, WorkspaceCore, ORIGINAL_HOST_HEADER};
 
 /// The logical host when a request arrives without `x-azml-original-host` (a raw test
 /// request that didn't bother): ARM.

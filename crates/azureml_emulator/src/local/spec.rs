@@ -48,7 +48,7 @@ impl Default for RequestSettings {
 
 /// The parts of an online deployment that decide how its processes run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct DeploymentSpec {
+pub(crate) struct ServingSpec {
     pub(crate) instance_count: u32,
     pub(crate) model_id: Option<String>,
     pub(crate) environment_id: Option<String>,
@@ -60,7 +60,7 @@ pub(crate) struct DeploymentSpec {
     pub(crate) request: RequestSettings,
 }
 
-impl DeploymentSpec {
+impl ServingSpec {
     /// Reads an online deployment resource (`{sku, properties}`).
     pub(crate) fn from_arm(deployment: &Value) -> Result<Self> {
         let props = deployment.get("properties").unwrap_or(&Value::Null);
@@ -166,44 +166,35 @@ fn probe(value: Option<&Value>, field: &str) -> Result<Probe> {
     })
 }
 
-/// Parses the ISO 8601 durations ARM uses (`PT30S`, `PT1M30.5S`, `P1DT2H`). Negative durations
-/// are refused.
+/// Parses the ISO 8601 durations ARM uses (`PT30S`, `PT1M30.5S`, `P1DT2H`) with `speedate`
+/// (pydantic's parser). Negative durations, and units out of order (which speedate sums but
+/// Azure refuses), are refused.
 pub(crate) fn parse_iso_duration(text: &str) -> Option<Duration> {
-    let rest = text.strip_prefix('P')?;
-    let (date, time) = match rest.split_once('T') {
-        Some((d, t)) => (d, Some(t)),
-        None => (rest, None),
-    };
-    let mut total = 0f64;
-    let mut any = false;
-    let mut take = |part: &str, units: &[(char, f64)]| -> Option<()> {
-        let mut number = String::new();
-        let mut unit_index = 0;
-        for c in part.chars() {
-            if c.is_ascii_digit() || c == '.' {
-                number.push(c);
-                continue;
-            }
-            let pos = units[unit_index..].iter().position(|(u, _)| *u == c)? + unit_index;
-            let value: f64 = number.parse().ok()?;
-            total += value * units[pos].1;
-            unit_index = pos + 1;
-            number.clear();
-            any = true;
-        }
-        number.is_empty().then_some(())
-    };
-    take(date, &[('W', 604_800.0), ('D', 86_400.0)])?;
-    if let Some(time) = time {
-        if time.is_empty() {
-            return None;
-        }
-        take(time, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)])?;
-    }
-    if !any || !total.is_finite() {
+    let body = text.strip_prefix('P')?;
+    let (date, time) = body.split_once('T').unwrap_or((body, ""));
+    if !designators_in_order(date, "YMWD") || !designators_in_order(time, "HMS") {
         return None;
     }
-    Duration::try_from_secs_f64(total).ok()
+    let parsed = speedate::Duration::parse_str(text).ok()?;
+    if !parsed.positive {
+        return None;
+    }
+    let seconds = u64::from(parsed.day) * 86_400 + u64::from(parsed.second);
+    Some(Duration::from_secs(seconds) + Duration::from_micros(u64::from(parsed.microsecond)))
+}
+
+/// True when the unit letters of `part` appear in the order of `order`, each at most once.
+fn designators_in_order(part: &str, order: &str) -> bool {
+    let mut rest = order;
+    part.chars()
+        .filter(char::is_ascii_alphabetic)
+        .all(|c| match rest.find(c) {
+            Some(i) => {
+                rest = &rest[i + 1..];
+                true
+            }
+            None => false,
+        })
 }
 
 #[cfg(test)]
@@ -245,7 +236,7 @@ mod tests {
                 "requestSettings": {"maxConcurrentRequestsPerInstance": 4, "requestTimeout": "PT0.5S"}
             }
         });
-        let spec = DeploymentSpec::from_arm(&d).unwrap();
+        let spec = ServingSpec::from_arm(&d).unwrap();
         assert_eq!(spec.instance_count, 2);
         assert_eq!(spec.scoring_script.as_deref(), Some("score.py"));
         assert_eq!(spec.liveness.failure_threshold, 3);
@@ -263,12 +254,12 @@ mod tests {
     #[test]
     fn bad_probe_values_name_the_field() {
         let d = json!({"properties": {"readinessProbe": {"period": "ten seconds"}}});
-        match DeploymentSpec::from_arm(&d).unwrap_err() {
+        match ServingSpec::from_arm(&d).unwrap_err() {
             Error::Validation { field, .. } => assert_eq!(field, "readiness_probe.period"),
             other => panic!("{other}"),
         }
         let d = json!({"properties": {"livenessProbe": {"failureThreshold": 0}}});
-        match DeploymentSpec::from_arm(&d).unwrap_err() {
+        match ServingSpec::from_arm(&d).unwrap_err() {
             Error::Validation { field, .. } => assert_eq!(field, "liveness_probe.failureThreshold"),
             other => panic!("{other}"),
         }

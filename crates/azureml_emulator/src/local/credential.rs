@@ -27,7 +27,7 @@ impl TokenCredential for LocalCredential {
             .copied()
             .unwrap_or("https://127.0.0.1/.default");
         Ok(AccessToken::new(
-            crate::workspace_core::fake_access_token(scope),
+            crate::core::fake_access_token(scope),
             time::OffsetDateTime::now_utc() + time::Duration::hours(1),
         ))
     }

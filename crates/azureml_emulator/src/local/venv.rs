@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn bad_yaml_is_a_validation_error() {
         let err = VenvSpec::from_conda_yaml("dependencies: [unclosed", false).unwrap_err();
-        assert!(err.is_validation(), "{err}");
+        assert!(matches!(err, crate::Error::Validation { .. }), "{err}");
     }
 
     #[tokio::test]

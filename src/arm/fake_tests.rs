@@ -2,9 +2,9 @@
 
 use serde_json::{json, Value};
 
-use super::{FakeWorkspace, LroKind};
 use crate::arm::lro::wait;
 use crate::arm::resource::{begin_action, begin_delete, begin_put, ResourcePath};
+use crate::testing::{FakeWorkspace, FakeWorkspaceExt, LroKind};
 
 const API: &str = "2025-12-01";
 

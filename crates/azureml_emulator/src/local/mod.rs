@@ -1,0 +1,39 @@
+//! The offline workspace (feature `local`): Azure Machine Learning on your own machine.
+//!
+//! [`LocalWorkspace`] is an HTTPS server on 127.0.0.1 speaking the ARM, blob and scoring
+//! surface of Azure ML, backed by the shared sans-IO [`crate::core`]. Environments become cached Python
+//! venvs (the conda file's `pip:` list plus `azureml-inference-server-http`), deployments
+//! become real `azmlinfsrv` processes watched by their probes, and endpoints route real traffic
+//! with Azure's status codes. No Docker, no subscription, no login.
+//!
+//! ```no_run
+//! # async fn f() -> azureml_emulator::Result<()> {
+//! use azureml_emulator::local::{LocalWorkspace, LocalWorkspaceOptions};
+//! let workspace = LocalWorkspace::start(LocalWorkspaceOptions::default()).await?;
+//! // ARM endpoint, blob host and scoring host; trust `ca_path()` to reach it over TLS.
+//! println!("{} (CA: {})", workspace.base_url(), workspace.ca_path().display());
+//! workspace.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! The `azure_ai_ml` SDK opens one with `MLClient::local()` (its `local` feature).
+
+mod credential;
+mod fsutil;
+mod https;
+mod logbuf;
+mod router;
+mod runtime;
+mod spec;
+mod supervisor;
+mod swrr;
+mod sys;
+mod tls;
+mod venv;
+mod workspace;
+
+pub use credential::LocalCredential;
+pub use router::RequestStats;
+pub use runtime::InstanceInfo;
+pub use tls::CA_CERT_FILE;
+pub use workspace::{LocalWorkspace, LocalWorkspaceOptions, STATE_FILE, VENV_CACHE_ENV};

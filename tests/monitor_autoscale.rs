@@ -1357,19 +1357,105 @@ fn mangled_conditions_never_panic_and_report_a_column_inside_the_input() {
 fn webhook_keys_stay_out_of_debug() {
     let hook = WebhookNotification::new("https://hooks.example/notify?apiKey=s3cret")
         .property("token", "hunter2");
-    let setting = seed_setting().notification(AutoscaleNotification::new().webhook(hook));
-    let debug = format!("{setting:?}");
-    assert!(
-        !debug.contains("s3cret") && !debug.contains("hunter2"),
-        "{debug}"
+    let with_user = WebhookNotification::new("https://bob:pa55word@hooks.example/other");
+    let setting = seed_setting().notification(
+        AutoscaleNotification::new()
+            .webhook(hook)
+            .webhook(with_user),
     );
+    let debug = format!("{setting:?}");
+    for secret in ["s3cret", "hunter2", "bob", "pa55word"] {
+        assert!(!debug.contains(secret), "{secret} leaked: {debug}");
+    }
     assert!(
         debug.contains("https://hooks.example/notify?<redacted>"),
         "{debug}"
+    );
+    assert!(
+        debug.contains("https://hooks.example/other?<redacted>"),
+        "{debug}"
+    );
+    assert!(
+        debug.contains("\"token\""),
+        "property names stay visible: {debug}"
     );
     let options = AutoscaleCreateOrUpdateOptions {
         resource_group: Some("rg".into()),
         ..Default::default()
     };
     assert!(!format!("{options:?}").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// One tracing span per operation
+
+/// Records the names (and `name` fields) of the spans opened while it is the default.
+#[derive(Clone, Default)]
+struct SpanNames(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+struct NameField<'a>(&'a mut String);
+
+impl tracing::field::Visit for NameField<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "name" {
+            *self.0 = format!("{value:?}");
+        }
+    }
+}
+
+impl tracing::Subscriber for SpanNames {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut name = String::new();
+        span.record(&mut NameField(&mut name));
+        let mut names = self.0.lock().unwrap();
+        names.push(format!("{}({name})", span.metadata().name()));
+        tracing::span::Id::from_u64(names.len() as u64)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn every_operation_opens_a_named_span() {
+    let (server, client) = setup().await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(example_response("200")))
+        .mount(&server)
+        .await;
+    let names = SpanNames::default();
+    let _guard = tracing::subscriber::set_default(names.clone());
+    let autoscale = client.autoscale();
+    autoscale.get("MySetting", None).await.unwrap();
+    autoscale.delete("gone", None).await.unwrap();
+    let _ = autoscale
+        .create_or_update(&AutoscaleSetting::new("bad"), None)
+        .await;
+    drop(autoscale.list(None).unwrap());
+    let seen: Vec<String> = names
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|n| n.starts_with("Autoscale."))
+        .cloned()
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "Autoscale.get(MySetting)",
+            "Autoscale.delete(gone)",
+            "Autoscale.create_or_update(bad)",
+            "Autoscale.list()",
+        ]
+    );
 }

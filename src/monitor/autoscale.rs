@@ -702,9 +702,24 @@ impl WebhookNotification {
 
 impl fmt::Debug for WebhookNotification {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let uri = match self.service_uri.split_once(['?', '#']) {
-            Some((base, _)) => format!("{base}?<redacted>"),
-            None => self.service_uri.clone(),
+        // Scheme, host and path only: no user info, query or fragment.
+        let uri = match url::Url::parse(&self.service_uri) {
+            Ok(mut u) => {
+                let hidden = u.query().is_some()
+                    || u.fragment().is_some()
+                    || !u.username().is_empty()
+                    || u.password().is_some();
+                let _ = u.set_username("");
+                let _ = u.set_password(None);
+                u.set_query(None);
+                u.set_fragment(None);
+                if hidden {
+                    format!("{u}?<redacted>")
+                } else {
+                    u.to_string()
+                }
+            }
+            Err(_) => "<not a URL>".to_owned(),
         };
         f.debug_struct("WebhookNotification")
             .field("service_uri", &uri)

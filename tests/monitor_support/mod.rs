@@ -45,9 +45,12 @@ pub async fn setup() -> (MockServer, MLClient) {
 }
 
 pub fn client_for(server: &MockServer) -> MLClient {
-    let options = MLClientOptions::default()
+    let mut options = MLClientOptions::default()
         .with_redirect(Url::parse(&server.uri()).expect("mock uri"))
         .with_polling_interval(Duration::ZERO);
+    // No retry back-off: a test that wrongly reaches a failing mock fails at once instead of
+    // sleeping through retries.
+    options.client_options.retry = azure_core::http::RetryOptions::none();
     MLClient::new(Arc::new(FakeCredential), SUB, RG, WS, Some(options)).expect("client")
 }
 

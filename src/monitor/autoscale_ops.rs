@@ -84,6 +84,15 @@ impl AutoscaleOperations {
     /// The ARM id of an endpoint of this workspace (the metric source of endpoint-level rules
     /// such as `RequestLatency`; see [`ScaleRule::source`](super::ScaleRule::source)).
     ///
+    /// ```no_run
+    /// # fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// use azure_ai_ml::monitor::ScaleRule;
+    /// let endpoint = ml_client.autoscale().endpoint_target("churn-prediction-v1")?;
+    /// let rule = ScaleRule::when("RequestLatency > 300 avg 5m")?.scale_out(1).source(endpoint);
+    /// # let _ = rule;
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Validation`] when a name breaks the endpoint/deployment name rule.
     pub fn endpoint_target(&self, endpoint: &str) -> Result<String> {

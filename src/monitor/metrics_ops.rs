@@ -193,6 +193,13 @@ impl MetricsOperations {
 
     /// The ARM id of an online endpoint of the client's workspace.
     ///
+    /// ```no_run
+    /// # fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// let id = ml_client.metrics().endpoint_resource_id("churn-prediction-v1")?;
+    /// assert!(id.ends_with("/onlineEndpoints/churn-prediction-v1"));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// [`crate::Error::Validation`] when the name breaks the endpoint name rule.
     pub fn endpoint_resource_id(&self, endpoint: &str) -> Result<String> {
@@ -204,6 +211,13 @@ impl MetricsOperations {
     }
 
     /// The ARM id of a deployment of the client's workspace.
+    ///
+    /// ```no_run
+    /// # fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// let id = ml_client.metrics().deployment_resource_id("churn-prediction-v1", "blue")?;
+    /// assert!(id.ends_with("/deployments/blue"));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`crate::Error::Validation`] when a name breaks the endpoint/deployment name rule.
@@ -237,6 +251,13 @@ impl MetricsOperations {
     /// Request count: `RequestsPerMinute` (average per minute) of the endpoint, or of one
     /// deployment.
     ///
+    /// ```no_run
+    /// # fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// let request = ml_client.metrics().request_count("churn-prediction-v1", None)?;
+    /// assert_eq!(request.query.metric_names, ["RequestsPerMinute"]);
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// [`crate::Error::Validation`] for bad names.
     pub fn request_count(
@@ -254,6 +275,13 @@ impl MetricsOperations {
 
     /// Request latency P50, P90 and P99 (`RequestLatency_P50/_P90/_P99`, ms) of the endpoint,
     /// or of one deployment.
+    ///
+    /// ```no_run
+    /// # fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// let request = ml_client.metrics().request_latency("churn-prediction-v1", Some("blue"))?;
+    /// assert_eq!(request.query.metric_names.len(), 3);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`crate::Error::Validation`] for bad names.
@@ -277,6 +305,13 @@ impl MetricsOperations {
     /// CPU utilization per instance (`CpuUtilizationPercentage`, average and maximum) of a
     /// deployment.
     ///
+    /// ```no_run
+    /// # fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// let request = ml_client.metrics().cpu_utilization("churn-prediction-v1", "blue")?;
+    /// assert!(request.resource_id.ends_with("/deployments/blue"));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// [`crate::Error::Validation`] for bad names.
     pub fn cpu_utilization(&self, endpoint: &str, deployment: &str) -> Result<MetricsRequest> {
@@ -290,6 +325,13 @@ impl MetricsOperations {
 
     /// Memory utilization per instance (`CpuMemoryUtilizationPercentage`, average and
     /// maximum) of a deployment.
+    ///
+    /// ```no_run
+    /// # fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// let request = ml_client.metrics().memory_utilization("churn-prediction-v1", "blue")?;
+    /// assert_eq!(request.query.metric_names, ["CpuMemoryUtilizationPercentage"]);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`crate::Error::Validation`] for bad names.
@@ -305,6 +347,13 @@ impl MetricsOperations {
     /// 4xx and 5xx responses per minute: the endpoint's `RequestsPerMinute` split by
     /// `statusCodeClass` (one series per class), narrowed to one deployment by the endpoint's
     /// `deployment` dimension when given (deployment-level metrics have no status class).
+    ///
+    /// ```no_run
+    /// # fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// let request = ml_client.metrics().error_counts("churn-prediction-v1", Some("blue"))?;
+    /// assert!(request.query.filter.unwrap().contains("statusCodeClass"));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`crate::Error::Validation`] for bad names.

@@ -74,12 +74,26 @@ use crate::MLClient;
 impl MLClient {
     /// Azure Monitor autoscale settings (`az monitor autoscale`), e.g. to scale a deployment
     /// on CPU.
+    ///
+    /// ```no_run
+    /// # fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// let target = ml_client.autoscale().deployment_target("churn-prediction-v1", "blue")?;
+    /// # let _ = target;
+    /// # Ok(()) }
+    /// ```
     pub fn autoscale(&self) -> AutoscaleOperations {
         AutoscaleOperations::new(client::MonitorCore::of(self))
     }
 
     /// Azure Monitor metrics (`az monitor metrics list`): request counts, latency, CPU and
     /// memory of endpoints and deployments.
+    ///
+    /// ```no_run
+    /// # fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+    /// let latency = ml_client.metrics().request_latency("churn-prediction-v1", Some("blue"))?;
+    /// # let _ = latency;
+    /// # Ok(()) }
+    /// ```
     pub fn metrics(&self) -> MetricsOperations {
         MetricsOperations::new(client::MonitorCore::of(self))
     }

@@ -13,6 +13,7 @@ pub mod invoke;
 #[cfg(feature = "local")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local")))]
 pub mod local;
+pub mod monitor;
 pub mod operations;
 pub(crate) mod redirect;
 pub(crate) mod rest;
@@ -35,6 +36,9 @@ pub use entities::*;
 pub use error::{Error, ErrorDetail, Result};
 pub use ids::{ArmId, AssetRef};
 pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
+pub use monitor::{
+    AutoscaleOperations, AutoscaleSetting, MetricsOperations, MetricsQuery, ScaleRule,
+};
 pub use operations::{
     DatastoreOperations, EndpointCredentials, EnvironmentOperations, GetLogsOptions,
     ModelOperations, OnlineDeploymentOperations, OnlineEndpointOperations, WorkspaceOperations,

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::entities::{
     CondaFile, DataCollector, Environment, EnvironmentRef, Model, ModelRef, OnlineDeployment,
-    OnlineEndpoint, OnlineRequestSettings, ProbeSettings, ScaleSettings,
+    OnlineEndpoint, OnlineRequestSettings, ProbeSettings, RollingRate, ScaleSettings,
 };
 use crate::{Error, Result};
 
@@ -237,11 +237,30 @@ fn data_collector(collector: &DataCollector) -> Result<()> {
             );
         }
     }
+    if let Some(RollingRate::Unknown(r)) = &collector.rolling_rate {
+        return fail(
+            "data_collector.rolling_rate",
+            format!("`{r}` is not one of Year, Month, Day, Hour, Minute"),
+        );
+    }
     for (name, c) in &collector.collections {
         if name.trim().is_empty() {
             return fail(
                 "data_collector.collections",
                 "collection names must not be empty",
+            );
+        }
+        // The name becomes part of a data asset name, `{endpoint}-{deployment}-{name}`
+        // (letters, digits, `-`, `_`; at most 255 characters with 32-character endpoint and
+        // deployment names), and of a blob path.
+        let name_ok = name.len() <= 189
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !name_ok {
+            return fail(
+                format!("data_collector.collections.{name}"),
+                "collection names may only use letters, digits, `_` and `-` (at most 189 characters)",
             );
         }
         if let Some(r) = c.sampling_rate {

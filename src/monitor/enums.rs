@@ -1,0 +1,263 @@
+//! Azure Monitor enums. All are extensible: a value a newer service sends deserializes as
+//! `Unknown(..)` instead of failing the response (the request validators refuse `Unknown` values,
+//! which the service would reject anyway).
+
+use super::client::string_enum;
+
+string_enum! {
+    /// How a metric value is compared with the threshold (`operator` of a metric trigger).
+    ComparisonOperator {
+        /// `==`.
+        Equals = "Equals",
+        /// `!=`.
+        NotEquals = "NotEquals",
+        /// `>`.
+        GreaterThan = "GreaterThan",
+        /// `>=`.
+        GreaterThanOrEqual = "GreaterThanOrEqual",
+        /// `<`.
+        LessThan = "LessThan",
+        /// `<=`.
+        LessThanOrEqual = "LessThanOrEqual",
+    }
+}
+
+impl ComparisonOperator {
+    /// The condition-language symbol (`>`, `>=`, …), `None` for unknown values.
+    pub fn symbol(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Equals => "==",
+            Self::NotEquals => "!=",
+            Self::GreaterThan => ">",
+            Self::GreaterThanOrEqual => ">=",
+            Self::LessThan => "<",
+            Self::LessThanOrEqual => "<=",
+            Self::Unknown(_) => return None,
+        })
+    }
+}
+
+string_enum! {
+    /// How the metric values of several instances are combined (`statistic`; the `avg` of the
+    /// CLI's `--timegrain "avg 1m"`).
+    MetricStatistic {
+        /// `avg`.
+        Average = "Average",
+        /// `min`.
+        Min = "Min",
+        /// `max`.
+        Max = "Max",
+        /// `sum`.
+        Sum = "Sum",
+        /// `count`.
+        Count = "Count",
+    }
+}
+
+impl Default for MetricStatistic {
+    /// The CLI's default (`--timegrain "avg 1m"`).
+    fn default() -> Self {
+        MetricStatistic::Average
+    }
+}
+
+impl MetricStatistic {
+    /// The condition-language keyword (`avg`, `min`, `max`, `sum`, `count`), `None` for unknown.
+    pub fn keyword(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Average => "avg",
+            Self::Min => "min",
+            Self::Max => "max",
+            Self::Sum => "sum",
+            Self::Count => "count",
+            Self::Unknown(_) => return None,
+        })
+    }
+}
+
+string_enum! {
+    /// How the values inside the time window are combined (`timeAggregation`; the `avg` of
+    /// `"CpuUtilizationPercentage > 70 avg 5m"`).
+    TimeAggregation {
+        /// `avg`.
+        Average = "Average",
+        /// `min`.
+        Minimum = "Minimum",
+        /// `max`.
+        Maximum = "Maximum",
+        /// `total`.
+        Total = "Total",
+        /// `count`.
+        Count = "Count",
+        /// `last`.
+        Last = "Last",
+    }
+}
+
+impl Default for TimeAggregation {
+    /// The service's documented default.
+    fn default() -> Self {
+        TimeAggregation::Average
+    }
+}
+
+impl TimeAggregation {
+    /// The condition-language keyword (`avg`, `min`, `max`, `total`, `count`, `last`).
+    pub fn keyword(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Average => "avg",
+            Self::Minimum => "min",
+            Self::Maximum => "max",
+            Self::Total => "total",
+            Self::Count => "count",
+            Self::Last => "last",
+            Self::Unknown(_) => return None,
+        })
+    }
+}
+
+string_enum! {
+    /// Which way a scale action moves the instance count.
+    ScaleDirection {
+        /// No direction (`scale to N`).
+        None = "None",
+        /// Scale out (add instances).
+        Increase = "Increase",
+        /// Scale in (remove instances).
+        Decrease = "Decrease",
+    }
+}
+
+string_enum! {
+    /// What a scale action's value means.
+    ScaleType {
+        /// Add/remove `value` instances (`scale out 1`).
+        ChangeCount = "ChangeCount",
+        /// Add/remove `value` percent of the current count (`scale out 20%`).
+        PercentChangeCount = "PercentChangeCount",
+        /// Set the count to `value` (`scale to 3`).
+        ExactCount = "ExactCount",
+        /// Let the service pick the next allowed value.
+        ServiceAllowedNextValue = "ServiceAllowedNextValue",
+    }
+}
+
+string_enum! {
+    /// How often a recurring profile repeats. The service documents that this must be `Week`.
+    RecurrenceFrequency {
+        /// None.
+        None = "None",
+        /// Every second.
+        Second = "Second",
+        /// Every minute.
+        Minute = "Minute",
+        /// Every hour.
+        Hour = "Hour",
+        /// Every day.
+        Day = "Day",
+        /// Every week (the only value the service accepts for autoscale profiles).
+        Week = "Week",
+        /// Every month.
+        Month = "Month",
+        /// Every year.
+        Year = "Year",
+    }
+}
+
+string_enum! {
+    /// How a metric dimension filter compares (`Operator` of a rule dimension).
+    DimensionOperator {
+        /// Equal to any of the values (`==`).
+        Equals = "Equals",
+        /// Equal to none of the values (`!=`).
+        NotEquals = "NotEquals",
+    }
+}
+
+string_enum! {
+    /// Predictive autoscale mode.
+    PredictiveScaleMode {
+        /// Off.
+        Disabled = "Disabled",
+        /// Forecast only, no scaling.
+        ForecastOnly = "ForecastOnly",
+        /// Forecast and scale.
+        Enabled = "Enabled",
+    }
+}
+
+string_enum! {
+    /// Unit of a metric.
+    MetricUnit {
+        /// Count.
+        Count = "Count",
+        /// Bytes.
+        Bytes = "Bytes",
+        /// Seconds.
+        Seconds = "Seconds",
+        /// Count per second.
+        CountPerSecond = "CountPerSecond",
+        /// Bytes per second.
+        BytesPerSecond = "BytesPerSecond",
+        /// Percent.
+        Percent = "Percent",
+        /// Milliseconds.
+        MilliSeconds = "MilliSeconds",
+        /// Byte-seconds.
+        ByteSeconds = "ByteSeconds",
+        /// Unspecified.
+        Unspecified = "Unspecified",
+        /// Cores.
+        Cores = "Cores",
+        /// Millicores.
+        MilliCores = "MilliCores",
+        /// Nanocores.
+        NanoCores = "NanoCores",
+        /// Bits per second.
+        BitsPerSecond = "BitsPerSecond",
+    }
+}
+
+string_enum! {
+    /// A metrics aggregation (`aggregation` query parameter, `primaryAggregationType`).
+    AggregationType {
+        /// None.
+        None = "None",
+        /// Average.
+        Average = "Average",
+        /// Count.
+        Count = "Count",
+        /// Minimum.
+        Minimum = "Minimum",
+        /// Maximum.
+        Maximum = "Maximum",
+        /// Total.
+        Total = "Total",
+    }
+}
+
+string_enum! {
+    /// What a metrics query returns (`resultType`).
+    MetricResultType {
+        /// Data points.
+        Data = "Data",
+        /// Metadata only.
+        Metadata = "Metadata",
+    }
+}
+
+string_enum! {
+    /// The class of a metric (metric definitions).
+    MetricClass {
+        /// Availability.
+        Availability = "Availability",
+        /// Transactions.
+        Transactions = "Transactions",
+        /// Errors.
+        Errors = "Errors",
+        /// Latency.
+        Latency = "Latency",
+        /// Saturation.
+        Saturation = "Saturation",
+    }
+}

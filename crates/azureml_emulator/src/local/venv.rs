@@ -163,10 +163,15 @@ impl VenvSpec {
 }
 
 /// The interpreter a venv is built with.
+#[derive(Clone, Debug)]
 struct Interpreter {
     path: PathBuf,
     /// `python --version` (`Python 3.11.7`), part of the cache key.
     version: String,
+    /// How the conda file's pin was honoured, for the build log.
+    note: Option<String>,
+    /// Why the conda file's pin was not honoured.
+    warning: Option<String>,
 }
 
 /// Builds and caches venvs under one folder. One build per key at a time: within the process
@@ -179,6 +184,8 @@ pub(crate) struct VenvCache {
     python: Option<PathBuf>,
     uv: UvChoice,
     installer: Arc<tokio::sync::OnceCell<Installer>>,
+    /// Interpreters found, by conda pin.
+    interpreters: Arc<Mutex<HashMap<Option<String>, Interpreter>>>,
     building: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
@@ -198,6 +205,7 @@ impl VenvCache {
             python,
             uv,
             installer: Arc::default(),
+            interpreters: Arc::default(),
             building: Arc::default(),
         }
     }
@@ -210,33 +218,50 @@ impl VenvCache {
     }
 
     /// The configured interpreter, else the one the conda file pins when this machine has it,
-    /// else `python3`; plus a warning when the pin is not honoured.
-    async fn interpreter(
+    /// else `python3`. Found once per pin and process: looking (pyenv shims, `uv python find`)
+    /// costs up to a second, which every deployment of a cached environment would pay again.
+    async fn interpreter(&self, spec: &VenvSpec, installer: &Installer) -> Result<Interpreter> {
+        let known = {
+            let map = self.interpreters.lock().unwrap_or_else(|p| p.into_inner());
+            map.get(&spec.python).cloned()
+        };
+        if let Some(known) = known {
+            return Ok(known);
+        }
+        let found = self
+            .find_interpreter(spec.python.as_deref(), installer)
+            .await?;
+        let mut map = self.interpreters.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(spec.python.clone(), found.clone());
+        Ok(found)
+    }
+
+    async fn find_interpreter(
         &self,
-        spec: &VenvSpec,
+        pin: Option<&str>,
         installer: &Installer,
-        log: &LogBuffer,
-    ) -> Result<(Interpreter, Option<String>)> {
+    ) -> Result<Interpreter> {
         let default = self
             .python
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_PYTHON));
-        let chosen = |path: PathBuf, version: String, pin: &str| {
-            log.push(format!(
+        let chosen = |path: PathBuf, version: String, pin: &str| Interpreter {
+            note: Some(format!(
                 "python={pin} from the conda file: building with {version} at {}",
                 path.display()
-            ));
-            (Interpreter { path, version }, None)
+            )),
+            path,
+            version,
+            warning: None,
         };
-        let Some(pin) = spec.python.as_deref() else {
+        let Some(pin) = pin else {
             let version = python_version(&default).await?;
-            return Ok((
-                Interpreter {
-                    path: default,
-                    version,
-                },
-                None,
-            ));
+            return Ok(Interpreter {
+                path: default,
+                version,
+                note: None,
+                warning: None,
+            });
         };
         if self.python.is_none() {
             let found = installer
@@ -265,25 +290,27 @@ impl VenvCache {
                 default.display()
             )
         };
-        Ok((
-            Interpreter {
-                path: default,
-                version,
-            },
-            Some(warning),
-        ))
+        Ok(Interpreter {
+            path: default,
+            version,
+            note: None,
+            warning: Some(warning),
+        })
     }
 
     /// Returns the python of a venv satisfying `spec`, building it if needed; the build's
     /// output goes to `log`.
     pub(crate) async fn ensure(&self, spec: &VenvSpec, log: &LogBuffer) -> Result<PathBuf> {
         let installer = self.installer().await;
-        let (interpreter, pin_warning) = self.interpreter(spec, installer, log).await?;
+        let interpreter = self.interpreter(spec, installer).await?;
+        if let Some(note) = &interpreter.note {
+            log.push(note.clone());
+        }
         let warnings: Vec<String> = spec
             .warnings
             .iter()
             .cloned()
-            .chain(pin_warning)
+            .chain(interpreter.warning.clone())
             .chain(installer.warning().map(str::to_owned))
             .collect();
         for warning in &warnings {
@@ -818,15 +845,13 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
         for choice in [UvChoice::Path(uv), UvChoice::Off] {
             let cache = VenvCache::with_uv(dir.path().into(), None, choice.clone());
             let installer = cache.installer().await;
-            let log = LogBuffer::new();
-            let (found, warning) = cache.interpreter(&spec, installer, &log).await.unwrap();
-            assert_eq!(warning, None, "{choice:?}");
+            let found = cache.interpreter(&spec, installer).await.unwrap();
+            assert_eq!(found.warning, None, "{choice:?}");
             assert!(version_matches(&found.version, &pin), "{choice:?}");
+            let note = found.note.unwrap_or_default();
             assert!(
-                log.tail(None)
-                    .contains(&format!("python={pin} from the conda file")),
-                "{choice:?}: {}",
-                log.tail(None)
+                note.contains(&format!("python={pin} from the conda file")),
+                "{choice:?}: {note}"
             );
         }
     }

@@ -264,6 +264,8 @@ impl VenvCache {
             });
         };
         if self.python.is_none() {
+            // uv's commands start in the cache folder, which a first deployment has yet to make.
+            std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
             let found = installer
                 .find_python(pin, &self.root.join(UV_CACHE_DIR))
                 .await;
@@ -843,11 +845,14 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
             warnings: Vec::new(),
         };
         for choice in [UvChoice::Path(uv), UvChoice::Off] {
-            let cache = VenvCache::with_uv(dir.path().into(), None, choice.clone());
+            // The cache folder does not exist yet, as on a workspace's first deployment.
+            let cache = VenvCache::with_uv(dir.path().join("venvs"), None, choice.clone());
             let installer = cache.installer().await;
             let found = cache.interpreter(&spec, installer).await.unwrap();
             assert_eq!(found.warning, None, "{choice:?}");
             assert!(version_matches(&found.version, &pin), "{choice:?}");
+            // Found by looking for the pin, not by luck of `python3` being that version.
+            assert_ne!(found.path, Path::new(DEFAULT_PYTHON), "{choice:?}");
             let note = found.note.unwrap_or_default();
             assert!(
                 note.contains(&format!("python={pin} from the conda file")),

@@ -19,11 +19,13 @@ apt_install() {
 have npm || apt_install nodejs npm
 ./scripts/azurite.sh install
 
-# Python 3 with venv + pip for the offline workspace (it builds one venv per environment).
+# Python 3 with venv + pip, and uv in build/tools, for the offline workspace (it builds one venv
+# per environment).
 ./scripts/local-prereqs.sh
 
 {
   echo "export AZURITE_BLOB_BIN=\"$ROOT/build/azurite/node_modules/.bin/azurite-blob\""
   echo "export AZUREML_LOCAL_VENV_CACHE=\"$ROOT/build/venv-cache\""
+  echo "export AZUREML_LOCAL_UV=\"$ROOT/build/tools/bin/uv\""
 } > build/env.sh
 echo "prereqs: ok" >&2

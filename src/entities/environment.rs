@@ -126,7 +126,7 @@ impl InferenceConfig {
 /// assert!(env.conda_file.is_some());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::EnvironmentVersionWire")]
+#[serde(from = "crate::rest::EnvironmentVersionResource")]
 #[non_exhaustive]
 pub struct Environment {
     /// Environment (container) name.

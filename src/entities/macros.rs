@@ -48,6 +48,16 @@ macro_rules! string_enum {
             }
         }
 
+        impl $crate::entities::macros::LenientEnum for $name {
+            fn parse_lenient(s: &str) -> Self {
+                Self::parse(s)
+            }
+
+            fn is_unknown(&self) -> bool {
+                Self::is_unknown(self)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -86,6 +96,15 @@ macro_rules! string_enum {
             }
         }
     };
+}
+
+/// What every [`string_enum!`] type offers, for code generic over them (the YAML loader rejects
+/// unknown values of whichever enum a field has).
+pub(crate) trait LenientEnum: Sized {
+    /// See the enum's `parse`.
+    fn parse_lenient(s: &str) -> Self;
+    /// See the enum's `is_unknown`.
+    fn is_unknown(&self) -> bool;
 }
 
 /// Lower-cases and drops `_`, `-` and spaces, for lenient enum matching.
@@ -170,43 +189,4 @@ macro_rules! map_setters {
     };
 }
 
-/// `From` conversions into an enum over the managed and Kubernetes kinds of a resource, by value
-/// and by reference (cloning), so operations can take `impl Into<Enum>` of either.
-macro_rules! kind_conversions {
-    ($enum:ident { Managed: $managed:ty, Kubernetes: $kubernetes:ty }) => {
-        impl From<$managed> for $enum {
-            fn from(value: $managed) -> Self {
-                $enum::Managed(value)
-            }
-        }
-
-        impl From<&$managed> for $enum {
-            fn from(value: &$managed) -> Self {
-                $enum::Managed(value.clone())
-            }
-        }
-
-        impl From<$kubernetes> for $enum {
-            fn from(value: $kubernetes) -> Self {
-                $enum::Kubernetes(value)
-            }
-        }
-
-        impl From<&$kubernetes> for $enum {
-            fn from(value: &$kubernetes) -> Self {
-                $enum::Kubernetes(value.clone())
-            }
-        }
-
-        impl From<&$enum> for $enum {
-            fn from(value: &$enum) -> Self {
-                value.clone()
-            }
-        }
-    };
-}
-
-pub(crate) use {
-    kind_conversions, map_setters, opt_setter, opt_str_setter, opt_value_setter, setter,
-    string_enum,
-};
+pub(crate) use {map_setters, opt_setter, opt_str_setter, opt_value_setter, setter, string_enum};

@@ -19,7 +19,7 @@ use super::macros::{map_setters, opt_str_setter, setter};
 ///
 /// Deserializes directly from an ARM `ModelVersion` resource (name taken from the id).
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::ModelVersionWire")]
+#[serde(from = "crate::rest::ModelVersionResource")]
 #[non_exhaustive]
 pub struct Model {
     /// Model (container) name.

@@ -1,5 +1,6 @@
 //! What only one kind of endpoint or deployment has: the `compute` part of
-//! [`OnlineEndpointOf`](super::OnlineEndpointOf) and [`OnlineDeploymentOf`](super::OnlineDeploymentOf).
+//! [`OnlineEndpointOf`](super::OnlineEndpointOf) and
+//! [`OnlineDeploymentOf`](super::OnlineDeploymentOf).
 
 use super::settings::ResourceRequirementsSettings;
 

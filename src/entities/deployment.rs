@@ -8,7 +8,7 @@ use super::common::CreationContext;
 use super::compute::{KubernetesDeploymentCompute, ManagedCompute};
 use super::data_collector::DataCollector;
 use super::enums::{ProvisioningState, PublicNetworkAccess};
-use super::macros::{map_setters, opt_setter, opt_str_setter, opt_value_setter, setter};
+use super::macros::setters;
 use super::references::{CodeConfiguration, EnvironmentRef, ModelRef};
 use super::settings::{
     OnlineRequestSettings, ProbeSettings, ResourceRequirementsSettings, ScaleSettings,
@@ -96,8 +96,9 @@ pub type ManagedOnlineDeployment = OnlineDeploymentOf<ManagedCompute>;
 ///
 /// ```
 /// use azure_ai_ml::{KubernetesOnlineDeployment, ResourceRequirementsSettings, ResourceSettings};
+/// let requests = ResourceSettings::new().cpu("500m").memory("1Gi");
 /// let blue = KubernetesOnlineDeployment::new("blue")
-///     .resources(ResourceRequirementsSettings::new().requests(ResourceSettings::new().cpu("500m")));
+///     .resources(ResourceRequirementsSettings::new().requests(requests));
 /// assert!(blue.compute.resources.is_some());
 /// ```
 pub type KubernetesOnlineDeployment = OnlineDeploymentOf<KubernetesDeploymentCompute>;
@@ -113,9 +114,12 @@ impl<C: Default> OnlineDeploymentOf<C> {
 }
 
 impl<C> OnlineDeploymentOf<C> {
-    setter!(name: String, app_insights_enabled: bool);
-    opt_str_setter!(endpoint_name, description, instance_type, model_mount_path);
-    opt_setter!(
+    setters!(into: name: String, app_insights_enabled: bool);
+    setters!(some:
+        endpoint_name: String,
+        description: String,
+        instance_type: String,
+        model_mount_path: String,
         model: ModelRef,
         environment: EnvironmentRef,
         code_configuration: CodeConfiguration,
@@ -125,14 +129,10 @@ impl<C> OnlineDeploymentOf<C> {
         readiness_probe: ProbeSettings,
         startup_probe: ProbeSettings,
         egress_public_network_access: PublicNetworkAccess,
-        data_collector: DataCollector
+        data_collector: DataCollector,
     );
-    opt_value_setter!(instance_count: u32);
-    map_setters!(
-        tags / tag,
-        properties / property,
-        environment_variables / environment_variable
-    );
+    setters!(exact: instance_count: u32);
+    setters!(map: tags / tag, properties / property, environment_variables / environment_variable);
 }
 
 impl KubernetesOnlineDeployment {

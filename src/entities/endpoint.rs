@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::common::{CreationContext, IdentityConfiguration};
 use super::compute::{KubernetesEndpointCompute, ManagedCompute};
 use super::enums::{AuthMode, ProvisioningState, PublicNetworkAccess};
-use super::macros::{map_setters, opt_setter, opt_str_setter, setter};
+use super::macros::setters;
 
 /// An online endpoint; `C` is what only its kind of compute has. Use the aliases
 /// [`ManagedOnlineEndpoint`] and [`KubernetesOnlineEndpoint`].
@@ -88,13 +88,15 @@ impl<C: Default> OnlineEndpointOf<C> {
 }
 
 impl<C> OnlineEndpointOf<C> {
-    setter!(name: String, auth_mode: AuthMode);
-    opt_str_setter!(description, kind, location);
-    opt_setter!(
+    setters!(into: name: String, auth_mode: AuthMode);
+    setters!(some:
+        description: String,
+        kind: String,
+        location: String,
         identity: IdentityConfiguration,
-        public_network_access: PublicNetworkAccess
+        public_network_access: PublicNetworkAccess,
     );
-    map_setters!(tags / tag, properties / property);
+    setters!(map: tags / tag, properties / property);
 
     /// Replaces the traffic split.
     pub fn traffic<K: Into<String>>(mut self, split: impl IntoIterator<Item = (K, u32)>) -> Self {

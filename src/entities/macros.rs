@@ -1,4 +1,5 @@
-//! Small macros that keep the entity files free of boilerplate.
+//! The two macros of the crate, for what only a macro can declare: enum variants and named
+//! methods.
 //!
 //! Every entity offers a chainable setter per field (`Model::new("m").path("./m.pkl")`); writing
 //! them by hand would triple the size of each file without adding anything a reader needs.
@@ -7,6 +8,9 @@
 ///
 /// Parsing is lenient the way the service and Python are: case-insensitive, and `_`/`-` are
 /// ignored, so `aml_token`, `AMLToken` and `amltoken` are the same value.
+///
+/// A macro because each enum declares its own variants and wire spellings; a generic type
+/// cannot declare variants, and the known spellings must be matched in one place per enum.
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -115,48 +119,16 @@ pub(crate) fn normalize(s: &str) -> String {
         .collect()
 }
 
-/// Setter for an `Option<String>` field.
-macro_rules! opt_str_setter {
-    ($($field:ident),+ $(,)?) => {
-        $(
-            #[doc = concat!("Sets `", stringify!($field), "`.")]
-            pub fn $field(mut self, value: impl Into<String>) -> Self {
-                self.$field = Some(value.into());
-                self
-            }
-        )+
-    };
-}
-
-/// Setter for an `Option<T>` field taking anything convertible into `T`.
-macro_rules! opt_setter {
-    ($($field:ident : $ty:ty),+ $(,)?) => {
-        $(
-            #[doc = concat!("Sets `", stringify!($field), "`.")]
-            pub fn $field(mut self, value: impl Into<$ty>) -> Self {
-                self.$field = Some(value.into());
-                self
-            }
-        )+
-    };
-}
-
-/// Setter for an `Option<T>` field taking exactly `T` (numbers: lets literals infer their type).
-macro_rules! opt_value_setter {
-    ($($field:ident : $ty:ty),+ $(,)?) => {
-        $(
-            #[doc = concat!("Sets `", stringify!($field), "`.")]
-            pub fn $field(mut self, value: $ty) -> Self {
-                self.$field = Some(value);
-                self
-            }
-        )+
-    };
-}
-
-/// Setter for a plain field taking anything convertible into its type.
-macro_rules! setter {
-    ($($field:ident : $ty:ty),+ $(,)?) => {
+/// Chainable setters, one per field (`Model::new("m").path("./m.pkl")`). A macro because each
+/// setter is a method with its own name, which a function or a generic cannot declare.
+///
+/// - `into: field: T` sets `field = value.into()`;
+/// - `some: field: T` sets `field = Some(value.into())`;
+/// - `exact: field: T` sets `field = Some(value)` (numbers: lets literals infer their type);
+/// - `map: field / one` makes `field(pairs)`, which replaces the map, and `one(k, v)`, which
+///   adds an entry.
+macro_rules! setters {
+    (into: $($field:ident : $ty:ty),+ $(,)?) => {
         $(
             #[doc = concat!("Sets `", stringify!($field), "`.")]
             pub fn $field(mut self, value: impl Into<$ty>) -> Self {
@@ -165,11 +137,25 @@ macro_rules! setter {
             }
         )+
     };
-}
-
-/// Setters for a `BTreeMap<String, String>` field: `field(iter)` replaces, `one(k, v)` inserts.
-macro_rules! map_setters {
-    ($($field:ident / $one:ident),+ $(,)?) => {
+    (some: $($field:ident : $ty:ty),+ $(,)?) => {
+        $(
+            #[doc = concat!("Sets `", stringify!($field), "`.")]
+            pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+                self.$field = Some(value.into());
+                self
+            }
+        )+
+    };
+    (exact: $($field:ident : $ty:ty),+ $(,)?) => {
+        $(
+            #[doc = concat!("Sets `", stringify!($field), "`.")]
+            pub fn $field(mut self, value: $ty) -> Self {
+                self.$field = Some(value);
+                self
+            }
+        )+
+    };
+    (map: $($field:ident / $one:ident),+ $(,)?) => {
         $(
             #[doc = concat!("Replaces `", stringify!($field), "` with the given pairs.")]
             pub fn $field<K: Into<String>, V: Into<String>>(
@@ -189,4 +175,4 @@ macro_rules! map_setters {
     };
 }
 
-pub(crate) use {map_setters, opt_setter, opt_str_setter, opt_value_setter, setter, string_enum};
+pub(crate) use {setters, string_enum};

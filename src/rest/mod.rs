@@ -49,3 +49,6 @@ pub(crate) fn to_value(body: &impl Serialize) -> Result<serde_json::Value> {
     serde_json::to_value(body)
         .map_err(|e| Error::other(format!("could not serialize request body: {e}")))
 }
+
+#[cfg(test)]
+mod tests;

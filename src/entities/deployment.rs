@@ -19,7 +19,11 @@ use super::settings::{
 ///
 /// `C` may be unsized only so that [`OnlineDeployment`] can look at either kind as one
 /// `OnlineDeploymentOf<dyn Any>` when it reads a shared field, instead of matching per field.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(
+    from = "crate::rest::OnlineDeploymentResource",
+    bound(deserialize = "Self: From<crate::rest::OnlineDeploymentResource>")
+)]
 #[non_exhaustive]
 pub struct OnlineDeploymentOf<C: ?Sized> {
     /// Deployment name (3–32 chars, letters, digits, `-`).

@@ -35,7 +35,7 @@ pub use enums::{
 pub use environment::{BuildContext, CondaFile, Environment, InferenceConfig, Route};
 pub use keys::{DeploymentLogs, EndpointAuthKeys, EndpointAuthToken};
 pub use model::Model;
-pub use references::{CodeConfiguration, EnvironmentRef, ModelRef};
+pub use references::{CodeConfiguration, EnvironmentRef, ModelRef, Reference};
 pub use settings::{
     DefaultScaleSettings, OnlineRequestSettings, ProbeSettings, ResourceRequirementsSettings,
     ResourceSettings, ScaleSettings, TargetUtilizationScaleSettings,

@@ -4,40 +4,62 @@
 use super::environment::Environment;
 use super::model::Model;
 
-/// The model a deployment serves: a reference to a registered version, or a model to register.
+/// A model or environment a deployment uses: a registered version, or one to register. Use the
+/// aliases [`ModelRef`] and [`EnvironmentRef`].
 #[derive(Clone, Debug, PartialEq)]
-pub enum ModelRef {
+pub enum Reference<T> {
     /// ARM id, `azureml:name:version`, `azureml:name@latest` or a registry URI.
     Id(String),
-    /// A model registered (anonymously if unnamed) when the deployment is created.
-    Inline(Box<Model>),
+    /// An asset registered (anonymously if unnamed) when the deployment is created.
+    Inline(Box<T>),
 }
 
-impl From<&str> for ModelRef {
+/// The model a deployment serves.
+pub type ModelRef = Reference<Model>;
+
+/// The environment a deployment runs in.
+pub type EnvironmentRef = Reference<Environment>;
+
+impl<T> Reference<T> {
+    /// The reference text, when this is a reference.
+    pub fn as_id(&self) -> Option<&str> {
+        match self {
+            Reference::Id(id) => Some(id),
+            Reference::Inline(_) => None,
+        }
+    }
+
+    /// A registered asset (one with an id) becomes a reference; otherwise it is inlined.
+    fn registered_or_inline(id: Option<String>, asset: T) -> Self {
+        match id {
+            Some(id) => Reference::Id(id),
+            None => Reference::Inline(Box::new(asset)),
+        }
+    }
+}
+
+impl<T> From<&str> for Reference<T> {
     fn from(id: &str) -> Self {
-        ModelRef::Id(id.to_owned())
+        Reference::Id(id.to_owned())
     }
 }
 
-impl From<String> for ModelRef {
+impl<T> From<String> for Reference<T> {
     fn from(id: String) -> Self {
-        ModelRef::Id(id)
+        Reference::Id(id)
     }
 }
 
-impl From<&String> for ModelRef {
+impl<T> From<&String> for Reference<T> {
     fn from(id: &String) -> Self {
-        ModelRef::Id(id.clone())
+        Reference::Id(id.clone())
     }
 }
 
 impl From<Model> for ModelRef {
     /// A registered model (one with an id) becomes a reference; otherwise it is inlined.
     fn from(model: Model) -> Self {
-        match model.id {
-            Some(id) => ModelRef::Id(id),
-            None => ModelRef::Inline(Box::new(model)),
-        }
+        Reference::registered_or_inline(model.id.clone(), model)
     }
 }
 
@@ -48,50 +70,10 @@ impl From<&Model> for ModelRef {
     }
 }
 
-impl ModelRef {
-    /// The reference text, when this is a reference.
-    pub fn as_id(&self) -> Option<&str> {
-        match self {
-            ModelRef::Id(id) => Some(id),
-            ModelRef::Inline(_) => None,
-        }
-    }
-}
-
-/// The environment a deployment runs in: a reference or an environment to register.
-#[derive(Clone, Debug, PartialEq)]
-pub enum EnvironmentRef {
-    /// ARM id, `azureml:name:version`, `azureml:name@latest` or a registry URI.
-    Id(String),
-    /// An environment registered (anonymously if unnamed) when the deployment is created.
-    Inline(Box<Environment>),
-}
-
-impl From<&str> for EnvironmentRef {
-    fn from(id: &str) -> Self {
-        EnvironmentRef::Id(id.to_owned())
-    }
-}
-
-impl From<String> for EnvironmentRef {
-    fn from(id: String) -> Self {
-        EnvironmentRef::Id(id)
-    }
-}
-
-impl From<&String> for EnvironmentRef {
-    fn from(id: &String) -> Self {
-        EnvironmentRef::Id(id.clone())
-    }
-}
-
 impl From<Environment> for EnvironmentRef {
     /// A registered environment (one with an id) becomes a reference; otherwise it is inlined.
     fn from(env: Environment) -> Self {
-        match env.id {
-            Some(id) => EnvironmentRef::Id(id),
-            None => EnvironmentRef::Inline(Box::new(env)),
-        }
+        Reference::registered_or_inline(env.id.clone(), env)
     }
 }
 
@@ -99,16 +81,6 @@ impl From<&Environment> for EnvironmentRef {
     /// A registered environment (one with an id) becomes a reference; otherwise it is inlined.
     fn from(env: &Environment) -> Self {
         EnvironmentRef::from(env.clone())
-    }
-}
-
-impl EnvironmentRef {
-    /// The reference text, when this is a reference.
-    pub fn as_id(&self) -> Option<&str> {
-        match self {
-            EnvironmentRef::Id(id) => Some(id),
-            EnvironmentRef::Inline(_) => None,
-        }
     }
 }
 

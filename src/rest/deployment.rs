@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::common::{id_segment, lenient_string_map};
 use super::deployment_settings::{
@@ -13,7 +13,7 @@ use super::resource::{ArmResource, SkuWire};
 use crate::entities::{
     CodeConfiguration, EndpointComputeType, EnvironmentRef, KubernetesDeploymentCompute,
     KubernetesOnlineDeployment, ManagedCompute, ManagedOnlineDeployment, ModelRef,
-    OnlineDeployment, OnlineDeploymentOf, ProvisioningState, PublicNetworkAccess,
+    OnlineDeployment, OnlineDeploymentOf, ProvisioningState, PublicNetworkAccess, Reference,
 };
 use crate::{Error, Result};
 
@@ -145,18 +145,6 @@ impl From<OnlineDeploymentResource> for OnlineDeployment {
     }
 }
 
-impl<'de> Deserialize<'de> for ManagedOnlineDeployment {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        OnlineDeploymentResource::deserialize(d).map(Into::into)
-    }
-}
-
-impl<'de> Deserialize<'de> for KubernetesOnlineDeployment {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        OnlineDeploymentResource::deserialize(d).map(Into::into)
-    }
-}
-
 /// Requires a reference the service can use directly (ARM id or registry URI).
 fn resolved(field: &str, id: &str) -> Result<String> {
     if crate::ids::is_resolved_id(id) {
@@ -182,22 +170,15 @@ fn code_configuration(code: &CodeConfiguration) -> Result<CodeConfigurationWire>
     })
 }
 
-fn environment_id(environment: &EnvironmentRef) -> Result<String> {
-    match environment {
-        EnvironmentRef::Id(id) => resolved("environment", id),
-        EnvironmentRef::Inline(_) => Err(Error::validation(
-            "environment",
-            "an inline environment must be registered (and replaced by its id) before the deployment is sent",
-        )),
-    }
-}
-
-fn model_id(model: &ModelRef) -> Result<String> {
-    match model {
-        ModelRef::Id(id) => resolved("model", id),
-        ModelRef::Inline(_) => Err(Error::validation(
-            "model",
-            "an inline model must be registered (and replaced by its id) before the deployment is sent",
+/// The id of a model or environment (`field`), which must be registered and resolved by now.
+fn reference_id<T>(field: &str, reference: &Reference<T>) -> Result<String> {
+    match reference {
+        Reference::Id(id) => resolved(field, id),
+        Reference::Inline(_) => Err(Error::validation(
+            field,
+            format!(
+                "an inline {field} must be registered (and replaced by its id) before the deployment is sent"
+            ),
         )),
     }
 }
@@ -222,8 +203,16 @@ pub(crate) fn online_deployment_body(
             .as_ref()
             .map(code_configuration)
             .transpose()?,
-        environment_id: d.environment.as_ref().map(environment_id).transpose()?,
-        model: d.model.as_ref().map(model_id).transpose()?,
+        environment_id: d
+            .environment
+            .as_ref()
+            .map(|e| reference_id("environment", e))
+            .transpose()?,
+        model: d
+            .model
+            .as_ref()
+            .map(|m| reference_id("model", m))
+            .transpose()?,
         scale_settings: d.scale_settings.as_ref().map(Into::into),
         properties: d.properties.clone(),
         description: d.description.clone(),

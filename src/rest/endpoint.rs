@@ -1,8 +1,9 @@
 //! Online endpoint ⇄ ARM JSON.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::common::{lenient_string_map, lenient_traffic_map};
 use super::resource::{ArmResource, IdentityWire};
@@ -124,18 +125,6 @@ impl From<OnlineEndpointResource> for OnlineEndpoint {
     }
 }
 
-impl<'de> Deserialize<'de> for ManagedOnlineEndpoint {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        OnlineEndpointResource::deserialize(d).map(Into::into)
-    }
-}
-
-impl<'de> Deserialize<'de> for KubernetesOnlineEndpoint {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        OnlineEndpointResource::deserialize(d).map(Into::into)
-    }
-}
-
 /// Python's `_strip_zeroes_from_traffic`, applied by `begin_create_or_update` before the PUT:
 /// drops entries whose value is 0 and lower-cases the deployment names (traffic and mirror).
 pub(crate) fn strip_traffic(endpoint: &mut OnlineEndpoint) {
@@ -148,6 +137,17 @@ pub(crate) fn strip_traffic(endpoint: &mut OnlineEndpoint) {
     }
     strip(endpoint.traffic_mut());
     strip(endpoint.mirror_traffic_mut());
+}
+
+/// The properties the PUT body and the traffic-only update body both send.
+fn sent_by_both_bodies(e: &OnlineEndpointOf<dyn Any>) -> OnlineEndpointProperties {
+    OnlineEndpointProperties {
+        description: e.description.clone(),
+        auth_mode: Some(e.auth_mode.clone()),
+        properties: e.properties.clone(),
+        traffic: e.traffic.clone(),
+        ..Default::default()
+    }
 }
 
 /// The PUT body of an endpoint, exactly as Python's `_to_rest_online_endpoint(location)` builds it
@@ -169,14 +169,10 @@ pub(crate) fn online_endpoint_body(
         None => IdentityWire::from(&IdentityConfiguration::system_assigned()),
     };
     let properties = OnlineEndpointProperties {
-        description: e.description.clone(),
-        auth_mode: Some(e.auth_mode.clone()),
-        properties: e.properties.clone(),
-        traffic: e.traffic.clone(),
         mirror_traffic: Some(e.mirror_traffic.clone()),
         public_network_access: e.public_network_access.clone(),
         compute,
-        ..Default::default()
+        ..sent_by_both_bodies(e)
     };
     ArmResource {
         identity: Some(identity),
@@ -194,12 +190,8 @@ pub(crate) fn online_endpoint_traffic_update_body(
 ) -> OnlineEndpointResource {
     let e = endpoint.shared();
     let properties = OnlineEndpointProperties {
-        description: e.description.clone(),
-        auth_mode: Some(e.auth_mode.clone()),
-        properties: e.properties.clone(),
-        traffic: e.traffic.clone(),
         endpoint: Some(e.name.clone()),
-        ..Default::default()
+        ..sent_by_both_bodies(e)
     };
     ArmResource {
         tags: Some(e.tags.clone()),

@@ -77,13 +77,11 @@ struct CodeConfigurationWire {
 }
 
 /// The shared fields of either kind from the answer; `compute` is what only that kind has.
-fn deployment<C>(mut w: OnlineDeploymentResource, compute: C) -> OnlineDeploymentOf<C> {
-    let name = w.take_name();
-    let creation_context = w.creation_context();
+fn deployment<C>(w: OnlineDeploymentResource, compute: C) -> OnlineDeploymentOf<C> {
     let p = w.properties;
     OnlineDeploymentOf {
         endpoint_name: id_segment(w.id.as_deref(), "onlineEndpoints"),
-        name,
+        name: w.name.unwrap_or_default(),
         description: p.description,
         tags: w.tags.unwrap_or_default(),
         properties: p.properties,
@@ -112,7 +110,7 @@ fn deployment<C>(mut w: OnlineDeploymentResource, compute: C) -> OnlineDeploymen
         location: w.location,
         provisioning_state: p.provisioning_state,
         id: w.id,
-        creation_context,
+        creation_context: w.system_data.map(Into::into),
         compute,
     }
 }

@@ -67,12 +67,10 @@ pub(crate) fn python_network_access<S: Serializer>(
 }
 
 /// The shared fields of either kind from the answer; `compute` is what only that kind has.
-fn endpoint<C>(mut w: OnlineEndpointResource, compute: C) -> OnlineEndpointOf<C> {
-    let name = w.take_name();
-    let creation_context = w.creation_context();
+fn endpoint<C>(w: OnlineEndpointResource, compute: C) -> OnlineEndpointOf<C> {
     let p = w.properties;
     OnlineEndpointOf {
-        name,
+        name: w.name.unwrap_or_default(),
         description: p.description,
         tags: w.tags.unwrap_or_default(),
         properties: p.properties,
@@ -88,7 +86,7 @@ fn endpoint<C>(mut w: OnlineEndpointResource, compute: C) -> OnlineEndpointOf<C>
         swagger_uri: p.swagger_uri,
         provisioning_state: p.provisioning_state,
         id: w.id,
-        creation_context,
+        creation_context: w.system_data.map(Into::into),
         compute,
     }
 }

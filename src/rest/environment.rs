@@ -99,8 +99,7 @@ impl From<&Route> for RouteWire {
 }
 
 impl From<EnvironmentVersionResource> for Environment {
-    fn from(mut w: EnvironmentVersionResource) -> Self {
-        let creation_context = w.creation_context();
+    fn from(w: EnvironmentVersionResource) -> Self {
         let p = w.properties;
         Environment {
             name: id_segment(w.id.as_deref(), "environments").unwrap_or_default(),
@@ -129,7 +128,7 @@ impl From<EnvironmentVersionResource> for Environment {
             }),
             id: w.id,
             provisioning_state: p.provisioning_state,
-            creation_context,
+            creation_context: w.system_data.map(Into::into),
         }
     }
 }

@@ -53,8 +53,7 @@ struct FlavorWire {
 impl From<ModelVersionResource> for Model {
     /// The model name is the container segment of the id (`…/models/{name}/versions/{v}`);
     /// the ARM `name` of a version resource is its version.
-    fn from(mut w: ModelVersionResource) -> Self {
-        let creation_context = w.creation_context();
+    fn from(w: ModelVersionResource) -> Self {
         let p = w.properties;
         Model {
             name: id_segment(w.id.as_deref(), "models").unwrap_or_default(),
@@ -69,7 +68,7 @@ impl From<ModelVersionResource> for Model {
             job_name: p.job_name,
             id: w.id,
             provisioning_state: p.provisioning_state,
-            creation_context,
+            creation_context: w.system_data.map(Into::into),
         }
     }
 }

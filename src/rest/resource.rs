@@ -62,16 +62,6 @@ impl<P> ArmResource<P> {
             system_data: None,
         }
     }
-
-    /// The resource name, or `""` when the answer had none.
-    pub(crate) fn take_name(&mut self) -> String {
-        self.name.take().unwrap_or_default()
-    }
-
-    /// `systemData` as the entities show it.
-    pub(crate) fn creation_context(&mut self) -> Option<CreationContext> {
-        self.system_data.take().map(Into::into)
-    }
 }
 
 /// ARM `systemData` (read-only).

@@ -30,8 +30,7 @@ pub(crate) struct WorkspaceProperties {
 }
 
 impl From<WorkspaceResource> for Workspace {
-    fn from(mut w: WorkspaceResource) -> Self {
-        let creation_context = w.creation_context();
+    fn from(w: WorkspaceResource) -> Self {
         let p = w.properties;
         Workspace {
             name: w.name.unwrap_or_default(),
@@ -50,7 +49,7 @@ impl From<WorkspaceResource> for Workspace {
             tags: w.tags.unwrap_or_default(),
             identity: w.identity.map(Into::into),
             provisioning_state: p.provisioning_state,
-            creation_context,
+            creation_context: w.system_data.map(Into::into),
         }
     }
 }
@@ -83,8 +82,7 @@ struct CredentialsWire {
 }
 
 impl From<DatastoreResource> for Datastore {
-    fn from(mut w: DatastoreResource) -> Self {
-        let creation_context = w.creation_context();
+    fn from(w: DatastoreResource) -> Self {
         let p = w.properties;
         Datastore {
             name: w.name.unwrap_or_default(),
@@ -99,7 +97,7 @@ impl From<DatastoreResource> for Datastore {
             description: p.description,
             tags: p.tags,
             properties: p.properties,
-            creation_context,
+            creation_context: w.system_data.map(Into::into),
         }
     }
 }

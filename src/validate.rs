@@ -11,8 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::entities::{
-    CondaFile, DataCollector, Environment, EnvironmentRef, Model, ModelRef, OnlineDeployment,
-    OnlineEndpoint, OnlineRequestSettings, ProbeSettings, RollingRate, ScaleSettings,
+    CodeConfiguration, CondaFile, DataCollector, Environment, EnvironmentRef, Model, ModelRef,
+    OnlineDeployment, OnlineEndpoint, OnlineRequestSettings, ProbeSettings, RollingRate,
+    ScaleSettings,
 };
 use crate::{Error, Result};
 
@@ -126,7 +127,11 @@ pub fn endpoint(endpoint: &OnlineEndpoint) -> Result<()> {
         );
     }
     if let OnlineEndpoint::Kubernetes(k) = endpoint {
-        if k.compute.as_deref().is_some_and(|c| c.trim().is_empty()) {
+        if k.compute
+            .target
+            .as_deref()
+            .is_some_and(|c| c.trim().is_empty())
+        {
             return fail("compute", "must not be empty");
         }
     }
@@ -288,72 +293,71 @@ fn local_path_exists(field: &str, path: &str) -> Result<()> {
 /// Validates a deployment: names, endpoint name, instance count, probes, scale settings,
 /// request settings, code (folder and script exist when local), inline model / environment.
 pub fn deployment(deployment: &OnlineDeployment) -> Result<()> {
-    macro_rules! common {
-        ($d:ident, $managed:expr) => {{
-            resource_name("name", &$d.name)?;
-            match $d.endpoint_name.as_deref() {
-                None => return fail("endpoint_name", "is required"),
-                Some(e) => resource_name("endpoint_name", e)?,
-            }
-            if let Some(n) = $d.instance_count {
-                if n < 1 {
-                    return fail("instance_count", "must be at least 1 (got 0)");
-                }
-            }
-            if let Some(p) = &$d.liveness_probe {
-                probe("liveness_probe", p, true)?;
-            }
-            if let Some(p) = &$d.readiness_probe {
-                probe("readiness_probe", p, false)?;
-            }
-            if let Some(p) = &$d.startup_probe {
-                probe("startup_probe", p, false)?;
-            }
-            if let Some(s) = &$d.scale_settings {
-                scale_settings(s, $managed)?;
-            }
-            if let Some(r) = &$d.request_settings {
-                request_settings(r)?;
-            }
-            if let Some(c) = &$d.data_collector {
-                data_collector(c)?;
-            }
-            if let Some(code) = &$d.code_configuration {
-                if code.scoring_script.trim().is_empty() {
-                    return fail("code_configuration.scoring_script", "must not be empty");
-                }
-                if let Some(folder) = &code.code {
-                    local_path_exists("code_configuration.code", folder)?;
-                    if is_local_path(folder) {
-                        let script = Path::new(folder).join(&code.scoring_script);
-                        if !script.is_file() {
-                            return fail(
-                                "code_configuration.scoring_script",
-                                format!("`{}` does not exist in `{folder}`", code.scoring_script),
-                            );
-                        }
-                    }
-                }
-            }
-            match &$d.model {
-                Some(ModelRef::Id(id)) => {
-                    crate::ids::AssetRef::parse_field(id, "model")?;
-                }
-                Some(ModelRef::Inline(m)) => inline_model(m)?,
-                None => {}
-            }
-            match &$d.environment {
-                Some(EnvironmentRef::Id(id)) => {
-                    crate::ids::AssetRef::parse_field(id, "environment")?;
-                }
-                Some(EnvironmentRef::Inline(e)) => environment_definition("environment.", e)?,
-                None => {}
-            }
-        }};
+    let d = deployment.shared();
+    resource_name("name", &d.name)?;
+    match d.endpoint_name.as_deref() {
+        None => return fail("endpoint_name", "is required"),
+        Some(e) => resource_name("endpoint_name", e)?,
     }
-    match deployment {
-        OnlineDeployment::Managed(d) => common!(d, true),
-        OnlineDeployment::Kubernetes(d) => common!(d, false),
+    if let Some(n) = d.instance_count {
+        if n < 1 {
+            return fail("instance_count", "must be at least 1 (got 0)");
+        }
+    }
+    if let Some(p) = &d.liveness_probe {
+        probe("liveness_probe", p, true)?;
+    }
+    if let Some(p) = &d.readiness_probe {
+        probe("readiness_probe", p, false)?;
+    }
+    if let Some(p) = &d.startup_probe {
+        probe("startup_probe", p, false)?;
+    }
+    if let Some(s) = &d.scale_settings {
+        scale_settings(s, !deployment.is_kubernetes())?;
+    }
+    if let Some(r) = &d.request_settings {
+        request_settings(r)?;
+    }
+    if let Some(c) = &d.data_collector {
+        data_collector(c)?;
+    }
+    if let Some(code) = &d.code_configuration {
+        code_configuration(code)?;
+    }
+    match &d.model {
+        Some(ModelRef::Id(id)) => {
+            crate::ids::AssetRef::parse_field(id, "model")?;
+        }
+        Some(ModelRef::Inline(m)) => inline_model(m)?,
+        None => {}
+    }
+    match &d.environment {
+        Some(EnvironmentRef::Id(id)) => {
+            crate::ids::AssetRef::parse_field(id, "environment")?;
+        }
+        Some(EnvironmentRef::Inline(e)) => environment_definition("environment.", e)?,
+        None => {}
+    }
+    Ok(())
+}
+
+/// The scoring script is named and, when the code folder is local, exists in it.
+fn code_configuration(code: &CodeConfiguration) -> Result<()> {
+    if code.scoring_script.trim().is_empty() {
+        return fail("code_configuration.scoring_script", "must not be empty");
+    }
+    if let Some(folder) = &code.code {
+        local_path_exists("code_configuration.code", folder)?;
+        if is_local_path(folder) {
+            let script = Path::new(folder).join(&code.scoring_script);
+            if !script.is_file() {
+                return fail(
+                    "code_configuration.scoring_script",
+                    format!("`{}` does not exist in `{folder}`", code.scoring_script),
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -18,14 +18,15 @@ use std::path::{Component, Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
+use crate::entities::macros::LenientEnum;
 use crate::entities::{
-    AssetType, AuthMode, BuildContext, CodeConfiguration, CondaFile, DataCollector,
-    DefaultScaleSettings, DeploymentCollection, Environment, EnvironmentRef, IdentityConfiguration,
-    IdentityType, InferenceConfig, KubernetesOnlineDeployment, KubernetesOnlineEndpoint,
-    ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, ModelRef, OnlineDeployment,
-    OnlineEndpoint, OnlineRequestSettings, OperatingSystemType, ProbeSettings, PublicNetworkAccess,
-    RequestLogging, ResourceRequirementsSettings, ResourceSettings, RollingRate, Route,
-    ScaleSettings, TargetUtilizationScaleSettings,
+    AuthMode, BuildContext, CodeConfiguration, CondaFile, DataCollector, DefaultScaleSettings,
+    DeploymentCollection, Environment, EnvironmentRef, IdentityConfiguration, IdentityType,
+    InferenceConfig, KubernetesDeploymentCompute, KubernetesEndpointCompute, ManagedCompute, Model,
+    ModelRef, OnlineDeployment, OnlineDeploymentOf, OnlineEndpoint, OnlineEndpointOf,
+    OnlineRequestSettings, ProbeSettings, PublicNetworkAccess, RequestLogging,
+    ResourceRequirementsSettings, ResourceSettings, Route, ScaleSettings,
+    TargetUtilizationScaleSettings,
 };
 use crate::{Error, Result};
 
@@ -126,12 +127,10 @@ fn scalar_map<'de, D: Deserializer<'de>>(
         .collect())
 }
 
-/// Parses a closed set of spellings through a lenient enum, rejecting unknown values.
-fn known<T>(field: &str, value: &str, parsed: T, allowed: &str) -> Result<T>
-where
-    T: KnownCheck,
-{
-    if parsed.unknown() {
+/// Parses one of a closed set of spellings through a lenient enum, rejecting unknown values.
+fn known<T: LenientEnum>(field: &str, value: &str, allowed: &str) -> Result<T> {
+    let parsed = T::parse_lenient(value);
+    if parsed.is_unknown() {
         Err(Error::validation(
             field,
             format!("value `{value}` is not one of {allowed}"),
@@ -141,39 +140,9 @@ where
     }
 }
 
-trait KnownCheck {
-    fn unknown(&self) -> bool;
-}
-
-macro_rules! known_check {
-    ($($t:ty),+) => {
-        $(impl KnownCheck for $t {
-            fn unknown(&self) -> bool {
-                self.is_unknown()
-            }
-        })+
-    };
-}
-
-known_check!(
-    AuthMode,
-    AssetType,
-    PublicNetworkAccess,
-    RollingRate,
-    IdentityType,
-    OperatingSystemType
-);
-
 fn network_access(field: &str, value: Option<String>) -> Result<Option<PublicNetworkAccess>> {
     value
-        .map(|v| {
-            known(
-                field,
-                &v,
-                PublicNetworkAccess::parse(&v),
-                "[enabled, disabled]",
-            )
-        })
+        .map(|v| known(field, &v, "[enabled, disabled]"))
         .transpose()
 }
 
@@ -231,23 +200,30 @@ struct UserIdentityYaml {
 }
 
 impl EndpointYaml {
-    fn into_entity(self) -> Result<OnlineEndpoint> {
+    fn into_entity(mut self) -> Result<OnlineEndpoint> {
         crate::validate::resource_name("name", &self.name)?;
+        Ok(match self.compute.take() {
+            Some(target) => {
+                let compute = KubernetesEndpointCompute {
+                    target: Some(target),
+                };
+                OnlineEndpoint::Kubernetes(self.endpoint(compute)?)
+            }
+            None => OnlineEndpoint::Managed(self.endpoint(ManagedCompute::default())?),
+        })
+    }
+
+    /// The fields both kinds share; `compute` is what only this kind has.
+    fn endpoint<C: Default>(self, compute: C) -> Result<OnlineEndpointOf<C>> {
         let auth_mode = match &self.auth_mode {
-            Some(v) => known(
-                "auth_mode",
-                v,
-                AuthMode::parse(v),
-                "[aml_token, key, aad_token]",
-            )?,
+            Some(v) => known("auth_mode", v, "[aml_token, key, aad_token]")?,
             None => AuthMode::Key,
         };
         let identity = match self.identity {
             Some(i) => {
-                let t = known(
+                let t: IdentityType = known(
                     "identity.type",
                     &i.type_,
-                    IdentityType::parse(&i.type_),
                     "[system_assigned, user_assigned, none]",
                 )?;
                 let mut id = IdentityConfiguration::new(t);
@@ -258,34 +234,23 @@ impl EndpointYaml {
             }
             None => None,
         };
-        let public_network_access =
-            network_access("public_network_access", self.public_network_access)?;
-        macro_rules! fill {
-            ($e:ident) => {{
-                $e.description = self.description;
-                $e.tags = self.tags;
-                $e.properties = self.properties;
-                $e.auth_mode = auth_mode;
-                $e.traffic = self.traffic.unwrap_or_default();
-                $e.mirror_traffic = self.mirror_traffic.unwrap_or_default();
-                $e.identity = identity;
-                $e.public_network_access = public_network_access;
-                $e.kind = self.kind;
-                $e.location = self.location;
-            }};
-        }
-        Ok(match self.compute {
-            Some(compute) => {
-                let mut e = KubernetesOnlineEndpoint::new(self.name);
-                e.compute = Some(compute);
-                fill!(e);
-                OnlineEndpoint::Kubernetes(e)
-            }
-            None => {
-                let mut e = ManagedOnlineEndpoint::new(self.name);
-                fill!(e);
-                OnlineEndpoint::Managed(e)
-            }
+        Ok(OnlineEndpointOf {
+            name: self.name,
+            description: self.description,
+            tags: self.tags,
+            properties: self.properties,
+            auth_mode,
+            traffic: self.traffic.unwrap_or_default(),
+            mirror_traffic: self.mirror_traffic.unwrap_or_default(),
+            identity,
+            public_network_access: network_access(
+                "public_network_access",
+                self.public_network_access,
+            )?,
+            kind: self.kind,
+            location: self.location,
+            compute,
+            ..Default::default()
         })
     }
 }
@@ -326,7 +291,6 @@ impl ModelYaml {
             m.model_type = known(
                 &format!("{prefix}type"),
                 t,
-                AssetType::parse(t),
                 "[custom_model, mlflow_model, triton_model]",
             )?;
         }
@@ -444,14 +408,7 @@ impl EnvironmentYaml {
         e.properties = self.properties;
         e.os_type = self
             .os_type
-            .map(|v| {
-                known(
-                    &format!("{prefix}os_type"),
-                    &v,
-                    OperatingSystemType::parse(&v),
-                    "[linux, windows]",
-                )
-            })
+            .map(|v| known(&format!("{prefix}os_type"), &v, "[linux, windows]"))
             .transpose()?;
         e.inference_config = self.inference_config.map(|c| {
             let route = |r: Option<RouteYaml>| r.map(|r| Route::new(r.path, r.port));
@@ -676,7 +633,7 @@ fn collection(name: &str, c: CollectionYaml) -> Result<DeploymentCollection> {
 }
 
 impl DeploymentYaml {
-    fn into_entity(self, base: &Path) -> Result<OnlineDeployment> {
+    fn into_entity(mut self, base: &Path) -> Result<OnlineDeployment> {
         crate::validate::resource_name("name", &self.name)?;
         if let Some(e) = &self.endpoint_name {
             crate::validate::resource_name("endpoint_name", e)?;
@@ -702,6 +659,20 @@ impl DeploymentYaml {
                 "only allowed with `type: kubernetes`",
             ));
         }
+        Ok(if kubernetes {
+            let resources = self.resources.take().map(|r| ResourceRequirementsSettings {
+                requests: r.requests.map(Into::into),
+                limits: r.limits.map(Into::into),
+            });
+            let compute = KubernetesDeploymentCompute { resources };
+            OnlineDeployment::Kubernetes(self.deployment(base, compute)?)
+        } else {
+            OnlineDeployment::Managed(self.deployment(base, ManagedCompute::default())?)
+        })
+    }
+
+    /// The fields both kinds share; `compute` is what only this kind has.
+    fn deployment<C: Default>(self, base: &Path, compute: C) -> Result<OnlineDeploymentOf<C>> {
         let model = match self.model {
             None => None,
             Some(AssetYaml::Reference(r)) => Some(ModelRef::Id(r)),
@@ -759,7 +730,6 @@ impl DeploymentYaml {
                         known(
                             "data_collector.rolling_rate",
                             &r,
-                            RollingRate::parse(&r),
                             "[year, month, day, hour, minute]",
                         )
                     })
@@ -775,45 +745,33 @@ impl DeploymentYaml {
             "egress_public_network_access",
             self.egress_public_network_access,
         )?;
-        macro_rules! fill {
-            ($d:ident) => {{
-                $d.endpoint_name = self.endpoint_name;
-                $d.description = self.description;
-                $d.tags = self.tags;
-                $d.properties = self.properties;
-                $d.model = model;
-                $d.environment = environment;
-                $d.code_configuration = code_configuration;
-                $d.environment_variables = self.environment_variables;
-                $d.app_insights_enabled = self.app_insights_enabled.unwrap_or(false);
-                $d.scale_settings = scale_settings;
-                $d.request_settings = self.request_settings.map(|r| OnlineRequestSettings {
-                    request_timeout_ms: r.request_timeout_ms,
-                    max_concurrent_requests_per_instance: r.max_concurrent_requests_per_instance,
-                    max_queue_wait_ms: r.max_queue_wait_ms,
-                });
-                $d.liveness_probe = self.liveness_probe.map(Into::into);
-                $d.readiness_probe = self.readiness_probe.map(Into::into);
-                $d.startup_probe = self.startup_probe.map(Into::into);
-                $d.instance_type = self.instance_type;
-                $d.instance_count = self.instance_count;
-                $d.egress_public_network_access = egress;
-                $d.data_collector = data_collector;
-                $d.model_mount_path = self.model_mount_path;
-            }};
-        }
-        Ok(if kubernetes {
-            let mut d = KubernetesOnlineDeployment::new(self.name);
-            d.resources = self.resources.map(|r| ResourceRequirementsSettings {
-                requests: r.requests.map(Into::into),
-                limits: r.limits.map(Into::into),
-            });
-            fill!(d);
-            OnlineDeployment::Kubernetes(d)
-        } else {
-            let mut d = ManagedOnlineDeployment::new(self.name);
-            fill!(d);
-            OnlineDeployment::Managed(d)
+        Ok(OnlineDeploymentOf {
+            name: self.name,
+            endpoint_name: self.endpoint_name,
+            description: self.description,
+            tags: self.tags,
+            properties: self.properties,
+            model,
+            environment,
+            code_configuration,
+            environment_variables: self.environment_variables,
+            app_insights_enabled: self.app_insights_enabled.unwrap_or(false),
+            scale_settings,
+            request_settings: self.request_settings.map(|r| OnlineRequestSettings {
+                request_timeout_ms: r.request_timeout_ms,
+                max_concurrent_requests_per_instance: r.max_concurrent_requests_per_instance,
+                max_queue_wait_ms: r.max_queue_wait_ms,
+            }),
+            liveness_probe: self.liveness_probe.map(Into::into),
+            readiness_probe: self.readiness_probe.map(Into::into),
+            startup_probe: self.startup_probe.map(Into::into),
+            instance_type: self.instance_type,
+            instance_count: self.instance_count,
+            egress_public_network_access: egress,
+            data_collector,
+            model_mount_path: self.model_mount_path,
+            compute,
+            ..Default::default()
         })
     }
 }

@@ -161,7 +161,7 @@ fn check_endpoint(rel: &str, body: &Value) {
     let k8s: KubernetesOnlineEndpoint = decode(rel, "endpoint", body);
     assert_eq!(managed.scoring_uri.as_deref(), e.scoring_uri());
     assert_eq!(
-        k8s.compute.as_deref(),
+        k8s.compute.target.as_deref(),
         body["properties"]["compute"].as_str()
     );
 }
@@ -188,7 +188,7 @@ fn check_deployment(rel: &str, body: &Value, kubernetes: bool) {
     if kubernetes {
         let k: KubernetesOnlineDeployment = decode(rel, "deployment", body);
         let has_resources = props["containerResourceRequirements"].is_object();
-        assert_eq!(k.resources.is_some(), has_resources, "{rel}");
+        assert_eq!(k.compute.resources.is_some(), has_resources, "{rel}");
     } else {
         let _: ManagedOnlineDeployment = decode(rel, "deployment", body);
     }

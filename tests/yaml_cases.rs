@@ -165,7 +165,7 @@ fn kubernetes_endpoint() {
     let loaded = json("kubernetes_endpoint.loaded.json");
     let e = load_online_endpoint(yml("kubernetes_endpoint")).unwrap();
     let k = e.as_kubernetes().expect("compute ⇒ Kubernetes");
-    assert_eq!(k.compute.as_deref(), loaded["compute"].as_str());
+    assert_eq!(k.compute.target.as_deref(), loaded["compute"].as_str());
     validate::endpoint(&e).unwrap();
     // Python sends the compute name without `azureml:` (the operation may expand it to an ARM id).
     assert_eq!(
@@ -323,7 +323,7 @@ fn deployment_inline_assets() {
 fn kubernetes_deployment() {
     let mut d = load_online_deployment(yml("kubernetes_deployment")).unwrap();
     let k = d.as_kubernetes().expect("type: kubernetes").clone();
-    let resources = k.resources.clone().expect("resources");
+    let resources = k.compute.resources.clone().expect("resources");
     assert_eq!(
         resources.requests.and_then(|r| r.cpu).as_deref(),
         Some("0.5")

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use super::enums::IdentityType;
-use super::macros::{opt_setter, setter};
+use super::macros::setters;
 
 /// Who created / last changed a resource and when (ARM `systemData`). Read-only.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -63,8 +63,8 @@ impl IdentityConfiguration {
         Self::new(IdentityType::SystemAssigned)
     }
 
-    setter!(type_: IdentityType);
-    opt_setter!(principal_id: String, tenant_id: String);
+    setters!(into: type_: IdentityType);
+    setters!(some: principal_id: String, tenant_id: String);
 
     /// Adds a user-assigned identity by ARM id.
     pub fn user_assigned_identity(mut self, arm_id: impl Into<String>) -> Self {

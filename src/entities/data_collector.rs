@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::enums::RollingRate;
-use super::macros::{opt_setter, opt_str_setter, opt_value_setter, setter};
+use super::macros::setters;
 
 /// One named collection (`model_inputs`, `model_outputs`, or `request`/`response` payloads).
 #[derive(Clone, Debug, PartialEq)]
@@ -36,9 +36,9 @@ impl DeploymentCollection {
         Self::default()
     }
 
-    setter!(enabled: bool);
-    opt_str_setter!(data, client_id);
-    opt_value_setter!(sampling_rate: f64);
+    setters!(into: enabled: bool);
+    setters!(some: data: String, client_id: String);
+    setters!(exact: sampling_rate: f64);
 }
 
 /// Which request headers payload logging captures.
@@ -94,6 +94,6 @@ impl DataCollector {
         self
     }
 
-    opt_setter!(rolling_rate: RollingRate, request_logging: RequestLogging);
-    opt_value_setter!(sampling_rate: f64);
+    setters!(some: rolling_rate: RollingRate, request_logging: RequestLogging);
+    setters!(exact: sampling_rate: f64);
 }

@@ -144,8 +144,8 @@ string_enum! {
     }
 }
 
-/// Which endpoint key to regenerate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Which endpoint key to regenerate (serialized as its wire spelling).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum KeyType {
     /// The primary key.
     Primary,
@@ -184,8 +184,8 @@ impl std::str::FromStr for KeyType {
     }
 }
 
-/// Which container's logs to fetch from a deployment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Which container's logs to fetch from a deployment (serialized as its wire spelling).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum ContainerType {
     /// The container that downloads the model and code.
     StorageInitializer,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::common::CreationContext;
 use super::enums::{OperatingSystemType, ProvisioningState};
-use super::macros::{map_setters, opt_setter, opt_str_setter, setter};
+use super::macros::setters;
 
 /// A conda specification: a file to read at send time, or YAML already in memory.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,7 +65,7 @@ impl BuildContext {
         }
     }
 
-    opt_str_setter!(dockerfile_path);
+    setters!(some: dockerfile_path: String);
 }
 
 /// One route of a custom inference server.
@@ -108,11 +108,11 @@ impl InferenceConfig {
         Self::default()
     }
 
-    opt_setter!(
+    setters!(some:
         liveness_route: Route,
         readiness_route: Route,
         scoring_route: Route,
-        startup_route: Route
+        startup_route: Route,
     );
 }
 
@@ -126,7 +126,7 @@ impl InferenceConfig {
 /// assert!(env.conda_file.is_some());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::EnvironmentVersionWire")]
+#[serde(from = "crate::rest::EnvironmentVersionResource")]
 #[non_exhaustive]
 pub struct Environment {
     /// Environment (container) name.
@@ -166,15 +166,17 @@ impl Environment {
         }
     }
 
-    setter!(name: String);
-    opt_str_setter!(version, image, description);
-    opt_setter!(
+    setters!(into: name: String);
+    setters!(some:
+        version: String,
+        image: String,
+        description: String,
         conda_file: CondaFile,
         build: BuildContext,
         os_type: OperatingSystemType,
-        inference_config: InferenceConfig
+        inference_config: InferenceConfig,
     );
-    map_setters!(tags / tag, properties / property);
+    setters!(map: tags / tag, properties / property);
 
     /// The ARM id, once registered.
     pub fn id(&self) -> Option<&str> {

@@ -1,4 +1,5 @@
-//! Small macros that keep the entity files free of boilerplate.
+//! The two macros of the crate, for what only a macro can declare: enum variants and named
+//! methods.
 //!
 //! Every entity offers a chainable setter per field (`Model::new("m").path("./m.pkl")`); writing
 //! them by hand would triple the size of each file without adding anything a reader needs.
@@ -7,6 +8,9 @@
 ///
 /// Parsing is lenient the way the service and Python are: case-insensitive, and `_`/`-` are
 /// ignored, so `aml_token`, `AMLToken` and `amltoken` are the same value.
+///
+/// A macro because each enum declares its own variants and wire spellings; a generic type
+/// cannot declare variants, and the known spellings must be matched in one place per enum.
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -45,6 +49,16 @@ macro_rules! string_enum {
             /// True for [`Self::Unknown`].
             pub fn is_unknown(&self) -> bool {
                 matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl $crate::entities::macros::LenientEnum for $name {
+            fn parse_lenient(s: &str) -> Self {
+                Self::parse(s)
+            }
+
+            fn is_unknown(&self) -> bool {
+                Self::is_unknown(self)
             }
         }
 
@@ -88,6 +102,15 @@ macro_rules! string_enum {
     };
 }
 
+/// What every [`string_enum!`] type offers, for code generic over them (the YAML loader rejects
+/// unknown values of whichever enum a field has).
+pub(crate) trait LenientEnum: Sized {
+    /// See the enum's `parse`.
+    fn parse_lenient(s: &str) -> Self;
+    /// See the enum's `is_unknown`.
+    fn is_unknown(&self) -> bool;
+}
+
 /// Lower-cases and drops `_`, `-` and spaces, for lenient enum matching.
 pub(crate) fn normalize(s: &str) -> String {
     s.chars()
@@ -96,48 +119,16 @@ pub(crate) fn normalize(s: &str) -> String {
         .collect()
 }
 
-/// Setter for an `Option<String>` field.
-macro_rules! opt_str_setter {
-    ($($field:ident),+ $(,)?) => {
-        $(
-            #[doc = concat!("Sets `", stringify!($field), "`.")]
-            pub fn $field(mut self, value: impl Into<String>) -> Self {
-                self.$field = Some(value.into());
-                self
-            }
-        )+
-    };
-}
-
-/// Setter for an `Option<T>` field taking anything convertible into `T`.
-macro_rules! opt_setter {
-    ($($field:ident : $ty:ty),+ $(,)?) => {
-        $(
-            #[doc = concat!("Sets `", stringify!($field), "`.")]
-            pub fn $field(mut self, value: impl Into<$ty>) -> Self {
-                self.$field = Some(value.into());
-                self
-            }
-        )+
-    };
-}
-
-/// Setter for an `Option<T>` field taking exactly `T` (numbers: lets literals infer their type).
-macro_rules! opt_value_setter {
-    ($($field:ident : $ty:ty),+ $(,)?) => {
-        $(
-            #[doc = concat!("Sets `", stringify!($field), "`.")]
-            pub fn $field(mut self, value: $ty) -> Self {
-                self.$field = Some(value);
-                self
-            }
-        )+
-    };
-}
-
-/// Setter for a plain field taking anything convertible into its type.
-macro_rules! setter {
-    ($($field:ident : $ty:ty),+ $(,)?) => {
+/// Chainable setters, one per field (`Model::new("m").path("./m.pkl")`). A macro because each
+/// setter is a method with its own name, which a function or a generic cannot declare.
+///
+/// - `into: field: T` sets `field = value.into()`;
+/// - `some: field: T` sets `field = Some(value.into())`;
+/// - `exact: field: T` sets `field = Some(value)` (numbers: lets literals infer their type);
+/// - `map: field / one` makes `field(pairs)`, which replaces the map, and `one(k, v)`, which
+///   adds an entry.
+macro_rules! setters {
+    (into: $($field:ident : $ty:ty),+ $(,)?) => {
         $(
             #[doc = concat!("Sets `", stringify!($field), "`.")]
             pub fn $field(mut self, value: impl Into<$ty>) -> Self {
@@ -146,11 +137,25 @@ macro_rules! setter {
             }
         )+
     };
-}
-
-/// Setters for a `BTreeMap<String, String>` field: `field(iter)` replaces, `one(k, v)` inserts.
-macro_rules! map_setters {
-    ($($field:ident / $one:ident),+ $(,)?) => {
+    (some: $($field:ident : $ty:ty),+ $(,)?) => {
+        $(
+            #[doc = concat!("Sets `", stringify!($field), "`.")]
+            pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+                self.$field = Some(value.into());
+                self
+            }
+        )+
+    };
+    (exact: $($field:ident : $ty:ty),+ $(,)?) => {
+        $(
+            #[doc = concat!("Sets `", stringify!($field), "`.")]
+            pub fn $field(mut self, value: $ty) -> Self {
+                self.$field = Some(value);
+                self
+            }
+        )+
+    };
+    (map: $($field:ident / $one:ident),+ $(,)?) => {
         $(
             #[doc = concat!("Replaces `", stringify!($field), "` with the given pairs.")]
             pub fn $field<K: Into<String>, V: Into<String>>(
@@ -170,43 +175,4 @@ macro_rules! map_setters {
     };
 }
 
-/// `From` conversions into an enum over the managed and Kubernetes kinds of a resource, by value
-/// and by reference (cloning), so operations can take `impl Into<Enum>` of either.
-macro_rules! kind_conversions {
-    ($enum:ident { Managed: $managed:ty, Kubernetes: $kubernetes:ty }) => {
-        impl From<$managed> for $enum {
-            fn from(value: $managed) -> Self {
-                $enum::Managed(value)
-            }
-        }
-
-        impl From<&$managed> for $enum {
-            fn from(value: &$managed) -> Self {
-                $enum::Managed(value.clone())
-            }
-        }
-
-        impl From<$kubernetes> for $enum {
-            fn from(value: $kubernetes) -> Self {
-                $enum::Kubernetes(value)
-            }
-        }
-
-        impl From<&$kubernetes> for $enum {
-            fn from(value: &$kubernetes) -> Self {
-                $enum::Kubernetes(value.clone())
-            }
-        }
-
-        impl From<&$enum> for $enum {
-            fn from(value: &$enum) -> Self {
-                value.clone()
-            }
-        }
-    };
-}
-
-pub(crate) use {
-    kind_conversions, map_setters, opt_setter, opt_str_setter, opt_value_setter, setter,
-    string_enum,
-};
+pub(crate) use {setters, string_enum};

@@ -7,6 +7,7 @@
 pub(crate) mod macros;
 
 mod common;
+mod compute;
 mod data_collector;
 mod deployment;
 mod endpoint;
@@ -14,16 +15,19 @@ mod enums;
 mod environment;
 mod keys;
 mod model;
+mod references;
 mod settings;
 mod workspace;
 
 pub use common::{CreationContext, IdentityConfiguration, UserIdentity};
+pub use compute::{KubernetesDeploymentCompute, KubernetesEndpointCompute, ManagedCompute};
 pub use data_collector::{DataCollector, DeploymentCollection, RequestLogging};
 pub use deployment::{
-    CodeConfiguration, EnvironmentRef, KubernetesOnlineDeployment, ManagedOnlineDeployment,
-    ModelRef, OnlineDeployment,
+    KubernetesOnlineDeployment, ManagedOnlineDeployment, OnlineDeployment, OnlineDeploymentOf,
 };
-pub use endpoint::{KubernetesOnlineEndpoint, ManagedOnlineEndpoint, OnlineEndpoint};
+pub use endpoint::{
+    KubernetesOnlineEndpoint, ManagedOnlineEndpoint, OnlineEndpoint, OnlineEndpointOf,
+};
 pub use enums::{
     AssetType, AuthMode, ContainerType, EndpointComputeType, IdentityType, KeyType,
     OperatingSystemType, ProvisioningState, PublicNetworkAccess, RollingRate,
@@ -31,6 +35,7 @@ pub use enums::{
 pub use environment::{BuildContext, CondaFile, Environment, InferenceConfig, Route};
 pub use keys::{DeploymentLogs, EndpointAuthKeys, EndpointAuthToken};
 pub use model::Model;
+pub use references::{CodeConfiguration, EnvironmentRef, ModelRef, Reference};
 pub use settings::{
     DefaultScaleSettings, OnlineRequestSettings, ProbeSettings, ResourceRequirementsSettings,
     ResourceSettings, ScaleSettings, TargetUtilizationScaleSettings,

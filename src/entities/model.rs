@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::common::CreationContext;
 use super::enums::{AssetType, ProvisioningState};
-use super::macros::{map_setters, opt_str_setter, setter};
+use super::macros::setters;
 
 /// A model version: a file or folder (local before registration, a datastore URI after).
 ///
@@ -19,7 +19,7 @@ use super::macros::{map_setters, opt_str_setter, setter};
 ///
 /// Deserializes directly from an ARM `ModelVersion` resource (name taken from the id).
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::ModelVersionWire")]
+#[serde(from = "crate::rest::ModelVersionResource")]
 #[non_exhaustive]
 pub struct Model {
     /// Model (container) name.
@@ -59,9 +59,15 @@ impl Model {
         }
     }
 
-    setter!(name: String, model_type: AssetType);
-    opt_str_setter!(version, path, description, stage, job_name);
-    map_setters!(tags / tag, properties / property);
+    setters!(into: name: String, model_type: AssetType);
+    setters!(some:
+        version: String,
+        path: String,
+        description: String,
+        stage: String,
+        job_name: String,
+    );
+    setters!(map: tags / tag, properties / property);
 
     /// Adds an MLflow flavor with its data.
     pub fn flavor<K: Into<String>, V: Into<String>>(

@@ -1,6 +1,6 @@
 //! Deployment knobs: probes, request limits, scale settings, container resources.
 
-use super::macros::{opt_setter, opt_str_setter, opt_value_setter};
+use super::macros::setters;
 
 /// A liveness / readiness / startup probe (Python `ProbeSettings`). Times are in seconds.
 ///
@@ -33,12 +33,12 @@ impl ProbeSettings {
         Self::default()
     }
 
-    opt_value_setter!(
+    setters!(exact:
         initial_delay: i64,
         period: i64,
         timeout: i64,
         success_threshold: i64,
-        failure_threshold: i64
+        failure_threshold: i64,
     );
 }
 
@@ -60,10 +60,10 @@ impl OnlineRequestSettings {
         Self::default()
     }
 
-    opt_value_setter!(
+    setters!(exact:
         request_timeout_ms: i64,
         max_concurrent_requests_per_instance: i64,
-        max_queue_wait_ms: i64
+        max_queue_wait_ms: i64,
     );
 }
 
@@ -99,11 +99,11 @@ impl TargetUtilizationScaleSettings {
         Self::default()
     }
 
-    opt_value_setter!(
+    setters!(exact:
         min_instances: i64,
         max_instances: i64,
         polling_interval: i64,
-        target_utilization_percentage: i64
+        target_utilization_percentage: i64,
     );
 }
 
@@ -146,7 +146,7 @@ impl ResourceSettings {
         Self::default()
     }
 
-    opt_str_setter!(cpu, memory, gpu);
+    setters!(some: cpu: String, memory: String, gpu: String);
 }
 
 /// Container resource requests and limits of a Kubernetes deployment.
@@ -165,5 +165,5 @@ impl ResourceRequirementsSettings {
         Self::default()
     }
 
-    opt_setter!(requests: ResourceSettings, limits: ResourceSettings);
+    setters!(some: requests: ResourceSettings, limits: ResourceSettings);
 }

@@ -155,3 +155,16 @@ fn decoding_tolerates_nulls_and_odd_values() {
     .unwrap_err();
     assert!(err.to_string().contains("ISO-8601"), "{err}");
 }
+
+#[test]
+fn key_and_container_types_serialize_as_their_wire_spelling() {
+    for key in [KeyType::Primary, KeyType::Secondary] {
+        assert_eq!(serde_json::to_value(key).unwrap(), key.as_str());
+    }
+    for container in [
+        ContainerType::StorageInitializer,
+        ContainerType::InferenceServer,
+    ] {
+        assert_eq!(serde_json::to_value(container).unwrap(), container.as_str());
+    }
+}

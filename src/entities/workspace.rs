@@ -7,7 +7,7 @@ use super::macros::string_enum;
 
 /// An Azure Machine Learning workspace.
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::WorkspaceWire")]
+#[serde(from = "crate::rest::WorkspaceResource")]
 #[non_exhaustive]
 pub struct Workspace {
     /// Workspace name.
@@ -71,7 +71,7 @@ impl Default for DatastoreType {
 
 /// A workspace datastore (the Azure Blob fields are the ones this crate uses).
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::DatastoreWire")]
+#[serde(from = "crate::rest::DatastoreResource")]
 #[non_exhaustive]
 pub struct Datastore {
     /// Datastore name (e.g. `workspaceblobstore`).

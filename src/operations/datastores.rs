@@ -7,7 +7,7 @@ use crate::arm::resource::{self, ResourcePath};
 use crate::client::ClientCore;
 use crate::entities::Datastore;
 use crate::error::{Error, Result};
-use crate::rest::DatastoreSecrets;
+use crate::rest::{self, DatastoreSecrets};
 
 /// Datastore operations (read-only: what deployment needs).
 #[derive(Clone, Debug)]
@@ -71,7 +71,7 @@ impl ClientCore {
 
     /// The datastore's secrets (account key or SAS); asks for a short-lived secret like Python.
     pub(crate) async fn datastore_secrets(&self, name: &str) -> Result<DatastoreSecrets> {
-        let body = serde_json::json!({"expirableSecret": true, "expireAfterHours": 1});
+        let body = rest::to_value(&rest::list_secrets_body())?;
         self.post_action(
             &datastore_path(self, name).join("listSecrets"),
             Some(&body),

@@ -90,9 +90,9 @@ async fn register(
         }
     }
     let body = if anonymous {
-        rest::anonymous_environment_version_body(&environment)?
+        rest::to_value(&rest::anonymous_environment_version_body(&environment)?)?
     } else {
-        rest::environment_version_body(&environment)?
+        rest::to_value(&rest::environment_version_body(&environment)?)?
     };
     assets::put(core, ENVIRONMENTS, &environment.name, &version, &body).await
 }
@@ -111,7 +111,7 @@ pub(crate) async fn register_inline(
     let mut anonymous = environment.clone();
     anonymous.name = "anonymous".into();
     validate::environment(&anonymous)?;
-    let definition = rest::environment_version_body(&anonymous)?;
+    let definition = rest::to_value(&rest::environment_version_body(&anonymous)?)?;
     anonymous.name = anonymous_name("environments", &definition.to_string());
     anonymous.version = Some("1".into());
     if let Some(existing) =

@@ -89,9 +89,9 @@ async fn register(core: &Arc<ClientCore>, model: &Model, anonymous: bool) -> Res
         model.path = Some(upload::model_path(core, Path::new(&path), metadata).await?);
     }
     let body = if anonymous {
-        rest::anonymous_model_version_body(&model)?
+        rest::to_value(&rest::anonymous_model_version_body(&model)?)?
     } else {
-        rest::model_version_body(&model)?
+        rest::to_value(&rest::model_version_body(&model)?)?
     };
     assets::put(core, MODELS, &model.name, &version, &body).await
 }

@@ -96,33 +96,19 @@ impl OnlineDeploymentOperations {
             .get_resource(&endpoint_path(&self.core, &endpoint_name), "OnlineEndpoint")
             .await?;
 
-        match &mut deployment {
-            OnlineDeployment::Managed(d) => {
-                self.resolve(
-                    &endpoint_name,
-                    &name,
-                    &mut d.model,
-                    &mut d.environment,
-                    &mut d.code_configuration,
-                    &mut d.data_collector,
-                )
-                .await?
-            }
-            OnlineDeployment::Kubernetes(d) => {
-                self.resolve(
-                    &endpoint_name,
-                    &name,
-                    &mut d.model,
-                    &mut d.environment,
-                    &mut d.code_configuration,
-                    &mut d.data_collector,
-                )
-                .await?
-            }
-        }
+        let d = deployment.shared_mut();
+        self.resolve(
+            &endpoint_name,
+            &name,
+            &mut d.model,
+            &mut d.environment,
+            &mut d.code_configuration,
+            &mut d.data_collector,
+        )
+        .await?;
 
         let location = self.core.location().await?;
-        let body = rest::online_deployment_body(&deployment, &location)?;
+        let body = rest::to_value(&rest::online_deployment_body(&deployment, &location)?)?;
         resource::begin_put(
             &self.core,
             &deployment_path(&self.core, &endpoint_name, &name),
@@ -213,7 +199,7 @@ impl OnlineDeploymentOperations {
             return Err(Error::validation("lines", "must be at least 1"));
         }
         let options = options.unwrap_or_default();
-        let body = rest::get_logs_body(options.container_type, lines);
+        let body = rest::to_value(&rest::get_logs_body(options.container_type, lines))?;
         let logs: DeploymentLogs = self
             .core
             .post_action(

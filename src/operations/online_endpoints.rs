@@ -75,14 +75,14 @@ impl OnlineEndpointOperations {
         validate::endpoint(&endpoint)?;
         if let OnlineEndpoint::Kubernetes(k8s) = &mut endpoint {
             // Python turns a bare compute name into the compute's ARM id before the PUT.
-            if let Some(compute) = k8s.compute.as_mut() {
+            if let Some(compute) = k8s.compute.target.as_mut() {
                 if !compute.starts_with('/') {
                     *compute = format!("{}/computes/{compute}", self.core.scope.arm_id());
                 }
             }
         }
         let location = self.core.location().await?;
-        let body = rest::online_endpoint_body(&endpoint, &location)?;
+        let body = rest::to_value(&rest::online_endpoint_body(&endpoint, &location))?;
         let name = endpoint.name().to_owned();
         // The cached scoring client stays: a traffic change doesn't touch the scoring URI or the
         // keys, and an auth-mode change shows up as a 401, which makes it resolve again.
@@ -235,7 +235,7 @@ impl OnlineEndpointOperations {
                 ),
             ));
         }
-        let body = rest::regenerate_keys_body(key_type, key_value.as_ref());
+        let body = rest::to_value(&rest::regenerate_keys_body(key_type, key_value.as_ref()))?;
         let poller = resource::begin_action(
             &self.core,
             &endpoint_path(&self.core, name).join("regenerateKeys"),

@@ -110,7 +110,7 @@ pub(crate) async fn register_collection_data(
         }
         let name = format!("{endpoint}-{deployment}-{collection_name}");
         let uri = format!("azureml://datastores/workspaceblobstore/paths/modelDataCollector/{endpoint}/{deployment}/{collection_name}");
-        let body = rest::data_version_body(&uri);
+        let body = rest::to_value(&rest::data_version_body(&uri))?;
         let created: serde_json::Value = assets::put(core, DATA, &name, "1", &body).await?;
         let id = created
             .get("id")

@@ -125,7 +125,7 @@ pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<
     let pending: PendingUploadResponse = core
         .post_action(
             &CODES.version(core, &name, "1").join("startPendingUpload"),
-            Some(&serde_json::json!({"pendingUploadType": "TemporaryBlobReference"})),
+            Some(&rest::to_value(&rest::start_pending_upload_body())?),
             "PendingUploadResponse",
         )
         .await?;
@@ -148,7 +148,7 @@ pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<
     let code_uri = format!("{}/{}", blob_uri.trim_end_matches('/'), summary.remote_path);
     Url::parse(&code_uri)
         .map_err(|e| Error::decode("PendingUploadResponse", format!("bad blobUri: {e}")))?;
-    let body = rest::code_version_body(&code_uri, &hash);
+    let body = rest::to_value(&rest::code_version_body(&code_uri, &hash))?;
     let created: CodeVersionResource = assets::put(core, CODES, &name, "1", &body).await?;
     created
         .id

@@ -1,162 +1,105 @@
-//! Wire pieces every ARM resource shares: `systemData`, `identity`, `sku`, list pages, and
-//! lenient map decoding.
+//! Field-level helpers every wire type uses: lenient map decoding, ISO-8601 duration fields,
+//! ARM id segments.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer};
-
-use crate::entities::{CreationContext, IdentityConfiguration, IdentityType, UserIdentity};
+use serde::{Deserialize, Deserializer, Serializer};
 
 /// One page of an ARM list: the pager's page type, under the wire layer's name.
 pub use crate::arm::pager::ArmPage as ArmList;
 
 /// A string map that tolerates `null` (whole map or values) and non-string values
-/// (code versions carry `"hash_version": 202208`): numbers/bools become their text, nulls are dropped.
-pub(crate) fn lenient_string_map<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<String, String>, D::Error> {
+/// (`"n": 1` in a property bag): numbers/bools become their text, nulls are dropped.
+///
+/// Generic over the field type so that `BTreeMap` and `Option<BTreeMap>` fields (a map a body
+/// may leave out) share it.
+pub(crate) fn lenient_string_map<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: From<BTreeMap<String, String>>,
+{
     let raw = Option::<BTreeMap<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default();
-    Ok(raw
+    let map: BTreeMap<String, String> = raw
         .into_iter()
         .filter_map(|(k, v)| match v {
             serde_json::Value::Null => None,
             serde_json::Value::String(s) => Some((k, s)),
             other => Some((k, other.to_string())),
         })
-        .collect())
+        .collect();
+    Ok(map.into())
 }
 
-/// Integer map (traffic) that tolerates `null` and drops values that are not non-negative integers.
-pub(crate) fn lenient_traffic_map<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<String, u32>, D::Error> {
+/// Integer map (traffic) that tolerates `null` and drops values that are not non-negative
+/// integers; generic over the field type like [`lenient_string_map`].
+pub(crate) fn lenient_traffic_map<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: From<BTreeMap<String, u32>>,
+{
     let raw = Option::<BTreeMap<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default();
-    Ok(raw
+    let map: BTreeMap<String, u32> = raw
         .into_iter()
         .filter_map(|(k, v)| {
             v.as_u64()
                 .and_then(|n| u32::try_from(n).ok())
                 .map(|n| (k, n))
         })
+        .collect();
+    Ok(map.into())
+}
+
+/// A map of objects that tolerates `null` for the map and for each value (read as the default).
+pub(crate) fn lenient_object_map<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<BTreeMap<String, Option<T>>>::deserialize(d)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or_default()))
         .collect())
 }
 
-/// ARM `systemData`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct SystemDataWire {
-    #[serde(default)]
-    created_at: Option<String>,
-    #[serde(default)]
-    created_by: Option<String>,
-    #[serde(default)]
-    created_by_type: Option<String>,
-    #[serde(default)]
-    last_modified_at: Option<String>,
-    #[serde(default)]
-    last_modified_by: Option<String>,
-    #[serde(default)]
-    last_modified_by_type: Option<String>,
-}
+/// `Option<i64>` seconds on the wire as an ISO-8601 duration (`PT30S`). Zero counts as unset
+/// and is left out (`skip_serializing_if = "iso_seconds::unset"`), as Python does.
+pub(crate) mod iso_seconds {
+    use super::{iso, Serializer};
+    use crate::rest::duration;
 
-/// RFC 3339 with any number of fractional digits; unreadable timestamps become `None` rather
-/// than failing the whole resource.
-fn timestamp(text: Option<String>) -> Option<time::OffsetDateTime> {
-    let text = text?;
-    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).ok()
-}
+    pub(crate) use duration::serde_seconds::deserialize;
 
-impl From<SystemDataWire> for CreationContext {
-    fn from(w: SystemDataWire) -> Self {
-        CreationContext {
-            created_at: timestamp(w.created_at),
-            created_by: w.created_by,
-            created_by_type: w.created_by_type,
-            last_modified_at: timestamp(w.last_modified_at),
-            last_modified_by: w.last_modified_by,
-            last_modified_by_type: w.last_modified_by_type,
-        }
+    pub(crate) fn serialize<S: Serializer>(value: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        iso(value.and_then(duration::from_whole_seconds), s)
+    }
+
+    pub(crate) fn unset(value: &Option<i64>) -> bool {
+        value.and_then(duration::from_whole_seconds).is_none()
     }
 }
 
-/// ARM `ManagedServiceIdentity`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct IdentityWire {
-    #[serde(default, rename = "type")]
-    type_: Option<IdentityType>,
-    #[serde(default)]
-    principal_id: Option<String>,
-    #[serde(default)]
-    tenant_id: Option<String>,
-    #[serde(default)]
-    user_assigned_identities: Option<BTreeMap<String, Option<UserIdentityWire>>>,
-}
+/// Like [`iso_seconds`], for milliseconds.
+pub(crate) mod iso_millis {
+    use super::{iso, Serializer};
+    use crate::rest::duration;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UserIdentityWire {
-    #[serde(default)]
-    principal_id: Option<String>,
-    #[serde(default)]
-    client_id: Option<String>,
-}
+    pub(crate) use duration::serde_millis::deserialize;
 
-impl From<IdentityWire> for IdentityConfiguration {
-    fn from(w: IdentityWire) -> Self {
-        let mut id = IdentityConfiguration::new(w.type_.unwrap_or(IdentityType::None));
-        id.principal_id = w.principal_id;
-        id.tenant_id = w.tenant_id;
-        id.user_assigned_identities = w
-            .user_assigned_identities
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| {
-                let v = v.unwrap_or_default();
-                let u = UserIdentity {
-                    principal_id: v.principal_id,
-                    client_id: v.client_id,
-                };
-                (k, u)
-            })
-            .collect();
-        id
+    pub(crate) fn serialize<S: Serializer>(value: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        iso(value.and_then(duration::from_millis), s)
+    }
+
+    pub(crate) fn unset(value: &Option<i64>) -> bool {
+        value.and_then(duration::from_millis).is_none()
     }
 }
 
-/// The identity as sent in a PUT body (read-only ids left out; user identities as `{}`).
-pub(crate) fn identity_body(identity: Option<&IdentityConfiguration>) -> serde_json::Value {
-    let Some(identity) = identity else {
-        // Python's endpoint default.
-        return serde_json::json!({ "type": "SystemAssigned" });
-    };
-    let mut body = serde_json::Map::new();
-    body.insert("type".into(), identity.type_.as_str().into());
-    if !identity.user_assigned_identities.is_empty() {
-        let uais: serde_json::Map<String, serde_json::Value> = identity
-            .user_assigned_identities
-            .keys()
-            .map(|k| (k.clone(), serde_json::json!({})))
-            .collect();
-        body.insert("userAssignedIdentities".into(), uais.into());
+fn iso<S: Serializer>(text: Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match text {
+        Some(text) => s.serialize_str(&text),
+        None => s.serialize_none(),
     }
-    body.into()
-}
-
-/// ARM `Sku`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct SkuWire {
-    #[serde(default)]
-    pub(crate) capacity: Option<i64>,
-}
-
-/// A `BTreeMap<String, String>` as a JSON object.
-pub(crate) fn string_map(map: &BTreeMap<String, String>) -> serde_json::Value {
-    map.iter()
-        .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
-        .collect::<serde_json::Map<_, _>>()
-        .into()
 }
 
 /// The name under `collection` in an ARM id, without requiring the id to be fully valid.

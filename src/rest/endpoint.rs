@@ -1,114 +1,112 @@
 //! Online endpoint ⇄ ARM JSON.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize, Serializer};
 
-use super::common::{
-    identity_body, lenient_string_map, lenient_traffic_map, string_map, IdentityWire,
-    SystemDataWire,
-};
+use super::common::{lenient_string_map, lenient_traffic_map};
+use super::resource::{ArmResource, IdentityWire};
 use crate::entities::{
-    AuthMode, KubernetesOnlineEndpoint, ManagedOnlineEndpoint, OnlineEndpoint, ProvisioningState,
+    AuthMode, IdentityConfiguration, KubernetesEndpointCompute, KubernetesOnlineEndpoint,
+    ManagedCompute, ManagedOnlineEndpoint, OnlineEndpoint, OnlineEndpointOf, ProvisioningState,
     PublicNetworkAccess,
 };
-use crate::Result;
 
-/// ARM `OnlineEndpoint` resource (response side).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OnlineEndpointWire {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    location: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string_map")]
-    tags: BTreeMap<String, String>,
-    #[serde(default)]
-    identity: Option<IdentityWire>,
-    #[serde(default)]
-    system_data: Option<SystemDataWire>,
-    #[serde(default, deserialize_with = "crate::error::null_as_default")]
-    properties: OnlineEndpointPropertiesWire,
-}
+/// ARM `OnlineEndpoint` resource.
+pub(crate) type OnlineEndpointResource = ArmResource<OnlineEndpointProperties>;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct OnlineEndpointPropertiesWire {
-    #[serde(default)]
+/// ARM `OnlineEndpoint.properties`, in the order Python writes them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct OnlineEndpointProperties {
+    #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string_map")]
-    properties: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     auth_mode: Option<AuthMode>,
-    #[serde(default, deserialize_with = "lenient_traffic_map")]
+    #[serde(deserialize_with = "lenient_string_map")]
+    properties: BTreeMap<String, String>,
+    #[serde(deserialize_with = "lenient_traffic_map")]
     traffic: BTreeMap<String, u32>,
-    #[serde(default, deserialize_with = "lenient_traffic_map")]
-    mirror_traffic: BTreeMap<String, u32>,
-    #[serde(default)]
+    /// Left out of the traffic-only update body.
+    #[serde(
+        deserialize_with = "lenient_traffic_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    mirror_traffic: Option<BTreeMap<String, u32>>,
+    #[serde(
+        serialize_with = "python_network_access",
+        skip_serializing_if = "Option::is_none"
+    )]
     public_network_access: Option<PublicNetworkAccess>,
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     compute: Option<String>,
-    #[serde(default)]
+    /// The endpoint's name, which only the traffic-only update body carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    endpoint: Option<String>,
+    #[serde(skip_serializing)]
     scoring_uri: Option<String>,
-    #[serde(default)]
+    #[serde(skip_serializing)]
     swagger_uri: Option<String>,
-    #[serde(default)]
+    #[serde(skip_serializing)]
     provisioning_state: Option<ProvisioningState>,
 }
 
-/// Fills the fields both endpoint kinds share.
-macro_rules! fill_endpoint {
-    ($w:ident, $p:ident, $e:ident) => {{
-        $e.name = $w.name.unwrap_or_default();
-        $e.description = $p.description;
-        $e.tags = $w.tags;
-        $e.properties = $p.properties;
-        $e.auth_mode = $p.auth_mode.unwrap_or_default();
-        $e.traffic = $p.traffic;
-        $e.mirror_traffic = $p.mirror_traffic;
-        $e.identity = $w.identity.map(Into::into);
-        $e.public_network_access = $p.public_network_access;
-        $e.kind = $w.kind;
-        $e.location = $w.location;
-        $e.openapi_uri = $p.swagger_uri.clone();
-        $e.scoring_uri = $p.scoring_uri;
-        $e.swagger_uri = $p.swagger_uri;
-        $e.provisioning_state = $p.provisioning_state;
-        $e.id = $w.id;
-        $e.creation_context = $w.system_data.map(Into::into);
-    }};
-}
-
-impl From<OnlineEndpointWire> for ManagedOnlineEndpoint {
-    fn from(w: OnlineEndpointWire) -> Self {
-        let p = w.properties;
-        let mut e = ManagedOnlineEndpoint::default();
-        fill_endpoint!(w, p, e);
-        e
+/// Python sends the user's lower-case spelling (`enabled`/`disabled`); the service accepts any
+/// case.
+pub(crate) fn python_network_access<S: Serializer>(
+    value: &Option<PublicNetworkAccess>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(PublicNetworkAccess::Enabled) => s.serialize_str("enabled"),
+        Some(PublicNetworkAccess::Disabled) => s.serialize_str("disabled"),
+        Some(PublicNetworkAccess::Unknown(other)) => s.serialize_str(other),
+        None => s.serialize_none(),
     }
 }
 
-impl From<OnlineEndpointWire> for KubernetesOnlineEndpoint {
-    fn from(w: OnlineEndpointWire) -> Self {
-        let mut p = w.properties;
-        let mut e = KubernetesOnlineEndpoint {
-            compute: p.compute.take(),
-            ..Default::default()
-        };
-        fill_endpoint!(w, p, e);
-        e
+/// The shared fields of either kind from the answer; `compute` is what only that kind has.
+fn endpoint<C>(w: OnlineEndpointResource, compute: C) -> OnlineEndpointOf<C> {
+    let p = w.properties;
+    OnlineEndpointOf {
+        name: w.name.unwrap_or_default(),
+        description: p.description,
+        tags: w.tags.unwrap_or_default(),
+        properties: p.properties,
+        auth_mode: p.auth_mode.unwrap_or_default(),
+        traffic: p.traffic,
+        mirror_traffic: p.mirror_traffic.unwrap_or_default(),
+        identity: w.identity.map(Into::into),
+        public_network_access: p.public_network_access,
+        kind: w.kind,
+        location: w.location,
+        openapi_uri: p.swagger_uri.clone(),
+        scoring_uri: p.scoring_uri,
+        swagger_uri: p.swagger_uri,
+        provisioning_state: p.provisioning_state,
+        id: w.id,
+        creation_context: w.system_data.map(Into::into),
+        compute,
     }
 }
 
-impl From<OnlineEndpointWire> for OnlineEndpoint {
+impl From<OnlineEndpointResource> for ManagedOnlineEndpoint {
+    fn from(w: OnlineEndpointResource) -> Self {
+        endpoint(w, ManagedCompute::default())
+    }
+}
+
+impl From<OnlineEndpointResource> for KubernetesOnlineEndpoint {
+    fn from(mut w: OnlineEndpointResource) -> Self {
+        let target = w.properties.compute.take();
+        endpoint(w, KubernetesEndpointCompute { target })
+    }
+}
+
+impl From<OnlineEndpointResource> for OnlineEndpoint {
     /// `compute` set (or `kind: Kubernetes`) ⇒ Kubernetes; otherwise managed (`kind: Managed`).
-    fn from(w: OnlineEndpointWire) -> Self {
+    fn from(w: OnlineEndpointResource) -> Self {
         let kubernetes = w
             .properties
             .compute
@@ -139,81 +137,62 @@ pub(crate) fn strip_traffic(endpoint: &mut OnlineEndpoint) {
     strip(endpoint.mirror_traffic_mut());
 }
 
-fn traffic_map(map: &BTreeMap<String, u32>) -> Value {
-    map.iter()
-        .map(|(k, v)| (k.clone(), Value::from(*v)))
-        .collect::<Map<_, _>>()
-        .into()
+/// The properties the PUT body and the traffic-only update body both send.
+fn sent_by_both_bodies(e: &OnlineEndpointOf<dyn Any>) -> OnlineEndpointProperties {
+    OnlineEndpointProperties {
+        description: e.description.clone(),
+        auth_mode: Some(e.auth_mode.clone()),
+        properties: e.properties.clone(),
+        traffic: e.traffic.clone(),
+        ..Default::default()
+    }
 }
 
 /// The PUT body of an endpoint, exactly as Python's `_to_rest_online_endpoint(location)` builds it
 /// (traffic sent as given: call [`strip_traffic`] first to mirror the operation).
-pub(crate) fn online_endpoint_body(endpoint: &OnlineEndpoint, location: &str) -> Result<Value> {
-    macro_rules! body {
-        ($e:ident, $compute:expr) => {{
-            let mut props = Map::new();
-            if let Some(d) = &$e.description {
-                props.insert("description".into(), d.as_str().into());
-            }
-            props.insert("authMode".into(), $e.auth_mode.as_str().into());
-            props.insert("properties".into(), string_map(&$e.properties));
-            props.insert("traffic".into(), traffic_map(&$e.traffic));
-            props.insert("mirrorTraffic".into(), traffic_map(&$e.mirror_traffic));
-            if let Some(pna) = &$e.public_network_access {
-                props.insert("publicNetworkAccess".into(), network_access(pna).into());
-            }
-            let compute: Option<&String> = $compute;
-            if let Some(c) = compute {
-                // Python sends the name without its `azureml:` prefix (the operation may
-                // replace it with the compute's full ARM id first).
-                let c = c.strip_prefix("azureml:").unwrap_or(c);
-                props.insert("compute".into(), c.into());
-            }
-            json!({
-                "location": location,
-                "properties": props,
-                "identity": identity_body($e.identity.as_ref()),
-                "tags": string_map(&$e.tags),
-            })
-        }};
-    }
-    Ok(match endpoint {
-        OnlineEndpoint::Managed(e) => body!(e, None),
-        OnlineEndpoint::Kubernetes(e) => body!(e, e.compute.as_ref()),
-    })
-}
-
-/// Python sends the user's lower-case spelling (`enabled`/`disabled`); the service accepts any case.
-pub(crate) fn network_access(value: &PublicNetworkAccess) -> String {
-    match value {
-        PublicNetworkAccess::Enabled => "enabled".into(),
-        PublicNetworkAccess::Disabled => "disabled".into(),
-        PublicNetworkAccess::Unknown(s) => s.clone(),
+pub(crate) fn online_endpoint_body(
+    endpoint: &OnlineEndpoint,
+    location: &str,
+) -> OnlineEndpointResource {
+    let e = endpoint.shared();
+    // Python sends the compute without its `azureml:` prefix (the operation may replace it
+    // with the compute's full ARM id first).
+    let compute = endpoint
+        .as_kubernetes()
+        .and_then(|k| k.compute.target.as_deref())
+        .map(|c| c.strip_prefix("azureml:").unwrap_or(c).to_owned());
+    let identity = match &e.identity {
+        Some(identity) => IdentityWire::from(identity),
+        // Python's endpoint default.
+        None => IdentityWire::from(&IdentityConfiguration::system_assigned()),
+    };
+    let properties = OnlineEndpointProperties {
+        mirror_traffic: Some(e.mirror_traffic.clone()),
+        public_network_access: e.public_network_access.clone(),
+        compute,
+        ..sent_by_both_bodies(e)
+    };
+    ArmResource {
+        identity: Some(identity),
+        tags: Some(e.tags.clone()),
+        ..ArmResource::body(Some(location), properties)
     }
 }
 
 /// Python's `_to_rest_online_endpoint_traffic_update(location)`: the older traffic-only update
 /// body (adds `properties.endpoint`, no identity, no mirror traffic). `begin_create_or_update`
-/// does not use it; kept so callers that want the minimal update can send the same bytes.
+/// does not use it; kept so callers that want the minimal update can send the same body.
 pub(crate) fn online_endpoint_traffic_update_body(
     endpoint: &OnlineEndpoint,
     location: &str,
-) -> Value {
-    let mut props = Map::new();
-    if let Some(d) = endpoint.description() {
-        props.insert("description".into(), d.into());
-    }
-    props.insert("authMode".into(), endpoint.auth_mode().as_str().into());
-    props.insert("traffic".into(), traffic_map(endpoint.traffic()));
-    let properties = match endpoint {
-        OnlineEndpoint::Managed(e) => &e.properties,
-        OnlineEndpoint::Kubernetes(e) => &e.properties,
+) -> OnlineEndpointResource {
+    let e = endpoint.shared();
+    let properties = OnlineEndpointProperties {
+        endpoint: Some(e.name.clone()),
+        ..sent_by_both_bodies(e)
     };
-    props.insert("properties".into(), string_map(properties));
-    props.insert("endpoint".into(), endpoint.name().into());
-    json!({
-        "location": location,
-        "properties": props,
-        "tags": string_map(endpoint.tags()),
-    })
+    ArmResource {
+        tags: Some(e.tags.clone()),
+        ..ArmResource::body(Some(location), properties)
+    }
 }

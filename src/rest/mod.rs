@@ -1,38 +1,54 @@
 //! The private wire layer: ARM JSON ⇄ entities for api-version 2025-12-01.
 //!
-//! Responses decode through the `*Wire` types (entities use them via `#[serde(from = …)]`);
-//! request bodies are built by the functions below as `serde_json::Value`s that equal what
-//! Python azure-ai-ml 1.35.2 sends (`oracle/bodies/*.json`).
+//! One typed struct per ARM body, used both ways: answers decode through them (entities via
+//! `#[serde(from = …)]` or the `From` impls here), and request bodies are the same structs,
+//! serialized to what Python azure-ai-ml 1.35.2 sends (`oracle/bodies/*.json`). Every resource
+//! shares one envelope, [`resource::ArmResource`].
 
+mod actions;
 mod assets;
 mod common;
 mod conda;
 mod deployment;
+mod deployment_settings;
 pub(crate) mod duration;
 mod endpoint;
-mod misc;
+mod environment;
+mod model;
 pub mod private_api;
+mod resource;
+mod workspace;
 
-pub use assets::{
-    CodeVersionProperties, CodeVersionResource, ContainerProperties, EnvironmentVersionWire,
-    ModelContainer, ModelVersionWire,
-};
+use serde::Serialize;
+
+use crate::{Error, Result};
+
+pub use actions::{BlobReference, PendingUploadCredential, PendingUploadResponse};
+pub use assets::{CodeVersionProperties, CodeVersionResource, ContainerProperties, ModelContainer};
 pub use common::ArmList;
-pub use deployment::OnlineDeploymentWire;
-pub use endpoint::OnlineEndpointWire;
-pub use misc::{
-    BlobReference, DatastoreSecrets, DatastoreWire, PendingUploadCredential, PendingUploadResponse,
-    SkuResource, WorkspaceWire,
-};
+pub use workspace::{DatastoreSecrets, SkuResource};
 
-pub(crate) use assets::{
-    anonymous_environment_version_body, anonymous_model_version_body, code_version_body,
-    conda_text, data_version_body, environment_version_body, model_version_body,
-};
-pub(crate) use deployment::online_deployment_body;
-pub(crate) use endpoint::{
-    online_endpoint_body, online_endpoint_traffic_update_body, strip_traffic,
-};
-pub(crate) use misc::{
+pub(crate) use actions::{
     get_logs_body, list_secrets_body, regenerate_keys_body, start_pending_upload_body,
 };
+pub(crate) use assets::{code_version_body, data_version_body};
+pub(crate) use deployment::{online_deployment_body, OnlineDeploymentResource};
+pub(crate) use endpoint::{
+    online_endpoint_body, online_endpoint_traffic_update_body, strip_traffic,
+    OnlineEndpointResource,
+};
+pub(crate) use environment::{
+    anonymous_environment_version_body, conda_text, environment_version_body,
+    EnvironmentVersionResource,
+};
+pub(crate) use model::{anonymous_model_version_body, model_version_body, ModelVersionResource};
+pub(crate) use workspace::{DatastoreResource, WorkspaceResource};
+
+/// A typed body as JSON, for the ARM layer (which takes `serde_json::Value` bodies).
+pub(crate) fn to_value(body: &impl Serialize) -> Result<serde_json::Value> {
+    serde_json::to_value(body)
+        .map_err(|e| Error::other(format!("could not serialize request body: {e}")))
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,7 @@
 //! to compare our request bodies with what Python sends.
 
 use azure_core::credentials::Secret;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::entities::{
@@ -11,34 +12,42 @@ use crate::entities::{
 };
 use crate::Result;
 
+/// These bodies have string keys and no fallible fields, so serializing cannot fail; were it to,
+/// the `Null` would fail the caller's comparison rather than panic here.
+fn json(body: &impl Serialize) -> Value {
+    serde_json::to_value(body).unwrap_or(Value::Null)
+}
+
 /// See `rest::model_version_body`.
 pub fn model_version_body(model: &Model) -> Result<Value> {
-    super::model_version_body(model)
+    super::to_value(&super::model_version_body(model)?)
 }
 
 /// See `rest::anonymous_model_version_body`.
 pub fn anonymous_model_version_body(model: &Model) -> Result<Value> {
-    super::anonymous_model_version_body(model)
+    super::to_value(&super::anonymous_model_version_body(model)?)
 }
 
 /// See `rest::anonymous_environment_version_body`.
 pub fn anonymous_environment_version_body(env: &Environment) -> Result<Value> {
-    super::anonymous_environment_version_body(env)
+    super::to_value(&super::anonymous_environment_version_body(env)?)
 }
 
 /// See `rest::environment_version_body`.
 pub fn environment_version_body(env: &Environment) -> Result<Value> {
-    super::environment_version_body(env)
+    super::to_value(&super::environment_version_body(env)?)
 }
 
 /// See `rest::online_endpoint_body`.
 pub fn online_endpoint_body(endpoint: &OnlineEndpoint, location: &str) -> Result<Value> {
-    super::online_endpoint_body(endpoint, location)
+    super::to_value(&super::online_endpoint_body(endpoint, location))
 }
 
 /// See `rest::online_endpoint_traffic_update_body`.
 pub fn online_endpoint_traffic_update_body(endpoint: &OnlineEndpoint, location: &str) -> Value {
-    super::online_endpoint_traffic_update_body(endpoint, location)
+    json(&super::online_endpoint_traffic_update_body(
+        endpoint, location,
+    ))
 }
 
 /// See `rest::strip_traffic`.
@@ -48,27 +57,27 @@ pub fn strip_traffic(endpoint: &mut OnlineEndpoint) {
 
 /// See `rest::online_deployment_body`.
 pub fn online_deployment_body(deployment: &OnlineDeployment, location: &str) -> Result<Value> {
-    super::online_deployment_body(deployment, location)
+    super::to_value(&super::online_deployment_body(deployment, location)?)
 }
 
 /// See `rest::code_version_body`.
 pub fn code_version_body(code_uri: &str, hash_sha256: &str) -> Value {
-    super::code_version_body(code_uri, hash_sha256)
+    json(&super::code_version_body(code_uri, hash_sha256))
 }
 
 /// See `rest::data_version_body`.
 pub fn data_version_body(data_uri: &str) -> Value {
-    super::data_version_body(data_uri)
+    json(&super::data_version_body(data_uri))
 }
 
 /// See `rest::regenerate_keys_body`.
 pub fn regenerate_keys_body(key_type: KeyType, key_value: Option<&Secret>) -> Value {
-    super::regenerate_keys_body(key_type, key_value)
+    json(&super::regenerate_keys_body(key_type, key_value))
 }
 
 /// See `rest::get_logs_body`.
 pub fn get_logs_body(container_type: Option<ContainerType>, tail: u32) -> Value {
-    super::get_logs_body(container_type, tail)
+    json(&super::get_logs_body(container_type, tail))
 }
 
 /// ISO-8601 from seconds (as probes are sent).
@@ -93,12 +102,12 @@ pub fn conda_text(conda: &CondaFile) -> Result<String> {
 
 /// See `rest::start_pending_upload_body`.
 pub fn start_pending_upload_body() -> Value {
-    super::start_pending_upload_body()
+    json(&super::start_pending_upload_body())
 }
 
 /// See `rest::list_secrets_body`.
 pub fn list_secrets_body() -> Value {
-    super::list_secrets_body()
+    json(&super::list_secrets_body())
 }
 
 pub use super::{

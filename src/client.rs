@@ -9,6 +9,7 @@ use azure_core::http::{
 };
 
 use crate::error::{Error, Result};
+pub use crate::ids::WorkspaceScope;
 use crate::redirect::RedirectPolicy;
 
 /// The default api-version for every Machine Learning operation group (what Python 1.35.2 speaks).
@@ -225,27 +226,6 @@ impl MLClientOptions {
     pub fn with_api_versions(mut self, versions: ApiVersions) -> Self {
         self.api_versions = versions;
         self
-    }
-}
-
-/// The workspace a client talks to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WorkspaceScope {
-    /// Subscription id.
-    pub subscription_id: String,
-    /// Resource group name.
-    pub resource_group: String,
-    /// Workspace name.
-    pub workspace_name: String,
-}
-
-impl WorkspaceScope {
-    /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}`.
-    pub fn arm_id(&self) -> String {
-        format!(
-            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}",
-            self.subscription_id, self.resource_group, self.workspace_name
-        )
     }
 }
 

@@ -11,10 +11,30 @@
 
 use std::fmt;
 
-use crate::client::WorkspaceScope;
 use crate::{Error, Result};
 
 const PROVIDER: &str = "Microsoft.MachineLearningServices";
+
+/// The workspace a client talks to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkspaceScope {
+    /// Subscription id.
+    pub subscription_id: String,
+    /// Resource group name.
+    pub resource_group: String,
+    /// Workspace name.
+    pub workspace_name: String,
+}
+
+impl WorkspaceScope {
+    /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}`.
+    pub fn arm_id(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}",
+            self.subscription_id, self.resource_group, self.workspace_name
+        )
+    }
+}
 
 /// A parsed ARM id of a workspace or one of its children.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 pub mod arm;
 pub mod client;
 pub mod credential;
+pub(crate) mod duration;
 pub mod entities;
 pub mod error;
 pub mod ids;
@@ -29,11 +30,11 @@ pub use rest::private_api as __private;
 
 pub use arm::lro::{LroPoller, OperationStatus};
 pub use arm::pager::{ArmPage, ArmPager};
-pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
+pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions};
 pub use credential::{default_credential, DefaultAzureCredential};
 pub use entities::*;
 pub use error::{Error, ErrorDetail, Result};
-pub use ids::{ArmId, AssetRef};
+pub use ids::{ArmId, AssetRef, WorkspaceScope};
 pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
 pub use operations::{
     DatastoreOperations, EndpointCredentials, EnvironmentOperations, GetLogsOptions,

@@ -131,39 +131,8 @@ const OPERATION_TIMEOUT: HeaderName = HeaderName::from_static("x-ms-async-operat
 pub(crate) fn operation_timeout(headers: &Headers) -> Duration {
     headers
         .get_optional_str(&OPERATION_TIMEOUT)
-        .and_then(parse_simple_iso_duration)
+        .and_then(crate::duration::parse_std)
         .unwrap_or(DEFAULT_TIMEOUT)
-}
-
-/// Parses the `PT…H…M…S` / `P…D` forms the service uses in headers.
-fn parse_simple_iso_duration(s: &str) -> Option<Duration> {
-    let s = s.strip_prefix('P')?;
-    let (days, time) = match s.split_once('T') {
-        Some((d, t)) => (d, t),
-        None => (s, ""),
-    };
-    let mut secs = 0f64;
-    if let Some(d) = days.strip_suffix('D') {
-        secs += d.parse::<f64>().ok()? * 86_400.0;
-    } else if !days.is_empty() {
-        return None;
-    }
-    let mut number = String::new();
-    for c in time.chars() {
-        match c {
-            'H' | 'M' | 'S' => {
-                let n: f64 = number.parse().ok()?;
-                secs += n * match c {
-                    'H' => 3600.0,
-                    'M' => 60.0,
-                    _ => 1.0,
-                };
-                number.clear();
-            }
-            _ => number.push(c),
-        }
-    }
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
 fn retry_after(core: &ClientCore, headers: &Headers) -> azure_core::time::Duration {
@@ -424,23 +393,16 @@ mod tests {
 
     #[test]
     fn parses_operation_timeouts() {
-        assert_eq!(
-            parse_simple_iso_duration("PT2H"),
-            Some(Duration::from_secs(7200))
-        );
-        assert_eq!(
-            parse_simple_iso_duration("PT1H30M"),
-            Some(Duration::from_secs(5400))
-        );
-        assert_eq!(
-            parse_simple_iso_duration("P1D"),
-            Some(Duration::from_secs(86_400))
-        );
-        assert_eq!(
-            parse_simple_iso_duration("PT0.5S"),
-            Some(Duration::from_millis(500))
-        );
-        assert_eq!(parse_simple_iso_duration("garbage"), None);
-        assert_eq!(parse_simple_iso_duration("PTxS"), None);
+        let timeout = |value: &str| {
+            let mut headers = Headers::new();
+            headers.insert(OPERATION_TIMEOUT, value.to_owned());
+            operation_timeout(&headers)
+        };
+        assert_eq!(timeout("PT2H"), Duration::from_secs(7200));
+        assert_eq!(timeout("PT1H30M"), Duration::from_secs(5400));
+        assert_eq!(timeout("P1D"), Duration::from_secs(86_400));
+        assert_eq!(timeout("PT0.5S"), Duration::from_millis(500));
+        assert_eq!(timeout("garbage"), DEFAULT_TIMEOUT);
+        assert_eq!(timeout("PTxS"), DEFAULT_TIMEOUT);
     }
 }

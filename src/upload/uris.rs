@@ -1,6 +1,6 @@
 //! The URIs an asset records for what was uploaded.
 
-use crate::client::WorkspaceScope;
+use crate::ids::WorkspaceScope;
 
 /// `azureml://subscriptions/{s}/resourcegroups/{rg}/workspaces/{ws}/datastores/{datastore}/paths/{path}`,
 /// the form of a model's `modelUri` after an upload to a datastore (the `resourcegroups` key in

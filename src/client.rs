@@ -266,30 +266,6 @@ impl std::fmt::Debug for ClientCore {
     }
 }
 
-/// Builds the shared reqwest client (connection pool, extra roots).
-pub(crate) fn build_http_client(options: &MLClientOptions) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(20))
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_idle_timeout(Duration::from_secs(90));
-    let mut roots = Vec::with_capacity(options.extra_root_certificates.len());
-    for pem in &options.extra_root_certificates {
-        roots.push(reqwest::Certificate::from_pem(pem).map_err(|e| {
-            Error::validation(
-                "extra_root_certificates",
-                format!("not a PEM certificate: {e}"),
-            )
-        })?);
-    }
-    if !roots.is_empty() {
-        builder = builder.tls_certs_merge(roots);
-    }
-    builder.build().map_err(|e| Error::Transport {
-        message: "could not build the HTTP client".into(),
-        source: Some(Box::new(e)),
-    })
-}
-
 /// Retry settings for requests that must not be repeated once processed: only 429 and 503
 /// (the service says it did not take the request), honouring `Retry-After`.
 pub(crate) fn only_throttling_retries() -> azure_core::http::PipelineOptions {
@@ -353,7 +329,8 @@ impl MLClient {
             }
         }
         let endpoints = options.cloud.endpoints();
-        let http = build_http_client(&options)?;
+        let http =
+            crate::http::build_client(&options.extra_root_certificates, "extra_root_certificates")?;
 
         let mut client_options = options.client_options.clone();
         if client_options.transport.is_none() {

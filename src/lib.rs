@@ -9,6 +9,7 @@ pub mod credential;
 pub(crate) mod duration;
 pub mod entities;
 pub mod error;
+pub(crate) mod http;
 pub mod ids;
 pub mod invoke;
 #[cfg(feature = "local")]

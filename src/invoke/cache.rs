@@ -243,12 +243,10 @@ pub(crate) fn bearer_header(secret: &str, mode: &str) -> Result<HeaderValue> {
 /// Scoring URIs must be `https`, or `http` on the local machine (local endpoints); a key sent
 /// in clear text anywhere else would be readable on the network.
 pub(crate) fn check_scoring_uri(uri: &Url) -> Result<()> {
-    let local = match uri.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(Error::validation("scoring_uri", "must have a host")),
-    };
+    if uri.host().is_none() {
+        return Err(Error::validation("scoring_uri", "must have a host"));
+    }
+    let local = crate::http::is_loopback(uri);
     match uri.scheme() {
         "https" => Ok(()),
         "http" if local => Ok(()),

@@ -28,7 +28,6 @@ const DEFAULT_MAX_RETRIES: u32 = 3;
 const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
 /// Error bodies beyond this are cut (the text is for humans and logs).
 const MAX_ERROR_BODY: usize = 64 * 1024;
-const CERT_MARKER: &str = "-----BEGIN CERTIFICATE-----";
 
 /// A client for one online endpoint's scoring URI.
 ///
@@ -418,7 +417,7 @@ impl ScoringClientBuilder {
         })?;
         let http = match self.http {
             Some(http) => http,
-            None => default_http_client(&self.root_certificates)?,
+            None => crate::http::build_client(&self.root_certificates, "root_certificates")?,
         };
         let mut client = ScoringClient::from_source(source, http, self.redirect);
         if let Some(inner) = Arc::get_mut(&mut client.inner) {
@@ -450,35 +449,6 @@ fn fixed(scoring_uri: Url, auth: ScoringAuth) -> Result<Arc<dyn ScoringTargetSou
         _ => {}
     }
     Ok(Arc::new(FixedTarget(ScoringTarget::new(scoring_uri, auth))))
-}
-
-fn default_http_client(root_certificates: &[Vec<u8>]) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(20))
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .tcp_nodelay(true);
-    for pem in root_certificates {
-        // reqwest only parses the PEM when the client is built, and then skips blocks it can't
-        // read; check for a certificate block here so a wrong file is reported, not ignored.
-        if !pem
-            .windows(CERT_MARKER.len())
-            .any(|w| w == CERT_MARKER.as_bytes())
-        {
-            return Err(Error::validation(
-                "root_certificates",
-                "not a PEM certificate (no BEGIN CERTIFICATE block)",
-            ));
-        }
-        let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
-            Error::validation("root_certificates", format!("not a PEM certificate: {e}"))
-        })?;
-        builder = builder.tls_certs_merge([cert]);
-    }
-    builder.build().map_err(|e| Error::Transport {
-        message: format!("could not build the HTTP client: {e}"),
-        source: None,
-    })
 }
 
 impl AsRef<InvokeRequest> for InvokeRequest {

@@ -569,22 +569,13 @@ pub(crate) fn md5_base64(data: &[u8]) -> String {
     azure_core::base64::encode(Md5::digest(data))
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
 fn validate_container_url(url: &Url, auth: &StorageAuth, redirected: bool) -> Result<()> {
     const FIELD: &str = "container_url";
     match url.scheme() {
         "https" => {}
         "http" => {
-            let allowed =
-                redirected || (!matches!(auth, StorageAuth::Bearer(_)) && is_loopback(url));
+            let allowed = redirected
+                || (!matches!(auth, StorageAuth::Bearer(_)) && crate::http::is_loopback(url));
             if !allowed {
                 return Err(Error::validation(
                     FIELD,

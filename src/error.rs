@@ -172,8 +172,77 @@ where
 
 /// The ARM error envelope `{"error": {...}}`.
 #[derive(Deserialize)]
-pub(crate) struct ArmErrorEnvelope {
-    pub error: ErrorDetail,
+struct ArmErrorEnvelope {
+    error: ErrorDetail,
+}
+
+/// The most an error message repeats of a body or a field (the rest is cut, with a note).
+pub(crate) const MAX_QUOTED: usize = 4096;
+/// The most an error repeats of a header or an ARM code.
+const MAX_HEADER_QUOTED: usize = 256;
+
+/// How much of a failed answer's body an [`Error::Service`] may repeat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Quote {
+    /// The ARM error envelope's fields, else the body as text (ARM, scoring).
+    Text,
+    /// Only the code and message of an ARM envelope or a storage XML error, never the raw body
+    /// (a storage authentication failure echoes the request's signature).
+    Fields,
+}
+
+/// Header access for [`Error::service`], over azure_core's and reqwest's header maps.
+pub(crate) trait HeaderLookup {
+    /// The value of header `name` (lower case), if present and text.
+    fn header(&self, name: &'static str) -> Option<&str>;
+}
+
+impl HeaderLookup for azure_core::http::headers::Headers {
+    fn header(&self, name: &'static str) -> Option<&str> {
+        self.get_optional_str(&azure_core::http::headers::HeaderName::from_static(name))
+    }
+}
+
+impl HeaderLookup for reqwest::header::HeaderMap {
+    fn header(&self, name: &'static str) -> Option<&str> {
+        self.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, saying how long it was.
+pub(crate) fn bounded(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
+/// The status line's reason phrase (`Not Found`), or `HTTP {status}` for unknown codes.
+fn status_reason(status: u16) -> String {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map_or_else(|| format!("HTTP {status}"), str::to_owned)
+}
+
+/// The text of the first `<name>…</name>` element, unescaped for the five XML entities.
+fn xml_element(xml: &str, name: &str) -> Option<String> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let start = xml.find(&open)? + open.len();
+    let rest = xml.get(start..)?;
+    let raw = rest.get(..rest.find(&close)?)?.trim();
+    Some(
+        raw.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&"),
+    )
 }
 
 impl Error {
@@ -185,36 +254,68 @@ impl Error {
         }
     }
 
-    /// Builds a [`Error::Service`] from a status, headers and the body of a failed response.
-    pub(crate) fn from_response(
+    /// The [`Error::Service`] of a non-2xx answer: the one mapping for ARM, storage and scoring.
+    ///
+    /// The code comes from an ARM error envelope's `error.code`, the `x-ms-error-code` header, or
+    /// a storage XML `<Code>`; the request id from `x-ms-request-id` / `x-request-id`. What the
+    /// message may repeat of the body is `quote`'s call, and it is cut at [`MAX_QUOTED`] bytes.
+    pub(crate) fn service(
         status: u16,
-        headers: &azure_core::http::headers::Headers,
+        headers: &impl HeaderLookup,
         body: &[u8],
+        quote: Quote,
     ) -> Self {
-        let header = |name: &'static str| {
-            headers
-                .get_optional_str(&azure_core::http::headers::HeaderName::from_static(name))
-                .map(str::to_owned)
+        let request_id = headers
+            .header("x-ms-request-id")
+            .or_else(|| headers.header("x-request-id"))
+            .map(|id| bounded(id, MAX_HEADER_QUOTED));
+        let header_code = headers
+            .header("x-ms-error-code")
+            .map(|c| bounded(c, MAX_HEADER_QUOTED));
+        let envelope = serde_json::from_slice::<ArmErrorEnvelope>(body).ok();
+        let (code, message, target, details) = match (envelope, quote) {
+            (Some(env), _) => (
+                env.error
+                    .code
+                    .map(|c| bounded(&c, MAX_HEADER_QUOTED))
+                    .or(header_code),
+                env.error
+                    .message
+                    .map(|m| bounded(&m, MAX_QUOTED))
+                    .unwrap_or_default(),
+                env.error.target.map(|t| bounded(&t, MAX_HEADER_QUOTED)),
+                env.error.details,
+            ),
+            (None, Quote::Text) => (
+                header_code,
+                bounded(&String::from_utf8_lossy(body), MAX_QUOTED),
+                None,
+                Vec::new(),
+            ),
+            (None, Quote::Fields) => {
+                let text = String::from_utf8_lossy(body);
+                (
+                    header_code.or_else(|| xml_element(&text, "Code")),
+                    xml_element(&text, "Message")
+                        .map(|m| bounded(&m, MAX_QUOTED))
+                        .unwrap_or_default(),
+                    None,
+                    Vec::new(),
+                )
+            }
         };
-        let request_id = header("x-ms-request-id").or_else(|| header("x-request-id"));
-        let header_code = header("x-ms-error-code");
-        match serde_json::from_slice::<ArmErrorEnvelope>(body) {
-            Ok(env) => Error::Service {
-                status,
-                code: env.error.code.or(header_code),
-                message: env.error.message.unwrap_or_default(),
-                target: env.error.target,
-                details: env.error.details.into(),
-                request_id,
-            },
-            Err(_) => Error::Service {
-                status,
-                code: header_code,
-                message: String::from_utf8_lossy(body).chars().take(4096).collect(),
-                target: None,
-                details: Box::default(),
-                request_id,
-            },
+        let message = if message.trim().is_empty() {
+            status_reason(status)
+        } else {
+            message
+        };
+        Error::Service {
+            status,
+            code,
+            message,
+            target,
+            details: details.into(),
+            request_id,
         }
     }
 
@@ -317,8 +418,12 @@ fn convert_core(err: azure_core::Error) -> Error {
             raw_response,
         } => match raw_response {
             Some(raw) => {
-                let mut e =
-                    Error::from_response(u16::from(status), raw.headers(), raw.body().as_ref());
+                let mut e = Error::service(
+                    u16::from(status),
+                    raw.headers(),
+                    raw.body().as_ref(),
+                    Quote::Text,
+                );
                 if let Error::Service { code, .. } = &mut e {
                     if code.is_none() {
                         *code = error_code;
@@ -394,5 +499,72 @@ impl From<azureml_emulator::Error> for Error {
                 source: Some(Box::new(other)),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azure_core::http::headers::Headers;
+
+    fn reqwest_headers(pairs: &[(&'static str, &str)]) -> reqwest::header::HeaderMap {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, v.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn one_mapping_reads_arm_envelopes_from_either_header_map() {
+        let body = br#"{"error": {"code": "BadArgument", "message": "traffic must sum to 100"}}"#;
+        let mut core_headers = Headers::new();
+        core_headers.insert("x-request-id", "rid");
+        let from_core = Error::service(400, &core_headers, body, Quote::Text);
+        let from_reqwest = Error::service(
+            400,
+            &reqwest_headers(&[("x-request-id", "rid")]),
+            body,
+            Quote::Text,
+        );
+        for err in [from_core, from_reqwest] {
+            assert_eq!(err.status(), Some(400));
+            assert_eq!(err.code(), Some("BadArgument"));
+            assert_eq!(
+                err.to_string(),
+                "service returned HTTP 400 (BadArgument): traffic must sum to 100 [request id rid]"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_bodies_say_the_status_reason_and_long_ones_are_cut() {
+        let err = Error::service(503, &Headers::new(), b"", Quote::Text);
+        assert!(err.to_string().contains("Service Unavailable"), "{err}");
+        let huge = "é".repeat(1_000_000);
+        let err = Error::service(500, &Headers::new(), huge.as_bytes(), Quote::Text);
+        let text = err.to_string();
+        assert!(text.len() < MAX_QUOTED + 200, "{} bytes", text.len());
+        assert!(
+            text.contains("2000000 bytes in all"),
+            "{}",
+            &text[text.len() - 40..]
+        );
+    }
+
+    #[test]
+    fn fields_never_repeat_the_raw_body() {
+        let err = Error::service(
+            403,
+            &Headers::new(),
+            b"not xml, with sig=SECRET",
+            Quote::Fields,
+        );
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        assert!(err.to_string().contains("Forbidden"), "{err}");
+        let xml = b"<?xml version=\"1.0\"?><Error><Code>BlobNotFound</Code><Message>The specified blob does not exist.</Message></Error>";
+        let err = Error::service(404, &Headers::new(), xml, Quote::Fields);
+        assert_eq!(err.code(), Some("BlobNotFound"));
+        assert!(err.to_string().contains("does not exist"), "{err}");
     }
 }

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::client::ClientCore;
-use crate::error::{decode_json, Error, Result};
+use crate::error::{decode_json, Error, Quote, Result};
 
 /// `Azure-AsyncOperation`.
 pub(crate) const AZURE_ASYNC_OPERATION: HeaderName =
@@ -175,10 +175,11 @@ pub(crate) fn check(response: RawResponse) -> Result<RawResponse> {
     if status.is_success() {
         Ok(response)
     } else {
-        Err(Error::from_response(
+        Err(Error::service(
             u16::from(status),
             response.headers(),
             response.body().as_ref(),
+            Quote::Text,
         ))
     }
 }

@@ -14,11 +14,11 @@ use url::Url;
 
 use super::cache::{bearer_header, check_scoring_uri, Resolved, TargetCache};
 use super::request::InvokeRequest;
-use super::response::{decode_scoring_json, request_id, InvokeResponse};
+use super::response::{decode_scoring_json, InvokeResponse};
 use super::retry::{backoff, retry_after};
 use super::stream::ResponseStream;
 use super::target::{FixedTarget, ScoringAuth, ScoringTarget, ScoringTargetSource};
-use crate::error::{Error, Result};
+use crate::error::{Error, Quote, Result};
 use crate::redirect::ORIGINAL_HOST_HEADER;
 
 const ORIGINAL_HOST: HeaderName = HeaderName::from_static(ORIGINAL_HOST_HEADER);
@@ -26,8 +26,6 @@ const ORIGINAL_HOST: HeaderName = HeaderName::from_static(ORIGINAL_HOST_HEADER);
 const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Longest wait between two tries, whatever `Retry-After` asks.
 const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
-/// Error bodies beyond this are cut (the text is for humans and logs).
-const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// A client for one online endpoint's scoring URI.
 ///
@@ -293,27 +291,7 @@ fn transport(e: &reqwest::Error) -> Error {
 }
 
 fn service_error(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Error {
-    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY)]).into_owned();
-    let message = if text.is_empty() {
-        reqwest::StatusCode::from_u16(status)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-            .unwrap_or_default()
-            .to_owned()
-    } else {
-        text
-    };
-    Error::Service {
-        status,
-        code: headers
-            .get("x-ms-error-code")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        message,
-        target: None,
-        details: Box::default(),
-        request_id: request_id(headers).map(str::to_owned),
-    }
+    Error::service(status, headers, body, Quote::Text)
 }
 
 impl fmt::Debug for ScoringClient {

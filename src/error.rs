@@ -218,7 +218,8 @@ pub(crate) fn bounded(text: &str, max: usize) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… ({} bytes in all)", &text[..end], text.len())
+    let head = text.get(..end).unwrap_or_default();
+    format!("{head}… ({} bytes in all)", text.len())
 }
 
 /// The status line's reason phrase (`Not Found`), or `HTTP {status}` for unknown codes.

@@ -5,12 +5,35 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::arm::pager::ArmPager;
 use crate::arm::resource::{self, ResourcePath};
 use crate::client::{ApiVersions, ClientCore};
 use crate::error::{Error, Result};
 use crate::rest::ModelContainer;
+
+/// A deterministic anonymous asset name (UUID-shaped) derived from content, so registering
+/// the same content twice finds the first registration instead of creating another.
+pub(crate) fn anonymous_name(kind: &str, content_hash: &str) -> String {
+    let digest = Sha256::digest(format!("{kind}:{content_hash}").as_bytes());
+    let hex = |from: usize, to: usize| -> String {
+        digest
+            .iter()
+            .skip(from)
+            .take(to - from)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex(0, 4),
+        hex(4, 6),
+        hex(6, 8),
+        hex(8, 10),
+        hex(10, 16)
+    )
+}
 
 /// One kind of versioned asset.
 #[derive(Clone, Copy)]
@@ -192,4 +215,19 @@ pub(crate) async fn set_archived(
     }
     let _: Value = core.put_resource(&path, &current, kind.what).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_names_are_stable_and_uuid_shaped() {
+        let a = anonymous_name("codes", "abc");
+        assert_eq!(a, anonymous_name("codes", "abc"));
+        assert_ne!(a, anonymous_name("codes", "abd"));
+        assert_ne!(a, anonymous_name("models", "abc"));
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.matches('-').count(), 4);
+    }
 }

@@ -26,9 +26,7 @@ impl DatastoreOperations {
 
     /// Gets a datastore by name.
     pub async fn get(&self, name: &str) -> Result<Datastore> {
-        if name.trim().is_empty() {
-            return Err(Error::validation("name", "must not be empty"));
-        }
+        super::require_name("name", name)?;
         self.core
             .get_resource(&datastore_path(&self.core, name), "Datastore")
             .await

@@ -3,14 +3,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::assets::anonymous_name;
 use super::assets::{self, ENVIRONMENTS};
-use super::models::is_local_path;
-use super::references::anonymous_name;
 use super::upload;
 use crate::arm::pager::ArmPager;
 use crate::client::ClientCore;
 use crate::entities::Environment;
 use crate::error::Result;
+use crate::upload::is_local_path;
 use crate::{rest, validate};
 
 /// Environment operations: register, get, list, archive.

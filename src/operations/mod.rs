@@ -59,6 +59,15 @@ impl MLClient {
     }
 }
 
+/// Rejects an empty or blank name argument before any request.
+pub(crate) fn require_name(field: &str, name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        Err(Error::validation(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
 impl ClientCore {
     /// The workspace's region, read once (Python GETs the workspace before every endpoint or
     /// deployment PUT; one GET per client is enough: a workspace never moves).

@@ -3,24 +3,20 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::assets::anonymous_name;
 use super::assets::{self, MODELS};
-use super::references::anonymous_name;
 use super::upload;
 use crate::arm::pager::ArmPager;
 use crate::client::ClientCore;
 use crate::entities::Model;
 use crate::error::Result;
+use crate::upload::is_local_path;
 use crate::{rest, validate};
 
 /// Model operations: register (uploading local files), get, list, archive.
 #[derive(Clone, Debug)]
 pub struct ModelOperations {
     core: Arc<ClientCore>,
-}
-
-/// True for a path on this machine (as opposed to `azureml://…`, `https://…`, `runs:/…`).
-pub(crate) fn is_local_path(path: &str) -> bool {
-    !path.contains("://") && !path.starts_with("azureml:") && !path.starts_with("runs:/")
 }
 
 impl ModelOperations {
@@ -116,21 +112,4 @@ pub(crate) async fn register_inline(core: &Arc<ClientCore>, model: &Model) -> Re
         return Ok(existing);
     }
     register(core, &anonymous, true).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_local_path;
-
-    #[test]
-    fn tells_local_paths_from_uris() {
-        assert!(is_local_path("./model/model.pkl"));
-        assert!(is_local_path("/abs/model"));
-        assert!(!is_local_path(
-            "azureml://datastores/workspaceblobstore/paths/m"
-        ));
-        assert!(!is_local_path("https://acct.blob.core.windows.net/c/m.pkl"));
-        assert!(!is_local_path("azureml:churn:1"));
-        assert!(!is_local_path("runs:/abc/model"));
-    }
 }

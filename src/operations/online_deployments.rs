@@ -13,8 +13,9 @@ use crate::entities::{
 use crate::error::{Error, Result};
 use crate::{rest, validate};
 
-use super::online_endpoints::{endpoint_path, require_name};
+use super::online_endpoints::endpoint_path;
 use super::references;
+use super::require_name;
 
 /// Online deployment operations: create/update, get, list, delete, logs.
 #[derive(Clone, Debug)]

@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 use crate::invoke::{InvokeRequest, InvokeResponse, ScoringClient};
 use crate::{rest, validate};
 
+use super::require_name;
+
 /// Online endpoint operations: create/update, get, list, delete, keys, invoke.
 #[derive(Clone, Debug)]
 pub struct OnlineEndpointOperations {
@@ -33,14 +35,6 @@ pub enum EndpointCredentials {
 
 pub(crate) fn endpoint_path(core: &ClientCore, name: &str) -> ResourcePath {
     ResourcePath::new(["onlineEndpoints", name], &core.api.online_endpoints)
-}
-
-pub(crate) fn require_name(field: &str, name: &str) -> Result<()> {
-    if name.trim().is_empty() {
-        Err(Error::validation(field, "must not be empty"))
-    } else {
-        Ok(())
-    }
 }
 
 impl OnlineEndpointOperations {

@@ -5,8 +5,6 @@
 
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 use super::assets::{self, CODES, DATA, ENVIRONMENTS, MODELS};
 use super::{environments, models, upload};
 use crate::client::ClientCore;
@@ -14,21 +12,6 @@ use crate::entities::{DataCollector, EnvironmentRef, ModelRef};
 use crate::error::{Error, Result};
 use crate::ids::{asset_version_id, AssetRef};
 use crate::rest;
-
-/// A deterministic anonymous asset name (UUID-shaped) derived from content, so registering
-/// the same content twice finds the first registration instead of creating another.
-pub(crate) fn anonymous_name(kind: &str, content_hash: &str) -> String {
-    let digest = Sha256::digest(format!("{kind}:{content_hash}").as_bytes());
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
 
 /// Resolves a reference (not inline) of asset `kind` to an ARM id.
 async fn reference_id(
@@ -120,19 +103,4 @@ pub(crate) async fn register_collection_data(
         collection.data = Some(id);
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn anonymous_names_are_stable_and_uuid_shaped() {
-        let a = anonymous_name("codes", "abc");
-        assert_eq!(a, anonymous_name("codes", "abc"));
-        assert_ne!(a, anonymous_name("codes", "abd"));
-        assert_ne!(a, anonymous_name("models", "abc"));
-        assert_eq!(a.len(), 36);
-        assert_eq!(a.matches('-').count(), 4);
-    }
 }

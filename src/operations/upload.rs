@@ -14,8 +14,7 @@ use std::sync::Arc;
 
 use azure_core::http::Url;
 
-use super::assets::{self, CODES};
-use super::references::anonymous_name;
+use super::assets::{self, anonymous_name, CODES};
 use crate::client::{ClientCore, MLClient};
 use crate::error::{Error, Result};
 use crate::rest::{self, ArmList, CodeVersionResource, DatastoreSecrets, PendingUploadResponse};

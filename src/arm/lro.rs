@@ -17,19 +17,17 @@
 //! `x-ms-async-operation-timeout` (default 2 h) has passed.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use azure_core::http::{
     headers::{HeaderName, Headers, RETRY_AFTER},
     poller::{Poller, PollerContinuation, PollerResult, PollerState, PollerStatus, StatusMonitor},
-    JsonFormat, Method, RawResponse, Response, StatusCode, Url,
+    Context, JsonFormat, Method, RawResponse, Response, StatusCode, Url,
 };
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Deserialize};
 
-use super::{header_url, AZURE_ASYNC_OPERATION, LOCATION};
-use crate::client::ClientCore;
+use super::ArmClient;
 #[cfg(test)]
 use crate::error::Result;
 use crate::error::{decode_json, Error, ErrorDetail};
@@ -123,6 +121,18 @@ impl PollPlan {
     }
 }
 
+/// `Azure-AsyncOperation`.
+const AZURE_ASYNC_OPERATION: HeaderName = HeaderName::from_static("azure-asyncoperation");
+/// `Location`.
+const LOCATION: HeaderName = HeaderName::from_static("location");
+
+/// Reads a header as a URL.
+fn header_url(headers: &Headers, name: &HeaderName) -> Option<Url> {
+    headers
+        .get_optional_str(name)
+        .and_then(|v| Url::parse(v).ok())
+}
+
 const DEFAULT_POLL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 60 * 60);
 const OPERATION_TIMEOUT: HeaderName = HeaderName::from_static("x-ms-async-operation-timeout");
@@ -135,8 +145,8 @@ pub(crate) fn operation_timeout(headers: &Headers) -> Duration {
         .unwrap_or(DEFAULT_TIMEOUT)
 }
 
-fn retry_after(core: &ClientCore, headers: &Headers) -> azure_core::time::Duration {
-    let wait = core.polling_interval.unwrap_or_else(|| {
+fn retry_after(arm: &ArmClient, headers: &Headers) -> azure_core::time::Duration {
+    let wait = arm.polling_interval().unwrap_or_else(|| {
         headers
             .get_optional_str(&RETRY_AFTER)
             .and_then(|v| v.trim().parse::<u64>().ok())
@@ -198,7 +208,8 @@ struct ProvisioningProperties {
 
 /// Builds the poller for an operation whose initial request has already been answered.
 pub(crate) fn poller<T>(
-    core: Arc<ClientCore>,
+    arm: ArmClient,
+    ctx: Context<'static>,
     operation: String,
     plan: PollPlan,
     output: Output,
@@ -210,7 +221,8 @@ where
     let started = Instant::now();
     Poller::new(
         move |state: PollerState, _options| {
-            let core = core.clone();
+            let arm = arm.clone();
+            let ctx = ctx.clone();
             let operation = operation.clone();
             let plan = plan.clone();
             Box::pin(async move {
@@ -235,16 +247,16 @@ where
                     // Nothing to poll: the initial answer was final.
                     return Ok(PollerResult::Succeeded {
                         response: synthetic_status(StatusCode::Ok, Headers::new(), "Succeeded"),
-                        target: final_target::<T>(core, None, output),
+                        target: final_target::<T>(arm, ctx, None, output),
                     });
                 };
-                let raw = core
-                    .arm_send(Method::Get, url.clone(), None)
+                let raw = arm
+                    .send(Method::Get, url.clone(), None, &ctx)
                     .await
                     .map_err(azure_core::Error::from)?;
                 let (status_code, headers, body) = raw.deconstruct();
                 let body: Bytes = body.into();
-                let wait = retry_after(&core, &headers);
+                let wait = retry_after(&arm, &headers);
                 let continuation = PollerContinuation::Links {
                     next_link: url.clone(),
                     final_link: None,
@@ -255,7 +267,7 @@ where
                         match classify(&status.status) {
                             PollerStatus::Succeeded => Ok(PollerResult::Succeeded {
                                 response: status_response(status_code, headers, body),
-                                target: final_target::<T>(core, Some(resource.clone()), output),
+                                target: final_target::<T>(arm, ctx, Some(resource.clone()), output),
                             }),
                             PollerStatus::InProgress => Ok(PollerResult::InProgress {
                                 response: status_response(status_code, headers, body),
@@ -306,7 +318,7 @@ where
                         } else {
                             Ok(PollerResult::Succeeded {
                                 response: synthetic_status(StatusCode::Ok, headers, "Succeeded"),
-                                target: final_target::<T>(core, None, output),
+                                target: final_target::<T>(arm, ctx, None, output),
                             })
                         }
                     }
@@ -325,7 +337,8 @@ type Target<T> = Box<
 
 /// The final value: GET the resource, or `null` for `()`.
 fn final_target<T: Send + 'static>(
-    core: Arc<ClientCore>,
+    arm: ArmClient,
+    ctx: Context<'static>,
     resource: Option<Url>,
     output: Output,
 ) -> Target<T> {
@@ -333,8 +346,8 @@ fn final_target<T: Send + 'static>(
         Box::pin(async move {
             match (resource, output) {
                 (Some(url), Output::Resource) => {
-                    let raw = core
-                        .arm_send(Method::Get, url, None)
+                    let raw = arm
+                        .send(Method::Get, url, None, &ctx)
                         .await
                         .map_err(azure_core::Error::from)?;
                     Ok(raw.into())

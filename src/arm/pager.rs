@@ -1,16 +1,14 @@
 //! ARM lists as `azure_core` [`Pager`]s: `{"value": [...], "nextLink": "…"}` pages, following
 //! `nextLink` with *our* api-version (the service's links carry its own, sometimes a preview).
 
-use std::sync::Arc;
-
 use azure_core::http::{
     pager::{Page, Pager, PagerContinuation, PagerResult, PagerState},
-    Method, Response, Url,
+    Context, Method, Response, Url,
 };
 use serde::{de::DeserializeOwned, Deserialize};
 
-use super::with_api_version;
-use crate::client::ClientCore;
+use super::path::with_api_version;
+use super::ArmClient;
 
 /// One page of an ARM list.
 #[derive(Debug, Clone, Deserialize)]
@@ -48,13 +46,19 @@ struct NextLink {
 }
 
 /// Lists `first` and every page after it.
-pub(crate) fn pager<T>(core: Arc<ClientCore>, first: Url, api_version: String) -> ArmPager<T>
+pub(crate) fn pager<T>(
+    arm: ArmClient,
+    ctx: Context<'static>,
+    first: Url,
+    api_version: String,
+) -> ArmPager<T>
 where
     T: DeserializeOwned + Send + 'static,
 {
     Pager::new(
         move |state: PagerState, _options| {
-            let core = core.clone();
+            let arm = arm.clone();
+            let ctx = ctx.clone();
             let url = match state {
                 PagerState::More(PagerContinuation::Link(next)) => {
                     with_api_version(next, &api_version)
@@ -62,8 +66,8 @@ where
                 _ => first.clone(),
             };
             Box::pin(async move {
-                let raw = core
-                    .arm_send(Method::Get, url, None)
+                let raw = arm
+                    .send(Method::Get, url, None, &ctx)
                     .await
                     .map_err(azure_core::Error::from)?;
                 let next = serde_json::from_slice::<NextLink>(raw.body().as_ref())

@@ -2,21 +2,19 @@
 
 use std::sync::Arc;
 
-use crate::arm::pager::ArmPager;
-use crate::arm::resource::{self, ResourcePath};
+use azure_core::http::Context;
+
+use crate::arm::pager::{ArmPage, ArmPager};
+use crate::arm::resources;
 use crate::client::ClientCore;
 use crate::entities::Datastore;
 use crate::error::{Error, Result};
-use crate::rest::DatastoreSecrets;
+use crate::rest::{self, DatastoreSecrets};
 
 /// Datastore operations (read-only: what deployment needs).
 #[derive(Clone, Debug)]
 pub struct DatastoreOperations {
     core: Arc<ClientCore>,
-}
-
-fn datastore_path(core: &ClientCore, name: &str) -> ResourcePath {
-    ResourcePath::new(["datastores", name], &core.api.datastores)
 }
 
 impl DatastoreOperations {
@@ -27,33 +25,32 @@ impl DatastoreOperations {
     /// Gets a datastore by name.
     pub async fn get(&self, name: &str) -> Result<Datastore> {
         super::require_name("name", name)?;
-        self.core
-            .get_resource(&datastore_path(&self.core, name), "Datastore")
-            .await
+        let arm = &self.core.arm;
+        arm.get(
+            &resources::datastore(arm.api(), name),
+            "Datastore",
+            &Context::new(),
+        )
+        .await
     }
 
     /// Lists the workspace's datastores.
     pub fn list(&self) -> ArmPager<Datastore> {
-        resource::list(
-            &self.core,
-            &ResourcePath::new(["datastores"], &self.core.api.datastores),
-            &[],
-        )
+        let arm = &self.core.arm;
+        arm.list(&resources::datastores(arm.api()), &Context::new())
     }
 
-    /// The default datastore (`isDefault`), where local models are uploaded.
+    /// The default datastore (`isDefault`), where local models are uploaded: one list call
+    /// filtered by `isDefault=true`.
     pub async fn get_default(&self) -> Result<Datastore> {
-        self.core.default_datastore().await
-    }
-}
-
-impl ClientCore {
-    /// The default datastore: one list call filtered by `isDefault=true`.
-    pub(crate) async fn default_datastore(&self) -> Result<Datastore> {
-        let url = ResourcePath::new(["datastores"], &self.api.datastores)
-            .url(self, &[("isDefault", "true")]);
-        let page: crate::arm::pager::ArmPage<Datastore> =
-            self.arm_get(url, "Datastore list").await?;
+        let arm = &self.core.arm;
+        let page: ArmPage<Datastore> = arm
+            .get(
+                &resources::datastores(arm.api()).with_query("isDefault", "true"),
+                "Datastore list",
+                &Context::new(),
+            )
+            .await?;
         page.value
             .into_iter()
             .find(|d| d.is_default)
@@ -68,12 +65,13 @@ impl ClientCore {
     }
 
     /// The datastore's secrets (account key or SAS); asks for a short-lived secret like Python.
-    pub(crate) async fn datastore_secrets(&self, name: &str) -> Result<DatastoreSecrets> {
-        let body = serde_json::json!({"expirableSecret": true, "expireAfterHours": 1});
-        self.post_action(
-            &datastore_path(self, name).join("listSecrets"),
-            Some(&body),
+    pub(crate) async fn secrets(&self, name: &str) -> Result<DatastoreSecrets> {
+        let arm = &self.core.arm;
+        arm.post(
+            &resources::datastore(arm.api(), name).join("listSecrets"),
+            Some(&rest::list_secrets_body()),
             "DatastoreSecrets",
+            &Context::new(),
         )
         .await
     }

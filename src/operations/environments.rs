@@ -45,28 +45,28 @@ impl EnvironmentOperations {
 
     /// Gets one version.
     pub async fn get(&self, name: &str, version: &str) -> Result<Environment> {
-        assets::get(&self.core, ENVIRONMENTS, name, version).await
+        assets::get(&self.core.arm, ENVIRONMENTS, name, version).await
     }
 
     /// Gets the latest version.
     pub async fn get_latest(&self, name: &str) -> Result<Environment> {
-        let version = assets::latest_version(&self.core, ENVIRONMENTS, name).await?;
+        let version = assets::latest_version(&self.core.arm, ENVIRONMENTS, name).await?;
         self.get(name, &version).await
     }
 
     /// Lists the versions of an environment.
     pub fn list(&self, name: &str) -> ArmPager<Environment> {
-        assets::list(&self.core, ENVIRONMENTS, name, &[])
+        assets::list(&self.core.arm, ENVIRONMENTS, name)
     }
 
     /// Archives a version (or every version when `version` is `None`).
     pub async fn archive(&self, name: &str, version: Option<&str>) -> Result<()> {
-        assets::set_archived(&self.core, ENVIRONMENTS, name, version, true).await
+        assets::set_archived(&self.core.arm, ENVIRONMENTS, name, version, true).await
     }
 
     /// Restores an archived version (or the whole environment when `version` is `None`).
     pub async fn restore(&self, name: &str, version: Option<&str>) -> Result<()> {
-        assets::set_archived(&self.core, ENVIRONMENTS, name, version, false).await
+        assets::set_archived(&self.core.arm, ENVIRONMENTS, name, version, false).await
     }
 }
 
@@ -80,7 +80,7 @@ async fn register(
     let mut environment = environment.clone();
     let version = match &environment.version {
         Some(v) => v.clone(),
-        None => assets::next_version(core, ENVIRONMENTS, &environment.name).await?,
+        None => assets::next_version(&core.arm, ENVIRONMENTS, &environment.name).await?,
     };
     environment.version = Some(version.clone());
     if let Some(build) = environment.build.as_mut() {
@@ -94,7 +94,7 @@ async fn register(
     } else {
         rest::environment_version_body(&environment)?
     };
-    assets::put(core, ENVIRONMENTS, &environment.name, &version, &body).await
+    assets::put(&core.arm, ENVIRONMENTS, &environment.name, &version, &body).await
 }
 
 /// Registers an environment given inline in a deployment: an unnamed one becomes an anonymous
@@ -115,7 +115,7 @@ pub(crate) async fn register_inline(
     anonymous.name = anonymous_name("environments", &definition.to_string());
     anonymous.version = Some("1".into());
     if let Some(existing) =
-        assets::get_opt::<Environment>(core, ENVIRONMENTS, &anonymous.name, "1").await?
+        assets::get_opt::<Environment>(&core.arm, ENVIRONMENTS, &anonymous.name, "1").await?
     {
         return Ok(existing);
     }

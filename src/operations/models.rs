@@ -45,28 +45,28 @@ impl ModelOperations {
 
     /// Gets one version.
     pub async fn get(&self, name: &str, version: &str) -> Result<Model> {
-        assets::get(&self.core, MODELS, name, version).await
+        assets::get(&self.core.arm, MODELS, name, version).await
     }
 
     /// Gets the latest version.
     pub async fn get_latest(&self, name: &str) -> Result<Model> {
-        let version = assets::latest_version(&self.core, MODELS, name).await?;
+        let version = assets::latest_version(&self.core.arm, MODELS, name).await?;
         self.get(name, &version).await
     }
 
     /// Lists the versions of a model.
     pub fn list(&self, name: &str) -> ArmPager<Model> {
-        assets::list(&self.core, MODELS, name, &[])
+        assets::list(&self.core.arm, MODELS, name)
     }
 
     /// Archives a version (or every version when `version` is `None`).
     pub async fn archive(&self, name: &str, version: Option<&str>) -> Result<()> {
-        assets::set_archived(&self.core, MODELS, name, version, true).await
+        assets::set_archived(&self.core.arm, MODELS, name, version, true).await
     }
 
     /// Restores an archived version (or the whole model when `version` is `None`).
     pub async fn restore(&self, name: &str, version: Option<&str>) -> Result<()> {
-        assets::set_archived(&self.core, MODELS, name, version, false).await
+        assets::set_archived(&self.core.arm, MODELS, name, version, false).await
     }
 }
 
@@ -77,7 +77,7 @@ async fn register(core: &Arc<ClientCore>, model: &Model, anonymous: bool) -> Res
     let mut model = model.clone();
     let version = match &model.version {
         Some(v) => v.clone(),
-        None => assets::next_version(core, MODELS, &model.name).await?,
+        None => assets::next_version(&core.arm, MODELS, &model.name).await?,
     };
     model.version = Some(version.clone());
     if let Some(path) = model.path.clone().filter(|p| is_local_path(p)) {
@@ -89,7 +89,7 @@ async fn register(core: &Arc<ClientCore>, model: &Model, anonymous: bool) -> Res
     } else {
         rest::model_version_body(&model)?
     };
-    assets::put(core, MODELS, &model.name, &version, &body).await
+    assets::put(&core.arm, MODELS, &model.name, &version, &body).await
 }
 
 /// Registers a model given inline in a deployment: an unnamed one becomes an anonymous asset
@@ -108,7 +108,9 @@ pub(crate) async fn register_inline(core: &Arc<ClientCore>, model: &Model) -> Re
     let mut anonymous = model.clone();
     anonymous.name = anonymous_name("models", &content);
     anonymous.version = Some("1".into());
-    if let Some(existing) = assets::get_opt::<Model>(core, MODELS, &anonymous.name, "1").await? {
+    if let Some(existing) =
+        assets::get_opt::<Model>(&core.arm, MODELS, &anonymous.name, "1").await?
+    {
         return Ok(existing);
     }
     register(core, &anonymous, true).await

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::assets::{self, CODES, DATA, ENVIRONMENTS, MODELS};
 use super::{environments, models, upload};
+use crate::arm::ArmClient;
 use crate::client::ClientCore;
 use crate::entities::{DataCollector, EnvironmentRef, ModelRef};
 use crate::error::{Error, Result};
@@ -15,7 +16,7 @@ use crate::rest;
 
 /// Resolves a reference (not inline) of asset `kind` to an ARM id.
 async fn reference_id(
-    core: &ClientCore,
+    arm: &ArmClient,
     kind: assets::AssetKind,
     field: &str,
     text: &str,
@@ -24,7 +25,7 @@ async fn reference_id(
         AssetRef::Arm(id) => Ok(id.to_string()),
         AssetRef::Registry(uri) => Ok(uri),
         AssetRef::Version { name, version } => {
-            Ok(asset_version_id(&core.scope, kind.segment, &name, &version))
+            Ok(asset_version_id(arm.scope(), kind.segment, &name, &version))
         }
         AssetRef::Label { name, label } => {
             if !label.eq_ignore_ascii_case("latest") {
@@ -33,8 +34,8 @@ async fn reference_id(
                     format!("unknown label `{label}`: only `@latest` is supported"),
                 ));
             }
-            let version = assets::latest_version(core, kind, &name).await?;
-            Ok(asset_version_id(&core.scope, kind.segment, &name, &version))
+            let version = assets::latest_version(arm, kind, &name).await?;
+            Ok(asset_version_id(arm.scope(), kind.segment, &name, &version))
         }
     }
 }
@@ -42,7 +43,7 @@ async fn reference_id(
 /// The ARM id of a deployment's model (registering an inline model).
 pub(crate) async fn model_id(core: &Arc<ClientCore>, model: &ModelRef) -> Result<String> {
     match model {
-        ModelRef::Id(text) => reference_id(core, MODELS, "model", text).await,
+        ModelRef::Id(text) => reference_id(&core.arm, MODELS, "model", text).await,
         ModelRef::Inline(model) => {
             let registered = models::register_inline(core, model).await?;
             registered
@@ -58,7 +59,9 @@ pub(crate) async fn environment_id(
     environment: &EnvironmentRef,
 ) -> Result<String> {
     match environment {
-        EnvironmentRef::Id(text) => reference_id(core, ENVIRONMENTS, "environment", text).await,
+        EnvironmentRef::Id(text) => {
+            reference_id(&core.arm, ENVIRONMENTS, "environment", text).await
+        }
         EnvironmentRef::Inline(environment) => {
             let registered = environments::register_inline(core, environment).await?;
             registered
@@ -74,7 +77,7 @@ pub(crate) async fn code_id(core: &Arc<ClientCore>, code: &str) -> Result<String
     let looks_like_reference = code.trim().to_ascii_lowercase().starts_with("azureml:")
         || code.starts_with("/subscriptions/");
     if looks_like_reference {
-        return reference_id(core, CODES, "code_configuration.code", code).await;
+        return reference_id(&core.arm, CODES, "code_configuration.code", code).await;
     }
     upload::code_folder(core, std::path::Path::new(code)).await
 }
@@ -94,12 +97,12 @@ pub(crate) async fn register_collection_data(
         let name = format!("{endpoint}-{deployment}-{collection_name}");
         let uri = format!("azureml://datastores/workspaceblobstore/paths/modelDataCollector/{endpoint}/{deployment}/{collection_name}");
         let body = rest::data_version_body(&uri);
-        let created: serde_json::Value = assets::put(core, DATA, &name, "1", &body).await?;
+        let created: serde_json::Value = assets::put(&core.arm, DATA, &name, "1", &body).await?;
         let id = created
             .get("id")
             .and_then(|v| v.as_str())
             .map(str::to_owned)
-            .unwrap_or_else(|| asset_version_id(&core.scope, DATA.segment, &name, "1"));
+            .unwrap_or_else(|| asset_version_id(core.arm.scope(), DATA.segment, &name, "1"));
         collection.data = Some(id);
     }
     Ok(())

@@ -2,6 +2,9 @@
 
 use std::sync::Arc;
 
+use azure_core::http::Context;
+
+use crate::arm::resources;
 use crate::client::ClientCore;
 use crate::entities::Workspace;
 use crate::error::Result;
@@ -19,10 +22,11 @@ impl WorkspaceOperations {
 
     /// Gets the client's workspace (Python's `ml_client.workspaces.get()` with no name).
     pub async fn get(&self) -> Result<Workspace> {
-        let core = &self.core;
-        core.arm_get(
-            core.workspace_url(&[], &core.api.workspaces, &[]),
+        let arm = &self.core.arm;
+        arm.get(
+            &resources::workspace(arm.api()),
             "Workspace",
+            &Context::new(),
         )
         .await
     }

@@ -174,10 +174,7 @@ impl ArmClient {
         B: Serialize + ?Sized,
         T: DeserializeOwned,
     {
-        let response = self
-            .send(Method::Put, self.url(path), Some(to_body(body)?), ctx)
-            .await?;
-        decode_json(what, response.body().as_ref())
+        self.send_json(Method::Put, path, body, what, ctx).await
     }
 
     /// PATCH a resource with a partial body and decode the answer.
@@ -193,8 +190,23 @@ impl ArmClient {
         B: Serialize + ?Sized,
         T: DeserializeOwned,
     {
+        self.send_json(Method::Patch, path, body, what, ctx).await
+    }
+
+    async fn send_json<B, T>(
+        &self,
+        method: Method,
+        path: &ArmPath,
+        body: &B,
+        what: &str,
+        ctx: &Context<'_>,
+    ) -> Result<T>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
         let response = self
-            .send(Method::Patch, self.url(path), Some(to_body(body)?), ctx)
+            .send(method, self.url(path), Some(to_body(body)?), ctx)
             .await?;
         decode_json(what, response.body().as_ref())
     }

@@ -7,10 +7,10 @@ use azure_core::credentials::TokenCredential;
 use azure_core::http::{ClientOptions, Transport, Url};
 
 pub use crate::arm::{ApiVersions, DEFAULT_API_VERSION};
-use crate::arm::{ArmClient, ArmSettings};
+use crate::arm::{ArmClient, ArmLimits, ArmSettings};
 use crate::error::{Error, Result};
 pub use crate::ids::WorkspaceScope;
-use crate::invoke::{ArmScoring, ScoringClients};
+use crate::invoke::{ArmScoring, ScoringClients, ScoringLimits, DEFAULT_SCORING_TIMEOUT};
 use crate::redirect::RedirectPolicy;
 use crate::storage::StoragePipeline;
 use crate::upload::ProgressCallback;
@@ -122,8 +122,17 @@ fn unreachable_url() -> Url {
     Url::parse("https://management.azure.com/").expect("literal URL parses")
 }
 
+/// Default time limit of one try of an ARM request ([`MLClientOptions::request_timeout`]):
+/// ARM itself gives up on a request to a resource provider after about a minute, and answers
+/// long work with a long-running operation.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default retry budget of a call ([`MLClientOptions::retry_budget`]).
+pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(15);
+/// Default cap on a `Retry-After` ([`MLClientOptions::max_retry_after`]).
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// Options for [`MLClient`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MLClientOptions {
     /// azure_core client options (retry, transport, extra policies, telemetry) for every pipeline.
@@ -144,6 +153,39 @@ pub struct MLClientOptions {
     pub extra_root_certificates: Vec<Vec<u8>>,
     /// Called as model, code and build-context files upload (also reported through `tracing`).
     pub upload_progress: Option<ProgressCallback>,
+    /// Time limit of one try of an ARM request, from sending it to the end of the answer's
+    /// body; a try over it fails as [`Error::Transport`] (and is retried like a reset
+    /// connection). Default [`DEFAULT_REQUEST_TIMEOUT`]; `None` removes the limit.
+    pub request_timeout: Option<Duration>,
+    /// How long an ARM or scoring call keeps retrying once its first try is out: no retry (nor
+    /// wait before one) runs past it, and the call returns its last answer or error. How often
+    /// to retry is `client_options.retry`'s call. Default [`DEFAULT_RETRY_BUDGET`].
+    pub retry_budget: Duration,
+    /// The longest wait a `Retry-After` may ask for, on ARM calls, long-running-operation polls
+    /// and scoring requests. Default [`DEFAULT_MAX_RETRY_AFTER`].
+    pub max_retry_after: Duration,
+    /// Time limit of one scoring request (`invoke`), from sending it to the end of the answer's
+    /// body. Default [`DEFAULT_SCORING_TIMEOUT`](crate::invoke::DEFAULT_SCORING_TIMEOUT); `None`
+    /// removes the limit.
+    pub scoring_timeout: Option<Duration>,
+}
+
+impl Default for MLClientOptions {
+    fn default() -> Self {
+        Self {
+            client_options: ClientOptions::default(),
+            cloud: Cloud::default(),
+            api_versions: ApiVersions::default(),
+            polling_interval: None,
+            redirect: None,
+            extra_root_certificates: Vec::new(),
+            upload_progress: None,
+            request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
+            retry_budget: DEFAULT_RETRY_BUDGET,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            scoring_timeout: Some(DEFAULT_SCORING_TIMEOUT),
+        }
+    }
 }
 
 impl MLClientOptions {
@@ -180,6 +222,30 @@ impl MLClientOptions {
     /// Options with `api_versions` set.
     pub fn with_api_versions(mut self, versions: ApiVersions) -> Self {
         self.api_versions = versions;
+        self
+    }
+
+    /// Options with `request_timeout` set (`None`: no limit).
+    pub fn with_request_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Options with `retry_budget` set.
+    pub fn with_retry_budget(mut self, budget: Duration) -> Self {
+        self.retry_budget = budget;
+        self
+    }
+
+    /// Options with `max_retry_after` set.
+    pub fn with_max_retry_after(mut self, cap: Duration) -> Self {
+        self.max_retry_after = cap;
+        self
+    }
+
+    /// Options with `scoring_timeout` set (`None`: no limit).
+    pub fn with_scoring_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.scoring_timeout = timeout;
         self
     }
 }
@@ -274,6 +340,11 @@ impl MLClient {
                 scope,
                 api: options.api_versions,
                 polling_interval: options.polling_interval,
+                limits: ArmLimits {
+                    request_timeout: options.request_timeout,
+                    retry_budget: options.retry_budget,
+                    max_retry_after: options.max_retry_after,
+                },
             },
         );
         let scoring = ScoringClients::new(
@@ -284,6 +355,12 @@ impl MLClient {
             },
             http,
             options.redirect.clone(),
+            ScoringLimits {
+                timeout: options.scoring_timeout,
+                retry_budget: options.retry_budget,
+                max_retry_delay: options.max_retry_after,
+                ..ScoringLimits::default()
+            },
         );
         Ok(Self {
             core: Arc::new(ClientCore {

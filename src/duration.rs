@@ -84,12 +84,16 @@ pub(crate) fn parse_micros(text: &str) -> Option<i128> {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    let micros = if body.starts_with(['P', 'p']) {
-        parse_iso(&body[1..])?
+    let micros = if let Some(iso) = body.strip_prefix(['P', 'p']) {
+        parse_iso(iso)?
     } else {
         parse_clock(body)?
     };
-    Some(if negative { -micros } else { micros })
+    if negative {
+        micros.checked_neg()
+    } else {
+        Some(micros)
+    }
 }
 
 fn parse_iso(body: &str) -> Option<i128> {
@@ -164,14 +168,22 @@ fn parse_clock(body: &str) -> Option<i128> {
         }
         _ => (0, body),
     };
-    let parts: Vec<&str> = clock.split(':').collect();
-    if parts.len() != 3 {
+    let mut parts = clock.split(':');
+    let (Some(hours), Some(minutes), Some(seconds), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return None;
-    }
-    let hours: i128 = parts[0].parse().ok()?;
-    let minutes: i128 = parts[1].parse().ok()?;
-    let seconds = scaled(parts[2], MICROS)?;
-    Some(((days * 24 + hours) * 60 + minutes) * 60 * MICROS + seconds)
+    };
+    let hours: i128 = hours.parse().ok()?;
+    let minutes: i128 = minutes.parse().ok()?;
+    let seconds = scaled(seconds, MICROS)?;
+    // Checked all the way: a day count of 30 digits must be rejected, not wrap.
+    days.checked_mul(24)?
+        .checked_add(hours)?
+        .checked_mul(60)?
+        .checked_add(minutes)?
+        .checked_mul(60 * MICROS)?
+        .checked_add(seconds)
 }
 
 /// Parses to whole seconds (truncating, like Python's `int(total_seconds())`).
@@ -326,8 +338,22 @@ mod tests {
             "-",
             "1:2",
             "P99999999999999999999999999999999999999D",
+            "9999999999999999999999999999999.00:00:00",
+            "99999999999999999999999999999999999999:00:00",
+            "1.99999999999999999999999999999999999:00:00",
+            "-P99999999999999999999999999999999999999Y",
         ] {
             assert_eq!(parse_micros(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn large_but_representable_values_parse_exactly() {
+        assert_eq!(parse_seconds("100000.00:00:00"), Some(100_000 * 86_400));
+        // Past i64 seconds: rejected, not wrapped.
+        assert_eq!(parse_seconds("P999999999999999999D"), None);
+        assert_eq!(parse_std("PT1.5S"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_std("-PT1S"), None);
+        assert_eq!(parse_std("PT99999999999999999999999S"), None);
     }
 }

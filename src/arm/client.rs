@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
 use azure_core::http::{
-    policies::auth::BearerTokenAuthorizationPolicy, ClientOptions, Context, Method, Pipeline,
-    PipelineOptions, PipelineSendOptions, RawResponse, Request, StatusCode, Url,
+    policies::{auth::BearerTokenAuthorizationPolicy, Policy},
+    ClientOptions, Context, Method, Pipeline, PipelineOptions, PipelineSendOptions, RawResponse,
+    Request, StatusCode, Url,
 };
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -21,8 +22,21 @@ use tokio::sync::OnceCell;
 use super::lro::{self, LroPoller, Output, PollPlan};
 use super::pager::{self, ArmPager};
 use super::{resources, ApiVersions, ArmPath};
-use crate::error::{decode_json, Error, Quote, Result};
+use crate::error::{decode_json, decode_secret_json, Error, Quote, Result};
+use crate::http::headers::service_error;
+use crate::http::policies::{RetryBudgetPolicy, TryPolicy};
 use crate::ids::WorkspaceScope;
+
+/// How long ARM calls may take and wait.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ArmLimits {
+    /// Time limit of one try (request to the end of the answer's body); `None`: no limit.
+    pub(crate) request_timeout: Option<Duration>,
+    /// How long a call keeps retrying (tries and waits together) once its first try is out.
+    pub(crate) retry_budget: Duration,
+    /// Longest wait a `Retry-After` may ask for (retries and LRO polls).
+    pub(crate) max_retry_after: Duration,
+}
 
 /// What an [`ArmClient`] is built from, besides the credential and the pipeline options.
 #[derive(Clone, Debug)]
@@ -37,6 +51,8 @@ pub(crate) struct ArmSettings {
     pub(crate) api: ApiVersions,
     /// Replaces the wait between LRO polls (tests set zero).
     pub(crate) polling_interval: Option<Duration>,
+    /// Time limits.
+    pub(crate) limits: ArmLimits,
 }
 
 /// The one ARM client of an `MLClient`: pipelines, endpoint, workspace scope, api-versions and
@@ -45,10 +61,12 @@ pub(crate) struct ArmSettings {
 pub(crate) struct ArmClient(Arc<Inner>);
 
 struct Inner {
-    /// Bearer token for the ARM audience (per try), azure_core's retries.
+    /// Bearer token for the ARM audience (per try), azure_core's retries within the call's
+    /// retry budget, a time limit per try.
     pipeline: Pipeline,
     /// For POST actions that must not run twice (regenerateKeys): retries only 429/503, where
-    /// the service promises it did not take the request.
+    /// the service promises it did not take the request, and connections that failed before
+    /// the request went out.
     non_idempotent: Pipeline,
     settings: ArmSettings,
     /// The workspace region (one GET per client: a workspace never moves).
@@ -88,30 +106,34 @@ fn only_throttling_retries() -> PipelineOptions {
 
 impl ArmClient {
     /// Builds the ARM pipelines over `options` (transport, retries, extra policies such as the
-    /// test redirect) with a bearer policy for the ARM audience.
+    /// test redirect) with a bearer policy for the ARM audience and the call limits.
     pub(crate) fn new(
         credential: Arc<dyn TokenCredential>,
         options: &ClientOptions,
         settings: ArmSettings,
     ) -> Self {
         let scope = format!("{}/.default", settings.audience.trim_end_matches('/'));
-        let bearer = Arc::new(BearerTokenAuthorizationPolicy::new(
+        let bearer: Arc<dyn Policy> = Arc::new(BearerTokenAuthorizationPolicy::new(
             credential,
             [scope.as_str()],
         ));
-        let pipeline = |retries: Option<PipelineOptions>| {
+        let limits = settings.limits;
+        let pipeline = |retries: Option<PipelineOptions>, idempotent: bool| {
             Pipeline::new(
                 option_env!("CARGO_PKG_NAME"),
                 option_env!("CARGO_PKG_VERSION"),
                 options.clone(),
-                Vec::new(),
-                vec![bearer.clone()],
+                vec![RetryBudgetPolicy::policy(limits.retry_budget)],
+                vec![
+                    bearer.clone(),
+                    TryPolicy::policy(limits.request_timeout, limits.max_retry_after, idempotent),
+                ],
                 retries,
             )
         };
         Self(Arc::new(Inner {
-            pipeline: pipeline(None),
-            non_idempotent: pipeline(Some(only_throttling_retries())),
+            pipeline: pipeline(None, true),
+            non_idempotent: pipeline(Some(only_throttling_retries()), false),
             settings,
             location: OnceCell::new(),
         }))
@@ -130,6 +152,40 @@ impl ArmClient {
     /// The wait between LRO polls, when the caller replaced the service's.
     pub(crate) fn polling_interval(&self) -> Option<Duration> {
         self.0.settings.polling_interval
+    }
+
+    /// Longest wait a `Retry-After` may ask for.
+    pub(crate) fn max_retry_after(&self) -> Duration {
+        self.0.settings.limits.max_retry_after
+    }
+
+    /// Checks that a follow-up URL from an answer (`Azure-AsyncOperation`, `Location`,
+    /// `nextLink`) is on the ARM endpoint: it would get the ARM token.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] naming `what` and both hosts, for any other scheme, host or port.
+    pub(crate) fn check_follow_up(&self, url: &Url, what: &str) -> Result<()> {
+        let arm = &self.0.settings.endpoint;
+        let origin = |u: &Url| {
+            format!(
+                "{}://{}:{}",
+                u.scheme(),
+                u.host_str().unwrap_or_default(),
+                u.port_or_known_default().unwrap_or_default()
+            )
+        };
+        if origin(url) == origin(arm) {
+            return Ok(());
+        }
+        Err(Error::Decode {
+            what: format!("the {what} link"),
+            path: None,
+            message: format!(
+                "it points at {}, not at the ARM endpoint {}; not followed, as it would get the ARM token",
+                origin(url),
+                origin(arm)
+            ),
+        })
     }
 
     /// The request URL of `path`.
@@ -211,8 +267,8 @@ impl ArmClient {
         decode_json(what, response.body().as_ref())
     }
 
-    /// POST an action (`listKeys`, `token`, `getLogs`, `listSecrets`, …) and decode its answer;
-    /// an empty answer decodes as JSON `null`.
+    /// POST an action (`getLogs`, `startPendingUpload`, …) and decode its answer; an empty
+    /// answer decodes as JSON `null`.
     pub(crate) async fn post<B, T>(
         &self,
         path: &ArmPath,
@@ -225,9 +281,46 @@ impl ArmClient {
         T: DeserializeOwned,
     {
         let body = body.map(to_body).transpose()?;
-        let response = self.send(Method::Post, self.url(path), body, ctx).await?;
+        let response = self
+            .send_on(
+                &self.0.pipeline,
+                Method::Post,
+                self.url(path),
+                body,
+                Quote::Text,
+                ctx,
+            )
+            .await?;
         let bytes = response.body().as_ref();
         decode_json(what, if bytes.is_empty() { b"null" } else { bytes })
+    }
+
+    /// POST an action whose answer carries keys or tokens (`listKeys`, `token`,
+    /// `listSecrets`): as [`post`](Self::post), but no error repeats anything of the answer.
+    pub(crate) async fn post_secrets<B, T>(
+        &self,
+        path: &ArmPath,
+        body: Option<&B>,
+        what: &str,
+        ctx: &Context<'_>,
+    ) -> Result<T>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let body = body.map(to_body).transpose()?;
+        let response = self
+            .send_on(
+                &self.0.pipeline,
+                Method::Post,
+                self.url(path),
+                body,
+                Quote::Nothing,
+                ctx,
+            )
+            .await?;
+        let bytes = response.body().as_ref();
+        decode_secret_json(what, if bytes.is_empty() { b"null" } else { bytes })
     }
 
     /// A collection as a pager that follows `nextLink` with the path's api-version.
@@ -299,6 +392,7 @@ impl ArmClient {
                 Method::Post,
                 self.url(path),
                 Some(to_body(body)?),
+                Quote::Text,
                 ctx,
             )
             .await?;
@@ -359,7 +453,8 @@ impl ArmClient {
         body: Option<Bytes>,
         ctx: &Context<'_>,
     ) -> Result<RawResponse> {
-        self.send_on(&self.0.pipeline, method, url, body, ctx).await
+        self.send_on(&self.0.pipeline, method, url, body, Quote::Text, ctx)
+            .await
     }
 
     async fn send_on(
@@ -368,6 +463,7 @@ impl ArmClient {
         method: Method,
         url: Url,
         body: Option<Bytes>,
+        quote: Quote,
         ctx: &Context<'_>,
     ) -> Result<RawResponse> {
         let mut request = Request::new(url, method);
@@ -390,11 +486,11 @@ impl ArmClient {
         if status.is_success() {
             Ok(response)
         } else {
-            Err(Error::service(
+            Err(service_error(
                 u16::from(status),
                 response.headers(),
                 response.body().as_ref(),
-                Quote::Text,
+                quote,
             ))
         }
     }

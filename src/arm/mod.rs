@@ -10,10 +10,11 @@ mod client;
 pub(crate) mod lro;
 pub(crate) mod pager;
 mod path;
+mod poller;
 pub(crate) mod resources;
 
 pub use api_versions::{ApiVersions, DEFAULT_API_VERSION};
-pub(crate) use client::{ArmClient, ArmSettings};
+pub(crate) use client::{ArmClient, ArmLimits, ArmSettings};
 pub(crate) use path::ArmPath;
 
 #[cfg(all(test, feature = "testing"))]

@@ -247,6 +247,7 @@ async fn failed_operation_keeps_the_arm_code_and_message() {
             code,
             message,
             details,
+            ..
         } => {
             assert_eq!(operation, "create ep");
             assert_eq!(status, "Failed");

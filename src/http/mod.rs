@@ -1,6 +1,9 @@
 //! The HTTP plumbing shared by ARM, storage and scoring: one way to build the `reqwest` client
 //! (connection pool, extra TLS roots), and what counts as the local machine.
 
+pub(crate) mod headers;
+pub(crate) mod policies;
+
 use std::time::Duration;
 
 use url::Url;
@@ -50,6 +53,15 @@ pub(crate) fn build_client(root_certificates: &[Vec<u8>], field: &str) -> Result
         message: format!("could not build the HTTP client: {e}"),
         source: None,
     })
+}
+
+/// The instant `after` from now; a span too long for the clock counts as a year (so "huge"
+/// never turns into "already passed").
+pub(crate) fn deadline(after: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(after)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
 }
 
 /// True for `localhost` and loopback addresses, where plain http can't be read off the network.

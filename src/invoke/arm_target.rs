@@ -57,12 +57,12 @@ impl ArmScoring {
         match mode {
             AuthMode::Key => Ok(EndpointCredentials::Keys(
                 self.arm
-                    .post(&path.join("listKeys"), no_body, "EndpointAuthKeys", ctx)
+                    .post_secrets(&path.join("listKeys"), no_body, "EndpointAuthKeys", ctx)
                     .await?,
             )),
             AuthMode::AmlToken => Ok(EndpointCredentials::AmlToken(
                 self.arm
-                    .post(&path.join("token"), no_body, "EndpointAuthToken", ctx)
+                    .post_secrets(&path.join("token"), no_body, "EndpointAuthToken", ctx)
                     .await?,
             )),
             AuthMode::AadToken => {
@@ -122,6 +122,13 @@ impl ScoringTargetSource for ArmScoringSource {
         let uri = Url::parse(uri).map_err(|e| {
             Error::decode("OnlineEndpoint", format!("scoringUri is not a URL: {e}"))
         })?;
+        if endpoint.auth_mode() == &AuthMode::AadToken {
+            // The scoring client fetches (and renews) the token from the credential itself.
+            return Ok(ScoringTarget::new(
+                uri,
+                ScoringAuth::AadToken(self.arm.credential.clone(), self.arm.ml_scope.clone()),
+            ));
+        }
         let auth = match self
             .arm
             .credentials(&self.endpoint, endpoint.auth_mode(), &ctx)

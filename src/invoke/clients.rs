@@ -7,13 +7,14 @@ use std::sync::{Arc, Mutex};
 use url::Url;
 
 use super::arm_target::{ArmScoring, ArmScoringSource};
-use super::client::ScoringClient;
+use super::client::{ScoringClient, ScoringLimits};
 
 /// The per-endpoint scoring clients of one `MLClient`, sharing its connection pool.
 pub(crate) struct ScoringClients {
     arm: ArmScoring,
     http: reqwest::Client,
     redirect: Option<Url>,
+    limits: ScoringLimits,
     clients: Mutex<HashMap<String, ScoringClient>>,
 }
 
@@ -27,11 +28,17 @@ impl std::fmt::Debug for ScoringClients {
 
 impl ScoringClients {
     /// No clients yet; each is created on first use with `http` (and `redirect`, for fakes).
-    pub(crate) fn new(arm: ArmScoring, http: reqwest::Client, redirect: Option<Url>) -> Self {
+    pub(crate) fn new(
+        arm: ArmScoring,
+        http: reqwest::Client,
+        redirect: Option<Url>,
+        limits: ScoringLimits,
+    ) -> Self {
         Self {
             arm,
             http,
             redirect,
+            limits,
             clients: Mutex::default(),
         }
     }
@@ -54,7 +61,12 @@ impl ScoringClients {
                     arm: self.arm.clone(),
                     endpoint: endpoint.to_owned(),
                 });
-                ScoringClient::from_source(source, self.http.clone(), self.redirect.clone())
+                ScoringClient::with_limits(
+                    source,
+                    self.http.clone(),
+                    self.redirect.clone(),
+                    self.limits,
+                )
             })
             .clone()
     }

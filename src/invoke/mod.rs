@@ -29,7 +29,8 @@ mod target;
 
 pub(crate) use arm_target::ArmScoring;
 pub use arm_target::EndpointCredentials;
-pub use client::{ScoringClient, ScoringClientBuilder};
+pub(crate) use client::ScoringLimits;
+pub use client::{ScoringClient, ScoringClientBuilder, DEFAULT_SCORING_TIMEOUT};
 pub(crate) use clients::ScoringClients;
 pub use request::{InvokeRequest, DEPLOYMENT_HEADER};
 pub use response::{decode_scoring_json, InvokeResponse};

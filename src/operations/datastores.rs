@@ -67,7 +67,7 @@ impl DatastoreOperations {
     /// The datastore's secrets (account key or SAS); asks for a short-lived secret like Python.
     pub(crate) async fn secrets(&self, name: &str) -> Result<DatastoreSecrets> {
         let arm = &self.core.arm;
-        arm.post(
+        arm.post_secrets(
             &resources::datastore(arm.api(), name).join("listSecrets"),
             Some(&rest::list_secrets_body()),
             "DatastoreSecrets",

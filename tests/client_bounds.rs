@@ -437,3 +437,42 @@ async fn default_options_bound_every_call() {
     assert_eq!(off.request_timeout, None);
     assert_eq!(off.scoring_timeout, None);
 }
+
+/// How long a dead, a busy and a resetting server take to surface an error with the default
+/// options (no assertion on time: run it to measure).
+/// `cargo test -p azure_ai_ml --all-features --test client_bounds -- --ignored --nocapture`
+#[tokio::test]
+#[ignore = "measurement: takes about a minute with the default limits"]
+async fn measure_default_time_to_error() {
+    let busy = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&busy)
+        .await;
+    let never = Server::start(|_| Action::Hang).await;
+    let reset = Server::start(|_| Action::Reset).await;
+    for (name, base) in [
+        ("503 forever", busy.uri()),
+        ("reset", reset.base.clone()),
+        ("never answers", never.base.clone()),
+    ] {
+        let options = MLClientOptions::default().with_redirect(base.parse().unwrap());
+        let (ml_client, _) = client_with(options);
+        let started = std::time::Instant::now();
+        let result = tokio::time::timeout(
+            Duration::from_secs(300),
+            ml_client.online_endpoints().get("ep"),
+        )
+        .await;
+        let shown = match &result {
+            Ok(Err(e)) => e.to_string(),
+            Ok(Ok(_)) => "answered".into(),
+            Err(_) => "still waiting after 300 s".into(),
+        };
+        println!(
+            "{name}: {:.1} s: {}",
+            started.elapsed().as_secs_f64(),
+            shown.chars().take(160).collect::<String>()
+        );
+    }
+}

@@ -23,7 +23,6 @@ use super::lro::{self, LroPoller, Output, PollPlan};
 use super::pager::{self, ArmPager};
 use super::{resources, ApiVersions, ArmPath};
 use crate::error::{decode_json, decode_secret_json, Error, Quote, Result};
-use crate::http::headers::service_error;
 use crate::http::policies::{RetryBudgetPolicy, TryPolicy};
 use crate::ids::WorkspaceScope;
 
@@ -486,7 +485,7 @@ impl ArmClient {
         if status.is_success() {
             Ok(response)
         } else {
-            Err(service_error(
+            Err(crate::error::service_error(
                 u16::from(status),
                 response.headers(),
                 response.body().as_ref(),

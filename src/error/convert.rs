@@ -108,7 +108,7 @@ fn convert_core(err: azure_core::Error) -> Error {
             raw_response,
         } => match raw_response {
             Some(raw) => {
-                let mut e = crate::http::headers::service_error(
+                let mut e = super::service_error(
                     u16::from(status),
                     raw.headers(),
                     raw.body().as_ref(),

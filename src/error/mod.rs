@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 pub(crate) use convert::transport_message;
 pub(crate) use decode::{decode_json, decode_secret_json};
-pub(crate) use service::{bounded, Quote, MAX_QUOTED};
+pub(crate) use service::{bounded, request_id, service_error, HeaderLookup, Quote, MAX_QUOTED};
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

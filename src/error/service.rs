@@ -23,6 +23,48 @@ pub(crate) enum Quote {
     Nothing,
 }
 
+/// Header access over azure_core's and reqwest's header maps.
+pub(crate) trait HeaderLookup {
+    /// The value of header `name` (lower case), if present and text.
+    fn header(&self, name: &'static str) -> Option<&str>;
+}
+
+impl HeaderLookup for azure_core::http::headers::Headers {
+    fn header(&self, name: &'static str) -> Option<&str> {
+        self.get_optional_str(&azure_core::http::headers::HeaderName::from_static(name))
+    }
+}
+
+impl HeaderLookup for reqwest::header::HeaderMap {
+    fn header(&self, name: &'static str) -> Option<&str> {
+        self.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// `x-ms-request-id`, else `x-request-id`.
+pub(crate) fn request_id(headers: &impl HeaderLookup) -> Option<&str> {
+    headers
+        .header("x-ms-request-id")
+        .or_else(|| headers.header("x-request-id"))
+}
+
+/// The [`Error::Service`] of a non-2xx answer (ARM, storage or scoring): [`Error::service`]
+/// with the request id and error code read from `headers`.
+pub(crate) fn service_error(
+    status: u16,
+    headers: &impl HeaderLookup,
+    body: &[u8],
+    quote: Quote,
+) -> Error {
+    Error::service(
+        status,
+        request_id(headers),
+        headers.header("x-ms-error-code"),
+        body,
+        quote,
+    )
+}
+
 /// The ARM error envelope `{"error": {...}}`.
 #[derive(Deserialize)]
 struct ArmErrorEnvelope {
@@ -31,7 +73,7 @@ struct ArmErrorEnvelope {
 
 impl Error {
     /// The [`Error::Service`] of a non-2xx answer: the one mapping for ARM, storage and scoring
-    /// (callers go through `http::headers::service_error`, which reads the headers).
+    /// (callers go through [`service_error`], which reads the headers).
     ///
     /// The code comes from an ARM error envelope's `error.code`, the `x-ms-error-code` header,
     /// or a storage XML `<Code>`. What the message may repeat of the body is `quote`'s call; it

@@ -1,53 +1,12 @@
-//! Reading answers' headers the same way whichever HTTP stack delivered them: request ids and
-//! error codes for [`Error::service`], and how long the server asked us to wait.
+//! How long a server asked us to wait, read the same way whichever HTTP stack delivered the
+//! answer.
 
 use std::time::Duration;
 
 use time::format_description::well_known::Rfc2822;
 use time::OffsetDateTime;
 
-use crate::error::{Error, Quote};
-
-/// Header access over azure_core's and reqwest's header maps.
-pub(crate) trait HeaderLookup {
-    /// The value of header `name` (lower case), if present and text.
-    fn header(&self, name: &'static str) -> Option<&str>;
-}
-
-impl HeaderLookup for azure_core::http::headers::Headers {
-    fn header(&self, name: &'static str) -> Option<&str> {
-        self.get_optional_str(&azure_core::http::headers::HeaderName::from_static(name))
-    }
-}
-
-impl HeaderLookup for reqwest::header::HeaderMap {
-    fn header(&self, name: &'static str) -> Option<&str> {
-        self.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// `x-ms-request-id`, else `x-request-id`.
-pub(crate) fn request_id(headers: &impl HeaderLookup) -> Option<&str> {
-    headers
-        .header("x-ms-request-id")
-        .or_else(|| headers.header("x-request-id"))
-}
-
-/// The [`Error::Service`] of a non-2xx answer (ARM, storage or scoring), see [`Error::service`].
-pub(crate) fn service_error(
-    status: u16,
-    headers: &impl HeaderLookup,
-    body: &[u8],
-    quote: Quote,
-) -> Error {
-    Error::service(
-        status,
-        request_id(headers),
-        headers.header("x-ms-error-code"),
-        body,
-        quote,
-    )
-}
+pub(crate) use crate::error::{request_id, HeaderLookup};
 
 /// Retry headers, in the order azure_core reads them.
 pub(crate) const RETRY_HEADERS: [&str; 3] =

@@ -162,7 +162,12 @@ impl ScoringClient {
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|e| transport(&e))?;
         if !(200..300).contains(&status) {
-            return Err(service_error(status, &headers, &body));
+            return Err(crate::error::service_error(
+                status,
+                &headers,
+                &body,
+                Quote::Text,
+            ));
         }
         Ok(InvokeResponse {
             status,
@@ -209,7 +214,12 @@ impl ScoringClient {
         let headers = response.headers().clone();
         if !(200..300).contains(&status) {
             let body = response.bytes().await.map_err(|e| transport(&e))?;
-            return Err(service_error(status, &headers, &body));
+            return Err(crate::error::service_error(
+                status,
+                &headers,
+                &body,
+                Quote::Text,
+            ));
         }
         let chunks = response.bytes_stream().map_err(|e| transport(&e));
         Ok(ResponseStream::new(status, headers, chunks.boxed()))
@@ -323,10 +333,6 @@ fn transport(e: &reqwest::Error) -> Error {
         message,
         source: None,
     }
-}
-
-fn service_error(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Error {
-    crate::http::headers::service_error(status, headers, body, Quote::Text)
 }
 
 impl fmt::Debug for ScoringClient {

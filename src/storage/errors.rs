@@ -11,7 +11,7 @@ use crate::error::{Error, Quote};
 
 /// An [`Error::Service`] from a failed storage response: only the XML `Code` and `Message`.
 pub(crate) fn service_error(status: u16, headers: &Headers, body: &[u8]) -> Error {
-    crate::http::headers::service_error(status, headers, body, Quote::Fields)
+    crate::error::service_error(status, headers, body, Quote::Fields)
 }
 
 /// Removes a SAS and any `sig=` value from `text`.

@@ -59,12 +59,7 @@ impl Policy for RedirectPolicy {
         let mut redirected = request.clone();
         let original_host = redirect_url(&self.target, redirected.url_mut());
         redirected.insert_header(HeaderName::from_static(ORIGINAL_HOST_HEADER), original_host);
-        match next.split_first() {
-            Some((policy, rest)) => policy.send(ctx, &mut redirected, rest).await,
-            None => Err(azure_core::Error::with_message(
-                azure_core::error::ErrorKind::Other,
-                "redirect policy must not be the last policy",
-            )),
-        }
+        let (policy, rest) = crate::http::policies::next_policy(next, "redirect")?;
+        policy.send(ctx, &mut redirected, rest).await
     }
 }

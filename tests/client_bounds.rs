@@ -10,20 +10,13 @@ use std::time::Duration;
 use azure_ai_ml::invoke::{InvokeRequest, ScoringClient};
 use azure_ai_ml::{Error, KeyType, MLClientOptions};
 use futures::TryStreamExt;
-use hostile::{bounded, client_with, json_answer, small_limits, Action, Server, WS};
+use hostile::{
+    bounded, client_with, endpoint_json, json_answer, mount_workspace, small_limits, Action,
+    Server, WS,
+};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn endpoint_json(auth: &str) -> serde_json::Value {
-    json!({
-        "id": format!("{WS}/onlineEndpoints/ep"),
-        "name": "ep",
-        "location": "eastus",
-        "properties": {"authMode": auth, "provisioningState": "Succeeded",
-                       "scoringUri": "https://ep.eastus.inference.ml.azure.com/score"}
-    })
-}
 
 #[tokio::test]
 async fn a_server_that_never_answers_fails_within_the_request_timeout() {
@@ -96,7 +89,7 @@ async fn a_reset_fails_within_the_budget_and_names_the_cause() {
 
 #[tokio::test]
 async fn regenerate_keys_is_sent_once_even_when_the_connection_resets() {
-    let endpoint = endpoint_json("Key").to_string();
+    let endpoint = endpoint_json("ep", "Succeeded").to_string();
     let server = Server::start(move |req| {
         if req.method == "POST" {
             Action::Reset
@@ -149,7 +142,7 @@ async fn an_hour_of_retry_after_is_capped_on_reads_polls_and_invoke() {
         .await;
     Mock::given(method("GET"))
         .and(path(format!("{WS}/onlineEndpoints/ep")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(endpoint_json("Key")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(endpoint_json("ep", "Succeeded")))
         .mount(&server)
         .await;
     let options = small_limits(&server.uri()).with_retry_budget(Duration::from_secs(10));
@@ -160,11 +153,7 @@ async fn an_hour_of_retry_after_is_capped_on_reads_polls_and_invoke() {
     assert_eq!(endpoint.name(), "ep");
 
     // An LRO whose polls each ask for an hour, and no polling-interval override.
-    Mock::given(method("GET"))
-        .and(path(WS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"location": "eastus"})))
-        .mount(&server)
-        .await;
+    mount_workspace(&server).await;
     Mock::given(method("PUT"))
         .and(path(format!("{WS}/onlineEndpoints/churn")))
         .respond_with(
@@ -174,7 +163,7 @@ async fn an_hour_of_retry_after_is_capped_on_reads_polls_and_invoke() {
                     "https://management.azure.com/operations/slow",
                 )
                 .insert_header("Retry-After", "3600")
-                .set_body_json(endpoint_json("Key")),
+                .set_body_json(endpoint_json("ep", "Succeeded")),
         )
         .mount(&server)
         .await;
@@ -195,7 +184,7 @@ async fn an_hour_of_retry_after_is_capped_on_reads_polls_and_invoke() {
         .await;
     Mock::given(method("GET"))
         .and(path(format!("{WS}/onlineEndpoints/churn")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(endpoint_json("Key")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(endpoint_json("ep", "Succeeded")))
         .mount(&server)
         .await;
     let endpoint = azure_ai_ml::ManagedOnlineEndpoint::new("churn");
@@ -278,8 +267,9 @@ async fn a_next_link_that_repeats_ends_the_list_with_an_error() {
     Mock::given(method("GET"))
         .and(path(format!("{WS}/onlineEndpoints")))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"value": [endpoint_json("Key")], "nextLink": own})),
+            ResponseTemplate::new(200).set_body_json(
+                json!({"value": [endpoint_json("ep", "Succeeded")], "nextLink": own}),
+            ),
         )
         .mount(&server)
         .await;
@@ -297,11 +287,7 @@ async fn a_next_link_that_repeats_ends_the_list_with_an_error() {
 #[tokio::test]
 async fn follow_up_links_to_other_hosts_never_get_the_arm_token() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(WS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"location": "eastus"})))
-        .mount(&server)
-        .await;
+    mount_workspace(&server).await;
     Mock::given(method("PUT"))
         .respond_with(
             ResponseTemplate::new(201)
@@ -309,7 +295,7 @@ async fn follow_up_links_to_other_hosts_never_get_the_arm_token() {
                     "Azure-AsyncOperation",
                     "https://attacker.blob.core.windows.net/c/status",
                 )
-                .set_body_json(endpoint_json("Key")),
+                .set_body_json(endpoint_json("ep", "Succeeded")),
         )
         .mount(&server)
         .await;
@@ -373,7 +359,7 @@ async fn keys_in_an_error_answer_are_never_quoted() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(format!("{WS}/onlineEndpoints/ep")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(endpoint_json("Key")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(endpoint_json("ep", "Succeeded")))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -400,7 +386,7 @@ async fn keys_in_an_error_answer_are_never_quoted() {
     server.reset().await;
     Mock::given(method("GET"))
         .and(path(format!("{WS}/onlineEndpoints/ep")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(endpoint_json("Key")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(endpoint_json("ep", "Succeeded")))
         .mount(&server)
         .await;
     Mock::given(method("POST"))

@@ -9,29 +9,20 @@ use std::time::Duration;
 
 use azure_ai_ml::{Error, LroPoller, ManagedOnlineEndpoint, OnlineEndpoint};
 use futures::TryStreamExt;
-use hostile::{bounded, client_with, small_limits, WS};
+use hostile::{bounded, client_with, endpoint_json, mount_workspace, small_limits, WS};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn resource(state: &str) -> serde_json::Value {
-    json!({
-        "id": format!("{WS}/onlineEndpoints/churn"),
-        "name": "churn",
-        "location": "eastus",
-        "properties": {"authMode": "Key", "provisioningState": state}
-    })
+    endpoint_json("churn", state)
 }
 
 /// A workspace whose endpoint PUT answers with `put` and whose status URL answers `statuses`
 /// in turn (the last one repeating).
 async fn lro_server(put: ResponseTemplate, statuses: Vec<ResponseTemplate>) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(WS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"location": "eastus"})))
-        .mount(&server)
-        .await;
+    mount_workspace(&server).await;
     Mock::given(method("PUT"))
         .respond_with(put)
         .mount(&server)
@@ -143,11 +134,7 @@ async fn failed_operations_are_one_variant_whichever_way_the_service_says_it() {
     );
     // …and through the resource's provisioningState.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(WS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"location": "eastus"})))
-        .mount(&server)
-        .await;
+    mount_workspace(&server).await;
     Mock::given(method("PUT"))
         .respond_with(ResponseTemplate::new(200).set_body_json(resource("Creating")))
         .mount(&server)
@@ -308,11 +295,7 @@ async fn decode_errors_of_list_pages_and_lro_results_name_the_json_path() {
         )
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(WS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"location": "eastus"})))
-        .mount(&server)
-        .await;
+    mount_workspace(&server).await;
     Mock::given(method("PUT"))
         .respond_with(async_put())
         .mount(&server)

@@ -279,19 +279,7 @@ impl ArmClient {
         B: Serialize + ?Sized,
         T: DeserializeOwned,
     {
-        let body = body.map(to_body).transpose()?;
-        let response = self
-            .send_on(
-                &self.0.pipeline,
-                Method::Post,
-                self.url(path),
-                body,
-                Quote::Text,
-                ctx,
-            )
-            .await?;
-        let bytes = response.body().as_ref();
-        decode_json(what, if bytes.is_empty() { b"null" } else { bytes })
+        self.post_quoting(path, body, what, Quote::Text, ctx).await
     }
 
     /// POST an action whose answer carries keys or tokens (`listKeys`, `token`,
@@ -307,6 +295,22 @@ impl ArmClient {
         B: Serialize + ?Sized,
         T: DeserializeOwned,
     {
+        self.post_quoting(path, body, what, Quote::Nothing, ctx)
+            .await
+    }
+
+    async fn post_quoting<B, T>(
+        &self,
+        path: &ArmPath,
+        body: Option<&B>,
+        what: &str,
+        quote: Quote,
+        ctx: &Context<'_>,
+    ) -> Result<T>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
         let body = body.map(to_body).transpose()?;
         let response = self
             .send_on(
@@ -314,12 +318,16 @@ impl ArmClient {
                 Method::Post,
                 self.url(path),
                 body,
-                Quote::Nothing,
+                quote,
                 ctx,
             )
             .await?;
         let bytes = response.body().as_ref();
-        decode_secret_json(what, if bytes.is_empty() { b"null" } else { bytes })
+        let bytes = if bytes.is_empty() { b"null" } else { bytes };
+        match quote {
+            Quote::Nothing => decode_secret_json(what, bytes),
+            Quote::Text | Quote::Fields => decode_json(what, bytes),
+        }
     }
 
     /// A collection as a pager that follows `nextLink` with the path's api-version.

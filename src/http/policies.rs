@@ -114,7 +114,8 @@ impl CallState {
     }
 }
 
-fn next_policy<'a>(
+/// The policy after this one, and the rest; an error (not a panic) when there is none.
+pub(crate) fn next_policy<'a>(
     next: &'a [Arc<dyn Policy>],
     name: &str,
 ) -> azure_core::Result<(&'a Arc<dyn Policy>, &'a [Arc<dyn Policy>])> {

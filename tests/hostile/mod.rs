@@ -82,6 +82,29 @@ pub async fn bounded<F: Future>(what: &str, f: F) -> F::Output {
     }
 }
 
+/// An online endpoint's ARM answer (`key` auth, with a scoring URI).
+pub fn endpoint_json(name: &str, state: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": format!("{WS}/onlineEndpoints/{name}"),
+        "name": name,
+        "location": "eastus",
+        "properties": {"authMode": "Key", "provisioningState": state,
+                       "scoringUri": "https://ep.eastus.inference.ml.azure.com/score"}
+    })
+}
+
+/// The workspace GET (for its location) on `server`.
+pub async fn mount_workspace(server: &wiremock::MockServer) {
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path(WS))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"location": "eastus"})),
+        )
+        .mount(server)
+        .await;
+}
+
 /// What the raw server does with a request it has read.
 #[derive(Clone)]
 pub enum Action {

@@ -7,12 +7,12 @@ mod hostile;
 use std::future::IntoFuture;
 use std::time::Duration;
 
-use azure_ai_ml::invoke::{InvokeRequest, ScoringClient};
+use azure_ai_ml::invoke::InvokeRequest;
 use azure_ai_ml::{Error, KeyType, MLClientOptions};
 use futures::TryStreamExt;
 use hostile::{
-    bounded, client_with, endpoint_json, json_answer, mount_workspace, small_limits, Action,
-    Server, WS,
+    bounded, client_with, endpoint_json, json_answer, mount_workspace, scoring_builder,
+    small_limits, Action, Server, WS,
 };
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -33,11 +33,7 @@ async fn a_server_that_never_answers_fails_within_the_request_timeout() {
     // policy at 300 ms each plus waits.
     assert!(server.count("GET", "onlineEndpoints/ep") >= 1);
 
-    let scoring = ScoringClient::builder()
-        .with_key(
-            format!("{}/score", server.base).parse().unwrap(),
-            "k".to_owned(),
-        )
+    let scoring = scoring_builder(&server.base)
         .with_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
@@ -210,11 +206,7 @@ async fn an_hour_of_retry_after_is_capped_on_reads_polls_and_invoke() {
         .respond_with(ResponseTemplate::new(200).set_body_string("[1]"))
         .mount(&scoring)
         .await;
-    let client = ScoringClient::builder()
-        .with_key(
-            format!("{}/score", scoring.uri()).parse().unwrap(),
-            "k".to_owned(),
-        )
+    let client = scoring_builder(&scoring.uri())
         .with_max_retry_delay(Duration::from_millis(50))
         .build()
         .unwrap();
@@ -246,11 +238,7 @@ async fn a_retry_after_past_the_budget_returns_the_last_answer() {
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.code(), Some("ServerBusy"));
 
-    let client = ScoringClient::builder()
-        .with_key(
-            format!("{}/score", server.uri()).parse().unwrap(),
-            "k".to_owned(),
-        )
+    let client = scoring_builder(&server.uri())
         .with_retry_budget(Duration::from_millis(300))
         .build()
         .unwrap();

@@ -67,6 +67,12 @@ pub fn small_limits(base: &str) -> MLClientOptions {
     options
 }
 
+/// A scoring client builder for `{base}/score` with a key.
+pub fn scoring_builder(base: &str) -> azure_ai_ml::invoke::ScoringClientBuilder {
+    azure_ai_ml::invoke::ScoringClient::builder()
+        .with_key(format!("{base}/score").parse().unwrap(), "k".to_owned())
+}
+
 /// A client for workspace `ws` with `options`.
 pub fn client_with(options: MLClientOptions) -> (MLClient, Arc<CountingCredential>) {
     let credential = Arc::new(CountingCredential::default());

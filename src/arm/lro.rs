@@ -224,8 +224,8 @@ impl<T: DeserializeOwned + Send + 'static> Follow<T> {
             status: status.to_owned(),
             code: error.code.unwrap_or_else(|| "Unknown".into()),
             message: error.message.unwrap_or_default(),
-            details: error.details.into(),
-            request_id: request_id.map(str::to_owned),
+            details: Box::new(error.details),
+            request_id: request_id.map(|id| Box::new(id.to_owned())),
         }
     }
 

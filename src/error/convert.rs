@@ -182,7 +182,7 @@ mod tests {
             code: "ResourceNotReady".into(),
             message: "m".into(),
             details: Box::default(),
-            request_id: Some("rid".into()),
+            request_id: Some(Box::new("rid".into())),
         };
         let wrapped = azure_core::Error::new(ErrorKind::Other, ours)
             .with_context("non-transport error occurred which will not be retried")

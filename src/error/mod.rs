@@ -63,7 +63,7 @@ pub enum Error {
     /// A long-running operation reached `Failed` or `Canceled` (whether the service said so
     /// through its operation status or the resource's `provisioningState`), or outlived its
     /// time limit (`TimedOut`).
-    #[error("{}", operation_message(operation, status, code, message, request_id.as_deref()))]
+    #[error("{}", operation_message(operation, status, code, message, request_id.as_deref().map(String::as_str)))]
     OperationFailed {
         /// What was running, e.g. `online_endpoints.begin_create_or_update(churn)`.
         operation: String,
@@ -74,9 +74,9 @@ pub enum Error {
         /// ARM `error.message` from the operation status.
         message: String,
         /// ARM `error.details` (boxed: keeps `Error` small on the hot path).
-        details: Box<[ErrorDetail]>,
-        /// `x-ms-request-id` of the answer that reported the end.
-        request_id: Option<String>,
+        details: Box<Vec<ErrorDetail>>,
+        /// `x-ms-request-id` of the answer that reported the end (boxed: keeps `Error` small).
+        request_id: Option<Box<String>>,
     },
 
     /// A token or key could not be obtained.
@@ -236,9 +236,8 @@ impl Error {
     /// The service's request id (`x-ms-request-id`), for service errors and failed operations.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::Service { request_id, .. } | Error::OperationFailed { request_id, .. } => {
-                request_id.as_deref()
-            }
+            Error::Service { request_id, .. } => request_id.as_deref(),
+            Error::OperationFailed { request_id, .. } => request_id.as_deref().map(String::as_str),
             _ => None,
         }
     }
@@ -361,5 +360,20 @@ impl From<azureml_emulator::Error> for Error {
                 source: Some(Box::new(other)),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_stay_under_clippys_large_error_threshold() {
+        // Callers' `Result<_, Error>` functions would trip `clippy::result_large_err` at 128.
+        assert!(
+            std::mem::size_of::<Error>() < 128,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 }

@@ -114,11 +114,14 @@ impl CallState {
     }
 }
 
+/// The policies after one: the next, and the rest.
+type Next<'a> = (&'a Arc<dyn Policy>, &'a [Arc<dyn Policy>]);
+
 /// The policy after this one, and the rest; an error (not a panic) when there is none.
 pub(crate) fn next_policy<'a>(
     next: &'a [Arc<dyn Policy>],
     name: &str,
-) -> azure_core::Result<(&'a Arc<dyn Policy>, &'a [Arc<dyn Policy>])> {
+) -> azure_core::Result<Next<'a>> {
     next.split_first().ok_or_else(|| {
         azure_core::Error::with_message(
             ErrorKind::Other,

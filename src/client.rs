@@ -165,7 +165,7 @@ pub struct MLClientOptions {
     /// and scoring requests. Default [`DEFAULT_MAX_RETRY_AFTER`].
     pub max_retry_after: Duration,
     /// Time limit of one scoring request (`invoke`), from sending it to the end of the answer's
-    /// body. Default [`DEFAULT_SCORING_TIMEOUT`](crate::invoke::DEFAULT_SCORING_TIMEOUT); `None`
+    /// body. Default [`DEFAULT_SCORING_TIMEOUT`]; `None`
     /// removes the limit.
     pub scoring_timeout: Option<Duration>,
 }

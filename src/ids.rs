@@ -7,7 +7,7 @@
 //! - `azureml:name:version`, `azureml:name@label` (and the same without the prefix);
 //! - registry URIs `azureml://registries/{registry}/{kind}/{name}/versions/{version}`.
 //!
-//! Bad input is an [`Error::Validation`](crate::Error::Validation).
+//! Bad input is an [`Error::Validation`].
 
 use std::fmt;
 
@@ -62,11 +62,19 @@ impl ArmId {
     }
 
     /// Parses an ARM id (field name `id` in errors).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `id` when it is not a workspace (child)
+    /// ARM id.
     pub fn parse(id: &str) -> Result<Self> {
         Self::parse_field(id, "id")
     }
 
     /// Parses an ARM id, naming `field` in errors.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `field` when `id` is not a workspace
+    /// (child) ARM id.
     pub fn parse_field(id: &str, field: &str) -> Result<Self> {
         let bad = |rule: &str| {
             Error::validation(field, format!("`{id}` is not a workspace ARM id: {rule}"))
@@ -174,11 +182,17 @@ pub enum AssetRef {
 
 impl AssetRef {
     /// Parses a reference (field name `model`/`environment`/… goes in errors via [`AssetRef::parse_field`]).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `asset` for anything but the forms above.
     pub fn parse(text: &str) -> Result<Self> {
         Self::parse_field(text, "asset")
     }
 
     /// Parses a reference, naming `field` in errors.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `field` for anything but the forms above.
     pub fn parse_field(text: &str, field: &str) -> Result<Self> {
         let text = text.trim();
         if text.is_empty() {

@@ -1,9 +1,9 @@
-//! The ARM layer, written once: [`ArmClient`] and the [`ArmPath`]s it sends to.
+//! The ARM layer, written once: `ArmClient` and the `ArmPath`s it sends to.
 //!
 //! Operation groups describe *what* (a path, an api-version, a body) and the ARM client does the
 //! *how*: URLs, the pipeline with the ARM token, one error mapping, decoding with JSON paths.
-//! Long-running operations are in [`lro`], lists in [`pager`], the workspace's resource paths in
-//! [`resources`].
+//! Long-running operations are in `lro` and `poller`, lists in `pager`, the workspace's resource
+//! paths in `resources`. Public here: [`ApiVersions`].
 
 mod api_versions;
 mod client;

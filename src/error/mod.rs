@@ -6,7 +6,7 @@
 //!
 //! Secrets never reach this type: messages are built from field names, ARM error bodies and
 //! status lines, never from request headers, SAS query strings or the bodies of answers that
-//! carry keys. Whatever an error repeats of an answer is cut at [`MAX_QUOTED`] bytes.
+//! carry keys. Whatever an error repeats of an answer is cut at 4 KiB.
 //!
 //! The one mapping of a non-2xx answer is in `service`, decoding with JSON paths in `decode`,
 //! and the way azure_core's and reqwest's errors become ours in `convert`.

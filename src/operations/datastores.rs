@@ -23,6 +23,12 @@ impl DatastoreOperations {
     }
 
     /// Gets a datastore by name.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing datastore), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self, name: &str) -> Result<Datastore> {
         super::require_name("name", name)?;
         let arm = &self.core.arm;
@@ -42,6 +48,12 @@ impl DatastoreOperations {
 
     /// The default datastore (`isDefault`), where local models are uploaded: one list call
     /// filtered by `isDefault=true`.
+    ///
+    /// # Errors
+    /// [`Error::Service`](crate::Error::Service) when the service refuses (404 for a missing
+    /// default datastore (code `NoDefaultDatastore`)),
+    /// [`Error::Transport`](crate::Error::Transport) when no answer arrives in time,
+    /// [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get_default(&self) -> Result<Datastore> {
         let arm = &self.core.arm;
         let page: ArmPage<Datastore> = arm

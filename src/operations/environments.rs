@@ -39,16 +39,33 @@ impl EnvironmentOperations {
     /// let registered = ml_client.environments().create_or_update(&env).await?;
     /// # Ok(()) }
     /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) before any request (see the rules above);
+    /// [`Error::Io`](crate::Error::Io) when a local file can't be read; otherwise as
+    /// [`get`](Self::get), for the upload and the registration.
     pub async fn create_or_update(&self, environment: &Environment) -> Result<Environment> {
         register(&self.core, environment, false).await
     }
 
     /// Gets one version.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing environment version), [`Error::Transport`](crate::Error::Transport) when no answer
+    /// arrives in time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self, name: &str, version: &str) -> Result<Environment> {
         assets::get(&self.core.arm, ENVIRONMENTS, name, version).await
     }
 
     /// Gets the latest version.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing environment), [`Error::Transport`](crate::Error::Transport) when no answer arrives
+    /// in time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get_latest(&self, name: &str) -> Result<Environment> {
         let version = assets::latest_version(&self.core.arm, ENVIRONMENTS, name).await?;
         self.get(name, &version).await
@@ -60,11 +77,17 @@ impl EnvironmentOperations {
     }
 
     /// Archives a version (or every version when `version` is `None`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for the read and the write-back.
     pub async fn archive(&self, name: &str, version: Option<&str>) -> Result<()> {
         assets::set_archived(&self.core.arm, ENVIRONMENTS, name, version, true).await
     }
 
     /// Restores an archived version (or the whole environment when `version` is `None`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for the read and the write-back.
     pub async fn restore(&self, name: &str, version: Option<&str>) -> Result<()> {
         assets::set_archived(&self.core.arm, ENVIRONMENTS, name, version, false).await
     }

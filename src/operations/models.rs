@@ -39,16 +39,33 @@ impl ModelOperations {
     /// println!("{} version {:?}", registered.name, registered.version);
     /// # Ok(()) }
     /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) before any request (see the rules above);
+    /// [`Error::Io`](crate::Error::Io) when a local file can't be read; otherwise as
+    /// [`get`](Self::get), for the upload and the registration.
     pub async fn create_or_update(&self, model: &Model) -> Result<Model> {
         register(&self.core, model, false).await
     }
 
     /// Gets one version.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing model version), [`Error::Transport`](crate::Error::Transport) when no answer arrives
+    /// in time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self, name: &str, version: &str) -> Result<Model> {
         assets::get(&self.core.arm, MODELS, name, version).await
     }
 
     /// Gets the latest version.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing model), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get_latest(&self, name: &str) -> Result<Model> {
         let version = assets::latest_version(&self.core.arm, MODELS, name).await?;
         self.get(name, &version).await
@@ -60,11 +77,17 @@ impl ModelOperations {
     }
 
     /// Archives a version (or every version when `version` is `None`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for the read and the write-back.
     pub async fn archive(&self, name: &str, version: Option<&str>) -> Result<()> {
         assets::set_archived(&self.core.arm, MODELS, name, version, true).await
     }
 
     /// Restores an archived version (or the whole model when `version` is `None`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for the read and the write-back.
     pub async fn restore(&self, name: &str, version: Option<&str>) -> Result<()> {
         assets::set_archived(&self.core.arm, MODELS, name, version, false).await
     }

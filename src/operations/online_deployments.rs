@@ -164,6 +164,12 @@ impl OnlineDeploymentOperations {
     }
 
     /// Gets a deployment.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing deployment), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self, name: &str, endpoint_name: &str) -> Result<OnlineDeployment> {
         require_name("name", name)?;
         require_name("endpoint_name", endpoint_name)?;
@@ -186,6 +192,12 @@ impl OnlineDeploymentOperations {
     }
 
     /// Deletes a deployment. Azure refuses while the endpoint still routes traffic to it.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing deployment), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn begin_delete(&self, name: &str, endpoint_name: &str) -> Result<LroPoller<()>> {
         require_name("name", name)?;
         require_name("endpoint_name", endpoint_name)?;
@@ -199,6 +211,10 @@ impl OnlineDeploymentOperations {
     }
 
     /// The last `lines` lines of a deployment's log (Python's `get_logs(name, endpoint_name, lines)`).
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or `lines` of 0, before
+    /// any request; as [`get`](Self::get) otherwise.
     pub async fn get_logs(
         &self,
         name: &str,

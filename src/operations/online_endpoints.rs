@@ -77,6 +77,12 @@ impl OnlineEndpointOperations {
     }
 
     /// Gets an endpoint.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing endpoint), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self, name: &str) -> Result<OnlineEndpoint> {
         require_name("name", name)?;
         let arm = &self.core.arm;
@@ -95,6 +101,13 @@ impl OnlineEndpointOperations {
     }
 
     /// Deletes an endpoint and its deployments.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing endpoint), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode. The poller
+    /// ends with the service's error if the deletion fails.
     pub async fn begin_delete(&self, name: &str) -> Result<LroPoller<()>> {
         require_name("name", name)?;
         let arm = &self.core.arm;
@@ -110,6 +123,10 @@ impl OnlineEndpointOperations {
     }
 
     /// The endpoint's scoring credentials, by auth mode (Python's `get_keys`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for the endpoint and its `listKeys` / `token` call (no error repeats
+    /// a key or token); [`Error::Auth`](crate::Error::Auth) when an Entra token can't be had.
     pub async fn get_keys(&self, name: &str) -> Result<EndpointCredentials> {
         let endpoint = self.get(name).await?;
         self.core
@@ -136,6 +153,12 @@ impl OnlineEndpointOperations {
     /// println!("{}", out.text()?);
     /// # Ok(()) }
     /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty endpoint name or a request
+    /// option; as [`get_keys`](Self::get_keys) while resolving the scoring target;
+    /// [`Error::Service`](crate::Error::Service) for a non-2xx scoring answer,
+    /// [`Error::Transport`](crate::Error::Transport) when none arrives within the scoring timeout.
     pub async fn invoke(
         &self,
         endpoint_name: &str,
@@ -156,6 +179,11 @@ impl OnlineEndpointOperations {
     /// Sends `keyType` alone so the service generates the new key; pass `key_value` to set a
     /// value of your own. (Python sends the *current* key as `keyValue`, although the REST API
     /// defines it as the value to set.)
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or key, or an endpoint
+    /// that doesn't use `key` auth; as [`get`](Self::get) otherwise. The POST is not sent again
+    /// after a transport error (the service may have regenerated the key).
     pub async fn begin_regenerate_keys(
         &self,
         name: &str,

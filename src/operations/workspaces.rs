@@ -21,6 +21,11 @@ impl WorkspaceOperations {
     }
 
     /// Gets the client's workspace (Python's `ml_client.workspaces.get()` with no name).
+    ///
+    /// # Errors
+    /// [`Error::Service`](crate::Error::Service) when the service refuses (404 for a missing
+    /// workspace), [`Error::Transport`](crate::Error::Transport) when no answer arrives in time,
+    /// [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self) -> Result<Workspace> {
         let arm = &self.core.arm;
         arm.get(

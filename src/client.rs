@@ -4,15 +4,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
-use azure_core::http::{
-    policies::auth::BearerTokenAuthorizationPolicy, ClientOptions, Pipeline, Transport, Url,
-};
+use azure_core::http::{ClientOptions, Transport, Url};
 
+pub use crate::arm::{ApiVersions, DEFAULT_API_VERSION};
+use crate::arm::{ArmClient, ArmLimits, ArmSettings};
 use crate::error::{Error, Result};
+pub use crate::ids::WorkspaceScope;
+use crate::invoke::{ArmScoring, ScoringClients, ScoringLimits, DEFAULT_SCORING_TIMEOUT};
 use crate::redirect::RedirectPolicy;
-
-/// The default api-version for every Machine Learning operation group (what Python 1.35.2 speaks).
-pub const DEFAULT_API_VERSION: &str = "2025-12-01";
+use crate::storage::StoragePipeline;
+use crate::upload::ProgressCallback;
 
 /// Which Azure cloud the workspace lives in. Sets ARM endpoint, token audiences and the storage
 /// suffix together, so they can't disagree.
@@ -121,53 +122,17 @@ fn unreachable_url() -> Url {
     Url::parse("https://management.azure.com/").expect("literal URL parses")
 }
 
-/// api-version per operation group. Every group defaults to [`DEFAULT_API_VERSION`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ApiVersions {
-    /// `onlineEndpoints`.
-    pub online_endpoints: String,
-    /// `onlineEndpoints/{}/deployments`.
-    pub online_deployments: String,
-    /// `models`.
-    pub models: String,
-    /// `environments`.
-    pub environments: String,
-    /// `codes`.
-    pub codes: String,
-    /// `data`.
-    pub data: String,
-    /// `datastores`.
-    pub datastores: String,
-    /// The workspace itself.
-    pub workspaces: String,
-}
-
-impl ApiVersions {
-    /// Every group at `version`.
-    pub fn all(version: impl Into<String>) -> Self {
-        let v = version.into();
-        Self {
-            online_endpoints: v.clone(),
-            online_deployments: v.clone(),
-            models: v.clone(),
-            environments: v.clone(),
-            codes: v.clone(),
-            data: v.clone(),
-            datastores: v.clone(),
-            workspaces: v,
-        }
-    }
-}
-
-impl Default for ApiVersions {
-    fn default() -> Self {
-        Self::all(DEFAULT_API_VERSION)
-    }
-}
+/// Default time limit of one try of an ARM request ([`MLClientOptions::request_timeout`]):
+/// ARM itself gives up on a request to a resource provider after about a minute, and answers
+/// long work with a long-running operation.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default retry budget of a call ([`MLClientOptions::retry_budget`]).
+pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(15);
+/// Default cap on a `Retry-After` ([`MLClientOptions::max_retry_after`]).
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Options for [`MLClient`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MLClientOptions {
     /// azure_core client options (retry, transport, extra policies, telemetry) for every pipeline.
@@ -187,7 +152,40 @@ pub struct MLClientOptions {
     /// authority (the offline workspace writes one).
     pub extra_root_certificates: Vec<Vec<u8>>,
     /// Called as model, code and build-context files upload (also reported through `tracing`).
-    pub upload_progress: Option<crate::upload::ProgressCallback>,
+    pub upload_progress: Option<ProgressCallback>,
+    /// Time limit of one try of an ARM request, from sending it to the end of the answer's
+    /// body; a try over it fails as [`Error::Transport`] (and is retried like a reset
+    /// connection). Default [`DEFAULT_REQUEST_TIMEOUT`]; `None` removes the limit.
+    pub request_timeout: Option<Duration>,
+    /// How long an ARM or scoring call keeps retrying once its first try is out: no retry (nor
+    /// wait before one) runs past it, and the call returns its last answer or error. How often
+    /// to retry is `client_options.retry`'s call. Default [`DEFAULT_RETRY_BUDGET`].
+    pub retry_budget: Duration,
+    /// The longest wait a `Retry-After` may ask for, on ARM calls, long-running-operation polls
+    /// and scoring requests. Default [`DEFAULT_MAX_RETRY_AFTER`].
+    pub max_retry_after: Duration,
+    /// Time limit of one scoring request (`invoke`), from sending it to the end of the answer's
+    /// body. Default [`DEFAULT_SCORING_TIMEOUT`]; `None`
+    /// removes the limit.
+    pub scoring_timeout: Option<Duration>,
+}
+
+impl Default for MLClientOptions {
+    fn default() -> Self {
+        Self {
+            client_options: ClientOptions::default(),
+            cloud: Cloud::default(),
+            api_versions: ApiVersions::default(),
+            polling_interval: None,
+            redirect: None,
+            extra_root_certificates: Vec::new(),
+            upload_progress: None,
+            request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
+            retry_budget: DEFAULT_RETRY_BUDGET,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            scoring_timeout: Some(DEFAULT_SCORING_TIMEOUT),
+        }
+    }
 }
 
 impl MLClientOptions {
@@ -216,7 +214,7 @@ impl MLClientOptions {
     }
 
     /// Options reporting upload progress to `progress`.
-    pub fn with_upload_progress(mut self, progress: crate::upload::ProgressCallback) -> Self {
+    pub fn with_upload_progress(mut self, progress: ProgressCallback) -> Self {
         self.upload_progress = Some(progress);
         self
     }
@@ -226,103 +224,51 @@ impl MLClientOptions {
         self.api_versions = versions;
         self
     }
-}
 
-/// The workspace a client talks to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WorkspaceScope {
-    /// Subscription id.
-    pub subscription_id: String,
-    /// Resource group name.
-    pub resource_group: String,
-    /// Workspace name.
-    pub workspace_name: String,
-}
+    /// Options with `request_timeout` set (`None`: no limit).
+    pub fn with_request_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
 
-impl WorkspaceScope {
-    /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}`.
-    pub fn arm_id(&self) -> String {
-        format!(
-            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}",
-            self.subscription_id, self.resource_group, self.workspace_name
-        )
+    /// Options with `retry_budget` set.
+    pub fn with_retry_budget(mut self, budget: Duration) -> Self {
+        self.retry_budget = budget;
+        self
+    }
+
+    /// Options with `max_retry_after` set.
+    pub fn with_max_retry_after(mut self, cap: Duration) -> Self {
+        self.max_retry_after = cap;
+        self
+    }
+
+    /// Options with `scoring_timeout` set (`None`: no limit).
+    pub fn with_scoring_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.scoring_timeout = timeout;
+        self
     }
 }
 
 /// Everything the operation groups share; one per [`MLClient`], behind an `Arc`.
 pub(crate) struct ClientCore {
-    pub(crate) scope: WorkspaceScope,
+    /// Every ARM request goes through it.
+    pub(crate) arm: ArmClient,
     pub(crate) endpoints: CloudEndpoints,
-    pub(crate) api: ApiVersions,
-    pub(crate) polling_interval: Option<Duration>,
     pub(crate) credential: Arc<dyn TokenCredential>,
-    /// ARM pipeline: bearer token for the ARM audience, azure_core retry.
-    pub(crate) arm: Pipeline,
-    /// ARM pipeline for non-idempotent POST actions (regenerateKeys): retries only 429/503,
-    /// where the service promises the request was not processed.
-    pub(crate) arm_non_idempotent: Pipeline,
-    /// Storage pipeline: never carries the ARM token (SAS / SharedKey / storage AAD token are
-    /// added per request by the storage module).
-    pub(crate) storage: Pipeline,
-    /// Options kept for clients built later (scoring clients).
-    pub(crate) options: MLClientOptions,
-    /// A reqwest client with the extra root certificates, shared by the pipelines and scoring.
-    pub(crate) http: reqwest::Client,
+    /// Blob requests: never carries the ARM token.
+    pub(crate) storage: StoragePipeline,
     /// One scoring client per endpoint, created on first invoke.
-    pub(crate) scoring: crate::operations::ScoringClients,
-    /// The workspace location (one GET, cached).
-    pub(crate) location: tokio::sync::OnceCell<String>,
+    pub(crate) scoring: ScoringClients,
+    /// Called as model, code and build-context files upload.
+    pub(crate) upload_progress: Option<ProgressCallback>,
 }
 
 impl std::fmt::Debug for ClientCore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientCore")
-            .field("scope", &self.scope)
-            .field(
-                "resource_manager",
-                &self.endpoints.resource_manager.as_str(),
-            )
+            .field("arm", &self.arm)
             .finish_non_exhaustive()
-    }
-}
-
-/// Builds the shared reqwest client (connection pool, extra roots).
-pub(crate) fn build_http_client(options: &MLClientOptions) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(20))
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_idle_timeout(Duration::from_secs(90));
-    let mut roots = Vec::with_capacity(options.extra_root_certificates.len());
-    for pem in &options.extra_root_certificates {
-        roots.push(reqwest::Certificate::from_pem(pem).map_err(|e| {
-            Error::validation(
-                "extra_root_certificates",
-                format!("not a PEM certificate: {e}"),
-            )
-        })?);
-    }
-    if !roots.is_empty() {
-        builder = builder.tls_certs_merge(roots);
-    }
-    builder.build().map_err(|e| Error::Transport {
-        message: "could not build the HTTP client".into(),
-        source: Some(Box::new(e)),
-    })
-}
-
-/// Retry settings for requests that must not be repeated once processed: only 429 and 503
-/// (the service says it did not take the request), honouring `Retry-After`.
-pub(crate) fn only_throttling_retries() -> azure_core::http::PipelineOptions {
-    use azure_core::http::{
-        headers::{RETRY_AFTER, RETRY_AFTER_MS, X_MS_RETRY_AFTER_MS},
-        policies::RetryHeaders,
-        StatusCode,
-    };
-    azure_core::http::PipelineOptions {
-        retry_headers: RetryHeaders {
-            retry_headers: vec![X_MS_RETRY_AFTER_MS, RETRY_AFTER_MS, RETRY_AFTER],
-        },
-        retry_status_codes: vec![StatusCode::TooManyRequests, StatusCode::ServiceUnavailable],
     }
 }
 
@@ -373,9 +319,10 @@ impl MLClient {
             }
         }
         let endpoints = options.cloud.endpoints();
-        let http = build_http_client(&options)?;
+        let http =
+            crate::http::build_client(&options.extra_root_certificates, "extra_root_certificates")?;
 
-        let mut client_options = options.client_options.clone();
+        let mut client_options = options.client_options;
         if client_options.transport.is_none() {
             client_options.transport = Some(Transport::new(Arc::new(http.clone())));
         }
@@ -384,75 +331,77 @@ impl MLClient {
                 .per_try_policies
                 .push(RedirectPolicy::policy(target.clone()));
         }
-        let arm_scope = format!("{}/.default", endpoints.resource_manager_audience);
-        let bearer = Arc::new(BearerTokenAuthorizationPolicy::new(
+        let arm = ArmClient::new(
             credential.clone(),
-            [arm_scope.as_str()],
-        ));
-        let arm = Pipeline::new(
-            option_env!("CARGO_PKG_NAME"),
-            option_env!("CARGO_PKG_VERSION"),
-            client_options.clone(),
-            Vec::new(),
-            vec![bearer.clone()],
-            None,
+            &client_options,
+            ArmSettings {
+                endpoint: endpoints.resource_manager.clone(),
+                audience: endpoints.resource_manager_audience.clone(),
+                scope,
+                api: options.api_versions,
+                polling_interval: options.polling_interval,
+                limits: ArmLimits {
+                    request_timeout: options.request_timeout,
+                    retry_budget: options.retry_budget,
+                    max_retry_after: options.max_retry_after,
+                },
+            },
         );
-        let arm_non_idempotent = Pipeline::new(
-            option_env!("CARGO_PKG_NAME"),
-            option_env!("CARGO_PKG_VERSION"),
-            client_options.clone(),
-            Vec::new(),
-            vec![bearer],
-            Some(only_throttling_retries()),
-        );
-        let storage = Pipeline::new(
-            option_env!("CARGO_PKG_NAME"),
-            option_env!("CARGO_PKG_VERSION"),
-            client_options,
-            Vec::new(),
-            Vec::new(),
-            None,
+        let scoring = ScoringClients::new(
+            ArmScoring {
+                arm: arm.clone(),
+                credential: credential.clone(),
+                ml_scope: format!("{}/.default", endpoints.ml_audience.trim_end_matches('/')),
+            },
+            http,
+            options.redirect.clone(),
+            ScoringLimits {
+                timeout: options.scoring_timeout,
+                retry_budget: options.retry_budget,
+                max_retry_delay: options.max_retry_after,
+                ..ScoringLimits::default()
+            },
         );
         Ok(Self {
             core: Arc::new(ClientCore {
-                scope,
-                endpoints,
-                api: options.api_versions.clone(),
-                polling_interval: options.polling_interval,
-                credential,
                 arm,
-                arm_non_idempotent,
-                storage,
-                options,
-                http,
-                scoring: Default::default(),
-                location: tokio::sync::OnceCell::new(),
+                endpoints,
+                credential,
+                storage: StoragePipeline::new(client_options, options.redirect.is_some()),
+                scoring,
+                upload_progress: options.upload_progress,
             }),
         })
     }
 
     /// The subscription id.
     pub fn subscription_id(&self) -> &str {
-        &self.core.scope.subscription_id
+        &self.core.arm.scope().subscription_id
     }
 
     /// The resource group name.
     pub fn resource_group_name(&self) -> &str {
-        &self.core.scope.resource_group
+        &self.core.arm.scope().resource_group
     }
 
     /// The workspace name.
     pub fn workspace_name(&self) -> &str {
-        &self.core.scope.workspace_name
+        &self.core.arm.scope().workspace_name
     }
 
     /// The workspace scope.
     pub fn scope(&self) -> &WorkspaceScope {
-        &self.core.scope
+        self.core.arm.scope()
     }
 
     /// The cloud endpoints in use.
     pub fn cloud_endpoints(&self) -> &CloudEndpoints {
         &self.core.endpoints
+    }
+}
+
+impl AsRef<StoragePipeline> for MLClient {
+    fn as_ref(&self) -> &StoragePipeline {
+        &self.core.storage
     }
 }

@@ -7,14 +7,34 @@
 //! - `azureml:name:version`, `azureml:name@label` (and the same without the prefix);
 //! - registry URIs `azureml://registries/{registry}/{kind}/{name}/versions/{version}`.
 //!
-//! Bad input is an [`Error::Validation`](crate::Error::Validation).
+//! Bad input is an [`Error::Validation`].
 
 use std::fmt;
 
-use crate::client::WorkspaceScope;
 use crate::{Error, Result};
 
 const PROVIDER: &str = "Microsoft.MachineLearningServices";
+
+/// The workspace a client talks to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkspaceScope {
+    /// Subscription id.
+    pub subscription_id: String,
+    /// Resource group name.
+    pub resource_group: String,
+    /// Workspace name.
+    pub workspace_name: String,
+}
+
+impl WorkspaceScope {
+    /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}`.
+    pub fn arm_id(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}",
+            self.subscription_id, self.resource_group, self.workspace_name
+        )
+    }
+}
 
 /// A parsed ARM id of a workspace or one of its children.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,11 +62,19 @@ impl ArmId {
     }
 
     /// Parses an ARM id (field name `id` in errors).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `id` when it is not a workspace (child)
+    /// ARM id.
     pub fn parse(id: &str) -> Result<Self> {
         Self::parse_field(id, "id")
     }
 
     /// Parses an ARM id, naming `field` in errors.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `field` when `id` is not a workspace
+    /// (child) ARM id.
     pub fn parse_field(id: &str, field: &str) -> Result<Self> {
         let bad = |rule: &str| {
             Error::validation(field, format!("`{id}` is not a workspace ARM id: {rule}"))
@@ -154,11 +182,17 @@ pub enum AssetRef {
 
 impl AssetRef {
     /// Parses a reference (field name `model`/`environment`/… goes in errors via [`AssetRef::parse_field`]).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `asset` for anything but the forms above.
     pub fn parse(text: &str) -> Result<Self> {
         Self::parse_field(text, "asset")
     }
 
     /// Parses a reference, naming `field` in errors.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `field` for anything but the forms above.
     pub fn parse_field(text: &str, field: &str) -> Result<Self> {
         let text = text.trim();
         if text.is_empty() {

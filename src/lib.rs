@@ -6,8 +6,10 @@
 pub mod arm;
 pub mod client;
 pub mod credential;
+pub(crate) mod duration;
 pub mod entities;
 pub mod error;
+pub(crate) mod http;
 pub mod ids;
 pub mod invoke;
 #[cfg(feature = "local")]
@@ -30,11 +32,11 @@ pub use rest::private_api as __private;
 
 pub use arm::lro::{LroPoller, OperationStatus};
 pub use arm::pager::{ArmPage, ArmPager};
-pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions, WorkspaceScope};
+pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions};
 pub use credential::{default_credential, DefaultAzureCredential};
 pub use entities::*;
 pub use error::{Error, ErrorDetail, Result};
-pub use ids::{ArmId, AssetRef};
+pub use ids::{ArmId, AssetRef, WorkspaceScope};
 pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
 pub use monitor::{
     AutoscaleOperations, AutoscaleSetting, MetricsOperations, MetricsQuery, ScaleRule,

@@ -4,9 +4,9 @@
 //! azure_core's bearer policy refuses plain-http URLs, and the logical host decides which token a
 //! request gets, so the rewrite must happen *after* authentication: this is a per-try policy that
 //! runs last before the transport. It forwards the logical host in [`ORIGINAL_HOST_HEADER`] so the
-//! receiver can tell ARM, blob storage and scoring requests apart, and it puts the logical URL
-//! back when the try returns, because the retry policy re-sends the same `Request` and the bearer
-//! policy would reject a left-over `http://` URL.
+//! receiver can tell ARM, blob storage and scoring requests apart. It rewrites a copy of the
+//! request, because the retry policy re-sends the same `Request` and the bearer policy would
+//! reject a left-over `http://` URL, also after a try cut short by a time limit.
 
 use std::sync::Arc;
 
@@ -54,17 +54,12 @@ impl Policy for RedirectPolicy {
         request: &mut Request,
         next: &[Arc<dyn Policy>],
     ) -> PolicyResult {
-        let logical = request.url().clone();
-        let original_host = redirect_url(&self.target, request.url_mut());
-        request.insert_header(HeaderName::from_static(ORIGINAL_HOST_HEADER), original_host);
-        let result = match next.first() {
-            Some(policy) => policy.send(ctx, request, &next[1..]).await,
-            None => Err(azure_core::Error::with_message(
-                azure_core::error::ErrorKind::Other,
-                "redirect policy must not be the last policy",
-            )),
-        };
-        *request.url_mut() = logical;
-        result
+        // A copy goes out, so the caller's request keeps its logical URL even when this try is
+        // cancelled (a time limit) before the transport returns.
+        let mut redirected = request.clone();
+        let original_host = redirect_url(&self.target, redirected.url_mut());
+        redirected.insert_header(HeaderName::from_static(ORIGINAL_HOST_HEADER), original_host);
+        let (policy, rest) = crate::http::policies::next_policy(next, "redirect")?;
+        policy.send(ctx, &mut redirected, rest).await
     }
 }

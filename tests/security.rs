@@ -164,6 +164,31 @@ async fn aad_token_endpoints_get_a_token_for_the_ml_audience() {
 }
 
 #[tokio::test]
+async fn aad_token_invoke_asks_the_credential_once() {
+    let files = TutorialFiles::new();
+    let fake = FakeWorkspace::start().await;
+    fake.on_score(|_| ScoreResponse::json(&json!([1])));
+    let ml_client = deploy(&fake, &files, AuthMode::AadToken).await;
+    let ml_scope = |fake: &FakeWorkspace| {
+        fake.credential()
+            .scopes_requested()
+            .iter()
+            .filter(|s| *s == "https://ml.azure.com/.default")
+            .count()
+    };
+    assert_eq!(ml_scope(&fake), 0);
+    for _ in 0..3 {
+        ml_client
+            .online_endpoints()
+            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE))
+            .await
+            .unwrap();
+    }
+    // One token for the first invoke, reused by the next ones (it is good for an hour).
+    assert_eq!(ml_scope(&fake), 1);
+}
+
+#[tokio::test]
 async fn keys_never_appear_in_debug_output() {
     let files = TutorialFiles::new();
     let fake = FakeWorkspace::start().await;

@@ -2,8 +2,10 @@
 
 use serde_json::{json, Value};
 
+use azure_core::http::Context;
+
 use crate::arm::lro::wait;
-use crate::arm::resource::{begin_action, begin_delete, begin_put, ResourcePath};
+use crate::arm::ArmPath;
 use crate::testing::{FakeWorkspace, FakeWorkspaceExt, LroKind};
 
 const API: &str = "2025-12-01";
@@ -16,10 +18,11 @@ fn endpoint(traffic: Value) -> Value {
 /// when clients poll the resource, only `provisioningState: Failed` is visible.
 async fn lro_flow(fake: FakeWorkspace, status_url: bool) {
     let client = fake.client().expect("client");
-    let core = &client.core;
-    let ep = ResourcePath::new(["onlineEndpoints", "ep-lro"], API);
+    let arm = &client.core.arm;
+    let ctx = Context::new();
+    let ep = ArmPath::workspace(["onlineEndpoints", "ep-lro"], API);
     let created: Value = wait(
-        begin_put(core, &ep, &endpoint(json!({})), "create".into())
+        arm.begin_put(&ep, &endpoint(json!({})), "create".into(), &ctx)
             .await
             .expect("PUT"),
     )
@@ -29,7 +32,7 @@ async fn lro_flow(fake: FakeWorkspace, status_url: bool) {
     let dep = ep.join("deployments").join("blue");
     let body = json!({"location": "eastus", "properties": {"endpointComputeType": "Managed"}, "sku": {"name": "Default", "capacity": 1}});
     let deployed: Value = wait(
-        begin_put(core, &dep, &body, "deploy".into())
+        arm.begin_put(&dep, &body, "deploy".into(), &ctx)
             .await
             .expect("PUT"),
     )
@@ -39,11 +42,11 @@ async fn lro_flow(fake: FakeWorkspace, status_url: bool) {
     // regenerateKeys (202 + Location) through the action path.
     let before = fake.endpoint_keys("ep-lro").expect("keys").0;
     wait::<()>(
-        begin_action(
-            core,
+        arm.begin_action(
             &ep.join("regenerateKeys"),
             &json!({"keyType": "Primary"}),
             "regen".into(),
+            &ctx,
         )
         .await
         .expect("POST"),
@@ -58,11 +61,11 @@ async fn lro_flow(fake: FakeWorkspace, status_url: bool) {
         "container crashed",
     );
     let failed = wait::<Value>(
-        begin_put(
-            core,
+        arm.begin_put(
             &ep.join("deployments").join("green"),
             &body,
             "deploy".into(),
+            &ctx,
         )
         .await
         .expect("PUT"),
@@ -78,7 +81,7 @@ async fn lro_flow(fake: FakeWorkspace, status_url: bool) {
     );
     // Deleting the endpoint takes the deployments with it.
     wait::<()>(
-        begin_delete(core, &ep, "delete".into())
+        arm.begin_delete(&ep, "delete".into(), &ctx)
             .await
             .expect("DELETE"),
     )

@@ -1,8 +1,8 @@
-//! ARM long-running operations on `azure_core`'s [`Poller`].
+//! ARM long-running operations: how to follow one, and the statuses an [`LroPoller`] yields.
 //!
 //! `begin_*` methods send the initial request themselves (so validation, upload and the
 //! service's first answer surface as errors right there, as in Python) and hand the
-//! answer's polling instructions to [`poller`]. The returned `Poller` only polls:
+//! answer's polling instructions to [`poller`]. The returned poller only polls:
 //!
 //! * PUT answered with `Azure-AsyncOperation`: GET that URL until `status` is terminal, then GET
 //!   the resource (`final-state-via: original-uri`).
@@ -10,35 +10,32 @@
 //! * DELETE and POST actions answered 202 + `Location`: GET it while it answers 202; any other
 //!   2xx ends it; anything else is an ARM error.
 //!
-//! `Failed`/`Canceled` end the poller with [`Error::OperationFailed`] carrying the ARM code and
-//! message (returning `PollerResult::Done` would surface as an opaque azure_core error).
-//! The wait between polls is the client's `polling_interval` override, else the service's
-//! `Retry-After`, else 5 s (Python's interval). Polling stops with an error once the service's
-//! `x-ms-async-operation-timeout` (default 2 h) has passed.
+//! `Failed`/`Canceled` end the poller with [`Error::OperationFailed`] carrying the ARM code,
+//! message and request id, whichever way the service said it. The wait between polls is the
+//! client's `polling_interval` override, else the service's `Retry-After` (capped by the client's
+//! `max_retry_after`), else 5 s (Python's interval), and never runs past the operation's deadline
+//! (`x-ms-async-operation-timeout`, default 2 h), after which the poller ends with `TimedOut`.
+//! Follow-up URLs must be on the ARM endpoint's host: they get the ARM token.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use azure_core::http::{
-    headers::{HeaderName, Headers, RETRY_AFTER},
-    poller::{Poller, PollerContinuation, PollerResult, PollerState, PollerStatus, StatusMonitor},
-    JsonFormat, Method, RawResponse, Response, StatusCode, Url,
+    headers::{HeaderName, Headers},
+    poller::{PollerStatus, StatusMonitor},
+    Context, JsonFormat, Method, RawResponse, Response, StatusCode, Url,
 };
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Deserialize};
+use tokio::time::Instant;
 
-use super::{header_url, AZURE_ASYNC_OPERATION, LOCATION};
-use crate::client::ClientCore;
+pub use super::poller::LroPoller;
+use super::poller::{Outcome, TargetFn};
+use super::ArmClient;
 #[cfg(test)]
 use crate::error::Result;
 use crate::error::{decode_json, Error, ErrorDetail};
-
-/// The poller every `begin_*` method returns. `.await` it for the final result (the resource,
-/// or `()` for deletes and actions): `poller.await?.into_model()?`. Or use it as a `Stream` to
-/// watch each status; in azure_core 1.1 a poller whose stream has ended must not be awaited
-/// afterwards (it panics), so pick one of the two per poller.
-pub type LroPoller<T> = Poller<OperationStatus<T>>;
+use crate::http::headers::{request_id, retry_after};
 
 /// One status of a long-running operation, as yielded by [`LroPoller`]'s stream.
 #[derive(Debug, Clone, Deserialize)]
@@ -75,6 +72,24 @@ pub(crate) fn classify(status: &str) -> PollerStatus {
     }
 }
 
+/// `Azure-AsyncOperation`.
+const AZURE_ASYNC_OPERATION: HeaderName = HeaderName::from_static("azure-asyncoperation");
+/// `Location`.
+const LOCATION: HeaderName = HeaderName::from_static("location");
+
+/// A follow-up URL from a header (`None` when absent or not a URL).
+fn header_url(headers: &Headers, name: &HeaderName) -> Option<(&'static str, Url)> {
+    let what = if *name == LOCATION {
+        "Location"
+    } else {
+        "Azure-AsyncOperation"
+    };
+    headers
+        .get_optional_str(name)
+        .and_then(|v| Url::parse(v.trim()).ok())
+        .map(|url| (what, url))
+}
+
 /// How to follow an operation, decided from the initial answer.
 #[derive(Debug, Clone)]
 pub(crate) enum PollPlan {
@@ -82,8 +97,8 @@ pub(crate) enum PollPlan {
     AsyncOperation { status_url: Url, resource: Url },
     /// Poll the resource until its provisioning state is terminal.
     ProvisioningState { resource: Url },
-    /// Poll a `Location` URL while it answers 202.
-    Location { url: Url },
+    /// Poll a `Location` (or `Azure-AsyncOperation`) URL while it answers 202.
+    Location { url: Url, header: &'static str },
     /// The initial answer was final (200/204 to a DELETE or action).
     Done,
 }
@@ -92,7 +107,7 @@ impl PollPlan {
     /// The plan for a PUT's initial answer.
     pub(crate) fn for_put(headers: &Headers, resource: Url) -> Self {
         match header_url(headers, &AZURE_ASYNC_OPERATION) {
-            Some(status_url) => PollPlan::AsyncOperation {
+            Some((_, status_url)) => PollPlan::AsyncOperation {
                 status_url,
                 resource,
             },
@@ -104,20 +119,23 @@ impl PollPlan {
     pub(crate) fn for_location(status: StatusCode, headers: &Headers) -> Self {
         if status == StatusCode::Accepted {
             // Some answers (regenerateKeys) carry both headers; Location is the declared one.
-            if let Some(url) = header_url(headers, &LOCATION)
+            if let Some((header, url)) = header_url(headers, &LOCATION)
                 .or_else(|| header_url(headers, &AZURE_ASYNC_OPERATION))
             {
-                return PollPlan::Location { url };
+                return PollPlan::Location { url, header };
             }
         }
         PollPlan::Done
     }
 
-    fn first_url(&self) -> Option<&Url> {
+    /// The first URL to poll, and the header it came from.
+    fn first_url(&self) -> Option<(Url, &'static str)> {
         match self {
-            PollPlan::AsyncOperation { status_url, .. } => Some(status_url),
-            PollPlan::ProvisioningState { resource } => Some(resource),
-            PollPlan::Location { url } => Some(url),
+            PollPlan::AsyncOperation { status_url, .. } => {
+                Some((status_url.clone(), "Azure-AsyncOperation"))
+            }
+            PollPlan::ProvisioningState { resource } => Some((resource.clone(), "resource")),
+            PollPlan::Location { url, header } => Some((url.clone(), header)),
             PollPlan::Done => None,
         }
     }
@@ -127,54 +145,14 @@ const DEFAULT_POLL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 60 * 60);
 const OPERATION_TIMEOUT: HeaderName = HeaderName::from_static("x-ms-async-operation-timeout");
 
-/// The deadline the service gave (`x-ms-async-operation-timeout`, ISO-8601), or 2 h.
+/// The deadline the service gave (`x-ms-async-operation-timeout`, ISO-8601), or 2 h; values
+/// that are unreadable or too large for a clock fall back to the 2 h.
 pub(crate) fn operation_timeout(headers: &Headers) -> Duration {
     headers
         .get_optional_str(&OPERATION_TIMEOUT)
-        .and_then(parse_simple_iso_duration)
+        .and_then(crate::duration::parse_std)
+        .filter(|d| Instant::now().checked_add(*d).is_some())
         .unwrap_or(DEFAULT_TIMEOUT)
-}
-
-/// Parses the `PT…H…M…S` / `P…D` forms the service uses in headers.
-fn parse_simple_iso_duration(s: &str) -> Option<Duration> {
-    let s = s.strip_prefix('P')?;
-    let (days, time) = match s.split_once('T') {
-        Some((d, t)) => (d, t),
-        None => (s, ""),
-    };
-    let mut secs = 0f64;
-    if let Some(d) = days.strip_suffix('D') {
-        secs += d.parse::<f64>().ok()? * 86_400.0;
-    } else if !days.is_empty() {
-        return None;
-    }
-    let mut number = String::new();
-    for c in time.chars() {
-        match c {
-            'H' | 'M' | 'S' => {
-                let n: f64 = number.parse().ok()?;
-                secs += n * match c {
-                    'H' => 3600.0,
-                    'M' => 60.0,
-                    _ => 1.0,
-                };
-                number.clear();
-            }
-            _ => number.push(c),
-        }
-    }
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
-}
-
-fn retry_after(core: &ClientCore, headers: &Headers) -> azure_core::time::Duration {
-    let wait = core.polling_interval.unwrap_or_else(|| {
-        headers
-            .get_optional_str(&RETRY_AFTER)
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_POLL)
-    });
-    azure_core::time::Duration::try_from(wait).unwrap_or(azure_core::time::Duration::seconds(5))
 }
 
 fn status_response<T>(
@@ -192,18 +170,6 @@ fn synthetic_status<T>(
 ) -> Response<OperationStatus<T>> {
     let body = serde_json::json!({ "status": value }).to_string();
     status_response(status, headers, Bytes::from(body))
-}
-
-fn failed(operation: &str, status: &str, error: Option<ErrorDetail>) -> azure_core::Error {
-    let error = error.unwrap_or_default();
-    Error::OperationFailed {
-        operation: operation.to_owned(),
-        status: status.to_owned(),
-        code: error.code.unwrap_or_else(|| "Unknown".into()),
-        message: error.message.unwrap_or_default(),
-        details: error.details.into(),
-    }
-    .into()
 }
 
 /// What the final `.await` resolves to.
@@ -227,9 +193,196 @@ struct ProvisioningProperties {
     provisioning_state: Option<String>,
 }
 
+/// One operation being followed: what the status stream steps through.
+struct Follow<T> {
+    arm: ArmClient,
+    ctx: Context<'static>,
+    operation: String,
+    plan: PollPlan,
+    output: Output,
+    deadline: Instant,
+    timeout: Duration,
+    /// The next URL to GET and the header it came from; `None` before the first poll.
+    next: Option<(Url, &'static str)>,
+    /// How long to wait before the next poll.
+    wait: Duration,
+    started: bool,
+    ended: bool,
+    outcome: Outcome<T>,
+}
+
+/// What one poll found.
+enum Step<T> {
+    Running(Response<OperationStatus<T>>),
+    Succeeded(Response<OperationStatus<T>>, TargetFn<T>),
+}
+
+impl<T: DeserializeOwned + Send + 'static> Follow<T> {
+    fn failed(&self, status: &str, error: ErrorDetail, request_id: Option<&str>) -> Error {
+        Error::OperationFailed {
+            operation: self.operation.clone(),
+            status: status.to_owned(),
+            code: error.code.unwrap_or_else(|| "Unknown".into()),
+            message: error.message.unwrap_or_default(),
+            details: Box::new(error.details),
+            request_id: request_id.map(|id| Box::new(id.to_owned())),
+        }
+    }
+
+    fn timed_out(&self) -> Error {
+        Error::OperationFailed {
+            operation: self.operation.clone(),
+            status: "TimedOut".into(),
+            code: "OperationTimeout".into(),
+            message: format!("still running after {} s", self.timeout.as_secs()),
+            details: Box::default(),
+            request_id: None,
+        }
+    }
+
+    /// The service's wait (capped) or the override, never past the deadline.
+    fn next_wait(&self, headers: &Headers) -> Duration {
+        let wait = self.arm.polling_interval().unwrap_or_else(|| {
+            retry_after(headers)
+                .unwrap_or(DEFAULT_POLL)
+                .min(self.arm.max_retry_after())
+        });
+        wait.min(self.deadline.saturating_duration_since(Instant::now()))
+    }
+
+    /// Waits, polls once, and says where the operation stands.
+    async fn poll(&mut self) -> Result<Step<T>, Error> {
+        if self.started {
+            tokio::time::sleep(self.wait).await;
+        }
+        self.started = true;
+        if Instant::now() >= self.deadline {
+            return Err(self.timed_out());
+        }
+        let next = self.next.clone().or_else(|| self.plan.first_url());
+        let Some((url, header)) = next else {
+            // Nothing to poll: the initial answer was final.
+            return Ok(Step::Succeeded(
+                synthetic_status(StatusCode::Ok, Headers::new(), "Succeeded"),
+                self.final_target(None),
+            ));
+        };
+        self.arm.check_follow_up(&url, header)?;
+        let raw = self
+            .arm
+            .send(Method::Get, url.clone(), None, &self.ctx)
+            .await?;
+        let (status_code, headers, body) = raw.deconstruct();
+        let body: Bytes = body.into();
+        self.wait = self.next_wait(&headers);
+        self.next = Some((url, header));
+        let request_id = request_id(&headers).map(str::to_owned);
+        match &self.plan {
+            PollPlan::AsyncOperation { resource, .. } => {
+                let status: OperationStatus<T> = decode_json("operation status", &body)?;
+                match classify(&status.status) {
+                    PollerStatus::Succeeded => Ok(Step::Succeeded(
+                        status_response(status_code, headers, body),
+                        self.final_target(Some(resource.clone())),
+                    )),
+                    PollerStatus::InProgress => {
+                        Ok(Step::Running(status_response(status_code, headers, body)))
+                    }
+                    _ => Err(self.failed(
+                        &status.status,
+                        status.error.unwrap_or_default(),
+                        request_id.as_deref(),
+                    )),
+                }
+            }
+            PollPlan::ProvisioningState { .. } => {
+                let probe: ProvisioningProbe = decode_json("resource", &body)?;
+                let state = probe
+                    .properties
+                    .and_then(|p| p.provisioning_state)
+                    .unwrap_or_else(|| "Succeeded".into());
+                match classify(&state) {
+                    PollerStatus::Succeeded => {
+                        let target = self.resource_target(body)?;
+                        Ok(Step::Succeeded(
+                            synthetic_status(status_code, headers, &state),
+                            target,
+                        ))
+                    }
+                    PollerStatus::InProgress => Ok(Step::Running(synthetic_status(
+                        status_code,
+                        headers,
+                        &state,
+                    ))),
+                    _ => Err(self.failed(
+                        &state,
+                        ErrorDetail {
+                            code: Some("ProvisioningFailed".into()),
+                            message: Some(format!("provisioningState is {state}")),
+                            ..Default::default()
+                        },
+                        request_id.as_deref(),
+                    )),
+                }
+            }
+            PollPlan::Location { .. } | PollPlan::Done => {
+                if status_code == StatusCode::Accepted {
+                    Ok(Step::Running(synthetic_status(
+                        StatusCode::Accepted,
+                        headers,
+                        "InProgress",
+                    )))
+                } else {
+                    Ok(Step::Succeeded(
+                        synthetic_status(StatusCode::Ok, headers, "Succeeded"),
+                        self.final_target(None),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The final value: GET the resource, or `null` for `()`. A body that doesn't decode as
+    /// `T` is an error naming its JSON path here, not later in `into_model`.
+    fn final_target(&self, resource: Option<Url>) -> TargetFn<T> {
+        let arm = self.arm.clone();
+        let ctx = self.ctx.clone();
+        let output = self.output;
+        let what = format!("result of {}", self.operation);
+        Box::new(move || {
+            Box::pin(async move {
+                let raw = match (resource, output) {
+                    (Some(url), Output::Resource) => arm.send(Method::Get, url, None, &ctx).await?,
+                    _ => null_response(),
+                };
+                decode_json::<T>(&what, raw.body().as_ref())?;
+                Ok(raw.into())
+            })
+        })
+    }
+
+    /// The final value from a resource body already in hand (checked now).
+    fn resource_target(&self, body: Bytes) -> Result<TargetFn<T>, Error> {
+        let raw = match self.output {
+            Output::Resource => RawResponse::from_bytes(StatusCode::Ok, Headers::new(), body),
+            Output::Unit => null_response(),
+        };
+        decode_json::<T>(
+            &format!("result of {}", self.operation),
+            raw.body().as_ref(),
+        )?;
+        Ok(Box::new(move || Box::pin(async move { Ok(raw.into()) })))
+    }
+}
+
+fn null_response() -> RawResponse {
+    RawResponse::from_bytes(StatusCode::Ok, Headers::new(), Bytes::from_static(b"null"))
+}
+
 /// Builds the poller for an operation whose initial request has already been answered.
 pub(crate) fn poller<T>(
-    core: Arc<ClientCore>,
+    arm: ArmClient,
+    ctx: Context<'static>,
     operation: String,
     plan: PollPlan,
     output: Output,
@@ -238,160 +391,41 @@ pub(crate) fn poller<T>(
 where
     T: DeserializeOwned + Send + 'static,
 {
-    let started = Instant::now();
-    Poller::new(
-        move |state: PollerState, _options| {
-            let core = core.clone();
-            let operation = operation.clone();
-            let plan = plan.clone();
-            Box::pin(async move {
-                if started.elapsed() > timeout {
-                    return Err(Error::OperationFailed {
-                        operation,
-                        status: "TimedOut".into(),
-                        code: "OperationTimeout".into(),
-                        message: format!("still running after {} s", timeout.as_secs()),
-                        details: Box::default(),
-                    }
-                    .into());
-                }
-                let url = match state {
-                    PollerState::More(PollerContinuation::Links { next_link, .. }) => {
-                        Some(next_link)
-                    }
-                    PollerState::More(_) => plan.first_url().cloned(),
-                    PollerState::Initial => plan.first_url().cloned(),
-                };
-                let Some(url) = url else {
-                    // Nothing to poll: the initial answer was final.
-                    return Ok(PollerResult::Succeeded {
-                        response: synthetic_status(StatusCode::Ok, Headers::new(), "Succeeded"),
-                        target: final_target::<T>(core, None, output),
-                    });
-                };
-                let raw = core
-                    .arm_send(Method::Get, url.clone(), None)
-                    .await
-                    .map_err(azure_core::Error::from)?;
-                let (status_code, headers, body) = raw.deconstruct();
-                let body: Bytes = body.into();
-                let wait = retry_after(&core, &headers);
-                let continuation = PollerContinuation::Links {
-                    next_link: url.clone(),
-                    final_link: None,
-                };
-                match &plan {
-                    PollPlan::AsyncOperation { resource, .. } => {
-                        let status: OperationStatus<T> = decode_json("operation status", &body)?;
-                        match classify(&status.status) {
-                            PollerStatus::Succeeded => Ok(PollerResult::Succeeded {
-                                response: status_response(status_code, headers, body),
-                                target: final_target::<T>(core, Some(resource.clone()), output),
-                            }),
-                            PollerStatus::InProgress => Ok(PollerResult::InProgress {
-                                response: status_response(status_code, headers, body),
-                                retry_after: wait,
-                                continuation,
-                            }),
-                            _ => Err(failed(&operation, &status.status, status.error)),
-                        }
-                    }
-                    PollPlan::ProvisioningState { .. } => {
-                        let probe: ProvisioningProbe = decode_json("resource", &body)?;
-                        let state = probe
-                            .properties
-                            .and_then(|p| p.provisioning_state)
-                            .unwrap_or_else(|| "Succeeded".into());
-                        match classify(&state) {
-                            PollerStatus::Succeeded => Ok(PollerResult::Succeeded {
-                                response: synthetic_status(status_code, headers, &state),
-                                target: resource_target::<T>(body, output),
-                            }),
-                            PollerStatus::InProgress => Ok(PollerResult::InProgress {
-                                response: synthetic_status(status_code, headers, &state),
-                                retry_after: wait,
-                                continuation,
-                            }),
-                            _ => Err(failed(
-                                &operation,
-                                &state,
-                                Some(ErrorDetail {
-                                    code: Some("ProvisioningFailed".into()),
-                                    message: Some(format!("provisioningState is {state}")),
-                                    ..Default::default()
-                                }),
-                            )),
-                        }
-                    }
-                    PollPlan::Location { .. } | PollPlan::Done => {
-                        if status_code == StatusCode::Accepted {
-                            Ok(PollerResult::InProgress {
-                                response: synthetic_status(
-                                    StatusCode::Accepted,
-                                    headers,
-                                    "InProgress",
-                                ),
-                                retry_after: wait,
-                                continuation,
-                            })
-                        } else {
-                            Ok(PollerResult::Succeeded {
-                                response: synthetic_status(StatusCode::Ok, headers, "Succeeded"),
-                                target: final_target::<T>(core, None, output),
-                            })
-                        }
-                    }
-                }
-            })
-        },
-        None,
-    )
-}
-
-type Target<T> = Box<
-    dyn FnOnce() -> std::pin::Pin<
-            Box<dyn std::future::Future<Output = azure_core::Result<Response<T>>> + Send>,
-        > + Send,
->;
-
-/// The final value: GET the resource, or `null` for `()`.
-fn final_target<T: Send + 'static>(
-    core: Arc<ClientCore>,
-    resource: Option<Url>,
-    output: Output,
-) -> Target<T> {
-    Box::new(move || {
-        Box::pin(async move {
-            match (resource, output) {
-                (Some(url), Output::Resource) => {
-                    let raw = core
-                        .arm_send(Method::Get, url, None)
-                        .await
-                        .map_err(azure_core::Error::from)?;
-                    Ok(raw.into())
-                }
-                _ => Ok(RawResponse::from_bytes(
-                    StatusCode::Ok,
-                    Headers::new(),
-                    Bytes::from_static(b"null"),
-                )
-                .into()),
+    let outcome = Outcome::new();
+    let follow = Follow {
+        arm,
+        ctx,
+        operation,
+        plan,
+        output,
+        deadline: crate::http::deadline(timeout),
+        timeout,
+        next: None,
+        wait: Duration::ZERO,
+        started: false,
+        ended: false,
+        outcome: outcome.clone(),
+    };
+    let statuses = futures::stream::unfold(follow, |mut follow| async move {
+        if follow.ended {
+            return None;
+        }
+        let item = match follow.poll().await {
+            Ok(Step::Running(status)) => Ok(status),
+            Ok(Step::Succeeded(status, target)) => {
+                follow.ended = true;
+                follow.outcome.succeed(target);
+                Ok(status)
             }
-        })
-    })
-}
-
-/// The final value from a resource body already in hand.
-fn resource_target<T: Send + 'static>(body: Bytes, output: Output) -> Target<T> {
-    Box::new(move || {
-        Box::pin(async move {
-            let body = match output {
-                Output::Resource => body,
-                Output::Unit => Bytes::from_static(b"null"),
-            };
-            Ok(RawResponse::from_bytes(StatusCode::Ok, Headers::new(), body).into())
-        })
-    })
+            Err(error) => {
+                follow.ended = true;
+                follow.outcome.fail(&error);
+                Err(error.into())
+            }
+        };
+        Some((item, follow))
+    });
+    LroPoller::new(Box::pin(statuses), outcome)
 }
 
 /// Waits for a poller and decodes its final value into `T`, mapping errors to ours.
@@ -424,23 +458,34 @@ mod tests {
 
     #[test]
     fn parses_operation_timeouts() {
-        assert_eq!(
-            parse_simple_iso_duration("PT2H"),
-            Some(Duration::from_secs(7200))
-        );
-        assert_eq!(
-            parse_simple_iso_duration("PT1H30M"),
-            Some(Duration::from_secs(5400))
-        );
-        assert_eq!(
-            parse_simple_iso_duration("P1D"),
-            Some(Duration::from_secs(86_400))
-        );
-        assert_eq!(
-            parse_simple_iso_duration("PT0.5S"),
-            Some(Duration::from_millis(500))
-        );
-        assert_eq!(parse_simple_iso_duration("garbage"), None);
-        assert_eq!(parse_simple_iso_duration("PTxS"), None);
+        let timeout = |value: &str| {
+            let mut headers = Headers::new();
+            headers.insert(OPERATION_TIMEOUT, value.to_owned());
+            operation_timeout(&headers)
+        };
+        assert_eq!(timeout("PT2H"), Duration::from_secs(7200));
+        assert_eq!(timeout("PT1H30M"), Duration::from_secs(5400));
+        assert_eq!(timeout("P1D"), Duration::from_secs(86_400));
+        assert_eq!(timeout("PT0.5S"), Duration::from_millis(500));
+        assert_eq!(timeout("garbage"), DEFAULT_TIMEOUT);
+        assert_eq!(timeout("PTxS"), DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn huge_operation_timeouts_do_not_panic() {
+        let timeout = |value: &str| {
+            let mut headers = Headers::new();
+            headers.insert(OPERATION_TIMEOUT, value.to_owned());
+            operation_timeout(&headers)
+        };
+        for huge in [
+            "PT99999999999999999999999S",
+            "PT1e300S",
+            "P999999999999999D",
+            "P99999999999999999999999999999999999999D",
+            "-PT5S",
+        ] {
+            assert_eq!(timeout(huge), DEFAULT_TIMEOUT, "{huge}");
+        }
     }
 }

@@ -1,16 +1,18 @@
 //! ARM lists as `azure_core` [`Pager`]s: `{"value": [...], "nextLink": "…"}` pages, following
 //! `nextLink` with *our* api-version (the service's links carry its own, sometimes a preview).
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use azure_core::http::{
     pager::{Page, Pager, PagerContinuation, PagerResult, PagerState},
-    Method, Response, Url,
+    Context, Method, Response, Url,
 };
 use serde::{de::DeserializeOwned, Deserialize};
 
-use super::with_api_version;
-use crate::client::ClientCore;
+use super::path::with_api_version;
+use super::ArmClient;
+use crate::error::{bounded, decode_json, Error};
 
 /// One page of an ARM list.
 #[derive(Debug, Clone, Deserialize)]
@@ -41,20 +43,44 @@ impl<T: Send> Page for ArmPage<T> {
 /// The `Pager` every list method returns: a `Stream` of items across pages.
 pub type ArmPager<T> = Pager<ArmPage<T>>;
 
-#[derive(Deserialize)]
-struct NextLink {
-    #[serde(default, rename = "nextLink")]
-    next_link: Option<String>,
+/// The most pages one list reads: a service that keeps sending `nextLink`s past this is
+/// broken, and an error says so instead of paging forever.
+pub(crate) const MAX_PAGES: usize = 10_000;
+
+/// The links already read, so a `nextLink` that repeats one ends the list with an error.
+#[derive(Default)]
+struct Seen {
+    links: HashSet<String>,
+    pages: usize,
 }
 
-/// Lists `first` and every page after it.
-pub(crate) fn pager<T>(core: Arc<ClientCore>, first: Url, api_version: String) -> ArmPager<T>
+fn list_error(message: String) -> azure_core::Error {
+    Error::Decode {
+        what: "list".into(),
+        path: Some("nextLink".into()),
+        message,
+    }
+    .into()
+}
+
+/// Lists `first` and every page after it. Each page is checked here (so a bad item is an error
+/// naming its JSON path); `nextLink`s must stay on the ARM endpoint, must not repeat, and stop
+/// after [`MAX_PAGES`].
+pub(crate) fn pager<T>(
+    arm: ArmClient,
+    ctx: Context<'static>,
+    first: Url,
+    api_version: String,
+) -> ArmPager<T>
 where
     T: DeserializeOwned + Send + 'static,
 {
+    let seen = Arc::new(Mutex::new(Seen::default()));
     Pager::new(
         move |state: PagerState, _options| {
-            let core = core.clone();
+            let arm = arm.clone();
+            let ctx = ctx.clone();
+            let seen = seen.clone();
             let url = match state {
                 PagerState::More(PagerContinuation::Link(next)) => {
                     with_api_version(next, &api_version)
@@ -62,15 +88,33 @@ where
                 _ => first.clone(),
             };
             Box::pin(async move {
-                let raw = core
-                    .arm_send(Method::Get, url, None)
-                    .await
-                    .map_err(azure_core::Error::from)?;
-                let next = serde_json::from_slice::<NextLink>(raw.body().as_ref())
-                    .ok()
-                    .and_then(|n| n.next_link)
-                    .filter(|l| !l.is_empty())
-                    .and_then(|l| Url::parse(&l).ok());
+                {
+                    let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+                    seen.pages += 1;
+                    if seen.pages > MAX_PAGES {
+                        return Err(list_error(format!(
+                            "the service sent more than {MAX_PAGES} pages; stopped"
+                        )));
+                    }
+                    if !seen.links.insert(url.as_str().to_owned()) {
+                        return Err(list_error(format!(
+                            "`{}` repeats a page already read; stopped",
+                            bounded(url.as_str(), 512)
+                        )));
+                    }
+                }
+                let raw = arm.send(Method::Get, url, None, &ctx).await?;
+                let page: ArmPage<T> = decode_json("list page", raw.body().as_ref())?;
+                let next = match page.next_link.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(link) => {
+                        let next = Url::parse(link).map_err(|e| {
+                            list_error(format!("`{}` is not a URL: {e}", bounded(link, 512)))
+                        })?;
+                        arm.check_follow_up(&next, "nextLink")?;
+                        Some(next)
+                    }
+                };
                 let response: Response<ArmPage<T>> = raw.into();
                 Ok(match next {
                     Some(next) => PagerResult::More {

@@ -12,8 +12,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::lro;
-use super::resource::{self, ResourcePath};
+use super::{lro, ArmPath};
 use crate::client::{MLClient, MLClientOptions};
 use crate::error::Error;
 
@@ -56,8 +55,15 @@ fn fast_retries() -> RetryOptions {
     })
 }
 
-fn endpoint_path(c: &MLClient) -> ResourcePath {
-    ResourcePath::new(["onlineEndpoints", "ep"], &c.core.api.online_endpoints)
+fn endpoint_path(c: &MLClient) -> ArmPath {
+    ArmPath::workspace(
+        ["onlineEndpoints", "ep"],
+        &c.core.arm.api().online_endpoints,
+    )
+}
+
+fn ctx() -> azure_core::http::Context<'static> {
+    azure_core::http::Context::new()
 }
 
 fn resource_body(state: &str) -> Value {
@@ -116,10 +122,12 @@ async fn put_follows_azure_async_operation_then_gets_the_resource() {
         .await;
 
     let c = client(&server, RetryOptions::none());
-    let poller =
-        resource::begin_put::<Value>(&c.core, &endpoint_path(&c), &json!({}), "test".into())
-            .await
-            .unwrap();
+    let poller = c
+        .core
+        .arm
+        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "test".into(), &ctx())
+        .await
+        .unwrap();
     let final_value = poller.await.unwrap().into_model().unwrap();
     assert_eq!(final_value["properties"]["provisioningState"], "Succeeded");
     // PUT, two status polls (the first immediately, as Python does), then the resource GET.
@@ -163,10 +171,12 @@ async fn poller_streams_each_status() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let mut poller =
-        resource::begin_put::<Value>(&c.core, &endpoint_path(&c), &json!({}), "test".into())
-            .await
-            .unwrap();
+    let mut poller = c
+        .core
+        .arm
+        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "test".into(), &ctx())
+        .await
+        .unwrap();
     let mut statuses = Vec::new();
     while let Some(status) = poller.try_next().await.unwrap() {
         statuses.push(status.into_model().unwrap().status);
@@ -191,10 +201,12 @@ async fn put_without_header_polls_provisioning_state() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller =
-        resource::begin_put::<Value>(&c.core, &endpoint_path(&c), &json!({}), "test".into())
-            .await
-            .unwrap();
+    let poller = c
+        .core
+        .arm
+        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "test".into(), &ctx())
+        .await
+        .unwrap();
     let value = lro::wait(poller).await.unwrap();
     assert_eq!(value["properties"]["provisioningState"], "Succeeded");
 }
@@ -221,10 +233,12 @@ async fn failed_operation_keeps_the_arm_code_and_message() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller =
-        resource::begin_put::<Value>(&c.core, &endpoint_path(&c), &json!({}), "create ep".into())
-            .await
-            .unwrap();
+    let poller = c
+        .core
+        .arm
+        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "create ep".into(), &ctx())
+        .await
+        .unwrap();
     let err = lro::wait(poller).await.unwrap_err();
     match &err {
         Error::OperationFailed {
@@ -233,6 +247,7 @@ async fn failed_operation_keeps_the_arm_code_and_message() {
             code,
             message,
             details,
+            ..
         } => {
             assert_eq!(operation, "create ep");
             assert_eq!(status, "Failed");
@@ -257,7 +272,10 @@ async fn canceled_provisioning_state_is_an_error() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller = resource::begin_put::<Value>(&c.core, &endpoint_path(&c), &json!({}), "x".into())
+    let poller = c
+        .core
+        .arm
+        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "x".into(), &ctx())
         .await
         .unwrap();
     let err = lro::wait(poller).await.unwrap_err();
@@ -294,7 +312,10 @@ async fn delete_polls_location_while_202() {
         .await;
     let c = client(&server, RetryOptions::none());
     let started = std::time::Instant::now();
-    let poller = resource::begin_delete(&c.core, &endpoint_path(&c), "delete".into())
+    let poller = c
+        .core
+        .arm
+        .begin_delete(&endpoint_path(&c), "delete".into(), &ctx())
         .await
         .unwrap();
     lro::wait(poller).await.unwrap();
@@ -311,7 +332,10 @@ async fn delete_answered_204_is_done_without_polling() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller = resource::begin_delete(&c.core, &endpoint_path(&c), "delete".into())
+    let poller = c
+        .core
+        .arm
+        .begin_delete(&endpoint_path(&c), "delete".into(), &ctx())
         .await
         .unwrap();
     lro::wait(poller).await.unwrap();
@@ -336,7 +360,10 @@ async fn location_poll_error_is_an_arm_error() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller = resource::begin_delete(&c.core, &endpoint_path(&c), "delete".into())
+    let poller = c
+        .core
+        .arm
+        .begin_delete(&endpoint_path(&c), "delete".into(), &ctx())
         .await
         .unwrap();
     let err = lro::wait(poller).await.unwrap_err();
@@ -359,7 +386,8 @@ async fn service_errors_keep_code_message_details_and_request_id() {
     let c = client(&server, RetryOptions::none());
     let err = c
         .core
-        .get_resource::<Value>(&endpoint_path(&c), "OnlineEndpoint")
+        .arm
+        .get::<Value>(&endpoint_path(&c), "OnlineEndpoint", &ctx())
         .await
         .unwrap_err();
     match err {
@@ -392,7 +420,8 @@ async fn non_json_error_body_is_kept_as_text() {
     let c = client(&server, RetryOptions::none());
     let err = c
         .core
-        .get_resource::<Value>(&endpoint_path(&c), "x")
+        .arm
+        .get::<Value>(&endpoint_path(&c), "x", &ctx())
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(502));
@@ -423,14 +452,16 @@ async fn pager_follows_next_link_with_our_api_version() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let items: Vec<Value> = resource::list(
-        &c.core,
-        &ResourcePath::new(["onlineEndpoints"], "2025-12-01"),
-        &[],
-    )
-    .try_collect()
-    .await
-    .unwrap();
+    let items: Vec<Value> = c
+        .core
+        .arm
+        .list(
+            &ArmPath::workspace(["onlineEndpoints"], "2025-12-01"),
+            &ctx(),
+        )
+        .try_collect()
+        .await
+        .unwrap();
     let ns: Vec<i64> = items.iter().map(|v| v["n"].as_i64().unwrap()).collect();
     assert_eq!(ns, [1, 2, 3]);
 }
@@ -446,15 +477,18 @@ async fn regenerate_style_actions_are_not_retried_on_500() {
         .mount(&server)
         .await;
     let c = client(&server, fast_retries());
-    let err = resource::begin_action(
-        &c.core,
-        &endpoint_path(&c).join("regenerateKeys"),
-        &json!({"keyType": "Primary"}),
-        "regen".into(),
-    )
-    .await
-    .err()
-    .unwrap();
+    let err = c
+        .core
+        .arm
+        .begin_action(
+            &endpoint_path(&c).join("regenerateKeys"),
+            &json!({"keyType": "Primary"}),
+            "regen".into(),
+            &ctx(),
+        )
+        .await
+        .err()
+        .unwrap();
     assert_eq!(err.status(), Some(500));
     assert_eq!(
         server.received_requests().await.unwrap().len(),
@@ -474,14 +508,17 @@ async fn regenerate_style_actions_are_retried_on_429() {
         .mount(&server)
         .await;
     let c = client(&server, fast_retries());
-    let poller = resource::begin_action(
-        &c.core,
-        &endpoint_path(&c).join("regenerateKeys"),
-        &json!({"keyType": "Primary"}),
-        "regen".into(),
-    )
-    .await
-    .unwrap();
+    let poller = c
+        .core
+        .arm
+        .begin_action(
+            &endpoint_path(&c).join("regenerateKeys"),
+            &json!({"keyType": "Primary"}),
+            "regen".into(),
+            &ctx(),
+        )
+        .await
+        .unwrap();
     lro::wait(poller).await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
@@ -497,7 +534,12 @@ async fn reads_are_retried_on_503_and_the_url_restored_for_the_bearer_policy() {
         .mount(&server)
         .await;
     let c = client(&server, fast_retries());
-    let v: Value = c.core.get_resource(&endpoint_path(&c), "x").await.unwrap();
+    let v: Value = c
+        .core
+        .arm
+        .get(&endpoint_path(&c), "x", &ctx())
+        .await
+        .unwrap();
     assert_eq!(v["name"], "ep");
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2);

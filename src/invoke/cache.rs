@@ -137,7 +137,7 @@ impl TargetCache {
         }
         if let Some((attempt, err)) = guard.as_ref() {
             if *attempt > attempts_before {
-                return Err(replay(err));
+                return Err(err.replay());
             }
         }
         self.run_refresh(&mut guard, kind, current.as_ref()).await
@@ -169,7 +169,7 @@ impl TargetCache {
                 Ok(resolved)
             }
             Err(e) => {
-                *failure = Some((attempt, replay(&e)));
+                *failure = Some((attempt, e.replay()));
                 Err(e)
             }
         }
@@ -243,12 +243,10 @@ pub(crate) fn bearer_header(secret: &str, mode: &str) -> Result<HeaderValue> {
 /// Scoring URIs must be `https`, or `http` on the local machine (local endpoints); a key sent
 /// in clear text anywhere else would be readable on the network.
 pub(crate) fn check_scoring_uri(uri: &Url) -> Result<()> {
-    let local = match uri.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(Error::validation("scoring_uri", "must have a host")),
-    };
+    if uri.host().is_none() {
+        return Err(Error::validation("scoring_uri", "must have a host"));
+    }
+    let local = crate::http::is_loopback(uri);
     match uri.scheme() {
         "https" => Ok(()),
         "http" if local => Ok(()),
@@ -269,41 +267,6 @@ fn instant_of(t: OffsetDateTime, now_wall: OffsetDateTime, now: Instant) -> Inst
         .ok()
         .and_then(|d| now.checked_add(d))
         .unwrap_or(now + Duration::from_secs(365 * 24 * 3600))
-}
-
-/// A copy of an error for every waiter of a failed refresh (errors don't implement `Clone`
-/// because their sources can't).
-pub(crate) fn replay(err: &Error) -> Error {
-    match err {
-        Error::Validation { field, rule } => Error::validation(field.clone(), rule.clone()),
-        Error::Service {
-            status,
-            code,
-            message,
-            target,
-            details,
-            request_id,
-        } => Error::Service {
-            status: *status,
-            code: code.clone(),
-            message: message.clone(),
-            target: target.clone(),
-            details: details.clone(),
-            request_id: request_id.clone(),
-        },
-        Error::Auth { message, .. } => Error::Auth {
-            message: message.clone(),
-            source: None,
-        },
-        Error::Transport { message, .. } => Error::Transport {
-            message: message.clone(),
-            source: None,
-        },
-        other => Error::Other {
-            message: other.to_string(),
-            source: None,
-        },
-    }
 }
 
 #[cfg(test)]
@@ -354,7 +317,7 @@ mod tests {
             details: Box::default(),
             request_id: Some("rid".into()),
         };
-        let copy = replay(&err);
+        let copy = err.replay();
         assert_eq!(copy.status(), Some(403));
         assert_eq!(copy.code(), Some("AuthorizationFailed"));
         assert_eq!(copy.to_string(), err.to_string());

@@ -14,21 +14,42 @@ use url::Url;
 
 use super::cache::{bearer_header, check_scoring_uri, Resolved, TargetCache};
 use super::request::InvokeRequest;
-use super::response::{decode_scoring_json, request_id, InvokeResponse};
-use super::retry::{backoff, retry_after};
+use super::response::{decode_scoring_json, InvokeResponse};
+use super::retry::backoff;
 use super::stream::ResponseStream;
 use super::target::{FixedTarget, ScoringAuth, ScoringTarget, ScoringTargetSource};
-use crate::error::{Error, Result};
+use crate::error::{transport_message, Error, Quote, Result};
+use crate::http::headers::retry_after;
 use crate::redirect::ORIGINAL_HOST_HEADER;
 
 const ORIGINAL_HOST: HeaderName = HeaderName::from_static(ORIGINAL_HOST_HEADER);
-/// Retries after 429/503 (and connection failures) unless the builder says otherwise.
-const DEFAULT_MAX_RETRIES: u32 = 3;
-/// Longest wait between two tries, whatever `Retry-After` asks.
-const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
-/// Error bodies beyond this are cut (the text is for humans and logs).
-const MAX_ERROR_BODY: usize = 64 * 1024;
-const CERT_MARKER: &str = "-----BEGIN CERTIFICATE-----";
+/// Default time limit of one scoring request, answer body included: the scoring gateway ends a
+/// request itself after its deployment's `request_timeout_ms` (at most three minutes).
+pub const DEFAULT_SCORING_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// How hard a scoring client tries.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScoringLimits {
+    /// Retries after 429/503 and failed connections.
+    pub(crate) max_retries: u32,
+    /// Longest wait between two tries, whatever `Retry-After` asks.
+    pub(crate) max_retry_delay: Duration,
+    /// Time limit of one try; `None`: no limit.
+    pub(crate) timeout: Option<Duration>,
+    /// No retry (nor the wait before it) runs past this much time after the first try.
+    pub(crate) retry_budget: Duration,
+}
+
+impl Default for ScoringLimits {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            max_retry_delay: Duration::from_secs(60),
+            timeout: Some(DEFAULT_SCORING_TIMEOUT),
+            retry_budget: Duration::from_secs(15),
+        }
+    }
+}
 
 /// A client for one online endpoint's scoring URI.
 ///
@@ -59,9 +80,7 @@ pub struct ScoringClient {
 struct Inner {
     http: reqwest::Client,
     cache: TargetCache,
-    max_retries: u32,
-    max_retry_delay: Duration,
-    timeout: Option<Duration>,
+    limits: ScoringLimits,
 }
 
 impl ScoringClient {
@@ -96,13 +115,20 @@ impl ScoringClient {
         http: reqwest::Client,
         redirect: Option<Url>,
     ) -> Self {
+        Self::with_limits(source, http, redirect, ScoringLimits::default())
+    }
+
+    pub(crate) fn with_limits(
+        source: Arc<dyn ScoringTargetSource>,
+        http: reqwest::Client,
+        redirect: Option<Url>,
+        limits: ScoringLimits,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 http,
                 cache: TargetCache::new(source, redirect),
-                max_retries: DEFAULT_MAX_RETRIES,
-                max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
-                timeout: None,
+                limits,
             }),
         }
     }
@@ -136,7 +162,12 @@ impl ScoringClient {
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|e| transport(&e))?;
         if !(200..300).contains(&status) {
-            return Err(service_error(status, &headers, &body));
+            return Err(crate::error::service_error(
+                status,
+                &headers,
+                &body,
+                Quote::Text,
+            ));
         }
         Ok(InvokeResponse {
             status,
@@ -183,7 +214,12 @@ impl ScoringClient {
         let headers = response.headers().clone();
         if !(200..300).contains(&status) {
             let body = response.bytes().await.map_err(|e| transport(&e))?;
-            return Err(service_error(status, &headers, &body));
+            return Err(crate::error::service_error(
+                status,
+                &headers,
+                &body,
+                Quote::Text,
+            ));
         }
         let chunks = response.bytes_stream().map_err(|e| transport(&e));
         Ok(ResponseStream::new(status, headers, chunks.boxed()))
@@ -206,19 +242,28 @@ impl ScoringClient {
             .await
     }
 
-    /// Sends until an answer that is final: 2xx, an error not worth retrying, or out of tries.
+    /// Sends until an answer that is final: 2xx, an error not worth retrying, or out of tries
+    /// or retry budget.
     async fn send(&self, request: &InvokeRequest) -> Result<reqwest::Response> {
         let body = request.take_body().await?;
         let inner = &*self.inner;
+        let limits = inner.limits;
         let mut target = inner.cache.get().await?;
+        let budget = crate::http::deadline(limits.retry_budget);
+        // A wait that would end past the budget is not started: the caller gets the answer now.
+        let within_budget = |delay: Duration| tokio::time::Instant::now() + delay <= budget;
         let mut reauthenticated = false;
         let mut retries = 0;
         loop {
             match self.send_once(&target, request, body.clone()).await {
-                Err(e) if e.is_connect() && retries < inner.max_retries => {
+                Err(e) if e.is_connect() && retries < limits.max_retries => {
                     // Nothing reached the server, so even a POST is safe to send again.
+                    let delay = backoff(retries + 1).min(limits.max_retry_delay);
+                    if !within_budget(delay) {
+                        return Err(transport(&e));
+                    }
                     retries += 1;
-                    tokio::time::sleep(backoff(retries).min(inner.max_retry_delay)).await;
+                    tokio::time::sleep(delay).await;
                 }
                 Err(e) => return Err(transport(&e)),
                 Ok(response) => {
@@ -231,11 +276,14 @@ impl ScoringClient {
                             .cache
                             .refresh_after_rejection(target.generation)
                             .await?;
-                    } else if matches!(status, 429 | 503) && retries < inner.max_retries {
-                        retries += 1;
+                    } else if matches!(status, 429 | 503) && retries < limits.max_retries {
                         let delay = retry_after(response.headers())
-                            .unwrap_or_else(|| backoff(retries))
-                            .min(inner.max_retry_delay);
+                            .unwrap_or_else(|| backoff(retries + 1))
+                            .min(limits.max_retry_delay);
+                        if !within_budget(delay) {
+                            return Ok(response);
+                        }
+                        retries += 1;
                         tracing::debug!(status, ?delay, retries, "scoring endpoint busy; retrying");
                         drain(response).await;
                         tokio::time::sleep(delay).await;
@@ -263,7 +311,7 @@ impl ScoringClient {
             headers.insert(ORIGINAL_HOST, host.clone());
         }
         *http_request.body_mut() = Some(body.into());
-        if let Some(timeout) = self.inner.timeout {
+        if let Some(timeout) = self.inner.limits.timeout {
             *http_request.timeout_mut() = Some(timeout);
         }
         self.inner.http.execute(http_request).await
@@ -277,43 +325,13 @@ async fn drain(response: reqwest::Response) {
 
 fn transport(e: &reqwest::Error) -> Error {
     // reqwest's message names the URL (the scoring URI: no secrets) and the cause chain.
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
+    let mut message = transport_message(e);
     if e.is_timeout() {
         message.insert_str(0, "timed out: ");
     }
     Error::Transport {
         message,
         source: None,
-    }
-}
-
-fn service_error(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Error {
-    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY)]).into_owned();
-    let message = if text.is_empty() {
-        reqwest::StatusCode::from_u16(status)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-            .unwrap_or_default()
-            .to_owned()
-    } else {
-        text
-    };
-    Error::Service {
-        status,
-        code: headers
-            .get("x-ms-error-code")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        message,
-        target: None,
-        details: Box::default(),
-        request_id: request_id(headers).map(str::to_owned),
     }
 }
 
@@ -327,7 +345,7 @@ impl fmt::Debug for ScoringClient {
             )
             .field("auth_mode", &resolved.as_ref().map(|r| r.auth_mode()))
             .field("source", &self.inner.cache.source)
-            .field("max_retries", &self.inner.max_retries)
+            .field("limits", &self.inner.limits)
             .finish_non_exhaustive()
     }
 }
@@ -338,9 +356,7 @@ pub struct ScoringClientBuilder {
     http: Option<reqwest::Client>,
     root_certificates: Vec<Vec<u8>>,
     redirect: Option<Url>,
-    max_retries: Option<u32>,
-    max_retry_delay: Option<Duration>,
-    timeout: Option<Duration>,
+    limits: ScoringLimits,
     target: Option<Result<Arc<dyn ScoringTargetSource>>>,
 }
 
@@ -388,19 +404,33 @@ impl ScoringClientBuilder {
 
     /// How many times to retry after 429/503 or a failed connection (default 3).
     pub fn with_max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = Some(retries);
+        self.limits.max_retries = retries;
         self
     }
 
     /// The longest wait between tries, whatever `Retry-After` says (default 60 s).
     pub fn with_max_retry_delay(mut self, delay: Duration) -> Self {
-        self.max_retry_delay = Some(delay);
+        self.limits.max_retry_delay = delay;
         self
     }
 
-    /// Give up on one try after this long (default: no limit beyond the HTTP client's).
+    /// Give up on one try (answer body included) after this long (default
+    /// [`DEFAULT_SCORING_TIMEOUT`]); a try over it fails with [`Error::Transport`].
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.limits.timeout = Some(timeout);
+        self
+    }
+
+    /// No time limit per try (the default is [`DEFAULT_SCORING_TIMEOUT`]).
+    pub fn without_timeout(mut self) -> Self {
+        self.limits.timeout = None;
+        self
+    }
+
+    /// Retry (and wait to retry) only this long after the first try (default 15 s); past it
+    /// the last answer or error is returned.
+    pub fn with_retry_budget(mut self, budget: Duration) -> Self {
+        self.limits.retry_budget = budget;
         self
     }
 
@@ -418,15 +448,14 @@ impl ScoringClientBuilder {
         })?;
         let http = match self.http {
             Some(http) => http,
-            None => default_http_client(&self.root_certificates)?,
+            None => crate::http::build_client(&self.root_certificates, "root_certificates")?,
         };
-        let mut client = ScoringClient::from_source(source, http, self.redirect);
-        if let Some(inner) = Arc::get_mut(&mut client.inner) {
-            inner.max_retries = self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
-            inner.max_retry_delay = self.max_retry_delay.unwrap_or(DEFAULT_MAX_RETRY_DELAY);
-            inner.timeout = self.timeout;
-        }
-        Ok(client)
+        Ok(ScoringClient::with_limits(
+            source,
+            http,
+            self.redirect,
+            self.limits,
+        ))
     }
 }
 
@@ -434,8 +463,7 @@ impl fmt::Debug for ScoringClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScoringClientBuilder")
             .field("redirect", &self.redirect.as_ref().map(Url::as_str))
-            .field("max_retries", &self.max_retries)
-            .field("timeout", &self.timeout)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -450,35 +478,6 @@ fn fixed(scoring_uri: Url, auth: ScoringAuth) -> Result<Arc<dyn ScoringTargetSou
         _ => {}
     }
     Ok(Arc::new(FixedTarget(ScoringTarget::new(scoring_uri, auth))))
-}
-
-fn default_http_client(root_certificates: &[Vec<u8>]) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(20))
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .tcp_nodelay(true);
-    for pem in root_certificates {
-        // reqwest only parses the PEM when the client is built, and then skips blocks it can't
-        // read; check for a certificate block here so a wrong file is reported, not ignored.
-        if !pem
-            .windows(CERT_MARKER.len())
-            .any(|w| w == CERT_MARKER.as_bytes())
-        {
-            return Err(Error::validation(
-                "root_certificates",
-                "not a PEM certificate (no BEGIN CERTIFICATE block)",
-            ));
-        }
-        let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
-            Error::validation("root_certificates", format!("not a PEM certificate: {e}"))
-        })?;
-        builder = builder.tls_certs_merge([cert]);
-    }
-    builder.build().map_err(|e| Error::Transport {
-        message: format!("could not build the HTTP client: {e}"),
-        source: None,
-    })
 }
 
 impl AsRef<InvokeRequest> for InvokeRequest {

@@ -17,15 +17,21 @@
 //! # Ok(()) }
 //! ```
 
+mod arm_target;
 mod cache;
 mod client;
+mod clients;
 mod request;
 mod response;
 mod retry;
 mod stream;
 mod target;
 
-pub use client::{ScoringClient, ScoringClientBuilder};
+pub(crate) use arm_target::ArmScoring;
+pub use arm_target::EndpointCredentials;
+pub(crate) use client::ScoringLimits;
+pub use client::{ScoringClient, ScoringClientBuilder, DEFAULT_SCORING_TIMEOUT};
+pub(crate) use clients::ScoringClients;
 pub use request::{InvokeRequest, DEPLOYMENT_HEADER};
 pub use response::{decode_scoring_json, InvokeResponse};
 pub use stream::ResponseStream;

@@ -47,15 +47,8 @@ impl InvokeResponse {
 
     /// The service's request id (`x-ms-request-id`, else `x-request-id`).
     pub fn request_id(&self) -> Option<&str> {
-        request_id(&self.headers)
+        crate::http::headers::request_id(&self.headers)
     }
-}
-
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get("x-ms-request-id")
-        .or_else(|| headers.get("x-request-id"))
-        .and_then(|v| v.to_str().ok())
 }
 
 /// Decodes a scoring answer as JSON, undoing the double encoding of a `run()` that returns
@@ -125,14 +118,5 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("churn[0]"), "{text}");
         assert!(text.contains("inside a JSON string"), "{text}");
-    }
-
-    #[test]
-    fn request_id_prefers_the_ms_header() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-request-id", "b".parse().unwrap());
-        assert_eq!(request_id(&headers), Some("b"));
-        headers.insert("x-ms-request-id", "a".parse().unwrap());
-        assert_eq!(request_id(&headers), Some("a"));
     }
 }

@@ -9,8 +9,8 @@ use futures::stream::BoxStream;
 use futures::Stream;
 use reqwest::header::HeaderMap;
 
-use super::response::request_id;
 use crate::error::Result;
+use crate::http::headers::request_id;
 
 /// The body of a successful streaming answer, as the chunks arrive from the connection
 /// (server-sent events, chunked transfer), with the response head kept alongside.

@@ -3,8 +3,8 @@
 //!
 //! The scoring client asks its source once, caches the answer, and asks again only when the
 //! endpoint says the credentials are stale (401/403) or a token reaches its refresh time. A source
-//! backed by ARM (endpoint GET, then `listKeys` or `token`) lives with the endpoint operations; the
-//! fixed sources here serve clients built from a scoring URI and a key or token.
+//! backed by ARM (endpoint GET, then `listKeys` or `token`) is in `arm_target`; the fixed source
+//! here serves clients built from a scoring URI and a key or token.
 
 use std::fmt;
 use std::sync::Arc;

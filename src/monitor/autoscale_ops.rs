@@ -141,7 +141,11 @@ impl AutoscaleOperations {
             let mut setting = setting.clone();
             setting.id = None;
             if setting.location.is_none() {
-                setting.location = Some(self.core.workspace_location().await?);
+                setting.location = Some(
+                    self.core
+                        .workspace_location(&options.method_options.context)
+                        .await?,
+                );
             }
             for rule in setting.profiles.iter_mut().flat_map(|p| p.rules.iter_mut()) {
                 if rule.metric_trigger.metric_resource_uri.is_none() {
@@ -152,7 +156,12 @@ impl AutoscaleOperations {
             let body = to_body(&setting)?;
             let answer = self
                 .core
-                .send(Method::Put, self.url(rg, Some(&setting.name)), Some(body))
+                .send(
+                    Method::Put,
+                    self.url(rg, Some(&setting.name)),
+                    Some(body),
+                    &options.method_options.context,
+                )
                 .await?;
             tracing::debug!(status = answer.status, "autoscale setting stored");
             decode_json("AutoscaleSetting", &answer.body)
@@ -186,7 +195,12 @@ impl AutoscaleOperations {
             validate::arm_name("name", name)?;
             let answer = self
                 .core
-                .send(Method::Get, self.url(rg, Some(name)), None)
+                .send(
+                    Method::Get,
+                    self.url(rg, Some(name)),
+                    None,
+                    &options.method_options.context,
+                )
                 .await?;
             decode_json("AutoscaleSetting", &answer.body)
         }
@@ -216,7 +230,11 @@ impl AutoscaleOperations {
         let options = options.unwrap_or_default();
         let rg = self.resource_group(options.resource_group.as_deref())?;
         let _span = tracing::info_span!("Autoscale.list", resource_group = %rg).entered();
-        Ok(self.core.pager(self.url(rg, None), AUTOSCALE_API_VERSION))
+        Ok(self.core.pager(
+            self.url(rg, None),
+            AUTOSCALE_API_VERSION,
+            &options.method_options.context,
+        ))
     }
 
     /// Lists every setting of the subscription, following `nextLink`.
@@ -236,7 +254,7 @@ impl AutoscaleOperations {
         &self,
         options: Option<AutoscaleListBySubscriptionOptions<'_>>,
     ) -> Result<ArmPager<AutoscaleSetting>> {
-        let _options = options.unwrap_or_default();
+        let options = options.unwrap_or_default();
         let _span = tracing::info_span!(
             "Autoscale.list_by_subscription",
             subscription = %self.core.subscription_id()
@@ -253,7 +271,9 @@ impl AutoscaleOperations {
             AUTOSCALE_API_VERSION,
             &[],
         );
-        Ok(self.core.pager(url, AUTOSCALE_API_VERSION))
+        Ok(self
+            .core
+            .pager(url, AUTOSCALE_API_VERSION, &options.method_options.context))
     }
 
     /// Updates a setting in place (PATCH): tags and/or properties. A patch that changes any
@@ -297,7 +317,12 @@ impl AutoscaleOperations {
             let body = to_body(&wire::patch_to_wire(&patch))?;
             let answer = self
                 .core
-                .send(Method::Patch, self.url(rg, Some(name)), Some(body))
+                .send(
+                    Method::Patch,
+                    self.url(rg, Some(name)),
+                    Some(body),
+                    &options.method_options.context,
+                )
                 .await?;
             decode_json("AutoscaleSetting", &answer.body)
         }
@@ -326,7 +351,12 @@ impl AutoscaleOperations {
             let rg = self.resource_group(options.resource_group.as_deref())?;
             validate::arm_name("name", name)?;
             self.core
-                .send(Method::Delete, self.url(rg, Some(name)), None)
+                .send(
+                    Method::Delete,
+                    self.url(rg, Some(name)),
+                    None,
+                    &options.method_options.context,
+                )
                 .await?;
             Ok(())
         }

@@ -6,9 +6,8 @@
 //! items below; nothing else in `src/monitor/` needs to change.
 //!
 //! Seam calls used:
-//! * `MLClient::core` (`Arc<ClientCore>`), `ClientCore::{scope, endpoints.resource_manager}`,
-//! * `ClientCore::arm_send(method, url, body)` (`src/arm/mod.rs`),
-//! * `ClientCore::location()` (`src/operations/mod.rs`, the workspace region, cached),
+//! * `MLClient::core` (`Arc<ClientCore>`), `ClientCore::endpoints.resource_manager`,
+//! * `ArmClient::{scope, send, workspace_location}` (`src/arm/client.rs`),
 //! * `crate::arm::pager::{pager, ArmPager}`,
 //! * `crate::rest::duration::{from_micros, parse_micros}`,
 //! * `crate::error::decode_json`, `crate::entities::macros::string_enum`.
@@ -16,7 +15,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use azure_core::http::{Method, Url};
+use azure_core::http::{Context, Method, Url};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
@@ -58,22 +57,22 @@ impl MonitorCore {
 
     /// The client's subscription id.
     pub(crate) fn subscription_id(&self) -> &str {
-        &self.core.scope.subscription_id
+        &self.core.arm.scope().subscription_id
     }
 
     /// The client's resource group.
     pub(crate) fn resource_group(&self) -> &str {
-        &self.core.scope.resource_group
+        &self.core.arm.scope().resource_group
     }
 
     /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}`.
     pub(crate) fn workspace_id(&self) -> String {
-        self.core.scope.arm_id()
+        self.core.arm.scope().arm_id()
     }
 
     /// The workspace region (one GET per client, cached by the client).
-    pub(crate) async fn workspace_location(&self) -> Result<String> {
-        self.core.location().await
+    pub(crate) async fn workspace_location(&self, ctx: &Context<'_>) -> Result<String> {
+        self.core.arm.workspace_location(ctx).await
     }
 
     /// `{arm}/{segments…}?api-version={v}&{query…}`; each segment is percent-encoded on its own,
@@ -103,17 +102,15 @@ impl MonitorCore {
         url
     }
 
-    /// Sends one ARM request; non-2xx answers become `Error::Service`.
-    ///
-    /// `arm_send` does not take a `Context` yet, so the callers' `method_options.context` stops
-    /// here (see the report / CHANGELOG note).
+    /// Sends one ARM request with the caller's context; non-2xx answers become `Error::Service`.
     pub(crate) async fn send(
         &self,
         method: Method,
         url: Url,
         body: Option<Bytes>,
+        ctx: &Context<'_>,
     ) -> Result<ArmAnswer> {
-        let response = self.core.arm_send(method, url, body).await?;
+        let response = self.core.arm.send(method, url, body, ctx).await?;
         Ok(ArmAnswer {
             status: u16::from(response.status()),
             body: Bytes::copy_from_slice(response.body().as_ref()),
@@ -121,11 +118,16 @@ impl MonitorCore {
     }
 
     /// A `{value, nextLink}` list as a pager, following `nextLink` with `api_version`.
-    pub(crate) fn pager<T>(&self, first: Url, api_version: &str) -> ArmPager<T>
+    pub(crate) fn pager<T>(&self, first: Url, api_version: &str, ctx: &Context<'_>) -> ArmPager<T>
     where
         T: DeserializeOwned + Send + 'static,
     {
-        crate::arm::pager::pager(self.core.clone(), first, api_version.to_owned())
+        crate::arm::pager::pager(
+            self.core.arm.clone(),
+            ctx.to_owned(),
+            first,
+            api_version.to_owned(),
+        )
     }
 }
 

@@ -105,7 +105,7 @@ impl MetricsOperations {
         query: &MetricsQuery,
         options: Option<MetricsListOptions<'_>>,
     ) -> Result<MetricsResponse> {
-        let _options = options.unwrap_or_default();
+        let options = options.unwrap_or_default();
         let span = tracing::info_span!("Metrics.list", resource = %resource_id);
         async move {
             validate::metrics_resource(resource_id)?;
@@ -115,7 +115,10 @@ impl MetricsOperations {
                 &format!("{resource_id}/providers/Microsoft.Insights/metrics"),
                 &query_string(&pairs),
             );
-            let answer = self.core.send(Method::Get, url, None).await?;
+            let answer = self
+                .core
+                .send(Method::Get, url, None, &options.method_options.context)
+                .await?;
             decode_json("MetricsResponse", &answer.body)
         }
         .instrument(span)
@@ -182,7 +185,10 @@ impl MetricsOperations {
                 &format!("{resource_id}/providers/Microsoft.Insights/metricDefinitions"),
                 &query_string(&pairs),
             );
-            let answer = self.core.send(Method::Get, url, None).await?;
+            let answer = self
+                .core
+                .send(Method::Get, url, None, &options.method_options.context)
+                .await?;
             let collection: MetricDefinitionCollection =
                 decode_json("MetricDefinitionCollection", &answer.body)?;
             Ok(collection.value)

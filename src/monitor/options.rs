@@ -1,8 +1,7 @@
 //! One options struct per operation (the Azure SDK for Rust convention), each the operation's
 //! last parameter as `Option<…>`.
 //!
-//! `method_options.context` is kept for the pipeline; the crate's ARM send does not take a
-//! `Context` yet, so it is not forwarded today (the integrator's note in `client.rs`).
+//! Their `method_options.context` reaches the ARM pipeline (cancellation, per-call policies).
 
 use azure_core::fmt::SafeDebug;
 use azure_core::http::ClientMethodOptions;

@@ -1,16 +1,37 @@
 //! Versioned assets (models, environments, codes, data), written once: container and version
 //! paths, next/latest version, get, list, put, archive.
 
-use std::sync::Arc;
-
-use serde::de::DeserializeOwned;
+use azure_core::http::Context;
+use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::arm::pager::ArmPager;
-use crate::arm::resource::{self, ResourcePath};
-use crate::client::{ApiVersions, ClientCore};
+use crate::arm::{ApiVersions, ArmClient, ArmPath};
 use crate::error::{Error, Result};
 use crate::rest::ModelContainer;
+
+/// A deterministic anonymous asset name (UUID-shaped) derived from content, so registering
+/// the same content twice finds the first registration instead of creating another.
+pub(crate) fn anonymous_name(kind: &str, content_hash: &str) -> String {
+    let digest = Sha256::digest(format!("{kind}:{content_hash}").as_bytes());
+    let hex = |from: usize, to: usize| -> String {
+        digest
+            .iter()
+            .skip(from)
+            .take(to - from)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex(0, 4),
+        hex(4, 6),
+        hex(6, 8),
+        hex(8, 10),
+        hex(10, 16)
+    )
+}
 
 /// One kind of versioned asset.
 #[derive(Clone, Copy)]
@@ -45,16 +66,16 @@ pub(crate) const DATA: AssetKind = AssetKind {
 };
 
 impl AssetKind {
-    pub(crate) fn container(&self, core: &ClientCore, name: &str) -> ResourcePath {
-        ResourcePath::new([self.segment, name], (self.api)(&core.api))
+    pub(crate) fn container(&self, api: &ApiVersions, name: &str) -> ArmPath {
+        ArmPath::workspace([self.segment, name], (self.api)(api))
     }
 
-    pub(crate) fn versions(&self, core: &ClientCore, name: &str) -> ResourcePath {
-        self.container(core, name).join("versions")
+    pub(crate) fn versions(&self, api: &ApiVersions, name: &str) -> ArmPath {
+        self.container(api, name).join("versions")
     }
 
-    pub(crate) fn version(&self, core: &ClientCore, name: &str, version: &str) -> ResourcePath {
-        self.versions(core, name).join(version)
+    pub(crate) fn version(&self, api: &ApiVersions, name: &str, version: &str) -> ArmPath {
+        self.versions(api, name).join(version)
     }
 }
 
@@ -70,9 +91,9 @@ fn check_name(kind: AssetKind, name: &str) -> Result<()> {
 
 /// The version a new registration gets: the container's `nextVersion`, else `latestVersion + 1`,
 /// else `1` for a new asset (Python: latest + 1).
-pub(crate) async fn next_version(core: &ClientCore, kind: AssetKind, name: &str) -> Result<String> {
-    let container: Option<ModelContainer> = core
-        .get_resource_opt(&kind.container(core, name), kind.what)
+pub(crate) async fn next_version(arm: &ArmClient, kind: AssetKind, name: &str) -> Result<String> {
+    let container: Option<ModelContainer> = arm
+        .get_opt(&kind.container(arm.api(), name), kind.what, &Context::new())
         .await?;
     let Some(container) = container else {
         return Ok("1".into());
@@ -93,14 +114,10 @@ pub(crate) async fn next_version(core: &ClientCore, kind: AssetKind, name: &str)
 }
 
 /// The latest version of an asset (for `azureml:name@latest`).
-pub(crate) async fn latest_version(
-    core: &ClientCore,
-    kind: AssetKind,
-    name: &str,
-) -> Result<String> {
+pub(crate) async fn latest_version(arm: &ArmClient, kind: AssetKind, name: &str) -> Result<String> {
     check_name(kind, name)?;
-    let container: ModelContainer = core
-        .get_resource(&kind.container(core, name), kind.what)
+    let container: ModelContainer = arm
+        .get(&kind.container(arm.api(), name), kind.what, &Context::new())
         .await?;
     container
         .properties
@@ -117,7 +134,7 @@ pub(crate) async fn latest_version(
 }
 
 pub(crate) async fn get<T: DeserializeOwned>(
-    core: &ClientCore,
+    arm: &ArmClient,
     kind: AssetKind,
     name: &str,
     version: &str,
@@ -126,55 +143,72 @@ pub(crate) async fn get<T: DeserializeOwned>(
     if version.trim().is_empty() {
         return Err(Error::validation("version", "must not be empty"));
     }
-    core.get_resource(&kind.version(core, name, version), kind.what)
-        .await
+    arm.get(
+        &kind.version(arm.api(), name, version),
+        kind.what,
+        &Context::new(),
+    )
+    .await
 }
 
 pub(crate) async fn get_opt<T: DeserializeOwned>(
-    core: &ClientCore,
+    arm: &ArmClient,
     kind: AssetKind,
     name: &str,
     version: &str,
 ) -> Result<Option<T>> {
-    core.get_resource_opt(&kind.version(core, name, version), kind.what)
-        .await
+    arm.get_opt(
+        &kind.version(arm.api(), name, version),
+        kind.what,
+        &Context::new(),
+    )
+    .await
 }
 
 pub(crate) fn list<T: DeserializeOwned + Send + 'static>(
-    core: &Arc<ClientCore>,
+    arm: &ArmClient,
     kind: AssetKind,
     name: &str,
-    query: &[(&str, &str)],
 ) -> ArmPager<T> {
-    resource::list(core, &kind.versions(core, name), query)
+    arm.list(&kind.versions(arm.api(), name), &Context::new())
 }
 
-pub(crate) async fn put<T: DeserializeOwned>(
-    core: &ClientCore,
+pub(crate) async fn put<B, T>(
+    arm: &ArmClient,
     kind: AssetKind,
     name: &str,
     version: &str,
-    body: &Value,
-) -> Result<T> {
-    core.put_resource(&kind.version(core, name, version), body, kind.what)
-        .await
+    body: &B,
+) -> Result<T>
+where
+    B: Serialize + ?Sized,
+    T: DeserializeOwned,
+{
+    arm.put(
+        &kind.version(arm.api(), name, version),
+        body,
+        kind.what,
+        &Context::new(),
+    )
+    .await
 }
 
 /// Sets `isArchived` on a version (or the whole container when `version` is `None`), the way
 /// Python does it: GET, flip the flag, PUT back.
 pub(crate) async fn set_archived(
-    core: &ClientCore,
+    arm: &ArmClient,
     kind: AssetKind,
     name: &str,
     version: Option<&str>,
     archived: bool,
 ) -> Result<()> {
     check_name(kind, name)?;
+    let ctx = Context::new();
     let path = match version {
-        Some(v) => kind.version(core, name, v),
-        None => kind.container(core, name),
+        Some(v) => kind.version(arm.api(), name, v),
+        None => kind.container(arm.api(), name),
     };
-    let mut current: Value = core.get_resource(&path, kind.what).await?;
+    let mut current: Value = arm.get(&path, kind.what, &ctx).await?;
     let Some(object) = current.as_object_mut() else {
         return Err(Error::decode(kind.what, "expected a JSON object"));
     };
@@ -190,6 +224,21 @@ pub(crate) async fn set_archived(
         p.remove("nextVersion");
         p.insert("isArchived".into(), Value::Bool(archived));
     }
-    let _: Value = core.put_resource(&path, &current, kind.what).await?;
+    let _: Value = arm.put(&path, &current, kind.what, &ctx).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_names_are_stable_and_uuid_shaped() {
+        let a = anonymous_name("codes", "abc");
+        assert_eq!(a, anonymous_name("codes", "abc"));
+        assert_ne!(a, anonymous_name("codes", "abd"));
+        assert_ne!(a, anonymous_name("models", "abc"));
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.matches('-').count(), 4);
+    }
 }

@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::arm::pager::ArmPager;
-use crate::arm::resource::{self, ResourcePath};
+use azure_core::http::Context;
+
+use crate::arm::pager::{ArmPage, ArmPager};
+use crate::arm::resources;
 use crate::client::ClientCore;
 use crate::entities::Datastore;
 use crate::error::{Error, Result};
@@ -15,47 +17,52 @@ pub struct DatastoreOperations {
     core: Arc<ClientCore>,
 }
 
-fn datastore_path(core: &ClientCore, name: &str) -> ResourcePath {
-    ResourcePath::new(["datastores", name], &core.api.datastores)
-}
-
 impl DatastoreOperations {
     pub(crate) fn new(core: Arc<ClientCore>) -> Self {
         Self { core }
     }
 
     /// Gets a datastore by name.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing datastore), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self, name: &str) -> Result<Datastore> {
-        if name.trim().is_empty() {
-            return Err(Error::validation("name", "must not be empty"));
-        }
-        self.core
-            .get_resource(&datastore_path(&self.core, name), "Datastore")
-            .await
+        super::require_name("name", name)?;
+        let arm = &self.core.arm;
+        arm.get(
+            &resources::datastore(arm.api(), name),
+            "Datastore",
+            &Context::new(),
+        )
+        .await
     }
 
     /// Lists the workspace's datastores.
     pub fn list(&self) -> ArmPager<Datastore> {
-        resource::list(
-            &self.core,
-            &ResourcePath::new(["datastores"], &self.core.api.datastores),
-            &[],
-        )
+        let arm = &self.core.arm;
+        arm.list(&resources::datastores(arm.api()), &Context::new())
     }
 
-    /// The default datastore (`isDefault`), where local models are uploaded.
+    /// The default datastore (`isDefault`), where local models are uploaded: one list call
+    /// filtered by `isDefault=true`.
+    ///
+    /// # Errors
+    /// [`Error::Service`](crate::Error::Service) when the service refuses (404 for a missing
+    /// default datastore (code `NoDefaultDatastore`)),
+    /// [`Error::Transport`](crate::Error::Transport) when no answer arrives in time,
+    /// [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get_default(&self) -> Result<Datastore> {
-        self.core.default_datastore().await
-    }
-}
-
-impl ClientCore {
-    /// The default datastore: one list call filtered by `isDefault=true`.
-    pub(crate) async fn default_datastore(&self) -> Result<Datastore> {
-        let url = ResourcePath::new(["datastores"], &self.api.datastores)
-            .url(self, &[("isDefault", "true")]);
-        let page: crate::arm::pager::ArmPage<Datastore> =
-            self.arm_get(url, "Datastore list").await?;
+        let arm = &self.core.arm;
+        let page: ArmPage<Datastore> = arm
+            .get(
+                &resources::datastores(arm.api()).with_query("isDefault", "true"),
+                "Datastore list",
+                &Context::new(),
+            )
+            .await?;
         page.value
             .into_iter()
             .find(|d| d.is_default)
@@ -70,12 +77,13 @@ impl ClientCore {
     }
 
     /// The datastore's secrets (account key or SAS); asks for a short-lived secret like Python.
-    pub(crate) async fn datastore_secrets(&self, name: &str) -> Result<DatastoreSecrets> {
-        let body = rest::to_value(&rest::list_secrets_body())?;
-        self.post_action(
-            &datastore_path(self, name).join("listSecrets"),
-            Some(&body),
+    pub(crate) async fn secrets(&self, name: &str) -> Result<DatastoreSecrets> {
+        let arm = &self.core.arm;
+        arm.post_secrets(
+            &resources::datastore(arm.api(), name).join("listSecrets"),
+            Some(&rest::list_secrets_body()),
             "DatastoreSecrets",
+            &Context::new(),
         )
         .await
     }

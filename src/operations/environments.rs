@@ -3,14 +3,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::assets::anonymous_name;
 use super::assets::{self, ENVIRONMENTS};
-use super::models::is_local_path;
-use super::references::anonymous_name;
 use super::upload;
 use crate::arm::pager::ArmPager;
 use crate::client::ClientCore;
 use crate::entities::Environment;
 use crate::error::Result;
+use crate::upload::is_local_path;
 use crate::{rest, validate};
 
 /// Environment operations: register, get, list, archive.
@@ -39,34 +39,57 @@ impl EnvironmentOperations {
     /// let registered = ml_client.environments().create_or_update(&env).await?;
     /// # Ok(()) }
     /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) before any request (see the rules above);
+    /// [`Error::Io`](crate::Error::Io) when a local file can't be read; otherwise as
+    /// [`get`](Self::get), for the upload and the registration.
     pub async fn create_or_update(&self, environment: &Environment) -> Result<Environment> {
         register(&self.core, environment, false).await
     }
 
     /// Gets one version.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing environment version), [`Error::Transport`](crate::Error::Transport) when no answer
+    /// arrives in time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self, name: &str, version: &str) -> Result<Environment> {
-        assets::get(&self.core, ENVIRONMENTS, name, version).await
+        assets::get(&self.core.arm, ENVIRONMENTS, name, version).await
     }
 
     /// Gets the latest version.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing environment), [`Error::Transport`](crate::Error::Transport) when no answer arrives
+    /// in time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get_latest(&self, name: &str) -> Result<Environment> {
-        let version = assets::latest_version(&self.core, ENVIRONMENTS, name).await?;
+        let version = assets::latest_version(&self.core.arm, ENVIRONMENTS, name).await?;
         self.get(name, &version).await
     }
 
     /// Lists the versions of an environment.
     pub fn list(&self, name: &str) -> ArmPager<Environment> {
-        assets::list(&self.core, ENVIRONMENTS, name, &[])
+        assets::list(&self.core.arm, ENVIRONMENTS, name)
     }
 
     /// Archives a version (or every version when `version` is `None`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for the read and the write-back.
     pub async fn archive(&self, name: &str, version: Option<&str>) -> Result<()> {
-        assets::set_archived(&self.core, ENVIRONMENTS, name, version, true).await
+        assets::set_archived(&self.core.arm, ENVIRONMENTS, name, version, true).await
     }
 
     /// Restores an archived version (or the whole environment when `version` is `None`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for the read and the write-back.
     pub async fn restore(&self, name: &str, version: Option<&str>) -> Result<()> {
-        assets::set_archived(&self.core, ENVIRONMENTS, name, version, false).await
+        assets::set_archived(&self.core.arm, ENVIRONMENTS, name, version, false).await
     }
 }
 
@@ -80,7 +103,7 @@ async fn register(
     let mut environment = environment.clone();
     let version = match &environment.version {
         Some(v) => v.clone(),
-        None => assets::next_version(core, ENVIRONMENTS, &environment.name).await?,
+        None => assets::next_version(&core.arm, ENVIRONMENTS, &environment.name).await?,
     };
     environment.version = Some(version.clone());
     if let Some(build) = environment.build.as_mut() {
@@ -94,7 +117,7 @@ async fn register(
     } else {
         rest::to_value(&rest::environment_version_body(&environment)?)?
     };
-    assets::put(core, ENVIRONMENTS, &environment.name, &version, &body).await
+    assets::put(&core.arm, ENVIRONMENTS, &environment.name, &version, &body).await
 }
 
 /// Registers an environment given inline in a deployment: an unnamed one becomes an anonymous
@@ -115,7 +138,7 @@ pub(crate) async fn register_inline(
     anonymous.name = anonymous_name("environments", &definition.to_string());
     anonymous.version = Some("1".into());
     if let Some(existing) =
-        assets::get_opt::<Environment>(core, ENVIRONMENTS, &anonymous.name, "1").await?
+        assets::get_opt::<Environment>(&core.arm, ENVIRONMENTS, &anonymous.name, "1").await?
     {
         return Ok(existing);
     }

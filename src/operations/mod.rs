@@ -2,7 +2,7 @@
 //! `ml_client.online_endpoints()`, …
 //!
 //! Each group is a cheap handle (an `Arc` to the client's shared core); the HTTP work is done
-//! by the generic ARM layer in [`crate::arm`].
+//! by the one ARM client in [`crate::arm`], scoring by [`crate::invoke`].
 
 mod assets;
 mod datastores;
@@ -11,20 +11,18 @@ mod models;
 mod online_deployments;
 mod online_endpoints;
 mod references;
-mod scoring;
 mod upload;
 mod workspaces;
 
+pub use crate::invoke::EndpointCredentials;
 pub use datastores::DatastoreOperations;
 pub use environments::EnvironmentOperations;
 pub use models::ModelOperations;
 pub use online_deployments::{GetLogsOptions, OnlineDeploymentOperations};
-pub use online_endpoints::{EndpointCredentials, OnlineEndpointOperations};
+pub use online_endpoints::OnlineEndpointOperations;
 pub use workspaces::WorkspaceOperations;
 
-pub(crate) use scoring::ScoringClients;
-
-use crate::client::{ClientCore, MLClient};
+use crate::client::MLClient;
 use crate::error::{Error, Result};
 
 impl MLClient {
@@ -59,24 +57,11 @@ impl MLClient {
     }
 }
 
-impl ClientCore {
-    /// The workspace's region, read once (Python GETs the workspace before every endpoint or
-    /// deployment PUT; one GET per client is enough: a workspace never moves).
-    pub(crate) async fn location(&self) -> Result<String> {
-        self.location
-            .get_or_try_init(|| async {
-                let workspace: crate::entities::Workspace = self
-                    .arm_get(
-                        self.workspace_url(&[], &self.api.workspaces, &[]),
-                        "Workspace",
-                    )
-                    .await?;
-                workspace
-                    .location
-                    .filter(|l| !l.is_empty())
-                    .ok_or_else(|| Error::decode("Workspace", "the workspace has no `location`"))
-            })
-            .await
-            .cloned()
+/// Rejects an empty or blank name argument before any request.
+pub(crate) fn require_name(field: &str, name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        Err(Error::validation(field, "must not be empty"))
+    } else {
+        Ok(())
     }
 }

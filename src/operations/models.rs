@@ -3,24 +3,20 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::assets::anonymous_name;
 use super::assets::{self, MODELS};
-use super::references::anonymous_name;
 use super::upload;
 use crate::arm::pager::ArmPager;
 use crate::client::ClientCore;
 use crate::entities::Model;
 use crate::error::Result;
+use crate::upload::is_local_path;
 use crate::{rest, validate};
 
 /// Model operations: register (uploading local files), get, list, archive.
 #[derive(Clone, Debug)]
 pub struct ModelOperations {
     core: Arc<ClientCore>,
-}
-
-/// True for a path on this machine (as opposed to `azureml://…`, `https://…`, `runs:/…`).
-pub(crate) fn is_local_path(path: &str) -> bool {
-    !path.contains("://") && !path.starts_with("azureml:") && !path.starts_with("runs:/")
 }
 
 impl ModelOperations {
@@ -43,34 +39,57 @@ impl ModelOperations {
     /// println!("{} version {:?}", registered.name, registered.version);
     /// # Ok(()) }
     /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) before any request (see the rules above);
+    /// [`Error::Io`](crate::Error::Io) when a local file can't be read; otherwise as
+    /// [`get`](Self::get), for the upload and the registration.
     pub async fn create_or_update(&self, model: &Model) -> Result<Model> {
         register(&self.core, model, false).await
     }
 
     /// Gets one version.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing model version), [`Error::Transport`](crate::Error::Transport) when no answer arrives
+    /// in time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self, name: &str, version: &str) -> Result<Model> {
-        assets::get(&self.core, MODELS, name, version).await
+        assets::get(&self.core.arm, MODELS, name, version).await
     }
 
     /// Gets the latest version.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing model), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get_latest(&self, name: &str) -> Result<Model> {
-        let version = assets::latest_version(&self.core, MODELS, name).await?;
+        let version = assets::latest_version(&self.core.arm, MODELS, name).await?;
         self.get(name, &version).await
     }
 
     /// Lists the versions of a model.
     pub fn list(&self, name: &str) -> ArmPager<Model> {
-        assets::list(&self.core, MODELS, name, &[])
+        assets::list(&self.core.arm, MODELS, name)
     }
 
     /// Archives a version (or every version when `version` is `None`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for the read and the write-back.
     pub async fn archive(&self, name: &str, version: Option<&str>) -> Result<()> {
-        assets::set_archived(&self.core, MODELS, name, version, true).await
+        assets::set_archived(&self.core.arm, MODELS, name, version, true).await
     }
 
     /// Restores an archived version (or the whole model when `version` is `None`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for the read and the write-back.
     pub async fn restore(&self, name: &str, version: Option<&str>) -> Result<()> {
-        assets::set_archived(&self.core, MODELS, name, version, false).await
+        assets::set_archived(&self.core.arm, MODELS, name, version, false).await
     }
 }
 
@@ -81,7 +100,7 @@ async fn register(core: &Arc<ClientCore>, model: &Model, anonymous: bool) -> Res
     let mut model = model.clone();
     let version = match &model.version {
         Some(v) => v.clone(),
-        None => assets::next_version(core, MODELS, &model.name).await?,
+        None => assets::next_version(&core.arm, MODELS, &model.name).await?,
     };
     model.version = Some(version.clone());
     if let Some(path) = model.path.clone().filter(|p| is_local_path(p)) {
@@ -93,7 +112,7 @@ async fn register(core: &Arc<ClientCore>, model: &Model, anonymous: bool) -> Res
     } else {
         rest::to_value(&rest::model_version_body(&model)?)?
     };
-    assets::put(core, MODELS, &model.name, &version, &body).await
+    assets::put(&core.arm, MODELS, &model.name, &version, &body).await
 }
 
 /// Registers a model given inline in a deployment: an unnamed one becomes an anonymous asset
@@ -112,25 +131,10 @@ pub(crate) async fn register_inline(core: &Arc<ClientCore>, model: &Model) -> Re
     let mut anonymous = model.clone();
     anonymous.name = anonymous_name("models", &content);
     anonymous.version = Some("1".into());
-    if let Some(existing) = assets::get_opt::<Model>(core, MODELS, &anonymous.name, "1").await? {
+    if let Some(existing) =
+        assets::get_opt::<Model>(&core.arm, MODELS, &anonymous.name, "1").await?
+    {
         return Ok(existing);
     }
     register(core, &anonymous, true).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_local_path;
-
-    #[test]
-    fn tells_local_paths_from_uris() {
-        assert!(is_local_path("./model/model.pkl"));
-        assert!(is_local_path("/abs/model"));
-        assert!(!is_local_path(
-            "azureml://datastores/workspaceblobstore/paths/m"
-        ));
-        assert!(!is_local_path("https://acct.blob.core.windows.net/c/m.pkl"));
-        assert!(!is_local_path("azureml:churn:1"));
-        assert!(!is_local_path("runs:/abc/model"));
-    }
 }

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
+use azure_core::http::Context;
+
 use crate::arm::lro::LroPoller;
 use crate::arm::pager::ArmPager;
-use crate::arm::resource::{self, ResourcePath};
+use crate::arm::resources;
 use crate::client::ClientCore;
 use crate::entities::{
     CodeConfiguration, ContainerType, DataCollector, DeploymentLogs, EnvironmentRef, ModelRef,
@@ -13,8 +15,8 @@ use crate::entities::{
 use crate::error::{Error, Result};
 use crate::{rest, validate};
 
-use super::online_endpoints::{endpoint_path, require_name};
 use super::references;
+use super::require_name;
 
 /// Online deployment operations: create/update, get, list, delete, logs.
 #[derive(Clone, Debug)]
@@ -37,13 +39,6 @@ impl GetLogsOptions {
         self.container_type = Some(container_type);
         self
     }
-}
-
-fn deployment_path(core: &ClientCore, endpoint: &str, name: &str) -> ResourcePath {
-    ResourcePath::new(
-        ["onlineEndpoints", endpoint, "deployments", name],
-        &core.api.online_deployments,
-    )
 }
 
 impl OnlineDeploymentOperations {
@@ -90,10 +85,15 @@ impl OnlineDeploymentOperations {
             .ok_or_else(|| Error::validation("endpoint_name", "must be set"))?;
         let name = deployment.name().to_owned();
 
+        let ctx = Context::new();
+        let arm = &self.core.arm;
         // The endpoint must exist (Python checks too); a clear 404 beats a PUT error.
-        let _: serde_json::Value = self
-            .core
-            .get_resource(&endpoint_path(&self.core, &endpoint_name), "OnlineEndpoint")
+        let _: serde_json::Value = arm
+            .get(
+                &resources::online_endpoint(arm.api(), &endpoint_name),
+                "OnlineEndpoint",
+                &ctx,
+            )
             .await?;
 
         let d = deployment.shared_mut();
@@ -107,13 +107,13 @@ impl OnlineDeploymentOperations {
         )
         .await?;
 
-        let location = self.core.location().await?;
-        let body = rest::to_value(&rest::online_deployment_body(&deployment, &location)?)?;
-        resource::begin_put(
-            &self.core,
-            &deployment_path(&self.core, &endpoint_name, &name),
+        let location = arm.workspace_location(&ctx).await?;
+        let body = rest::online_deployment_body(&deployment, &location)?;
+        arm.begin_put(
+            &resources::online_deployment(arm.api(), &endpoint_name, &name),
             &body,
             format!("online_deployments.begin_create_or_update({endpoint_name}/{name})"),
+            &ctx,
         )
         .await
     }
@@ -150,42 +150,57 @@ impl OnlineDeploymentOperations {
     }
 
     /// Gets a deployment.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing deployment), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self, name: &str, endpoint_name: &str) -> Result<OnlineDeployment> {
         require_name("name", name)?;
         require_name("endpoint_name", endpoint_name)?;
-        self.core
-            .get_resource(
-                &deployment_path(&self.core, endpoint_name, name),
-                "OnlineDeployment",
-            )
-            .await
+        let arm = &self.core.arm;
+        arm.get(
+            &resources::online_deployment(arm.api(), endpoint_name, name),
+            "OnlineDeployment",
+            &Context::new(),
+        )
+        .await
     }
 
     /// Lists the deployments of an endpoint.
     pub fn list(&self, endpoint_name: &str) -> ArmPager<OnlineDeployment> {
-        resource::list(
-            &self.core,
-            &ResourcePath::new(
-                ["onlineEndpoints", endpoint_name, "deployments"],
-                &self.core.api.online_deployments,
-            ),
-            &[],
+        let arm = &self.core.arm;
+        arm.list(
+            &resources::online_deployments(arm.api(), endpoint_name),
+            &Context::new(),
         )
     }
 
     /// Deletes a deployment. Azure refuses while the endpoint still routes traffic to it.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing deployment), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn begin_delete(&self, name: &str, endpoint_name: &str) -> Result<LroPoller<()>> {
         require_name("name", name)?;
         require_name("endpoint_name", endpoint_name)?;
-        resource::begin_delete(
-            &self.core,
-            &deployment_path(&self.core, endpoint_name, name),
+        let arm = &self.core.arm;
+        arm.begin_delete(
+            &resources::online_deployment(arm.api(), endpoint_name, name),
             format!("online_deployments.begin_delete({endpoint_name}/{name})"),
+            &Context::new(),
         )
         .await
     }
 
     /// The last `lines` lines of a deployment's log (Python's `get_logs(name, endpoint_name, lines)`).
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or `lines` of 0, before
+    /// any request; as [`get`](Self::get) otherwise.
     pub async fn get_logs(
         &self,
         name: &str,
@@ -199,13 +214,14 @@ impl OnlineDeploymentOperations {
             return Err(Error::validation("lines", "must be at least 1"));
         }
         let options = options.unwrap_or_default();
-        let body = rest::to_value(&rest::get_logs_body(options.container_type, lines))?;
-        let logs: DeploymentLogs = self
-            .core
-            .post_action(
-                &deployment_path(&self.core, endpoint_name, name).join("getLogs"),
+        let body = rest::get_logs_body(options.container_type, lines);
+        let arm = &self.core.arm;
+        let logs: DeploymentLogs = arm
+            .post(
+                &resources::online_deployment(arm.api(), endpoint_name, name).join("getLogs"),
                 Some(&body),
                 "DeploymentLogs",
+                &Context::new(),
             )
             .await?;
         Ok(logs.content)

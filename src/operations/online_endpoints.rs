@@ -2,45 +2,24 @@
 
 use std::sync::Arc;
 
-use azure_core::credentials::{AccessToken, Secret};
+use azure_core::credentials::Secret;
+use azure_core::http::Context;
 
 use crate::arm::lro::LroPoller;
 use crate::arm::pager::ArmPager;
-use crate::arm::resource::{self, ResourcePath};
+use crate::arm::resources;
 use crate::client::ClientCore;
-use crate::entities::{AuthMode, EndpointAuthKeys, EndpointAuthToken, KeyType, OnlineEndpoint};
+use crate::entities::{AuthMode, KeyType, OnlineEndpoint};
 use crate::error::{Error, Result};
-use crate::invoke::{InvokeRequest, InvokeResponse, ScoringClient};
+use crate::invoke::{EndpointCredentials, InvokeRequest, InvokeResponse, ScoringClient};
 use crate::{rest, validate};
+
+use super::require_name;
 
 /// Online endpoint operations: create/update, get, list, delete, keys, invoke.
 #[derive(Clone, Debug)]
 pub struct OnlineEndpointOperations {
     core: Arc<ClientCore>,
-}
-
-/// What [`OnlineEndpointOperations::get_keys`] returns, by the endpoint's auth mode.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum EndpointCredentials {
-    /// `key` auth: the two keys.
-    Keys(EndpointAuthKeys),
-    /// `aml_token` auth: a scoring token with its expiry.
-    AmlToken(EndpointAuthToken),
-    /// `aad_token` auth: an Entra token for the ML audience from the client's credential.
-    AadToken(AccessToken),
-}
-
-pub(crate) fn endpoint_path(core: &ClientCore, name: &str) -> ResourcePath {
-    ResourcePath::new(["onlineEndpoints", name], &core.api.online_endpoints)
-}
-
-pub(crate) fn require_name(field: &str, name: &str) -> Result<()> {
-    if name.trim().is_empty() {
-        Err(Error::validation(field, "must not be empty"))
-    } else {
-        Ok(())
-    }
 }
 
 impl OnlineEndpointOperations {
@@ -77,97 +56,84 @@ impl OnlineEndpointOperations {
             // Python turns a bare compute name into the compute's ARM id before the PUT.
             if let Some(compute) = k8s.compute.target.as_mut() {
                 if !compute.starts_with('/') {
-                    *compute = format!("{}/computes/{compute}", self.core.scope.arm_id());
+                    *compute = format!("{}/computes/{compute}", self.core.arm.scope().arm_id());
                 }
             }
         }
-        let location = self.core.location().await?;
-        let body = rest::to_value(&rest::online_endpoint_body(&endpoint, &location))?;
+        let ctx = Context::new();
+        let arm = &self.core.arm;
+        let location = arm.workspace_location(&ctx).await?;
+        let body = rest::online_endpoint_body(&endpoint, &location);
         let name = endpoint.name().to_owned();
         // The cached scoring client stays: a traffic change doesn't touch the scoring URI or the
         // keys, and an auth-mode change shows up as a 401, which makes it resolve again.
-        resource::begin_put(
-            &self.core,
-            &endpoint_path(&self.core, &name),
+        arm.begin_put(
+            &resources::online_endpoint(arm.api(), &name),
             &body,
             format!("online_endpoints.begin_create_or_update({name})"),
+            &ctx,
         )
         .await
     }
 
     /// Gets an endpoint.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing endpoint), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode.
     pub async fn get(&self, name: &str) -> Result<OnlineEndpoint> {
         require_name("name", name)?;
-        self.core
-            .get_resource(&endpoint_path(&self.core, name), "OnlineEndpoint")
-            .await
+        let arm = &self.core.arm;
+        arm.get(
+            &resources::online_endpoint(arm.api(), name),
+            "OnlineEndpoint",
+            &Context::new(),
+        )
+        .await
     }
 
     /// Lists the workspace's endpoints.
     pub fn list(&self) -> ArmPager<OnlineEndpoint> {
-        resource::list(
-            &self.core,
-            &ResourcePath::new(["onlineEndpoints"], &self.core.api.online_endpoints),
-            &[],
-        )
+        let arm = &self.core.arm;
+        arm.list(&resources::online_endpoints(arm.api()), &Context::new())
     }
 
     /// Deletes an endpoint and its deployments.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or version, before any
+    /// request; [`Error::Service`](crate::Error::Service) when the service refuses (404 for a
+    /// missing endpoint), [`Error::Transport`](crate::Error::Transport) when no answer arrives in
+    /// time, [`Error::Decode`](crate::Error::Decode) for an answer that doesn't decode. The poller
+    /// ends with the service's error if the deletion fails.
     pub async fn begin_delete(&self, name: &str) -> Result<LroPoller<()>> {
         require_name("name", name)?;
-        let poller = resource::begin_delete(
-            &self.core,
-            &endpoint_path(&self.core, name),
-            format!("online_endpoints.begin_delete({name})"),
-        )
-        .await?;
-        self.core.forget_scoring_target(name);
+        let arm = &self.core.arm;
+        let poller = arm
+            .begin_delete(
+                &resources::online_endpoint(arm.api(), name),
+                format!("online_endpoints.begin_delete({name})"),
+                &Context::new(),
+            )
+            .await?;
+        self.core.scoring.forget(name);
         Ok(poller)
     }
 
     /// The endpoint's scoring credentials, by auth mode (Python's `get_keys`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for the endpoint and its `listKeys` / `token` call (no error repeats
+    /// a key or token); [`Error::Auth`](crate::Error::Auth) when an Entra token can't be had.
     pub async fn get_keys(&self, name: &str) -> Result<EndpointCredentials> {
         let endpoint = self.get(name).await?;
-        self.credentials_for(name, endpoint.auth_mode()).await
-    }
-
-    pub(crate) async fn credentials_for(
-        &self,
-        name: &str,
-        mode: &AuthMode,
-    ) -> Result<EndpointCredentials> {
-        let path = endpoint_path(&self.core, name);
-        match mode {
-            AuthMode::Key => Ok(EndpointCredentials::Keys(
-                self.core
-                    .post_action(&path.join("listKeys"), None, "EndpointAuthKeys")
-                    .await?,
-            )),
-            AuthMode::AmlToken => Ok(EndpointCredentials::AmlToken(
-                self.core
-                    .post_action(&path.join("token"), None, "EndpointAuthToken")
-                    .await?,
-            )),
-            AuthMode::AadToken => {
-                let scope = format!(
-                    "{}/.default",
-                    self.core.endpoints.ml_audience.trim_end_matches('/')
-                );
-                let token = self
-                    .core
-                    .credential
-                    .get_token(&[scope.as_str()], None)
-                    .await?;
-                Ok(EndpointCredentials::AadToken(token))
-            }
-            other => Err(Error::validation(
-                "auth_mode",
-                format!(
-                    "unknown auth mode `{}`: expected key, aml_token or aad_token",
-                    other.as_str()
-                ),
-            )),
-        }
+        self.core
+            .scoring
+            .arm()
+            .credentials(name, endpoint.auth_mode(), &Context::new())
+            .await
     }
 
     /// Calls the endpoint's scoring URI (Python's `invoke`).
@@ -187,22 +153,25 @@ impl OnlineEndpointOperations {
     /// println!("{}", out.text()?);
     /// # Ok(()) }
     /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty endpoint name or a request
+    /// option; as [`get_keys`](Self::get_keys) while resolving the scoring target;
+    /// [`Error::Service`](crate::Error::Service) for a non-2xx scoring answer,
+    /// [`Error::Transport`](crate::Error::Transport) when none arrives within the scoring timeout.
     pub async fn invoke(
         &self,
         endpoint_name: &str,
         request: impl AsRef<InvokeRequest>,
     ) -> Result<InvokeResponse> {
         require_name("endpoint_name", endpoint_name)?;
-        self.core
-            .scoring_client(endpoint_name)
-            .invoke(request)
-            .await
+        self.core.scoring.get(endpoint_name).invoke(request).await
     }
 
     /// The cached scoring client of an endpoint, for services that score often (cheap to clone,
     /// `Send + Sync`; one connection pool per `MLClient`).
     pub fn scoring_client(&self, endpoint_name: &str) -> ScoringClient {
-        self.core.scoring_client(endpoint_name)
+        self.core.scoring.get(endpoint_name)
     }
 
     /// Regenerates a key of a `key`-auth endpoint.
@@ -210,6 +179,11 @@ impl OnlineEndpointOperations {
     /// Sends `keyType` alone so the service generates the new key; pass `key_value` to set a
     /// value of your own. (Python sends the *current* key as `keyValue`, although the REST API
     /// defines it as the value to set.)
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) for an empty name or key, or an endpoint
+    /// that doesn't use `key` auth; as [`get`](Self::get) otherwise. The POST is not sent again
+    /// after a transport error (the service may have regenerated the key).
     pub async fn begin_regenerate_keys(
         &self,
         name: &str,
@@ -235,15 +209,17 @@ impl OnlineEndpointOperations {
                 ),
             ));
         }
-        let body = rest::to_value(&rest::regenerate_keys_body(key_type, key_value.as_ref()))?;
-        let poller = resource::begin_action(
-            &self.core,
-            &endpoint_path(&self.core, name).join("regenerateKeys"),
-            &body,
-            format!("online_endpoints.begin_regenerate_keys({name})"),
-        )
-        .await?;
-        self.core.forget_scoring_target(name);
+        let body = rest::regenerate_keys_body(key_type, key_value.as_ref());
+        let arm = &self.core.arm;
+        let poller = arm
+            .begin_action(
+                &resources::online_endpoint(arm.api(), name).join("regenerateKeys"),
+                &body,
+                format!("online_endpoints.begin_regenerate_keys({name})"),
+                &Context::new(),
+            )
+            .await?;
+        self.core.scoring.forget(name);
         Ok(poller)
     }
 }

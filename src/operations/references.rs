@@ -5,34 +5,18 @@
 
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 use super::assets::{self, CODES, DATA, ENVIRONMENTS, MODELS};
 use super::{environments, models, upload};
+use crate::arm::ArmClient;
 use crate::client::ClientCore;
 use crate::entities::{DataCollector, EnvironmentRef, ModelRef};
 use crate::error::{Error, Result};
 use crate::ids::{asset_version_id, AssetRef};
 use crate::rest;
 
-/// A deterministic anonymous asset name (UUID-shaped) derived from content, so registering
-/// the same content twice finds the first registration instead of creating another.
-pub(crate) fn anonymous_name(kind: &str, content_hash: &str) -> String {
-    let digest = Sha256::digest(format!("{kind}:{content_hash}").as_bytes());
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 /// Resolves a reference (not inline) of asset `kind` to an ARM id.
 async fn reference_id(
-    core: &ClientCore,
+    arm: &ArmClient,
     kind: assets::AssetKind,
     field: &str,
     text: &str,
@@ -41,7 +25,7 @@ async fn reference_id(
         AssetRef::Arm(id) => Ok(id.to_string()),
         AssetRef::Registry(uri) => Ok(uri),
         AssetRef::Version { name, version } => {
-            Ok(asset_version_id(&core.scope, kind.segment, &name, &version))
+            Ok(asset_version_id(arm.scope(), kind.segment, &name, &version))
         }
         AssetRef::Label { name, label } => {
             if !label.eq_ignore_ascii_case("latest") {
@@ -50,8 +34,8 @@ async fn reference_id(
                     format!("unknown label `{label}`: only `@latest` is supported"),
                 ));
             }
-            let version = assets::latest_version(core, kind, &name).await?;
-            Ok(asset_version_id(&core.scope, kind.segment, &name, &version))
+            let version = assets::latest_version(arm, kind, &name).await?;
+            Ok(asset_version_id(arm.scope(), kind.segment, &name, &version))
         }
     }
 }
@@ -59,7 +43,7 @@ async fn reference_id(
 /// The ARM id of a deployment's model (registering an inline model).
 pub(crate) async fn model_id(core: &Arc<ClientCore>, model: &ModelRef) -> Result<String> {
     match model {
-        ModelRef::Id(text) => reference_id(core, MODELS, "model", text).await,
+        ModelRef::Id(text) => reference_id(&core.arm, MODELS, "model", text).await,
         ModelRef::Inline(model) => {
             let registered = models::register_inline(core, model).await?;
             registered
@@ -75,7 +59,9 @@ pub(crate) async fn environment_id(
     environment: &EnvironmentRef,
 ) -> Result<String> {
     match environment {
-        EnvironmentRef::Id(text) => reference_id(core, ENVIRONMENTS, "environment", text).await,
+        EnvironmentRef::Id(text) => {
+            reference_id(&core.arm, ENVIRONMENTS, "environment", text).await
+        }
         EnvironmentRef::Inline(environment) => {
             let registered = environments::register_inline(core, environment).await?;
             registered
@@ -91,7 +77,7 @@ pub(crate) async fn code_id(core: &Arc<ClientCore>, code: &str) -> Result<String
     let looks_like_reference = code.trim().to_ascii_lowercase().starts_with("azureml:")
         || code.starts_with("/subscriptions/");
     if looks_like_reference {
-        return reference_id(core, CODES, "code_configuration.code", code).await;
+        return reference_id(&core.arm, CODES, "code_configuration.code", code).await;
     }
     upload::code_folder(core, std::path::Path::new(code)).await
 }
@@ -110,29 +96,14 @@ pub(crate) async fn register_collection_data(
         }
         let name = format!("{endpoint}-{deployment}-{collection_name}");
         let uri = format!("azureml://datastores/workspaceblobstore/paths/modelDataCollector/{endpoint}/{deployment}/{collection_name}");
-        let body = rest::to_value(&rest::data_version_body(&uri))?;
-        let created: serde_json::Value = assets::put(core, DATA, &name, "1", &body).await?;
+        let body = rest::data_version_body(&uri);
+        let created: serde_json::Value = assets::put(&core.arm, DATA, &name, "1", &body).await?;
         let id = created
             .get("id")
             .and_then(|v| v.as_str())
             .map(str::to_owned)
-            .unwrap_or_else(|| asset_version_id(&core.scope, DATA.segment, &name, "1"));
+            .unwrap_or_else(|| asset_version_id(core.arm.scope(), DATA.segment, &name, "1"));
         collection.data = Some(id);
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn anonymous_names_are_stable_and_uuid_shaped() {
-        let a = anonymous_name("codes", "abc");
-        assert_eq!(a, anonymous_name("codes", "abc"));
-        assert_ne!(a, anonymous_name("codes", "abd"));
-        assert_ne!(a, anonymous_name("models", "abc"));
-        assert_eq!(a.len(), 36);
-        assert_eq!(a.matches('-').count(), 4);
-    }
 }

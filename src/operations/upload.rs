@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use azure_core::http::Url;
+use azure_core::http::{Context, Url};
 
-use super::assets::{self, CODES};
-use super::references::anonymous_name;
-use crate::client::{ClientCore, MLClient};
+use super::assets::{self, anonymous_name, CODES};
+use super::DatastoreOperations;
+use crate::client::ClientCore;
 use crate::error::{Error, Result};
 use crate::rest::{self, ArmList, CodeVersionResource, DatastoreSecrets, PendingUploadResponse};
 use crate::storage::{BlobContainer, StorageAuth};
@@ -26,7 +26,7 @@ use crate::upload::{self, UploadOptions, ARTIFACT_ORIGIN};
 const HASH_VERSION: &str = "202208";
 
 fn upload_options(core: &ClientCore) -> UploadOptions {
-    match &core.options.upload_progress {
+    match &core.upload_progress {
         Some(progress) => UploadOptions::default().with_progress(progress.clone()),
         None => UploadOptions::default(),
     }
@@ -34,7 +34,8 @@ fn upload_options(core: &ClientCore) -> UploadOptions {
 
 /// The default datastore's container and credential.
 async fn default_datastore_container(core: &Arc<ClientCore>) -> Result<(String, BlobContainer)> {
-    let datastore = core.default_datastore().await?;
+    let datastores = DatastoreOperations::new(core.clone());
+    let datastore = datastores.get_default().await?;
     let account = datastore
         .account_name
         .clone()
@@ -55,7 +56,7 @@ async fn default_datastore_container(core: &Arc<ClientCore>) -> Result<(String, 
         .as_deref()
         .is_some_and(|t| t.eq_ignore_ascii_case("AccountKey") || t.eq_ignore_ascii_case("Sas"));
     let auth = if key_based {
-        let secrets: DatastoreSecrets = core.datastore_secrets(&datastore.name).await?;
+        let secrets: DatastoreSecrets = datastores.secrets(&datastore.name).await?;
         match (secrets.key, secrets.sas_token) {
             (Some(key), _) => StorageAuth::shared_key(account, key)?,
             (None, Some(sas)) => StorageAuth::sas(sas.secret())?,
@@ -64,8 +65,10 @@ async fn default_datastore_container(core: &Arc<ClientCore>) -> Result<(String, 
     } else {
         StorageAuth::bearer(core.credential.clone())
     };
-    let client = MLClient { core: core.clone() };
-    Ok((datastore.name, BlobContainer::new(&client, url, auth)?))
+    Ok((
+        datastore.name,
+        BlobContainer::new(&core.storage, url, auth)?,
+    ))
 }
 
 /// Uploads a local model file or folder to the default datastore; returns the long-form
@@ -81,7 +84,7 @@ pub(crate) async fn model_path(
     let summary =
         upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
     Ok(upload::datastore_uri(
-        &core.scope,
+        core.arm.scope(),
         &datastore,
         &summary.remote_path,
     ))
@@ -111,32 +114,36 @@ pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<
     let hash = upload::hash_code_folder(local).await?;
     let name = anonymous_name("codes", &hash);
 
+    let ctx = Context::new();
+    let arm = &core.arm;
     // Deduplicate: the same content was uploaded before (by us or by Python).
-    let existing_url = CODES.versions(core, &name).url(
-        core,
-        &[("hash", hash.as_str()), ("hashVersion", HASH_VERSION)],
-    );
-    let existing: ArmList<CodeVersionResource> = core.arm_get(existing_url, "Code list").await?;
+    let existing = CODES
+        .versions(arm.api(), &name)
+        .with_query("hash", &hash)
+        .with_query("hashVersion", HASH_VERSION);
+    let existing: ArmList<CodeVersionResource> = arm.get(&existing, "Code list", &ctx).await?;
     if let Some(id) = existing.value.into_iter().find_map(|v| v.id) {
         tracing::debug!(code = %name, "code folder already uploaded");
         return Ok(id);
     }
 
-    let pending: PendingUploadResponse = core
-        .post_action(
-            &CODES.version(core, &name, "1").join("startPendingUpload"),
-            Some(&rest::to_value(&rest::start_pending_upload_body())?),
+    let pending: PendingUploadResponse = arm
+        .post(
+            &CODES
+                .version(arm.api(), &name, "1")
+                .join("startPendingUpload"),
+            Some(&rest::start_pending_upload_body()),
             "PendingUploadResponse",
+            &ctx,
         )
         .await?;
-    let client = MLClient { core: core.clone() };
     let sas_uri = pending.sas_uri().ok_or_else(|| {
         Error::decode(
             "PendingUploadResponse",
             "no SAS credential in the pending upload",
         )
     })?;
-    let container = BlobContainer::from_sas_url(&client, sas_uri)?;
+    let container = BlobContainer::from_sas_url(&core.storage, sas_uri)?;
     let metadata = upload::upload_metadata(&name, "1");
     let summary =
         upload::upload_path(&container, local, "", &metadata, &upload_options(core)).await?;
@@ -148,8 +155,8 @@ pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<
     let code_uri = format!("{}/{}", blob_uri.trim_end_matches('/'), summary.remote_path);
     Url::parse(&code_uri)
         .map_err(|e| Error::decode("PendingUploadResponse", format!("bad blobUri: {e}")))?;
-    let body = rest::to_value(&rest::code_version_body(&code_uri, &hash))?;
-    let created: CodeVersionResource = assets::put(core, CODES, &name, "1", &body).await?;
+    let body = rest::code_version_body(&code_uri, &hash);
+    let created: CodeVersionResource = assets::put(arm, CODES, &name, "1", &body).await?;
     created
         .id
         .ok_or_else(|| Error::decode("CodeVersion", "the created code version has no id"))

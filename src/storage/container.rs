@@ -13,8 +13,8 @@ use tokio::sync::Mutex;
 
 use super::auth::{StorageAuth, STORAGE_SCOPE};
 use super::errors::{redact, service_error};
+use super::pipeline::StoragePipeline;
 use super::shared_key;
-use crate::client::MLClient;
 use crate::error::{Error, Result};
 
 /// The Blob service version this client speaks.
@@ -68,8 +68,8 @@ fn header(name: &'static str) -> HeaderName {
 }
 
 impl BlobContainer {
-    /// A container of `client`'s storage pipeline (no ARM token; retries, transport, the test
-    /// redirect and extra root certificates as configured on the client).
+    /// A container of `client`'s storage pipeline (an [`MLClient`](crate::MLClient): no ARM token;
+    /// retries, transport, the test redirect and extra root certificates as configured on it).
     ///
     /// `container_url` is `https://{account}.blob.{suffix}/{container}` (path-style URLs of an
     /// emulator work too), without a query: a SAS goes in `auth` (or use
@@ -90,9 +90,18 @@ impl BlobContainer {
     /// plain http where that is not allowed: bearer tokens need https unless the client
     /// redirects to a test fake; SAS and Shared Key also accept http on a loopback host
     /// (emulators).
-    pub fn new(client: &MLClient, container_url: Url, auth: StorageAuth) -> Result<Self> {
-        let redirected = client.core.options.redirect.is_some();
-        Self::with_pipeline(client.core.storage.clone(), container_url, auth, redirected)
+    pub fn new(
+        client: &impl AsRef<StoragePipeline>,
+        container_url: Url,
+        auth: StorageAuth,
+    ) -> Result<Self> {
+        let storage = client.as_ref();
+        Self::with_pipeline(
+            storage.pipeline.clone(),
+            container_url,
+            auth,
+            storage.redirected,
+        )
     }
 
     /// A container from a SAS URL (`https://…/{container}?sv=…&sig=…`), as returned by
@@ -101,12 +110,12 @@ impl BlobContainer {
     /// # Errors
     /// [`Error::Validation`] on `sas_url` when it does not parse or has no `sig`; otherwise as
     /// [`BlobContainer::new`].
-    pub fn from_sas_url(client: &MLClient, sas_url: &Secret) -> Result<Self> {
+    pub fn from_sas_url(client: &impl AsRef<StoragePipeline>, sas_url: &Secret) -> Result<Self> {
         let (url, auth) = split_sas_url(sas_url)?;
         Self::new(client, url, auth)
     }
 
-    /// A container on any pipeline (for callers without an [`MLClient`]).
+    /// A container on any pipeline (for callers without an [`MLClient`](crate::MLClient)).
     ///
     /// The pipeline must not add an `Authorization` header or `x-ms-*` headers of its own after
     /// signing. `redirected` says the pipeline rewrites URLs to a local fake (allows plain
@@ -569,22 +578,13 @@ pub(crate) fn md5_base64(data: &[u8]) -> String {
     azure_core::base64::encode(Md5::digest(data))
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
 fn validate_container_url(url: &Url, auth: &StorageAuth, redirected: bool) -> Result<()> {
     const FIELD: &str = "container_url";
     match url.scheme() {
         "https" => {}
         "http" => {
-            let allowed =
-                redirected || (!matches!(auth, StorageAuth::Bearer(_)) && is_loopback(url));
+            let allowed = redirected
+                || (!matches!(auth, StorageAuth::Bearer(_)) && crate::http::is_loopback(url));
             if !allowed {
                 return Err(Error::validation(
                     FIELD,

@@ -5,50 +5,13 @@
 //! sign, so only `Code` and `Message` are kept.
 
 use azure_core::credentials::Secret;
-use azure_core::http::headers::{HeaderName, Headers};
+use azure_core::http::headers::Headers;
 
-use crate::error::Error;
+use crate::error::{Error, Quote};
 
-/// An [`Error::Service`] from a failed storage response.
+/// An [`Error::Service`] from a failed storage response: only the XML `Code` and `Message`.
 pub(crate) fn service_error(status: u16, headers: &Headers, body: &[u8]) -> Error {
-    let text = String::from_utf8_lossy(body);
-    let header = |name: &'static str| {
-        headers
-            .get_optional_str(&HeaderName::from_static(name))
-            .map(str::to_owned)
-    };
-    let code = header("x-ms-error-code").or_else(|| xml_element(&text, "Code"));
-    let message = xml_element(&text, "Message").unwrap_or_else(|| match status {
-        403 => "the storage service refused the request's authorization".to_owned(),
-        404 => "not found".to_owned(),
-        409 => "conflict".to_owned(),
-        412 => "a precondition failed".to_owned(),
-        _ => String::new(),
-    });
-    Error::Service {
-        status,
-        code,
-        message,
-        target: None,
-        details: Box::default(),
-        request_id: header("x-ms-request-id"),
-    }
-}
-
-/// The text of the first `<name>…</name>` element, unescaped for the five XML entities.
-fn xml_element(xml: &str, name: &str) -> Option<String> {
-    let open = format!("<{name}>");
-    let close = format!("</{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = start + xml[start..].find(&close)?;
-    let raw = xml[start..end].trim();
-    Some(
-        raw.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&apos;", "'")
-            .replace("&amp;", "&"),
-    )
+    crate::error::service_error(status, headers, body, Quote::Fields)
 }
 
 /// Removes a SAS and any `sig=` value from `text`.

@@ -13,9 +13,11 @@
 mod auth;
 mod container;
 mod errors;
+mod pipeline;
 mod shared_key;
 mod stream;
 
 pub use auth::{StorageAuth, STORAGE_SCOPE};
 pub use container::{BlobContainer, BlobProperties, DEFAULT_REQUEST_TIMEOUT, STORAGE_API_VERSION};
+pub use pipeline::StoragePipeline;
 pub use stream::{UploadBlobOptions, DEFAULT_BLOCK_SIZE};

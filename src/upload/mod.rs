@@ -24,4 +24,5 @@ pub use transfer::{
     ARTIFACT_ORIGIN, UPLOAD_STATUS_COMPLETED, UPLOAD_STATUS_KEY,
 };
 pub use uris::datastore_uri;
+pub(crate) use uris::is_local_path;
 pub use walk::{list_files, LocalFile};

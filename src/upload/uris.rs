@@ -1,6 +1,12 @@
 //! The URIs an asset records for what was uploaded.
 
-use crate::client::WorkspaceScope;
+use crate::ids::WorkspaceScope;
+
+/// True for a path on this machine (as opposed to `azureml://…`, `https://…`, `runs:/…`): what
+/// has to be uploaded before an asset can point at it.
+pub(crate) fn is_local_path(path: &str) -> bool {
+    !path.contains("://") && !path.starts_with("azureml:") && !path.starts_with("runs:/")
+}
 
 /// `azureml://subscriptions/{s}/resourcegroups/{rg}/workspaces/{ws}/datastores/{datastore}/paths/{path}`,
 /// the form of a model's `modelUri` after an upload to a datastore (the `resourcegroups` key in
@@ -28,4 +34,21 @@ pub fn datastore_uri(scope: &WorkspaceScope, datastore: &str, path: &str) -> Str
         datastore,
         path.trim_start_matches('/')
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn tells_local_paths_from_uris() {
+        assert!(is_local_path("./model/model.pkl"));
+        assert!(is_local_path("/abs/model"));
+        assert!(!is_local_path(
+            "azureml://datastores/workspaceblobstore/paths/m"
+        ));
+        assert!(!is_local_path("https://acct.blob.core.windows.net/c/m.pkl"));
+        assert!(!is_local_path("azureml:churn:1"));
+        assert!(!is_local_path("runs:/abc/model"));
+    }
 }

@@ -5,12 +5,24 @@
 //! operation that ended badly, authentication, the network, and local files.
 //!
 //! Secrets never reach this type: messages are built from field names, ARM error bodies and
-//! status lines, never from request headers or SAS query strings.
+//! status lines, never from request headers, SAS query strings or the bodies of answers that
+//! carry keys. Whatever an error repeats of an answer is cut at 4 KiB.
+//!
+//! The one mapping of a non-2xx answer is in `service`, decoding with JSON paths in `decode`,
+//! and the way azure_core's and reqwest's errors become ours in `convert`.
+
+mod convert;
+mod decode;
+mod service;
 
 use std::fmt;
 use std::path::PathBuf;
 
 use serde::Deserialize;
+
+pub(crate) use convert::transport_message;
+pub(crate) use decode::{decode_json, decode_secret_json};
+pub(crate) use service::{bounded, request_id, service_error, HeaderLookup, Quote, MAX_QUOTED};
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -48,8 +60,10 @@ pub enum Error {
         request_id: Option<String>,
     },
 
-    /// A long-running operation reached `Failed` or `Canceled`.
-    #[error("operation `{operation}` ended {status}: {code}: {message}")]
+    /// A long-running operation reached `Failed` or `Canceled` (whether the service said so
+    /// through its operation status or the resource's `provisioningState`), or outlived its
+    /// time limit (`TimedOut`).
+    #[error("{}", operation_message(operation, status, code, message, request_id.as_deref().map(String::as_str)))]
     OperationFailed {
         /// What was running, e.g. `online_endpoints.begin_create_or_update(churn)`.
         operation: String,
@@ -60,7 +74,9 @@ pub enum Error {
         /// ARM `error.message` from the operation status.
         message: String,
         /// ARM `error.details` (boxed: keeps `Error` small on the hot path).
-        details: Box<[ErrorDetail]>,
+        details: Box<Vec<ErrorDetail>>,
+        /// `x-ms-request-id` of the answer that reported the end (boxed: keeps `Error` small).
+        request_id: Option<Box<String>>,
     },
 
     /// A token or key could not be obtained.
@@ -84,11 +100,14 @@ pub enum Error {
     },
 
     /// A response body could not be decoded.
-    #[error("could not decode {what}: {message}")]
+    #[error("could not decode {what}{}: {message}", path.as_ref().map(|p| format!(" at `{p}`")).unwrap_or_default())]
     Decode {
         /// What was being decoded (e.g. `OnlineEndpoint`).
         what: String,
-        /// The decoder's message (with the JSON path where known).
+        /// The JSON path of the offending field (`properties.traffic.blue`; `.` for the whole
+        /// document), when the body was JSON.
+        path: Option<String>,
+        /// The decoder's message.
         message: String,
     },
 
@@ -111,6 +130,24 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
+}
+
+fn operation_message(
+    operation: &str,
+    status: &str,
+    code: &str,
+    message: &str,
+    request_id: Option<&str>,
+) -> String {
+    let mut s = format!("operation `{operation}` ended {status}: {code}");
+    if !message.is_empty() {
+        s.push_str(": ");
+        s.push_str(message);
+    }
+    if let Some(id) = request_id {
+        s.push_str(&format!(" [request id {id}]"));
+    }
+    s
 }
 
 fn service_message(
@@ -170,51 +207,12 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-/// The ARM error envelope `{"error": {...}}`.
-#[derive(Deserialize)]
-pub(crate) struct ArmErrorEnvelope {
-    pub error: ErrorDetail,
-}
-
 impl Error {
     /// A validation error for `field` breaking `rule`.
     pub fn validation(field: impl Into<String>, rule: impl Into<String>) -> Self {
         Error::Validation {
             field: field.into(),
             rule: rule.into(),
-        }
-    }
-
-    /// Builds a [`Error::Service`] from a status, headers and the body of a failed response.
-    pub(crate) fn from_response(
-        status: u16,
-        headers: &azure_core::http::headers::Headers,
-        body: &[u8],
-    ) -> Self {
-        let header = |name: &'static str| {
-            headers
-                .get_optional_str(&azure_core::http::headers::HeaderName::from_static(name))
-                .map(str::to_owned)
-        };
-        let request_id = header("x-ms-request-id").or_else(|| header("x-request-id"));
-        let header_code = header("x-ms-error-code");
-        match serde_json::from_slice::<ArmErrorEnvelope>(body) {
-            Ok(env) => Error::Service {
-                status,
-                code: env.error.code.or(header_code),
-                message: env.error.message.unwrap_or_default(),
-                target: env.error.target,
-                details: env.error.details.into(),
-                request_id,
-            },
-            Err(_) => Error::Service {
-                status,
-                code: header_code,
-                message: String::from_utf8_lossy(body).chars().take(4096).collect(),
-                target: None,
-                details: Box::default(),
-                request_id,
-            },
         }
     }
 
@@ -235,6 +233,15 @@ impl Error {
         }
     }
 
+    /// The service's request id (`x-ms-request-id`), for service errors and failed operations.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Service { request_id, .. } => request_id.as_deref(),
+            Error::OperationFailed { request_id, .. } => request_id.as_deref().map(String::as_str),
+            _ => None,
+        }
+    }
+
     /// True when the service said the resource does not exist (HTTP 404).
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
@@ -248,7 +255,8 @@ impl Error {
     pub(crate) fn decode(what: impl Into<String>, message: impl fmt::Display) -> Self {
         Error::Decode {
             what: what.into(),
-            message: message.to_string(),
+            path: None,
+            message: bounded(&message.to_string(), MAX_QUOTED),
         }
     }
 
@@ -259,117 +267,71 @@ impl Error {
         }
     }
 
+    /// A copy for a second reader of the same failure (errors aren't `Clone`: their sources
+    /// can't be): same variant and fields, without the source chain.
+    pub(crate) fn replay(&self) -> Error {
+        match self {
+            Error::Validation { field, rule } => Error::validation(field.clone(), rule.clone()),
+            Error::Service {
+                status,
+                code,
+                message,
+                target,
+                details,
+                request_id,
+            } => Error::Service {
+                status: *status,
+                code: code.clone(),
+                message: message.clone(),
+                target: target.clone(),
+                details: details.clone(),
+                request_id: request_id.clone(),
+            },
+            Error::OperationFailed {
+                operation,
+                status,
+                code,
+                message,
+                details,
+                request_id,
+            } => Error::OperationFailed {
+                operation: operation.clone(),
+                status: status.clone(),
+                code: code.clone(),
+                message: message.clone(),
+                details: details.clone(),
+                request_id: request_id.clone(),
+            },
+            Error::Auth { message, .. } => Error::Auth {
+                message: message.clone(),
+                source: None,
+            },
+            Error::Transport { message, .. } => Error::Transport {
+                message: message.clone(),
+                source: None,
+            },
+            Error::Decode {
+                what,
+                path,
+                message,
+            } => Error::Decode {
+                what: what.clone(),
+                path: path.clone(),
+                message: message.clone(),
+            },
+            other => Error::Other {
+                message: other.to_string(),
+                source: None,
+            },
+        }
+    }
+
     /// An [`Error::Other`] with a message and no source.
     pub fn other(message: impl Into<String>) -> Self {
         Error::Other {
             message: message.into(),
             source: None,
         }
-    }
-}
-
-/// Decodes JSON, reporting the path of the offending field.
-pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| Error::decode(what, format!("at `{}`: {}", e.path(), e.inner())))
-}
-
-impl From<azure_core::Error> for Error {
-    fn from(err: azure_core::Error) -> Self {
-        // Our own errors travel through azure_core (Poller, Pager callbacks) wrapped: unwrap them
-        // intact instead of flattening them to a kind.
-        if err.downcast_ref::<Error>().is_some() {
-            return match err.into_inner() {
-                Ok(inner) => match inner.downcast::<Error>() {
-                    Ok(ours) => *ours,
-                    Err(other) => Error::Other {
-                        message: other.to_string(),
-                        source: Some(other),
-                    },
-                },
-                Err(e) => convert_core(e),
-            };
-        }
-        convert_core(err)
-    }
-}
-
-fn convert_core(err: azure_core::Error) -> Error {
-    use azure_core::error::ErrorKind;
-    // The retry policy wraps the real cause ("non-transport error occurred which will not be
-    // retried"); classify by the innermost azure_core error, keep the whole chain as source.
-    let (kind, message) = {
-        let mut cause: &(dyn std::error::Error + 'static) = &err;
-        let mut innermost = &err;
-        while let Some(next) = cause.source() {
-            if let Some(core) = next.downcast_ref::<azure_core::Error>() {
-                innermost = core;
-            }
-            cause = next;
-        }
-        (innermost.kind().clone(), innermost.to_string())
-    };
-    match kind {
-        ErrorKind::HttpResponse {
-            status,
-            error_code,
-            raw_response,
-        } => match raw_response {
-            Some(raw) => {
-                let mut e =
-                    Error::from_response(u16::from(status), raw.headers(), raw.body().as_ref());
-                if let Error::Service { code, .. } = &mut e {
-                    if code.is_none() {
-                        *code = error_code;
-                    }
-                }
-                e
-            }
-            None => Error::Service {
-                status: u16::from(status),
-                code: error_code,
-                message,
-                target: None,
-                details: Box::default(),
-                request_id: None,
-            },
-        },
-        ErrorKind::Credential => Error::Auth {
-            message,
-            source: Some(Box::new(err)),
-        },
-        ErrorKind::Io | ErrorKind::Connection => Error::Transport {
-            message,
-            source: Some(Box::new(err)),
-        },
-        ErrorKind::DataConversion => Error::Decode {
-            what: "response".into(),
-            message,
-        },
-        ErrorKind::Other => Error::Other {
-            message,
-            source: Some(Box::new(err)),
-        },
-    }
-}
-
-impl From<Error> for azure_core::Error {
-    fn from(err: Error) -> Self {
-        use azure_core::error::ErrorKind;
-        let kind = match &err {
-            Error::Service { status, code, .. } => ErrorKind::HttpResponse {
-                status: azure_core::http::StatusCode::from(*status),
-                error_code: code.clone(),
-                raw_response: None,
-            },
-            Error::Auth { .. } => ErrorKind::Credential,
-            Error::Transport { .. } => ErrorKind::Io,
-            Error::Io { .. } => ErrorKind::Io,
-            Error::Decode { .. } => ErrorKind::DataConversion,
-            _ => ErrorKind::Other,
-        };
-        azure_core::Error::new(kind, err)
     }
 }
 
@@ -388,11 +350,30 @@ impl From<azureml_emulator::Error> for Error {
                 Error::Validation { field, rule }
             }
             azureml_emulator::Error::Io { path, source } => Error::Io { path, source },
-            azureml_emulator::Error::Decode { what, message } => Error::Decode { what, message },
+            azureml_emulator::Error::Decode { what, message } => Error::Decode {
+                what,
+                path: None,
+                message,
+            },
             other => Error::Other {
                 message: other.to_string(),
                 source: Some(Box::new(other)),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_stay_under_clippys_large_error_threshold() {
+        // Callers' `Result<_, Error>` functions would trip `clippy::result_large_err` at 128.
+        assert!(
+            std::mem::size_of::<Error>() < 128,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 }

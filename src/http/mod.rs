@@ -1,0 +1,105 @@
+//! The HTTP plumbing shared by ARM, storage and scoring: one way to build the `reqwest` client
+//! (connection pool, extra TLS roots), and what counts as the local machine.
+
+pub(crate) mod headers;
+pub(crate) mod policies;
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// Longest wait for a TCP + TLS connection, on every host.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Idle pooled connections are closed after this (below Azure's 4-minute load-balancer idle cut).
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+const CERT_MARKER: &[u8] = b"-----BEGIN CERTIFICATE-----";
+
+/// Builds the `reqwest` client for every pipeline of an `MLClient` and for scoring clients: no
+/// redirects followed (a 3xx must not carry a token elsewhere), Nagle off (small scoring POSTs),
+/// and `root_certificates` trusted on top of the system roots.
+///
+/// `field` names the option the certificates came from, for the validation error.
+///
+/// # Errors
+/// [`Error::Validation`] on `field` when an entry has no PEM certificate block or does not parse;
+/// [`Error::Transport`] when the TLS backend can't be set up.
+pub(crate) fn build_client(root_certificates: &[Vec<u8>], field: &str) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .tcp_nodelay(true);
+    let mut roots = Vec::with_capacity(root_certificates.len());
+    for pem in root_certificates {
+        // reqwest parses PEM lazily and skips blocks it can't read; look for a certificate block
+        // here so that a wrong file is reported instead of silently trusting nothing.
+        if !pem.windows(CERT_MARKER.len()).any(|w| w == CERT_MARKER) {
+            return Err(Error::validation(
+                field,
+                "not a PEM certificate (no BEGIN CERTIFICATE block)",
+            ));
+        }
+        roots.push(
+            reqwest::Certificate::from_pem(pem)
+                .map_err(|e| Error::validation(field, format!("not a PEM certificate: {e}")))?,
+        );
+    }
+    if !roots.is_empty() {
+        builder = builder.tls_certs_merge(roots);
+    }
+    builder.build().map_err(|e| Error::Transport {
+        message: format!("could not build the HTTP client: {e}"),
+        source: None,
+    })
+}
+
+/// The instant `after` from now; a span too long for the clock counts as a year (so "huge"
+/// never turns into "already passed").
+pub(crate) fn deadline(after: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(after)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
+/// True for `localhost` and loopback addresses, where plain http can't be read off the network.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_without_a_certificate_is_a_validation_error_on_the_named_field() {
+        for bad in [
+            &b"not a certificate"[..],
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n",
+        ] {
+            let err = build_client(&[bad.to_vec()], "extra_root_certificates").unwrap_err();
+            assert!(
+                matches!(&err, Error::Validation { field, .. } if field == "extra_root_certificates"),
+                "{err}"
+            );
+        }
+        assert!(build_client(&[], "root_certificates").is_ok());
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        let local = |s: &str| is_loopback(&Url::parse(s).unwrap());
+        assert!(local("http://127.0.0.1:8080/score"));
+        assert!(local("http://localhost:5001/"));
+        assert!(local("http://[::1]:5001/"));
+        assert!(!local("http://churn.eastus.inference.ml.azure.com/score"));
+        assert!(!local("http://10.0.0.1/"));
+    }
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use azure_ai_ml::monitor::{
     AggregationType, AutoscaleCreateOrUpdateOptions, AutoscaleSetting, AutoscaleSettingPatch,
-    MetricsInterval, MetricsQuery, MetricsResponse, ScaleRule,
+    MetricsInterval, MetricsQuery, MetricsResponse,
 };
 use azure_ai_ml::testing::emulator::core::monitor::ManualClock;
 use azure_ai_ml::testing::{
@@ -74,15 +74,8 @@ async fn workspace() -> (FakeWorkspace, MLClient, Arc<ManualClock>) {
 }
 
 fn seed_setting(ml_client: &MLClient) -> AutoscaleSetting {
-    let autoscale = ml_client.autoscale();
-    AutoscaleSetting::new("churn-autoscale")
-        .target(autoscale.deployment_target(ENDPOINT, "blue").unwrap())
-        .capacity(1..=5)
-        .rule(
-            ScaleRule::when("CpuUtilizationPercentage > 70 avg 5m")
-                .unwrap()
-                .scale_out(1),
-        )
+    let target = ml_client.autoscale().deployment_target(ENDPOINT, "blue");
+    monitor_support::seed_setting(target.unwrap())
 }
 
 #[tokio::test]
@@ -113,7 +106,7 @@ async fn the_seed_setting_lives_through_the_sdk() {
         created
     );
     let listed: Vec<AutoscaleSetting> = autoscale.list(None).unwrap().try_collect().await.unwrap();
-    assert_eq!(listed, [created.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&created));
 
     // The autoscaler acts on the setting: CPU above 70 % for five minutes adds an instance.
     for minute in 0..5 {

@@ -15,7 +15,7 @@ pub(crate) fn parse(text: &str) -> Option<Duration> {
     }
     let body = text.trim().strip_prefix(['P', 'p'])?;
     let (date, time) = match body.split_once(['T', 't']) {
-        Some((_, t)) if t.is_empty() => return None,
+        Some((_, "")) => return None,
         Some((d, t)) => (d, Some(t)),
         None => (body, None),
     };

@@ -38,38 +38,6 @@ pub(crate) fn parse_ml_resource(id: &str) -> Option<MlResource> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const WS: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
-
-    #[test]
-    fn endpoints_and_deployments_parse() {
-        let e = parse_ml_resource(&format!("{WS}/onlineEndpoints/churn")).unwrap();
-        assert_eq!(
-            (e.workspace_id.as_str(), e.endpoint.as_str(), e.deployment),
-            (WS, "churn", None)
-        );
-        let d = parse_ml_resource(&format!(
-            "{}/ONLINEENDPOINTS/churn/Deployments/blue",
-            WS.to_lowercase()
-        ))
-        .unwrap();
-        assert_eq!(d.deployment.as_deref(), Some("blue"));
-        for bad in [
-            format!("{WS}/onlineEndpoints"),
-            format!("{WS}/onlineEndpoints/e/deployments"),
-            format!("{WS}/onlineEndpoints/e/other/x"),
-            format!("{WS}/onlineEndpoints/e/deployments/d/more"),
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/x".to_owned(),
-            "/onlineEndpoints/e".to_owned(),
-        ] {
-            assert_eq!(parse_ml_resource(&bad), None, "{bad}");
-        }
-    }
-}
-
 impl crate::core::WorkspaceCore {
     /// The stored name of an endpoint of this workspace (names compare case-insensitively).
     pub(crate) fn find_endpoint_name(&self, endpoint: &str) -> Option<String> {
@@ -112,6 +80,38 @@ impl crate::core::WorkspaceCore {
         match self.find_ml_resource(id)? {
             (e, Some(d)) => Some((e, d)),
             (_, None) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WS: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
+
+    #[test]
+    fn endpoints_and_deployments_parse() {
+        let e = parse_ml_resource(&format!("{WS}/onlineEndpoints/churn")).unwrap();
+        assert_eq!(
+            (e.workspace_id.as_str(), e.endpoint.as_str(), e.deployment),
+            (WS, "churn", None)
+        );
+        let d = parse_ml_resource(&format!(
+            "{}/ONLINEENDPOINTS/churn/Deployments/blue",
+            WS.to_lowercase()
+        ))
+        .unwrap();
+        assert_eq!(d.deployment.as_deref(), Some("blue"));
+        for bad in [
+            format!("{WS}/onlineEndpoints"),
+            format!("{WS}/onlineEndpoints/e/deployments"),
+            format!("{WS}/onlineEndpoints/e/other/x"),
+            format!("{WS}/onlineEndpoints/e/deployments/d/more"),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/x".to_owned(),
+            "/onlineEndpoints/e".to_owned(),
+        ] {
+            assert_eq!(parse_ml_resource(&bad), None, "{bad}");
         }
     }
 }

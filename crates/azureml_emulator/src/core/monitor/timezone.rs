@@ -291,7 +291,7 @@ impl Zone {
     /// The instant a wall-clock time in this zone names. In the hour skipped by the spring
     /// change the standard offset is used; in the repeated autumn hour, the first (daylight)
     /// occurrence.
-    pub(crate) fn to_utc(&self, local: PrimitiveDateTime) -> OffsetDateTime {
+    pub(crate) fn instant_of(&self, local: PrimitiveDateTime) -> OffsetDateTime {
         let with = |minutes: i32| local.assume_utc() - time::Duration::minutes(i64::from(minutes));
         let daylight = with(self.standard_minutes + 60);
         if self.dst != Dst::None && self.in_dst(daylight) {
@@ -450,11 +450,11 @@ mod tests {
             datetime!(2024-07-10 08:00 UTC),
             datetime!(2024-10-27 00:30 UTC),
         ] {
-            assert_eq!(z.to_utc(z.local(utc)), utc, "{utc}");
+            assert_eq!(z.instant_of(z.local(utc)), utc, "{utc}");
         }
         // 02:30 on 31 March 2024 does not exist in Berlin: read as standard time.
         assert_eq!(
-            z.to_utc(datetime!(2024-03-31 02:30)),
+            z.instant_of(datetime!(2024-03-31 02:30)),
             datetime!(2024-03-31 01:30 UTC)
         );
     }

@@ -9,7 +9,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::parse::{self, field, Invalid};
+use super::json::{field, Invalid};
+use super::parse;
 use crate::core::arm::{self, arm_error, body_object};
 use crate::core::monitor::state::{MonitorState, StoredSetting};
 use crate::core::{CoreRequest, CoreResponse, WorkspaceCore};

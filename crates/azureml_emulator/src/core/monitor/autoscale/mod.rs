@@ -5,6 +5,7 @@ mod activity;
 mod api;
 mod apply;
 mod evaluate;
+mod json;
 pub(crate) mod parse;
 mod schedule;
 mod spec;

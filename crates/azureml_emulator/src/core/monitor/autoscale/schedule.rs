@@ -30,7 +30,7 @@ fn latest_start(
                 let Ok(at) = Time::from_hms(*hour, *minute, 0) else {
                     continue;
                 };
-                let start = zone.to_utc(date.with_time(at));
+                let start = zone.instant_of(date.with_time(at));
                 if start <= now && best.is_none_or(|b| start > b) {
                     best = Some(start);
                 }

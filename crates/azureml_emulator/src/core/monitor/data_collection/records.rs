@@ -275,27 +275,19 @@ mod tests {
     #[test]
     fn paths_follow_the_rolling_rate() {
         let t = datetime!(2024-05-01 09:05:07 UTC);
-        let p = |r| blob_path("churn", "blue", "model_inputs", r, t, "i0");
-        assert_eq!(
-            p(RollingRate::Hour),
-            "modelDataCollector/churn/blue/model_inputs/2024/05/01/09/i0.jsonl"
-        );
-        assert_eq!(
-            p(RollingRate::Minute),
-            "modelDataCollector/churn/blue/model_inputs/2024/05/01/09/05/i0.jsonl"
-        );
-        assert_eq!(
-            p(RollingRate::Day),
-            "modelDataCollector/churn/blue/model_inputs/2024/05/01/i0.jsonl"
-        );
-        assert_eq!(
-            p(RollingRate::Month),
-            "modelDataCollector/churn/blue/model_inputs/2024/05/i0.jsonl"
-        );
-        assert_eq!(
-            p(RollingRate::Year),
-            "modelDataCollector/churn/blue/model_inputs/2024/i0.jsonl"
-        );
+        let folders = [
+            (RollingRate::Hour, "2024/05/01/09"),
+            (RollingRate::Minute, "2024/05/01/09/05"),
+            (RollingRate::Day, "2024/05/01"),
+            (RollingRate::Month, "2024/05"),
+            (RollingRate::Year, "2024"),
+        ];
+        for (rate, folder) in folders {
+            assert_eq!(
+                blob_path("churn", "blue", "model_inputs", rate, t, "i0"),
+                format!("modelDataCollector/churn/blue/model_inputs/{folder}/i0.jsonl")
+            );
+        }
     }
 
     #[test]

@@ -128,7 +128,7 @@ fn parse_interval(text: &str) -> Result<Interval, String> {
         .filter(|d| d.subsec_nanos() == 0)
         .and_then(|d| i64::try_from(d.as_secs()).ok());
     match secs {
-        Some(s) if s >= FINE_SECS && s <= MAX_INTERVAL_SECS && s % FINE_SECS == 0 => {
+        Some(s) if (FINE_SECS..=MAX_INTERVAL_SECS).contains(&s) && s % FINE_SECS == 0 => {
             Ok(Interval::Every(s))
         }
         _ => Err(format!(

@@ -43,6 +43,8 @@ mod recorder;
 mod resource;
 mod routes;
 pub(crate) mod state;
+#[cfg(test)]
+mod tests;
 mod timezone;
 
 use std::collections::BTreeMap;

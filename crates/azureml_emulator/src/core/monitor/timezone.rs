@@ -220,10 +220,20 @@ fn last_sunday(year: i32, month: Month) -> Option<Date> {
     last.checked_sub(time::Duration::days(i64::from(back)))
 }
 
+/// The instant a wall-clock time names in a zone `offset_minutes` east of UTC (`None` past the
+/// ends of the calendar).
+fn west_of(local: PrimitiveDateTime, offset_minutes: i32) -> Option<OffsetDateTime> {
+    local
+        .assume_utc()
+        .checked_sub(time::Duration::minutes(i64::from(offset_minutes)))
+}
+
 /// `date` at `hour`:00 in a zone `offset_minutes` east of UTC, as a UTC instant.
 fn at_local(date: Option<Date>, hour: u8, offset_minutes: i32) -> Option<OffsetDateTime> {
-    let local = PrimitiveDateTime::new(date?, Time::from_hms(hour, 0, 0).ok()?);
-    Some(local.assume_utc() - time::Duration::minutes(i64::from(offset_minutes)))
+    west_of(
+        PrimitiveDateTime::new(date?, Time::from_hms(hour, 0, 0).ok()?),
+        offset_minutes,
+    )
 }
 
 impl Zone {
@@ -282,9 +292,9 @@ impl Zone {
         UtcOffset::from_whole_seconds(minutes * 60).unwrap_or(UtcOffset::UTC)
     }
 
-    /// `utc` as wall-clock time in this zone.
+    /// `utc` as wall-clock time in this zone (UTC's at the ends of the calendar).
     pub(crate) fn local(&self, utc: OffsetDateTime) -> PrimitiveDateTime {
-        let local = utc.to_offset(self.offset_at(utc));
+        let local = utc.checked_to_offset(self.offset_at(utc)).unwrap_or(utc);
         PrimitiveDateTime::new(local.date(), local.time())
     }
 
@@ -292,12 +302,14 @@ impl Zone {
     /// change the standard offset is used; in the repeated autumn hour, the first (daylight)
     /// occurrence.
     pub(crate) fn instant_of(&self, local: PrimitiveDateTime) -> OffsetDateTime {
-        let with = |minutes: i32| local.assume_utc() - time::Duration::minutes(i64::from(minutes));
-        let daylight = with(self.standard_minutes + 60);
-        if self.dst != Dst::None && self.in_dst(daylight) {
-            return daylight;
+        if self.dst != Dst::None {
+            if let Some(daylight) = west_of(local, self.standard_minutes + 60) {
+                if self.in_dst(daylight) {
+                    return daylight;
+                }
+            }
         }
-        with(self.standard_minutes)
+        west_of(local, self.standard_minutes).unwrap_or_else(|| local.assume_utc())
     }
 }
 
@@ -457,6 +469,16 @@ mod tests {
             z.instant_of(datetime!(2024-03-31 02:30)),
             datetime!(2024-03-31 01:30 UTC)
         );
+    }
+
+    #[test]
+    fn the_ends_of_the_calendar_do_not_panic() {
+        let z = zone("AUS Eastern Standard Time");
+        let last = datetime!(9999-12-31 23:59:59 UTC);
+        assert_eq!(z.local(last), datetime!(9999-12-31 23:59:59));
+        let _ = z.instant_of(datetime!(-9999-01-01 0:00));
+        let _ = zone("Pacific Standard Time").instant_of(datetime!(-9999-01-01 0:00));
+        let _ = zone("Pacific Standard Time").offset_at(datetime!(-9999-01-01 0:00 UTC));
     }
 
     #[test]

@@ -253,7 +253,12 @@ fn decide(
         .iter()
         .filter_map(|rule| {
             let out = is_scale_out(rule, current)?;
-            let cooling = last.is_some_and(|t| now < t + rule.cooldown);
+            let cooling = last.is_some_and(|t| {
+                let end = time::Duration::try_from(rule.cooldown)
+                    .ok()
+                    .and_then(|c| t.checked_add(c));
+                end.is_none_or(|end| now < end)
+            });
             let value = measure(rule, target, recorder, current, now);
             let fired = !cooling && value.is_some_and(|v| rule.operator.holds(v, rule.threshold));
             Some(Outcome {

@@ -86,7 +86,7 @@ pub fn blob_path(
     time: OffsetDateTime,
     instance_id: &str,
 ) -> String {
-    let t = time.to_offset(time::UtcOffset::UTC);
+    let t = time.checked_to_offset(time::UtcOffset::UTC).unwrap_or(time);
     let mut folders = vec![format!("{:04}", t.year())];
     let parts = [
         (RollingRate::Month, u8::from(t.month())),

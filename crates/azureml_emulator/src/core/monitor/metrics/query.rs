@@ -243,7 +243,7 @@ impl Query {
 
 /// `2024-05-01T10:00:00Z` (fractions of a second dropped, as Azure writes time stamps).
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t);
     let t = t.replace_nanosecond(0).unwrap_or(t);
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }

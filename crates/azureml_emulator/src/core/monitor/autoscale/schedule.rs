@@ -155,33 +155,20 @@ mod tests {
                 ),
             ),
         ];
-        // Summer: 08:00 in Berlin is 06:00 UTC.
-        assert_eq!(
-            active(&profiles, datetime!(2024-07-01 05:59 UTC)),
-            Some("night")
-        );
-        assert_eq!(
-            active(&profiles, datetime!(2024-07-01 06:00 UTC)),
-            Some("day")
-        );
-        assert_eq!(
-            active(&profiles, datetime!(2024-07-01 18:00 UTC)),
-            Some("night")
-        );
-        // Winter: 08:00 in Berlin is 07:00 UTC.
-        assert_eq!(
-            active(&profiles, datetime!(2024-01-08 06:30 UTC)),
-            Some("night")
-        );
-        assert_eq!(
-            active(&profiles, datetime!(2024-01-08 07:00 UTC)),
-            Some("day")
-        );
-        // Wednesday to Sunday: the Tuesday night profile is still in force.
-        assert_eq!(
-            active(&profiles, datetime!(2024-07-06 12:00 UTC)),
-            Some("night")
-        );
+        let expected = [
+            // Summer: 08:00 in Berlin is 06:00 UTC.
+            (datetime!(2024-07-01 05:59 UTC), "night"),
+            (datetime!(2024-07-01 06:00 UTC), "day"),
+            (datetime!(2024-07-01 18:00 UTC), "night"),
+            // Winter: 08:00 in Berlin is 07:00 UTC.
+            (datetime!(2024-01-08 06:30 UTC), "night"),
+            (datetime!(2024-01-08 07:00 UTC), "day"),
+            // Wednesday to Sunday: the Tuesday night profile is still in force.
+            (datetime!(2024-07-06 12:00 UTC), "night"),
+        ];
+        for (now, name) in expected {
+            assert_eq!(active(&profiles, now), Some(name), "{now}");
+        }
     }
 
     #[test]

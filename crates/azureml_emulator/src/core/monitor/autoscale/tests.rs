@@ -112,6 +112,14 @@ impl Run<'_> {
     }
 }
 
+/// One setting with one default profile.
+fn single(bounds: (u32, u32, u32), rules: Vec<Value>, recorder: &MetricsRecorder) -> Run<'_> {
+    run(
+        vec![setting(vec![profile("default", bounds, rules)])],
+        recorder,
+    )
+}
+
 fn run(settings: Vec<AutoscaleSettingSpec>, recorder: &MetricsRecorder) -> Run<'_> {
     Run {
         settings,
@@ -163,10 +171,7 @@ fn scale_in_needs_every_scale_in_rule_and_out_needs_any() {
         scale_in("CpuUtilizationPercentage", 25.0, 1),
         scale_in("CpuMemoryUtilizationPercentage", 30.0, 2),
     ];
-    let r = run(
-        vec![setting(vec![profile("default", (1, 5, 1), rules)])],
-        &recorder,
-    );
+    let r = single((1, 5, 1), rules, &recorder);
     cpu(&recorder, 10.0, T0, 10); // memory stays at 40%: only the CPU rule fires.
     assert_eq!(r.new_count(T0 + minutes(9), 4), None);
     let low = MetricsRecorder::new();
@@ -197,10 +202,7 @@ fn scale_in_needs_every_scale_in_rule_and_out_needs_any() {
     ];
     let hot = MetricsRecorder::new();
     cpu(&hot, 80.0, T0, 10);
-    let any = run(
-        vec![setting(vec![profile("default", (1, 5, 1), outs)])],
-        &hot,
-    );
+    let any = single((1, 5, 1), outs, &hot);
     assert_eq!(
         any.new_count(T0 + minutes(9), 1),
         Some(4),
@@ -217,10 +219,7 @@ fn scale_in_needs_every_scale_in_rule_and_out_needs_any() {
 #[test]
 fn counts_outside_the_bounds_come_back_even_in_cooldown() {
     let recorder = MetricsRecorder::new();
-    let mut r = run(
-        vec![setting(vec![profile("default", (2, 4, 2), vec![])])],
-        &recorder,
-    );
+    let mut r = single((2, 4, 2), vec![], &recorder);
     r.last.insert(target(), T0);
     assert_eq!(r.new_count(T0, 7), Some(4));
     assert_eq!(r.new_count(T0, 1), Some(2));
@@ -238,10 +237,7 @@ fn percent_and_exact_actions() {
         ("Increase", "PercentChangeCount", 50),
         "PT5M",
     );
-    let r = run(
-        vec![setting(vec![profile("default", (1, 10, 1), vec![percent])])],
-        &hot,
-    );
+    let r = single((1, 10, 1), vec![percent], &hot);
     assert_eq!(r.new_count(now, 3), Some(5), "3 + ceil(1.5)");
     assert_eq!(r.new_count(now, 1), Some(2), "at least one instance");
     let exact = rule(
@@ -249,10 +245,7 @@ fn percent_and_exact_actions() {
         ("None", "ExactCount", 6),
         "PT5M",
     );
-    let r = run(
-        vec![setting(vec![profile("default", (1, 10, 1), vec![exact])])],
-        &hot,
-    );
+    let r = single((1, 10, 1), vec![exact], &hot);
     assert_eq!(r.new_count(now, 2), Some(6));
     assert_eq!(r.new_count(now, 6), None);
     let cold = MetricsRecorder::new();
@@ -262,10 +255,7 @@ fn percent_and_exact_actions() {
         ("Decrease", "PercentChangeCount", 50),
         "PT5M",
     );
-    let r = run(
-        vec![setting(vec![profile("default", (1, 10, 1), vec![shrink])])],
-        &cold,
-    );
+    let r = single((1, 10, 1), vec![shrink], &cold);
     assert_eq!(r.new_count(now, 5), Some(2), "5 − ceil(2.5)");
 }
 
@@ -273,10 +263,7 @@ fn percent_and_exact_actions() {
 fn without_metrics_the_count_rises_to_the_default() {
     let empty = MetricsRecorder::new();
     let rules = vec![out("CpuUtilizationPercentage", 70.0, 1)];
-    let r = run(
-        vec![setting(vec![profile("default", (1, 5, 3), rules)])],
-        &empty,
-    );
+    let r = single((1, 5, 3), rules, &empty);
     let d = r.at(T0, 1);
     assert_eq!(d[0].new_capacity, 3);
     assert!(
@@ -340,56 +327,25 @@ fn request_and_latency_rules_read_the_endpoint() {
     let now = T0 + minutes(4);
     let mut rpm = out("RequestsPerMinute", 100.0, 1);
     rpm["metricTrigger"]["metricResourceUri"] = json!(endpoint_id());
-    let r = run(
-        vec![setting(vec![profile(
-            "default",
-            (1, 5, 1),
-            vec![rpm.clone()],
-        )])],
-        &recorder,
-    );
+    let r = single((1, 5, 1), vec![rpm.clone()], &recorder);
     // 600 requests over the 5-minute window: 120 per minute on average.
     assert_eq!(r.new_count(now, 1), Some(2));
     rpm["metricTrigger"]["threshold"] = json!(120.0);
-    let r = run(
-        vec![setting(vec![profile(
-            "default",
-            (1, 5, 1),
-            vec![rpm.clone()],
-        )])],
-        &recorder,
-    );
+    let r = single((1, 5, 1), vec![rpm.clone()], &recorder);
     assert_eq!(r.new_count(now, 1), None, "120 is not above 120");
     rpm["metricTrigger"]["dimensions"] =
         json!([{"DimensionName": "statusCode", "Operator": "Equals", "Values": ["429"]}]);
     rpm["metricTrigger"]["threshold"] = json!(11.0);
-    let r = run(
-        vec![setting(vec![profile(
-            "default",
-            (1, 5, 1),
-            vec![rpm.clone()],
-        )])],
-        &recorder,
-    );
+    let r = single((1, 5, 1), vec![rpm.clone()], &recorder);
     assert_eq!(r.new_count(now, 1), Some(2), "60 rejections: 12 per minute");
     let mut latency = out("RequestLatency_P90", 350.0, 2);
     latency["metricTrigger"]["metricResourceUri"] = json!(endpoint_id());
-    let r = run(
-        vec![setting(vec![profile("default", (1, 5, 1), vec![latency])])],
-        &recorder,
-    );
+    let r = single((1, 5, 1), vec![latency], &recorder);
     assert_eq!(r.new_count(now, 1), Some(3));
     let mut per_instance = out("RequestsPerMinute", 50.0, 1);
     per_instance["metricTrigger"]["metricResourceUri"] = json!(endpoint_id());
     per_instance["metricTrigger"]["dividePerInstance"] = json!(true);
-    let r = run(
-        vec![setting(vec![profile(
-            "default",
-            (1, 5, 1),
-            vec![per_instance],
-        )])],
-        &recorder,
-    );
+    let r = single((1, 5, 1), vec![per_instance], &recorder);
     assert_eq!(r.new_count(now, 2), Some(3), "120 / 2 = 60 > 50");
     assert_eq!(r.new_count(now, 3), None, "120 / 3 = 40");
 }

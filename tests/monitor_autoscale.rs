@@ -291,14 +291,7 @@ async fn an_explicit_location_skips_the_workspace_get() {
 }
 
 fn seed_setting() -> AutoscaleSetting {
-    AutoscaleSetting::new("churn-autoscale")
-        .target(deployment_id())
-        .capacity(1..=5)
-        .rule(
-            ScaleRule::when("CpuUtilizationPercentage > 70 avg 5m")
-                .unwrap()
-                .scale_out(1),
-        )
+    monitor_support::seed_setting(deployment_id())
 }
 
 // ---------------------------------------------------------------------------------------------

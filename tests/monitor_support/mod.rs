@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use azure_ai_ml::monitor::{AutoscaleSetting, ScaleRule};
 use azure_ai_ml::{MLClient, MLClientOptions};
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_core::http::Url;
@@ -126,4 +127,17 @@ pub fn query_value(r: &Request, key: &str) -> Option<String> {
 
 pub fn body_json(r: &Request) -> serde_json::Value {
     serde_json::from_slice(&r.body).expect("JSON body")
+}
+
+/// The seed's setting: `az monitor autoscale create --min-count 1 --max-count 5 --count 1`
+/// on `target`, then `rule create --condition "CpuUtilizationPercentage > 70 avg 5m" --scale out 1`.
+pub fn seed_setting(target: impl Into<String>) -> AutoscaleSetting {
+    AutoscaleSetting::new("churn-autoscale")
+        .target(target)
+        .capacity(1..=5)
+        .rule(
+            ScaleRule::when("CpuUtilizationPercentage > 70 avg 5m")
+                .unwrap()
+                .scale_out(1),
+        )
 }

@@ -4,7 +4,8 @@
 //!
 //! - [`core`]: a sans-IO state machine, `(state, request) → response`, for the ARM control
 //!   plane, the workspace's blob storage and the scoring data plane (LROs, SharedKey and SAS
-//!   checks, a request log that redacts secrets and records credential leaks).
+//!   checks, a request log that redacts secrets and records credential leaks), and Azure Monitor
+//!   ([`core::monitor`]: autoscale settings, metrics, autoscale evaluation, data collection).
 //! - [`fake`] (feature `fake`): the core mounted on a wiremock server, a stateful fake for
 //!   client tests ([`fake::FakeWorkspace`]).
 //! - [`local`] (feature `local`): the core served over HTTPS on 127.0.0.1 with its own CA,

@@ -20,6 +20,7 @@ mod deployments;
 mod endpoints;
 mod log;
 mod lro;
+pub mod monitor;
 mod read_asset;
 mod routes;
 mod runtime;
@@ -300,6 +301,8 @@ pub struct WorkspaceCore {
     pub(crate) lro_failures: Vec<LroFailure>,
     pub(crate) request_failures: Vec<RequestFailure>,
     pub(crate) score_handler: Option<ScoreHandler>,
+    /// Azure Monitor's live part: clock, metrics recorder, collected data.
+    pub(crate) monitor: monitor::MonitorRuntime,
 }
 
 impl std::fmt::Debug for WorkspaceCore {
@@ -332,6 +335,7 @@ impl WorkspaceCore {
             lro_failures: Vec::new(),
             request_failures: Vec::new(),
             score_handler: None,
+            monitor: monitor::MonitorRuntime::default(),
         }
     }
 
@@ -469,6 +473,10 @@ impl WorkspaceCore {
                 "MissingApiVersionParameter",
                 "The api-version query parameter (?api-version=) is required for all requests.",
             );
+        }
+        // Azure Monitor (`providers/Microsoft.Insights`) lives outside the workspace's paths.
+        if let Some(response) = self.handle_monitor(request) {
+            return response;
         }
         let route = match routes::parse_arm(&self.config, &request.method, request.url.path()) {
             Ok(route) => route,

@@ -108,6 +108,8 @@ pub struct ScoreResponse {
     pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Bytes,
+    /// The latency the metrics record for this answer; the measured time when `None`.
+    pub latency: Option<std::time::Duration>,
 }
 
 impl ScoreResponse {
@@ -117,6 +119,7 @@ impl ScoreResponse {
             status: 200,
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: Bytes::from(serde_json::to_vec(value).unwrap_or_default()),
+            latency: None,
         }
     }
 
@@ -126,7 +129,15 @@ impl ScoreResponse {
             status,
             headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
             body: Bytes::from(body.into()),
+            latency: None,
         }
+    }
+
+    /// Sets the latency the metrics record for this answer (a stand-in model answers at once;
+    /// tests of latency metrics say how long the real one would have taken).
+    pub fn with_latency(mut self, latency: std::time::Duration) -> Self {
+        self.latency = Some(latency);
+        self
     }
 }
 
@@ -370,7 +381,9 @@ impl WorkspaceCore {
             headers,
             body: request.body.clone(),
         };
+        let started = self.monitor_now();
         let answer = handler(&score);
+        let request_id = self.observe_score(target, request, &answer, started);
         if let Some(mirror) = &target.mirror {
             score.deployment = mirror.clone();
             score.mirror = true;
@@ -382,6 +395,6 @@ impl WorkspaceCore {
             body: answer.body,
         }
         .with_header(MODEL_DEPLOYMENT_HEADER, target.deployment.clone())
-        .with_header("x-request-id", uuid::Uuid::new_v4().to_string())
+        .with_header("x-request-id", request_id)
     }
 }

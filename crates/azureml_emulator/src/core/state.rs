@@ -40,6 +40,9 @@ pub struct WorkspaceState {
     pub(crate) blobs: BlobStore,
     /// Monotonic counter ordering creations (for `createdtime` ordering).
     pub(crate) seq: u64,
+    /// Azure Monitor: autoscale settings and their activity log.
+    #[serde(default)]
+    pub(crate) monitor: super::monitor::state::MonitorState,
 }
 
 impl std::fmt::Debug for WorkspaceState {

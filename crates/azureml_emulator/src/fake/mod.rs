@@ -20,6 +20,7 @@
 //! ```
 
 mod credential;
+mod monitor;
 mod server;
 
 use std::sync::{Arc, Mutex};

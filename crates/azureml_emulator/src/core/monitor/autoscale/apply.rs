@@ -1,0 +1,101 @@
+//! The workspace side of autoscale: evaluate every stored setting against the deployments'
+//! instance counts (`sku.capacity`), carry the decisions out in the ARM view, record the new
+//! counts and log the actions.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use super::activity::{AutoscaleActivity, MAX_ACTIVITY};
+use super::evaluate::{evaluate, ScaleDecision};
+use super::parse;
+use crate::core::WorkspaceCore;
+
+/// `sku.capacity` of a deployment resource (1 when absent, as Azure defaults it).
+fn capacity_of(resource: &Value) -> u32 {
+    resource
+        .pointer("/sku/capacity")
+        .and_then(Value::as_u64)
+        .and_then(|c| u32::try_from(c).ok())
+        .unwrap_or(1)
+}
+
+fn set_capacity(resource: &mut Value, capacity: u32) {
+    let Some(object) = resource.as_object_mut() else {
+        return;
+    };
+    let sku = object
+        .entry("sku")
+        .or_insert_with(|| json!({"name": "Default"}));
+    if let Some(sku) = sku.as_object_mut() {
+        sku.insert("capacity".into(), json!(capacity));
+    }
+}
+
+impl WorkspaceCore {
+    /// Runs the autoscaler once at `now`: every enabled setting whose target is a deployment of
+    /// this workspace is evaluated (see [`evaluate`](crate::core::monitor::evaluate)); each
+    /// decision is carried out in the ARM view (the deployment's `sku.capacity`), recorded as
+    /// `DeploymentCapacity` and logged in the activity log. Every target's count is recorded
+    /// too, so `DeploymentCapacity` has data between scale actions.
+    ///
+    /// An emulator that runs real instances starts or stops instances to match each returned
+    /// decision's `new_capacity`.
+    pub fn evaluate_autoscale(&mut self, now: OffsetDateTime) -> Vec<ScaleDecision> {
+        let specs: Vec<_> = self
+            .state
+            .monitor
+            .autoscale
+            .values()
+            .filter_map(|s| parse::setting(&s.resource).ok())
+            .collect();
+        let mut targets: BTreeMap<String, (String, String, u32)> = BTreeMap::new();
+        for spec in &specs {
+            if let Some((e, d)) = self.find_ml_deployment(spec.target_resource_uri()) {
+                let capacity = self.deployment(&e, &d).map(capacity_of).unwrap_or(1);
+                targets.insert(spec.target_resource_uri().to_owned(), (e, d, capacity));
+            }
+        }
+        let capacities = targets
+            .iter()
+            .map(|(t, (_, _, c))| (t.clone(), *c))
+            .collect();
+        let mut last = BTreeMap::new();
+        for a in &self.state.monitor.activity {
+            last.insert(
+                a.target_resource_uri.to_ascii_lowercase(),
+                a.event_timestamp,
+            );
+        }
+        let recorder = self.monitor.recorder.clone();
+        let decisions = evaluate(&specs, &recorder, &capacities, now, &last);
+        for decision in &decisions {
+            if let Some((e, d, capacity)) = targets.get_mut(&decision.target_resource_uri) {
+                *capacity = decision.new_capacity;
+                if let Some(resource) = self
+                    .state
+                    .endpoints
+                    .get_mut(e.as_str())
+                    .and_then(|r| r.deployments.get_mut(d.as_str()))
+                {
+                    set_capacity(&mut resource.resource, decision.new_capacity);
+                }
+            }
+            let activity = &mut self.state.monitor.activity;
+            activity.push_back(AutoscaleActivity::from_decision(decision));
+            while activity.len() > MAX_ACTIVITY {
+                activity.pop_front();
+            }
+        }
+        for (e, d, capacity) in targets.values() {
+            recorder.record_capacity(e, d, *capacity, now);
+        }
+        decisions
+    }
+
+    /// The autoscale activity log (scale actions, oldest first).
+    pub fn autoscale_activity(&self) -> Vec<AutoscaleActivity> {
+        self.state.monitor.activity.iter().cloned().collect()
+    }
+}

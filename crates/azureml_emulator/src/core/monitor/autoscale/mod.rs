@@ -1,0 +1,17 @@
+//! Autoscale settings (`Microsoft.Insights/autoscalesettings`): the ARM resource, Azure's
+//! validation, the sans-IO evaluator and the activity log of scale actions.
+
+mod activity;
+mod api;
+mod apply;
+mod evaluate;
+mod json;
+pub(crate) mod parse;
+mod schedule;
+mod spec;
+#[cfg(test)]
+mod tests;
+
+pub use activity::AutoscaleActivity;
+pub use evaluate::{evaluate, ScaleDecision, ScaleDirection};
+pub use spec::AutoscaleSettingSpec;

@@ -165,7 +165,10 @@ impl OnlineEndpointOperations {
         request: impl AsRef<InvokeRequest>,
     ) -> Result<InvokeResponse> {
         require_name("endpoint_name", endpoint_name)?;
-        self.core.scoring.get(endpoint_name).invoke(request).await
+        self.core
+            .scoring
+            .invoke(endpoint_name, request.as_ref())
+            .await
     }
 
     /// The cached scoring client of an endpoint, for services that score often (cheap to clone,

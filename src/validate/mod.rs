@@ -91,9 +91,11 @@ fn effective(map: &BTreeMap<String, u32>) -> BTreeMap<String, u32> {
         .collect()
 }
 
+/// Rules on a traffic map as the caller wrote it; zero entries are dropped before the PUT (as
+/// Python does), so only the others must name a deployment.
 fn traffic_rules(field: &str, map: &BTreeMap<String, u32>) -> Result<()> {
     let mut seen = BTreeSet::new();
-    for name in map.keys() {
+    for name in map.iter().filter(|(_, v)| **v != 0).map(|(k, _)| k) {
         // Every key is a deployment name (the service would refuse the PUT otherwise).
         resource_name(&format!("{field}.{name}"), name)?;
         if !seen.insert(name.to_lowercase()) {

@@ -25,8 +25,8 @@ type Call = Box<dyn FnOnce(MLClient) -> Pin<Box<dyn Future<Output = azure_ai_ml:
 
 /// What a row sends, through which public operation.
 enum Op {
-    Endpoint(OnlineEndpoint),
-    Deployment(OnlineDeployment),
+    Endpoint(Box<OnlineEndpoint>),
+    Deployment(Box<OnlineDeployment>),
     Model(Model),
     Environment(Environment),
     Other(Call),
@@ -67,12 +67,12 @@ async fn run(fake: &FakeWorkspace, ml_client: &MLClient, row: Row) -> Option<Str
     let result = match row.op {
         Op::Endpoint(e) => ml_client
             .online_endpoints()
-            .begin_create_or_update(e)
+            .begin_create_or_update(*e)
             .await
             .map(drop),
         Op::Deployment(d) => ml_client
             .online_deployments()
-            .begin_create_or_update(d)
+            .begin_create_or_update(*d)
             .await
             .map(drop),
         Op::Model(m) => ml_client.models().create_or_update(&m).await.map(drop),
@@ -140,11 +140,11 @@ fn endpoint() -> ManagedOnlineEndpoint {
 }
 
 fn ep(e: impl Into<OnlineEndpoint>) -> Op {
-    Op::Endpoint(e.into())
+    Op::Endpoint(Box::new(e.into()))
 }
 
 fn dep(d: impl Into<OnlineDeployment>) -> Op {
-    Op::Deployment(d.into())
+    Op::Deployment(Box::new(d.into()))
 }
 
 fn blue(files: &TutorialFiles) -> ManagedOnlineDeployment {
@@ -1124,8 +1124,7 @@ async fn skip_script_validation_lets_a_broken_script_through() {
         .online_deployments()
         .begin_create_or_update(&with_code(&files, &broken))
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(
         matches!(&err, Error::Validation { field, .. } if field == "code_configuration.scoring_script"),
         "{err}"

@@ -226,6 +226,43 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_missing_interpreter_is_an_error_and_a_non_python_one_gives_no_verdict() {
+        let script = Path::new("score.py");
+        let missing = run(&OsString::from("no-such-python-interpreter-here"), script).await;
+        assert!(missing.is_err());
+        // `true` runs, prints nothing and exits 0: not a verdict (the check is then skipped).
+        if let Ok(verdict) = run(&OsString::from("true"), script).await {
+            assert!(verdict.is_none());
+        }
+    }
+
+    #[tokio::test]
+    async fn the_machines_python_parses_without_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("score.py");
+        // Running this would create a file; parsing must not.
+        let marker = dir.path().join("ran");
+        std::fs::write(
+            &script,
+            format!("open({:?}, 'w').write('x')\n", marker.display().to_string()),
+        )
+        .unwrap();
+        let Some(outcome) = parse_with_python(&script).await else {
+            eprintln!("no Python interpreter on this machine: nothing to check");
+            return;
+        };
+        assert_eq!(outcome.ok, Some(true));
+        assert!(!marker.exists(), "the script was run");
+        std::fs::write(&script, "def run(:\n").unwrap();
+        let outcome = parse_with_python(&script).await.unwrap();
+        assert_eq!(outcome.ok, Some(false));
+        assert_eq!(outcome.line, Some(1));
+        // PEP 263: a Latin-1 script with its coding cookie is valid Python.
+        std::fs::write(&script, b"# -*- coding: latin-1 -*-\nNAME = '\xe9t\xe9'\n").unwrap();
+        assert_eq!(parse_with_python(&script).await.unwrap().ok, Some(true));
+    }
+
     #[test]
     fn long_lines_are_cut() {
         let o = outcome(serde_json::json!({

@@ -45,6 +45,11 @@ pub(crate) const DATA: AssetKind = AssetKind {
 };
 
 impl AssetKind {
+    /// Every container of this kind (`models`, `environments`).
+    pub(crate) fn collection(&self, core: &ClientCore) -> ResourcePath {
+        ResourcePath::new([self.segment], (self.api)(&core.api))
+    }
+
     pub(crate) fn container(&self, core: &ClientCore, name: &str) -> ResourcePath {
         ResourcePath::new([self.segment, name], (self.api)(&core.api))
     }

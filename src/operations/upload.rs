@@ -34,15 +34,22 @@ fn upload_options(core: &ClientCore) -> UploadOptions {
 
 /// The default datastore's container and credential.
 async fn default_datastore_container(core: &Arc<ClientCore>) -> Result<(String, BlobContainer)> {
-    let datastore = core.default_datastore().await?;
+    datastore_container(core, core.default_datastore().await?).await
+}
+
+/// A datastore's container and credential.
+pub(super) async fn datastore_container(
+    core: &Arc<ClientCore>,
+    datastore: crate::entities::Datastore,
+) -> Result<(String, BlobContainer)> {
     let account = datastore
         .account_name
         .clone()
-        .ok_or_else(|| Error::decode("Datastore", "the default datastore has no accountName"))?;
+        .ok_or_else(|| Error::decode("Datastore", "the datastore has no accountName"))?;
     let container = datastore
         .container_name
         .clone()
-        .ok_or_else(|| Error::decode("Datastore", "the default datastore has no containerName"))?;
+        .ok_or_else(|| Error::decode("Datastore", "the datastore has no containerName"))?;
     let suffix = datastore
         .endpoint
         .clone()

@@ -12,10 +12,12 @@
 
 mod auth;
 mod container;
+mod download;
 mod errors;
 mod shared_key;
 mod stream;
 
 pub use auth::{StorageAuth, STORAGE_SCOPE};
 pub use container::{BlobContainer, BlobProperties, DEFAULT_REQUEST_TIMEOUT, STORAGE_API_VERSION};
+pub use download::BlobItem;
 pub use stream::{UploadBlobOptions, DEFAULT_BLOCK_SIZE};

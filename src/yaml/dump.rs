@@ -314,6 +314,24 @@ impl ToDict for Model {
     }
 }
 
+/// Python's `Model` / `Environment` built from a container (a list without a name).
+impl ToDict for crate::entities::AssetContainer {
+    fn to_dict(&self) -> Value {
+        Dict::default()
+            .put("name", self.name.clone())
+            .opt("id", self.id.clone())
+            .opt("latest_version", self.latest_version.clone())
+            .opt("description", self.description.clone())
+            .put("tags", map(&self.tags))
+            .put("properties", map(&self.properties))
+            .opt(
+                "creation_context",
+                self.creation_context.as_ref().map(creation_context),
+            )
+            .done()
+    }
+}
+
 impl YamlEntity for Model {
     fn schema_url(&self) -> &'static str {
         MODEL_SCHEMA

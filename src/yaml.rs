@@ -35,7 +35,7 @@ mod dump;
 mod overrides;
 
 pub use dump::{
-    dump, dump_to_file, with_overrides, ToDict, YamlEntity, ENVIRONMENT_SCHEMA,
+    dump, dump_to_file, load, with_overrides, ToDict, YamlEntity, ENVIRONMENT_SCHEMA,
     KUBERNETES_DEPLOYMENT_SCHEMA, KUBERNETES_ENDPOINT_SCHEMA, MANAGED_DEPLOYMENT_SCHEMA,
     MANAGED_ENDPOINT_SCHEMA, MODEL_SCHEMA,
 };

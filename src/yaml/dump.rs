@@ -117,6 +117,34 @@ pub fn with_overrides<T: YamlEntity>(entity: &T, overrides: &Overrides) -> Resul
     T::from_dict(&dict, &base)
 }
 
+/// Loads an entity of type `T` from a CLI v2 YAML file, or from nothing but `overrides` when
+/// there is no file (`az ml online-endpoint create -n churn --auth-mode key`): the generic
+/// form of `load_online_endpoint_with` and its siblings.
+///
+/// ```no_run
+/// use azure_ai_ml::yaml::{load, Overrides};
+/// use azure_ai_ml::OnlineEndpoint;
+/// let from_flags: OnlineEndpoint = load(None, &Overrides::new().set("name", "churn"))?;
+/// # Ok::<(), azure_ai_ml::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`super::load_online_endpoint_with`].
+pub fn load<T: YamlEntity>(path: Option<&Path>, overrides: &Overrides) -> Result<T> {
+    let (mut tree, base) = match path {
+        Some(p) => super::read_tree(p)?,
+        None => (
+            yaml_serde::Value::Mapping(Default::default()),
+            std::env::current_dir().map_err(|e| Error::io(".", e))?,
+        ),
+    };
+    overrides.apply(&mut tree)?;
+    let what = path.map_or_else(|| "arguments".to_owned(), |p| p.display().to_string());
+    let dict = serde_json::to_value(&tree)
+        .map_err(|e| Error::validation(what, format!("not a CLI v2 YAML mapping: {e}")))?;
+    T::from_dict(&dict, &base)
+}
+
 fn tree_of(dict: &Value) -> Result<yaml_serde::Value> {
     yaml_serde::to_value(dict).map_err(|e| Error::other(format!("cannot convert to YAML: {e}")))
 }

@@ -4,9 +4,9 @@ use azure_ai_ml::yaml::ToDict;
 use azure_ai_ml::{Environment, ListViewType};
 use serde_json::{Map, Value};
 
-use super::model::version_or_label;
+use super::model::{archive, version_or_label, Archivable};
 use super::{load, overrides, tag_overrides, Ctx};
-use crate::cli::{AssetRefArgs, EnvironmentCommand};
+use crate::cli::EnvironmentCommand;
 use crate::error::{CliError, CliResult};
 
 /// `transform_environment_list`: name, and `latest version` or `version`.
@@ -113,31 +113,30 @@ pub async fn run(ctx: &Ctx, command: EnvironmentCommand) -> CliResult<()> {
             };
             ctx.print(Value::Array(dicts.iter().map(list_row).collect()))
         }
-        EnvironmentCommand::Archive(args) => archive(ctx, args, true).await,
-        EnvironmentCommand::Restore(args) => archive(ctx, args, false).await,
+        EnvironmentCommand::Archive(args) => {
+            archive(&ctx.client().await?.environments(), args, true).await
+        }
+        EnvironmentCommand::Restore(args) => {
+            archive(&ctx.client().await?.environments(), args, false).await
+        }
     }
 }
 
-async fn archive(ctx: &Ctx, args: AssetRefArgs, archived: bool) -> CliResult<()> {
-    let client = ctx.client().await?;
-    let environments = client.environments();
-    let version = match (args.version, args.label) {
-        (None, None) => None,
-        (v, l) => Some(
-            version_or_label(v, l, async {
-                Ok(environments
-                    .get_latest(&args.name)
-                    .await?
-                    .version
-                    .unwrap_or_default())
-            })
-            .await?,
-        ),
-    };
-    if archived {
-        environments.archive(&args.name, version.as_deref()).await?;
-    } else {
-        environments.restore(&args.name, version.as_deref()).await?;
+impl Archivable for azure_ai_ml::EnvironmentOperations {
+    async fn latest(&self, name: &str) -> azure_ai_ml::Result<String> {
+        Ok(self.get_latest(name).await?.version.unwrap_or_default())
     }
-    Ok(())
+
+    async fn set_archived(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        archived: bool,
+    ) -> azure_ai_ml::Result<()> {
+        if archived {
+            self.archive(name, version).await
+        } else {
+            self.restore(name, version).await
+        }
+    }
 }

@@ -135,8 +135,8 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
             };
             ctx.print(Value::Array(dicts.iter().map(list_row).collect()))
         }
-        ModelCommand::Archive(args) => archive(ctx, args, true).await,
-        ModelCommand::Restore(args) => archive(ctx, args, false).await,
+        ModelCommand::Archive(args) => archive(&ctx.client().await?.models(), args, true).await,
+        ModelCommand::Restore(args) => archive(&ctx.client().await?.models(), args, false).await,
         ModelCommand::Download {
             name,
             version,
@@ -159,26 +159,49 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
     }
 }
 
-async fn archive(ctx: &Ctx, args: AssetRefArgs, archived: bool) -> CliResult<()> {
-    let client = ctx.client().await?;
-    let models = client.models();
+/// What `archive` / `restore` need of models and environments alike.
+pub(super) trait Archivable {
+    /// The latest version's number.
+    async fn latest(&self, name: &str) -> azure_ai_ml::Result<String>;
+    /// Archives (`true`) or restores a version, or the whole asset.
+    async fn set_archived(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        archived: bool,
+    ) -> azure_ai_ml::Result<()>;
+}
+
+impl Archivable for azure_ai_ml::ModelOperations {
+    async fn latest(&self, name: &str) -> azure_ai_ml::Result<String> {
+        Ok(self.get_latest(name).await?.version.unwrap_or_default())
+    }
+
+    async fn set_archived(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        archived: bool,
+    ) -> azure_ai_ml::Result<()> {
+        if archived {
+            self.archive(name, version).await
+        } else {
+            self.restore(name, version).await
+        }
+    }
+}
+
+/// `archive` / `restore` of a version (`-v`, `-l latest`) or of the whole asset.
+pub(super) async fn archive(
+    ops: &impl Archivable,
+    args: AssetRefArgs,
+    archived: bool,
+) -> CliResult<()> {
     let version = match (args.version, args.label) {
         (None, None) => None,
-        (v, l) => Some(
-            version_or_label(v, l, async {
-                Ok(models
-                    .get_latest(&args.name)
-                    .await?
-                    .version
-                    .unwrap_or_default())
-            })
-            .await?,
-        ),
+        (v, l) => Some(version_or_label(v, l, ops.latest(&args.name)).await?),
     };
-    if archived {
-        models.archive(&args.name, version.as_deref()).await?;
-    } else {
-        models.restore(&args.name, version.as_deref()).await?;
-    }
-    Ok(())
+    Ok(ops
+        .set_archived(&args.name, version.as_deref(), archived)
+        .await?)
 }

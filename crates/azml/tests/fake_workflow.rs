@@ -299,6 +299,48 @@ async fn the_seed_rollout_from_yaml() {
     let downloaded =
         std::fs::read(p.path().join("downloads/customer-churn-model/model.pkl")).unwrap();
     assert_eq!(downloaded, b"not really a pickle");
+    // Archived models leave the default list (listViewType), and come back.
+    p.azml(&["model", "archive", "-n", "customer-churn-model"])
+        .ok();
+    assert_eq!(p.azml(&["model", "list"]).ok().json(), json!([]));
+    let all = p
+        .azml(&["model", "list", "--include-archived", "--query", "[].name"])
+        .ok()
+        .json();
+    assert_eq!(all, json!(["customer-churn-model"]));
+    p.azml(&["model", "restore", "-n", "customer-churn-model"])
+        .ok();
+    let versions = p
+        .azml(&[
+            "model",
+            "list",
+            "-n",
+            "customer-churn-model",
+            "--query",
+            "[].version",
+        ])
+        .ok()
+        .json();
+    assert_eq!(versions, json!(["1"]));
+    let envs = p.azml(&["environment", "list"]).ok().json();
+    assert_eq!(
+        envs,
+        json!([{"name": "churn-model-env", "latest version": "1"}])
+    );
+    let shown = p
+        .azml(&[
+            "environment",
+            "show",
+            "-n",
+            "churn-model-env",
+            "-l",
+            "latest",
+            "--query",
+            "version",
+        ])
+        .ok()
+        .json();
+    assert_eq!(shown, "1");
 
     // Clean up: green's traffic away, green deleted, then the endpoint.
     p.azml(&[

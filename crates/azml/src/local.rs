@@ -196,7 +196,7 @@ pub async fn start_foreground(port: Option<u16>) -> CliResult<()> {
     write(PID_FILE, server.pid.to_string())?;
     // Written last: its presence means "serving".
     write(SERVER_FILE, server.to_json().to_string())?;
-    println!("{}", banner(&server));
+    crate::output::write_stdout(&banner(&server))?;
     wait_for_stop_signal().await;
     eprintln!("Stopping the offline workspace…");
     workspace.shutdown().await;
@@ -289,8 +289,7 @@ fn tail(path: &Path, lines: usize) -> String {
 /// As [`ensure_detached`].
 pub async fn start_detached(port: Option<u16>) -> CliResult<()> {
     let (server, _) = ensure_detached(port).await?;
-    println!("{}", banner(&server));
-    Ok(())
+    crate::output::write_stdout(&banner(&server))
 }
 
 /// `azml local stop`: SIGTERM, a bounded wait, SIGKILL if needed.

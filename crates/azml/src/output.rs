@@ -63,14 +63,21 @@ impl Printer {
             OutputFormat::Tsv => tsv(&result),
             OutputFormat::None => String::new(),
         };
-        let mut out = std::io::stdout().lock();
-        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            // A closed pipe (`| head`) is not an error, as in knack.
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                Err(CliError::failure(format!("cannot write the output: {e}")))
-            }
-            _ => Ok(()),
+        write_stdout(&text)
+    }
+}
+
+/// Writes text to stdout; a closed pipe (`| head`) is not an error, as in knack.
+///
+/// # Errors
+/// A failure for any other write error.
+pub fn write_stdout(text: &str) -> CliResult<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::failure(format!("cannot write the output: {e}")))
         }
+        _ => Ok(()),
     }
 }
 

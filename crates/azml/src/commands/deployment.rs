@@ -204,8 +204,9 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
                 .get_logs(&name, &endpoint_name, lines, Some(options))
                 .await?;
             // az prints the log text itself, not JSON.
-            println!("{}", logs.replace("\\n", "\n"));
-            Ok(())
+            let mut text = logs.replace("\\n", "\n");
+            text.push('\n');
+            crate::output::write_stdout(&text)
         }
     }
 }

@@ -81,6 +81,14 @@ async fn init_failure_fails_the_deployment_with_the_log_tail() {
         w.ws.instances("broken-ep", "blue").is_empty(),
         "a failed deployment keeps no processes"
     );
+    // Its callers learn that it failed (a status no client retries), not "not ready yet".
+    let (key, _) = w.keys("broken-ep").await;
+    let (status, body, _) = w
+        .score("broken-ep", &key, Some("blue"), &json!({"data": [1]}))
+        .await;
+    assert_eq!(status, 424, "{body}");
+    assert!(body.contains("failed"), "{body}");
+    assert!(!body.contains("yet"), "{body}");
     w.ws.shutdown().await;
 }
 

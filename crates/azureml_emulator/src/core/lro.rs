@@ -273,6 +273,7 @@ impl WorkspaceCore {
         op.status = outcome.clone();
         op.ended = Some(now_rfc3339());
         let op = op.clone();
+        self.revision += 1;
         let succeeded = outcome == OpStatus::Succeeded;
         match (op.kind, succeeded) {
             (LroKind::EndpointDelete, true) => self.delete_endpoint_now(&op.endpoint),
@@ -342,6 +343,75 @@ impl WorkspaceCore {
             .and_then(Value::as_object_mut)
         {
             props.insert("provisioningState".into(), Value::String(state.into()));
+            self.revision += 1;
+        }
+    }
+
+    /// A runtime's word that a deployment's processes settled (ready or failed). Its pending
+    /// create or update completes now, when no client-visible poll is left to count down; a
+    /// deployment with nothing pending takes the runtime's outcome as its `provisioningState`,
+    /// which is how a workspace restarted from saved state repairs its statuses.
+    pub fn settle_deployment(&mut self, endpoint: &str, deployment: &str) {
+        let Some(record) = self
+            .state
+            .endpoints
+            .get(endpoint)
+            .and_then(|r| r.deployments.get(deployment))
+        else {
+            return;
+        };
+        if let Some(id) = record.pending_op.clone() {
+            let waits_on_runtime = self.state.operations.get(&id).is_some_and(|op| {
+                op.polls_left == 0
+                    && op.status == OpStatus::Running
+                    && matches!(
+                        op.kind,
+                        LroKind::DeploymentCreateOrUpdate | LroKind::DeploymentUpdate
+                    )
+            });
+            if waits_on_runtime {
+                self.advance_operation(&id);
+            }
+            return;
+        }
+        let settled = match self.runtime.deployment_state(endpoint, deployment) {
+            Some(RuntimeState::Succeeded) => "Succeeded",
+            Some(RuntimeState::Failed { .. }) => "Failed",
+            _ => return,
+        };
+        let current = record
+            .resource
+            .pointer("/properties/provisioningState")
+            .and_then(Value::as_str);
+        if current != Some(settled) {
+            self.set_provisioning_state(endpoint, Some(deployment), settled);
+        }
+    }
+
+    /// Moves on the operations a saved state left in progress that wait for no runtime
+    /// (endpoint changes, deletes, key regeneration): each completes as its remaining polls
+    /// would have completed it. Deployment creates and updates complete when the runtime
+    /// settles them ([`settle_deployment`](Self::settle_deployment)).
+    pub fn resume_operations(&mut self) {
+        let waiting: Vec<(String, u32)> = self
+            .state
+            .operations
+            .values()
+            .filter(|op| {
+                op.status == OpStatus::Running
+                    && !matches!(
+                        op.kind,
+                        LroKind::DeploymentCreateOrUpdate | LroKind::DeploymentUpdate
+                    )
+            })
+            .map(|op| (op.id.clone(), op.polls_left))
+            .collect();
+        for (id, polls_left) in waiting {
+            for _ in 0..=polls_left {
+                if self.advance_operation(&id) != Some(OpStatus::Running) {
+                    break;
+                }
+            }
         }
     }
 

@@ -300,6 +300,8 @@ pub struct WorkspaceCore {
     pub(crate) lro_failures: Vec<LroFailure>,
     pub(crate) request_failures: Vec<RequestFailure>,
     pub(crate) score_handler: Option<ScoreHandler>,
+    /// Bumped whenever the persistent state may have changed.
+    pub(crate) revision: u64,
 }
 
 impl std::fmt::Debug for WorkspaceCore {
@@ -332,6 +334,7 @@ impl WorkspaceCore {
             lro_failures: Vec::new(),
             request_failures: Vec::new(),
             score_handler: None,
+            revision: 0,
         }
     }
 
@@ -353,6 +356,12 @@ impl WorkspaceCore {
     /// The persistent state (serialize it to keep the workspace).
     pub fn state(&self) -> &WorkspaceState {
         &self.state
+    }
+
+    /// A number that changes whenever [`state`](Self::state) may have changed (a resource
+    /// written, an operation ending): compare it with the one last saved to know when to save.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// The base64 key of a storage account the workspace knows (a secret: don't log it).
@@ -404,6 +413,10 @@ impl WorkspaceCore {
         let entry = self.log.record(request, &kind, credential.clone());
         let response = self.dispatch(&kind, credential, request, entry);
         self.log.set_status(entry, response.status);
+        let reads = matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
+        if !reads && response.status < 400 {
+            self.revision += 1;
+        }
         response
     }
 

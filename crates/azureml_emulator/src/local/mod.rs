@@ -24,6 +24,7 @@ mod https;
 mod logbuf;
 mod router;
 mod runtime;
+mod spawner;
 mod spec;
 mod supervisor;
 mod swrr;

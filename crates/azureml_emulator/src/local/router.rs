@@ -5,9 +5,14 @@
 //! deployment in the background, 429 past `2 × max_concurrent_requests_per_instance × instances`
 //! requests in flight, 408 past `request_timeout_ms`, 424 (with the model's body) when the model
 //! answers anything but 200. Per-deployment request counts and latencies are kept.
+//!
+//! No call is dropped on purpose: a call that cannot connect to its instance is sent once to
+//! another ready instance of the same deployment; a call that finds its deployment's processes
+//! being replaced goes to the new ones; when no instance can answer, the 503 carries a
+//! `Retry-After` sized to the instance's restart.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,6 +21,7 @@ use azure_core::credentials::Secret;
 use bytes::Bytes;
 
 use crate::local::supervisor::InstanceState;
+use crate::local::sys;
 
 /// How callers of an endpoint authenticate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,14 +49,24 @@ pub(crate) struct EndpointConfig {
     pub(crate) mirror: BTreeMap<String, u32>,
 }
 
+/// What the router can do with a deployment right now.
+pub(crate) enum Serving {
+    /// Instances serve it.
+    Ready(Arc<DeploymentTarget>),
+    /// Its first processes are starting.
+    Starting,
+    /// It could not start; the message says why.
+    Failed(String),
+}
+
 /// Where the router finds endpoints and running deployments.
 pub(crate) trait Backends: Send + Sync {
     /// The endpoint's configuration, `None` when it does not exist.
     fn endpoint(&self, name: &str) -> Option<EndpointConfig>;
     /// True when the endpoint has a deployment of that name (running or not).
     fn deployment_exists(&self, endpoint: &str, deployment: &str) -> bool;
-    /// The running processes of a deployment, `None` while it has none.
-    fn target(&self, endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>>;
+    /// Whether a deployment serves, starts or failed.
+    fn serving(&self, endpoint: &str, deployment: &str) -> Serving;
 }
 
 /// Latencies kept per deployment (the most recent ones).
@@ -66,7 +82,8 @@ pub struct RequestStats {
     pub mirrored_requests: u64,
     /// Live requests by the status the caller got.
     pub status_counts: BTreeMap<u16, u64>,
-    /// Router-measured latencies of recent live requests, in milliseconds, oldest first.
+    /// Router-measured latencies of recent live requests the model answered (or timed out
+    /// on), in milliseconds, oldest first; calls turned away with 429 or 503 are not in it.
     pub latencies_ms: Vec<f64>,
     /// Requests (live and mirrored) in flight right now.
     pub in_flight: usize,
@@ -101,6 +118,10 @@ pub(crate) struct DeploymentTarget {
     requests: AtomicU64,
     mirrored: AtomicU64,
     stats: Mutex<StatsInner>,
+    /// Set when newer processes (or none) replace these: calls go elsewhere from then on.
+    retired: AtomicBool,
+    /// Woken when the last in-flight call of a retired target ends.
+    idle: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for DeploymentTarget {
@@ -126,6 +147,35 @@ impl DeploymentTarget {
             requests: AtomicU64::new(0),
             mirrored: AtomicU64::new(0),
             stats: Mutex::new(StatsInner::default()),
+            retired: AtomicBool::new(false),
+            idle: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Takes these processes out of rotation; calls already holding a slot finish.
+    pub(crate) fn retire(&self) {
+        // SeqCst pairs with `acquire`: a call either sees the flag or is counted in flight.
+        self.retired.store(true, Ordering::SeqCst);
+    }
+
+    fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no call is in flight, or `limit` has passed.
+    pub(crate) async fn drained(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so a call ending in between still wakes us.
+            notified.as_mut().enable();
+            if self.in_flight.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return;
+            }
         }
     }
 
@@ -134,20 +184,47 @@ impl DeploymentTarget {
         2 * self.max_concurrent_per_instance.max(1) as usize * self.instances.len().max(1)
     }
 
-    /// Next ready instance's port, round-robin.
-    fn pick_port(&self) -> Option<u16> {
+    /// Next ready instance, round-robin, other than `except`.
+    fn pick(&self, except: Option<usize>) -> Option<usize> {
         let n = self.instances.len();
         let start = self.next_instance.fetch_add(1, Ordering::Relaxed);
-        (0..n)
-            .map(|i| &self.instances[(start + i) % n])
-            .find(|s| s.ready.load(Ordering::Acquire))
-            .map(|s| s.port.load(Ordering::Acquire))
+        (0..n).map(|i| (start + i) % n).find(|&i| {
+            Some(i) != except
+                && self
+                    .instances
+                    .get(i)
+                    .is_some_and(|s| s.ready.load(Ordering::Acquire))
+        })
+    }
+
+    fn port(&self, instance: usize) -> u16 {
+        self.instances
+            .get(instance)
+            .map_or(0, |s| s.port.load(Ordering::Acquire))
+    }
+
+    /// How long a caller turned away should wait: the soonest any instance is back.
+    fn retry_after(&self) -> Duration {
+        self.instances
+            .iter()
+            .map(|i| i.retry_after())
+            .min()
+            .unwrap_or(Duration::from_secs(1))
+    }
+
+    /// True when the instance's server went away (not ready, or its process is gone).
+    fn instance_gone(&self, instance: usize, pid: u32) -> bool {
+        self.instances.get(instance).is_none_or(|s| {
+            !s.ready.load(Ordering::Acquire)
+                || s.pid.load(Ordering::Acquire) != pid
+                || !sys::process_running(pid)
+        })
     }
 
     /// Takes an in-flight slot, or `None` when the deployment is at its limit.
     fn acquire(self: &Arc<Self>) -> Option<InFlight> {
         let limit = self.max_in_flight();
-        let mut now = self.in_flight.load(Ordering::Acquire);
+        let mut now = self.in_flight.load(Ordering::SeqCst);
         loop {
             if now >= limit {
                 return None;
@@ -155,8 +232,8 @@ impl DeploymentTarget {
             match self.in_flight.compare_exchange_weak(
                 now,
                 now + 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
             ) {
                 Ok(_) => return Some(InFlight(self.clone())),
                 Err(actual) => now = actual,
@@ -164,14 +241,17 @@ impl DeploymentTarget {
         }
     }
 
-    fn record(&self, status: u16, latency: Duration) {
+    /// Counts a live call; its latency only when the model answered it (`latency` is `Some`).
+    fn record(&self, status: u16, latency: Option<Duration>) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         *stats.status_counts.entry(status).or_default() += 1;
-        if stats.latencies_ms.len() == LATENCY_WINDOW {
-            stats.latencies_ms.pop_front();
+        if let Some(latency) = latency {
+            if stats.latencies_ms.len() == LATENCY_WINDOW {
+                stats.latencies_ms.pop_front();
+            }
+            stats.latencies_ms.push_back(latency.as_secs_f64() * 1000.0);
         }
-        stats.latencies_ms.push_back(latency.as_secs_f64() * 1000.0);
     }
 
     /// A snapshot of the counters.
@@ -192,7 +272,9 @@ struct InFlight(Arc<DeploymentTarget>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 && self.0.is_retired() {
+            self.0.idle.notify_waiters();
+        }
     }
 }
 
@@ -202,6 +284,8 @@ pub(crate) struct ScoreResponse {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Bytes,
+    /// True when the model (or its timeout) produced the answer, not the router's own checks.
+    answered: bool,
 }
 
 impl ScoreResponse {
@@ -211,9 +295,48 @@ impl ScoreResponse {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: Bytes::from(body),
+            answered: false,
         }
     }
+
+    /// 503 with `Retry-After` (whole seconds) and `retry-after-ms`: come back then.
+    fn unavailable(message: &str, retry_after: Duration) -> Self {
+        let mut response = Self::error(503, message);
+        let millis = retry_after.as_millis();
+        response
+            .headers
+            .push(("retry-after".into(), millis.div_ceil(1000).to_string()));
+        response
+            .headers
+            .push(("retry-after-ms".into(), millis.to_string()));
+        response
+    }
+
+    fn timed_out(timeout: Duration) -> Self {
+        let mut response = Self::error(
+            408,
+            &format!(
+                "Request timed out after {} ms (request_timeout_ms).",
+                timeout.as_millis()
+            ),
+        );
+        response.answered = true;
+        response
+    }
 }
+
+/// What forwarding to one instance ended with.
+enum Attempt {
+    /// An answer for the caller.
+    Done(ScoreResponse),
+    /// No connection could be made: nothing reached the model, another instance may take it.
+    NotConnected,
+    /// The reply broke off after the request was sent.
+    Broken(String),
+}
+
+/// Retry-After for a deployment whose first processes are starting.
+const STARTING_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Per-endpoint traffic state: the round-robins for live and mirror traffic.
 #[derive(Default)]
@@ -311,19 +434,68 @@ impl Router {
         for shadow in mirrors {
             self.mirror(endpoint, &shadow, headers, query, body.clone());
         }
-        let Some(target) = self.backends.target(endpoint, &deployment) else {
-            return ScoreResponse::error(
-                503,
-                &format!("Deployment '{deployment}' has no running instances yet."),
-            );
-        };
-        let started = Instant::now();
-        let mut response = self.forward(&target, headers, query, body).await;
-        target.record(response.status, started.elapsed());
+        let mut response = self
+            .score_on(endpoint, &deployment, headers, query, body)
+            .await;
         response
             .headers
             .push((DEPLOYMENT_HEADER.into(), deployment.clone()));
         response
+    }
+
+    /// Sends a live call to `deployment`, following it to new processes if the ones it found
+    /// are being replaced.
+    async fn score_on(
+        &self,
+        endpoint: &str,
+        deployment: &str,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        body: Bytes,
+    ) -> ScoreResponse {
+        // Two looks: the second finds the processes that replaced retired ones.
+        for _ in 0..2 {
+            let target = match self.backends.serving(endpoint, deployment) {
+                Serving::Ready(target) => target,
+                Serving::Starting => {
+                    return ScoreResponse::unavailable(
+                        &format!("Deployment '{deployment}' has no running instances yet."),
+                        STARTING_RETRY_AFTER,
+                    )
+                }
+                Serving::Failed(reason) => {
+                    return ScoreResponse::error(
+                        424,
+                        &format!(
+                            "Deployment '{deployment}' failed and serves no calls ({reason}). Update or re-create it."
+                        ),
+                    )
+                }
+            };
+            let Some(slot) = target.acquire() else {
+                let response = ScoreResponse::error(
+                    429,
+                    "Too many requests: the deployment is at its max_concurrent_requests_per_instance limit.",
+                );
+                target.record(response.status, None);
+                return response;
+            };
+            if target.is_retired() {
+                continue;
+            }
+            let started = Instant::now();
+            let response = self.forward(&target, headers, query, body).await;
+            drop(slot);
+            target.record(
+                response.status,
+                response.answered.then(|| started.elapsed()),
+            );
+            return response;
+        }
+        ScoreResponse::unavailable(
+            &format!("Deployment '{deployment}' is being replaced; retry."),
+            STARTING_RETRY_AFTER,
+        )
     }
 
     /// Picks the live deployment and the deployments to mirror this request to.
@@ -363,17 +535,23 @@ impl Router {
         query: Option<&str>,
         body: Bytes,
     ) {
-        let Some(target) = self.backends.target(endpoint, deployment) else {
+        let Serving::Ready(target) = self.backends.serving(endpoint, deployment) else {
             return;
         };
-        let Some(port) = target.pick_port() else {
+        let Some(instance) = target.pick(None) else {
             return;
         };
         let Some(slot) = target.acquire() else {
             return;
         };
         target.mirrored.fetch_add(1, Ordering::Relaxed);
-        let request = self.build_request(port, headers, query, body, target.request_timeout);
+        let request = self.build_request(
+            target.port(instance),
+            headers,
+            query,
+            body,
+            target.request_timeout,
+        );
         tokio::spawn(async move {
             let _slot = slot;
             let _ = request.send().await;
@@ -412,40 +590,68 @@ impl Router {
             .timeout(timeout)
     }
 
+    /// Sends the call (its slot already taken) to a ready instance; a call that cannot connect
+    /// goes once to another ready instance.
     async fn forward(
         &self,
-        target: &Arc<DeploymentTarget>,
+        target: &DeploymentTarget,
         headers: &HeaderMap,
         query: Option<&str>,
         body: Bytes,
     ) -> ScoreResponse {
-        let Some(_slot) = target.acquire() else {
-            return ScoreResponse::error(
-                429,
-                "Too many requests: the deployment is at its max_concurrent_requests_per_instance limit.",
-            );
-        };
-        let Some(port) = target.pick_port() else {
-            return ScoreResponse::error(503, "No healthy instance is ready to serve the request.");
-        };
-        let request = self.build_request(port, headers, query, body, target.request_timeout);
+        let mut tried = None;
+        for _ in 0..2 {
+            let Some(instance) = target.pick(tried) else {
+                break;
+            };
+            tried = Some(instance);
+            let pid = target
+                .instances
+                .get(instance)
+                .map_or(0, |s| s.pid.load(Ordering::Acquire));
+            match self
+                .attempt(target, instance, headers, query, body.clone())
+                .await
+            {
+                Attempt::Done(response) => return response,
+                Attempt::NotConnected => continue,
+                Attempt::Broken(_) if target.instance_gone(instance, pid) => break,
+                Attempt::Broken(e) => {
+                    return ScoreResponse::error(
+                        502,
+                        &format!("The model server's reply broke off: {e}"),
+                    )
+                }
+            }
+        }
+        ScoreResponse::unavailable(
+            "No healthy instance is ready to serve the request; an instance is (re)starting.",
+            target.retry_after(),
+        )
+    }
+
+    async fn attempt(
+        &self,
+        target: &DeploymentTarget,
+        instance: usize,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        body: Bytes,
+    ) -> Attempt {
+        let request = self.build_request(
+            target.port(instance),
+            headers,
+            query,
+            body,
+            target.request_timeout,
+        );
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) if e.is_timeout() => {
-                return ScoreResponse::error(
-                    408,
-                    &format!(
-                        "Request timed out after {} ms (request_timeout_ms).",
-                        target.request_timeout.as_millis()
-                    ),
-                )
+                return Attempt::Done(ScoreResponse::timed_out(target.request_timeout))
             }
-            Err(e) => {
-                return ScoreResponse::error(
-                    502,
-                    &format!("The model server could not be reached: {e}"),
-                )
-            }
+            Err(e) if e.is_connect() => return Attempt::NotConnected,
+            Err(e) => return Attempt::Broken(e.to_string()),
         };
         let status = response.status().as_u16();
         let content_type = response
@@ -454,41 +660,36 @@ impl Router {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let body = match tokio::time::timeout(target.request_timeout, response.bytes()).await {
-            Err(_) => {
-                return ScoreResponse::error(
-                    408,
-                    &format!(
-                        "Request timed out after {} ms (request_timeout_ms).",
-                        target.request_timeout.as_millis()
-                    ),
-                )
-            }
+            Err(_) => return Attempt::Done(ScoreResponse::timed_out(target.request_timeout)),
             Ok(Err(e)) if e.is_timeout() => {
-                return ScoreResponse::error(
-                    408,
-                    &format!(
-                        "Request timed out after {} ms (request_timeout_ms).",
-                        target.request_timeout.as_millis()
-                    ),
-                )
+                return Attempt::Done(ScoreResponse::timed_out(target.request_timeout))
             }
-            Ok(Err(e)) => {
-                return ScoreResponse::error(502, &format!("The model server reply broke off: {e}"))
-            }
+            Ok(Err(e)) => return Attempt::Broken(e.to_string()),
             Ok(Ok(b)) => b,
         };
+        if status == 500 && is_scoring_timeout(&body) {
+            // azmlinfsrv's own SCORING_TIMEOUT_MS fired first: the same timeout, said Azure's way.
+            return Attempt::Done(ScoreResponse::timed_out(target.request_timeout));
+        }
         let mut headers = Vec::new();
         if let Some(ct) = content_type {
             headers.push(("content-type".to_owned(), ct));
         }
         // Azure answers 424 for any model failure and passes the model's body through.
         let status = if status == 200 { 200 } else { 424 };
-        ScoreResponse {
+        Attempt::Done(ScoreResponse {
             status,
             headers,
             body,
-        }
+            answered: true,
+        })
     }
+}
+
+/// True for azmlinfsrv's answer to a `run()` that outlived `SCORING_TIMEOUT_MS`.
+fn is_scoring_timeout(body: &[u8]) -> bool {
+    const NEEDLE: &[u8] = b"Scoring timeout after";
+    body.windows(NEEDLE.len()).any(|w| w == NEEDLE)
 }
 
 /// Checks the caller's bearer value against the endpoint's auth mode.

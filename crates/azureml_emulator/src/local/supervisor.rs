@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
@@ -18,8 +18,8 @@ use tokio::task::JoinHandle;
 
 use crate::local::logbuf::LogBuffer;
 use crate::local::spec::Probe;
-use crate::local::sys;
 use crate::local::venv::pump;
+use crate::local::{spawner, sys};
 
 /// Starts azmlinfsrv's own entry point with the listen host pinned to loopback.
 const LOOPBACK_SHIM: &str = "import sys\nimport azureml_inference_server_http.constants as c\nc.DEFAULT_HOST = '127.0.0.1'\nfrom azureml_inference_server_http.amlserver import run\nsys.argv[0] = 'azmlinfsrv'\nsys.exit(run())\n";
@@ -40,6 +40,12 @@ pub(crate) struct ProcessSpec {
     pub(crate) model_dir: PathBuf,
     /// The deployment's `environment_variables`.
     pub(crate) env: BTreeMap<String, String>,
+    /// `request_timeout_ms`, passed as `SCORING_TIMEOUT_MS` so the server stops a `run()` the
+    /// router has given up on instead of queueing later calls behind it.
+    pub(crate) scoring_timeout: Duration,
+    /// The workspace folder, stamped into the instance's environment so a later process can
+    /// find instances a killed one left behind ([`sys::sweep_orphans`]).
+    pub(crate) workspace: PathBuf,
     pub(crate) liveness: Probe,
     pub(crate) readiness: Probe,
 }
@@ -62,6 +68,43 @@ pub(crate) struct InstanceState {
     pub(crate) ready: AtomicBool,
     pub(crate) pid: AtomicU32,
     pub(crate) restarts: AtomicU32,
+    /// When the current process was started ([`epoch_ms`]).
+    spawned_at_ms: AtomicU64,
+    /// How long the last start took until readiness passed (0 before the first).
+    startup_ms: AtomicU64,
+}
+
+/// Shortest and longest wait a `Retry-After` asks for.
+const RETRY_AFTER_BOUNDS: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(30));
+
+/// Milliseconds since a process-wide origin (monotonic).
+fn epoch_ms() -> u64 {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    let origin = ORIGIN.get_or_init(Instant::now);
+    u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+impl InstanceState {
+    fn started(&self, pid: u32, port: u16) {
+        self.spawned_at_ms.store(epoch_ms(), Ordering::Release);
+        self.port.store(port, Ordering::Release);
+        self.pid.store(pid, Ordering::Release);
+    }
+
+    fn became_ready(&self) {
+        let took = epoch_ms().saturating_sub(self.spawned_at_ms.load(Ordering::Acquire));
+        self.startup_ms.store(took, Ordering::Release);
+        self.ready.store(true, Ordering::Release);
+    }
+
+    /// When a caller turned away while this instance (re)starts should come back: what is
+    /// left of its last start time, at least 1 s and at most 30 s.
+    pub(crate) fn retry_after(&self) -> Duration {
+        let startup = self.startup_ms.load(Ordering::Acquire);
+        let since = epoch_ms().saturating_sub(self.spawned_at_ms.load(Ordering::Acquire));
+        Duration::from_millis(startup.saturating_sub(since))
+            .clamp(RETRY_AFTER_BOUNDS.0, RETRY_AFTER_BOUNDS.1)
+    }
 }
 
 /// The processes of one deployment.
@@ -139,9 +182,12 @@ impl ProcessSet {
         self.health.clone()
     }
 
-    /// Stops every instance: SIGTERM to each group, SIGKILL after a grace period, children
-    /// reaped. Ports are free when this returns.
+    /// Stops every instance: out of rotation at once, then SIGTERM to each group, SIGKILL
+    /// after a grace period, children reaped. Ports are free when this returns.
     pub(crate) async fn shutdown(&mut self) {
+        for instance in &self.instances {
+            instance.ready.store(false, Ordering::Release);
+        }
         let _ = self.stop.send(true);
         for task in self.tasks.drain(..) {
             let _ = task.await;
@@ -182,7 +228,7 @@ impl SetShared {
         self.log.with_prefix(format!("[instance {index}] "))
     }
 
-    fn spawn(&self, port: u16, log: &LogBuffer) -> std::io::Result<Child> {
+    async fn spawn(&self, port: u16, log: &LogBuffer) -> std::io::Result<Child> {
         let spec = &self.spec;
         let mut cmd = Command::new(&spec.python);
         cmd.arg("-c")
@@ -194,7 +240,14 @@ impl SetShared {
             .arg("--port")
             .arg(port.to_string())
             .current_dir(&spec.app_root)
+            .env(
+                "SCORING_TIMEOUT_MS",
+                spec.scoring_timeout.as_millis().max(1).to_string(),
+            )
+            // The deployment's own variables win, as on Azure.
             .envs(&spec.env)
+            .env(sys::WORKSPACE_ENV, &spec.workspace)
+            .env(sys::OWNER_ENV, std::process::id().to_string())
             .env("AML_APP_ROOT", &spec.app_root)
             .env("AZUREML_MODEL_DIR", &spec.model_dir)
             .env("PYTHONUNBUFFERED", "1")
@@ -210,8 +263,7 @@ impl SetShared {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        sys::terminate_with_parent(&mut cmd);
-        let mut child = cmd.spawn()?;
+        let mut child = spawner::spawn(cmd).await?;
         if let Some(out) = child.stdout.take() {
             pump(out, log.clone());
         }
@@ -374,7 +426,7 @@ async fn supervise(
                 return;
             }
         };
-        let mut child = match shared.spawn(port, &log) {
+        let mut child = match shared.spawn(port, &log).await {
             Ok(c) => c,
             Err(e) => {
                 log.push(format!("could not start the inference server: {e}"));
@@ -383,14 +435,13 @@ async fn supervise(
             }
         };
         let pgid = child.id();
-        state.port.store(port, Ordering::Release);
-        state.pid.store(pgid.unwrap_or(0), Ordering::Release);
+        state.started(pgid.unwrap_or(0), port);
 
         let readiness = shared.spec.readiness.clone();
         let liveness = shared.spec.liveness.clone();
         let end = match run_probe(&shared, port, &readiness, &mut child, &mut stop, true).await {
             PhaseEnd::Passed => {
-                state.ready.store(true, Ordering::Release);
+                state.became_ready();
                 shared.mark_ready_once(index);
                 first_start = false;
                 let end = run_probe(&shared, port, &liveness, &mut child, &mut stop, false).await;

@@ -1,7 +1,8 @@
 //! [`LocalWorkspace`]: the HTTPS server, the core behind it, persistence and the client.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -17,12 +18,10 @@ use crate::core::{
 use crate::error::{Error, Result};
 use crate::local::fsutil::write_atomic;
 use crate::local::https::HttpsServer;
-use crate::local::router::{
-    AuthMode, Backends, DeploymentTarget, EndpointConfig, RequestStats, Router,
-};
+use crate::local::router::{AuthMode, Backends, EndpointConfig, RequestStats, Router, Serving};
 use crate::local::runtime::{InstanceInfo, LocalRuntime, Registry};
-use crate::local::tls;
 use crate::local::venv::{VenvCache, VenvSpec};
+use crate::local::{sys, tls};
 
 /// File holding the persisted workspace state inside the workspace folder.
 pub const STATE_FILE: &str = "state.json";
@@ -130,6 +129,8 @@ struct Shared {
     router: Router,
     state_path: PathBuf,
     persist: Mutex<()>,
+    /// The core revision last written to the state file.
+    saved_revision: AtomicU64,
     default_host: String,
 }
 
@@ -161,8 +162,8 @@ impl Backends for CoreBackends {
         core.deployment(endpoint, deployment).is_some()
     }
 
-    fn target(&self, endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>> {
-        self.registry.target(endpoint, deployment)
+    fn serving(&self, endpoint: &str, deployment: &str) -> Serving {
+        self.registry.serving(endpoint, deployment)
     }
 }
 
@@ -264,7 +265,10 @@ impl LocalWorkspace {
         core.set_runtime(Box::new(LocalRuntime {
             registry: registry.clone(),
         }));
-        restart_deployments(&mut core);
+        let orphans = sys::sweep_orphans(&dir);
+        if orphans > 0 {
+            tracing::warn!("stopped {orphans} model server(s) a killed earlier run left behind");
+        }
 
         let core = Arc::new(Mutex::new(core));
         let router = Router::new(Arc::new(CoreBackends {
@@ -277,8 +281,22 @@ impl LocalWorkspace {
             router,
             state_path,
             persist: Mutex::new(()),
+            saved_revision: AtomicU64::new(u64::MAX),
             default_host: format!("127.0.0.1:{port}"),
         });
+        let weak: Weak<Shared> = Arc::downgrade(&shared);
+        shared
+            .registry
+            .on_settled(Box::new(move |endpoint: &str, deployment: &str| {
+                if let Some(shared) = weak.upgrade() {
+                    shared.settle(endpoint, deployment);
+                }
+            }));
+        {
+            let mut core = shared.lock_core();
+            core.resume_operations();
+            restart_deployments(&mut core);
+        }
         shared.persist_state()?;
         let app = axum::Router::new()
             .fallback(handle)
@@ -348,12 +366,13 @@ impl LocalWorkspace {
     }
 
     /// Stops the server and every deployment process (SIGTERM, then SIGKILL after a grace
-    /// period), waiting until all are reaped. The state stays in the folder.
+    /// period), waiting until all are reaped. The state is saved in the folder.
     pub async fn shutdown(&self) {
         if let Some(mut server) = self.server.lock().await.take() {
             server.stop().await;
         }
         self.shared.registry.shutdown().await;
+        self.shared.save();
     }
 }
 
@@ -361,6 +380,7 @@ impl Drop for LocalWorkspace {
     fn drop(&mut self) {
         // Without `shutdown().await` the processes are killed outright (no orphans either way).
         self.shared.registry.kill_now();
+        self.shared.save();
     }
 }
 
@@ -404,16 +424,41 @@ fn restart_deployments(core: &mut WorkspaceCore) {
 }
 
 impl Shared {
-    /// Writes the core's state atomically.
+    fn lock_core(&self) -> std::sync::MutexGuard<'_, WorkspaceCore> {
+        self.core.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes the core's state atomically when it changed since the last write.
     fn persist_state(&self) -> Result<()> {
+        // Held across serializing and writing, so an older state never overwrites a newer one.
         let _order = self.persist.lock().unwrap_or_else(|p| p.into_inner());
-        let bytes = {
-            let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-            serde_json::to_vec(core.state()).map_err(|e| {
+        let (revision, bytes) = {
+            let core = self.lock_core();
+            if core.revision() == self.saved_revision.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            let bytes = serde_json::to_vec(core.state()).map_err(|e| {
                 Error::other(format!("could not serialize the workspace state: {e}"))
-            })?
+            })?;
+            (core.revision(), bytes)
         };
-        write_atomic(&self.state_path, &bytes)
+        write_atomic(&self.state_path, &bytes)?;
+        self.saved_revision.store(revision, Ordering::Release);
+        Ok(())
+    }
+
+    /// [`persist_state`](Self::persist_state), logging instead of failing: a request or a
+    /// status change is not undone because the disk is full.
+    fn save(&self) {
+        if let Err(e) = self.persist_state() {
+            tracing::error!("offline workspace: could not save state: {e}");
+        }
+    }
+
+    /// A deployment's processes settled: its status changes now, not at the next poll.
+    fn settle(&self, endpoint: &str, deployment: &str) {
+        self.lock_core().settle_deployment(endpoint, deployment);
+        self.save();
     }
 }
 
@@ -450,10 +495,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             )
         }
     };
-    let kind = {
-        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.classify_host(&url)
-    };
+    let kind = shared.lock_core().classify_host(&url);
     if let HostKind::Scoring { endpoint } = &kind {
         let answer = shared
             .router
@@ -468,16 +510,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             String::from_utf8_lossy(value.as_bytes()).into_owned(),
         ));
     }
-    let response = {
-        let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.handle_as(kind, &core_request)
-    };
-    let mutating = !matches!(core_request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
-    if mutating && response.status < 400 {
-        if let Err(e) = shared.persist_state() {
-            tracing::error!("offline workspace: could not save state: {e}");
-        }
-    }
+    let response = shared.lock_core().handle_as(kind, &core_request);
+    // Every change is kept, also an operation ending on a GET poll.
+    shared.save();
     respond(response.status, response.headers, response.body)
 }
 

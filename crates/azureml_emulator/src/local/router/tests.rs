@@ -35,6 +35,10 @@ async fn upstream(tag: &'static str) -> Upstream {
                         "{\"message\": \"An unexpected error occurred in scoring script.\"}"
                             .to_owned(),
                     ),
+                    b"server-timeout" => (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "{\"message\": \"Scoring timeout after 300 ms\"}".to_owned(),
+                    ),
                     _ => (
                         axum::http::StatusCode::OK,
                         format!("{tag}:{}", String::from_utf8_lossy(&body)),
@@ -72,6 +76,15 @@ impl Backends for TestBackends {
     fn deployment_exists(&self, _endpoint: &str, deployment: &str) -> bool {
         self.config.lock().unwrap().traffic.contains_key(deployment)
     }
+    fn serving(&self, _endpoint: &str, deployment: &str) -> Serving {
+        match self.targets.lock().unwrap().get(deployment) {
+            Some(target) => Serving::Ready(target.clone()),
+            None => Serving::Starting,
+        }
+    }
+}
+
+impl TestBackends {
     fn target(&self, _endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>> {
         self.targets.lock().unwrap().get(deployment).cloned()
     }
@@ -292,6 +305,9 @@ async fn limits_timeouts_and_model_errors() {
     assert_eq!(stats.status_counts.get(&408), Some(&2));
     assert_eq!(stats.status_counts.get(&429), Some(&1));
     assert_eq!(stats.status_counts.get(&424), Some(&1));
+    // The 429 was turned away before reaching the model: three latencies, not four.
+    assert_eq!(stats.latencies_ms.len(), 3);
+    assert_eq!(stats.requests, 4);
 }
 
 #[tokio::test]
@@ -311,4 +327,173 @@ async fn no_ready_instance_is_503() {
         .score("churn", &auth("primary-key"), None, Bytes::new())
         .await;
     assert_eq!(r.status, 503);
+    assert_eq!(header(&r, "retry-after"), Some("1"), "{:?}", r.headers);
+}
+
+fn header<'a>(r: &'a ScoreResponse, name: &str) -> Option<&'a str> {
+    r.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A loopback port nothing listens on (bound, then closed).
+fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn a_call_that_cannot_connect_goes_to_another_ready_instance() {
+    let up = upstream("blue").await;
+    let b = backends(&[("blue", 100)]);
+    b.targets.lock().unwrap().insert(
+        "blue".into(),
+        Arc::new(DeploymentTarget::new(
+            vec![ready_instance(dead_port()), ready_instance(up.port)],
+            10,
+            Duration::from_secs(5),
+        )),
+    );
+    let router = Router::new(b.clone());
+    for _ in 0..20 {
+        let r = router
+            .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+            .await;
+        assert_eq!((r.status, r.body), (200, Bytes::from("blue:x")));
+    }
+    assert_eq!(up.hits.load(Ordering::SeqCst), 20);
+
+    // With no other instance, the caller is told when to come back instead of a bare 502.
+    let lone = backends(&[("blue", 100)]);
+    add_target(&lone, "blue", dead_port(), 1, 5000);
+    let r = Router::new(lone.clone())
+        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+        .await;
+    assert_eq!(r.status, 503, "{:?}", r.body);
+    let wait: u64 = header(&r, "retry-after").unwrap().parse().unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    assert!(header(&r, "retry-after-ms").is_some());
+    let stats = lone.target("churn", "blue").unwrap().stats();
+    assert_eq!(stats.status_counts.get(&503), Some(&1));
+    assert!(
+        stats.latencies_ms.is_empty(),
+        "a refused call is no latency sample"
+    );
+}
+
+#[tokio::test]
+async fn retired_processes_finish_their_calls_and_new_calls_go_to_the_new_ones() {
+    let old = upstream("old").await;
+    let new = upstream("new").await;
+    let b = backends(&[("blue", 100)]);
+    add_target(&b, "blue", old.port, 10, 5000);
+    let router = Arc::new(Router::new(b.clone()));
+    let slow = {
+        let router = router.clone();
+        tokio::spawn(async move {
+            router
+                .score("churn", &auth("primary-key"), None, Bytes::from("slow"))
+                .await
+        })
+    };
+    for _ in 0..500 {
+        if old.hits.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let retired = b.target("churn", "blue").unwrap();
+    add_target(&b, "blue", new.port, 10, 5000);
+    retired.retire();
+    let fresh = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+        .await;
+    assert_eq!((fresh.status, fresh.body), (200, Bytes::from("new:x")));
+    assert_eq!(
+        retired.stats().in_flight,
+        1,
+        "the old call is still running"
+    );
+    let drained = {
+        let retired = retired.clone();
+        tokio::spawn(async move { retired.drained(Duration::from_secs(30)).await })
+    };
+    let answered = slow.await.unwrap();
+    assert_eq!((answered.status, answered.body), (200, Bytes::from("late")));
+    drained.await.unwrap();
+    assert_eq!(retired.stats().in_flight, 0);
+
+    // A call that found the retired processes before the switch follows to the new ones.
+    let held = b.target("churn", "blue").unwrap();
+    held.retire();
+    add_target(&b, "blue", old.port, 10, 5000);
+    let r = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("y"))
+        .await;
+    assert_eq!((r.status, r.body), (200, Bytes::from("old:y")));
+}
+
+#[tokio::test]
+async fn starting_and_failed_deployments_say_which_they_are() {
+    struct Fixed(fn() -> Serving);
+    impl Backends for Fixed {
+        fn endpoint(&self, _name: &str) -> Option<EndpointConfig> {
+            Some(EndpointConfig {
+                auth_mode: AuthMode::Key,
+                keys: vec![Secret::new("k")],
+                tokens: Vec::new(),
+                traffic: [("blue".to_owned(), 100)].into(),
+                mirror: BTreeMap::new(),
+            })
+        }
+        fn deployment_exists(&self, _endpoint: &str, _deployment: &str) -> bool {
+            true
+        }
+        fn serving(&self, _endpoint: &str, _deployment: &str) -> Serving {
+            (self.0)()
+        }
+    }
+    let starting = Router::new(Arc::new(Fixed(|| Serving::Starting)))
+        .score("churn", &auth("k"), None, Bytes::new())
+        .await;
+    assert_eq!(starting.status, 503);
+    assert_eq!(header(&starting, "retry-after"), Some("1"));
+    assert!(String::from_utf8_lossy(&starting.body).contains("no running instances yet"));
+    let failed = Router::new(Arc::new(Fixed(|| {
+        Serving::Failed("ResourceNotReady: init exploded".into())
+    })))
+    .score("churn", &auth("k"), None, Bytes::new())
+    .await;
+    assert_eq!(failed.status, 424, "not a status clients retry");
+    assert!(header(&failed, "retry-after").is_none());
+    let text = String::from_utf8_lossy(&failed.body);
+    assert!(
+        text.contains("failed") && text.contains("init exploded"),
+        "{text}"
+    );
+    assert!(!text.contains("yet"), "{text}");
+}
+
+#[tokio::test]
+async fn the_servers_own_scoring_timeout_is_a_408_and_rejections_add_no_latency() {
+    let up = upstream("blue").await;
+    let b = backends(&[("blue", 100)]);
+    add_target(&b, "blue", up.port, 1, 5000);
+    let router = Router::new(b.clone());
+    let r = router
+        .score(
+            "churn",
+            &auth("primary-key"),
+            None,
+            Bytes::from("server-timeout"),
+        )
+        .await;
+    assert_eq!(r.status, 408, "{:?}", r.body);
+    let ok = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+        .await;
+    assert_eq!(ok.status, 200);
+    let stats = b.target("churn", "blue").unwrap().stats();
+    assert_eq!(stats.latencies_ms.len(), 2, "the model answered both");
 }

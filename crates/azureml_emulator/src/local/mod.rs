@@ -19,6 +19,7 @@
 //! The `azure_ai_ml` SDK opens one with `MLClient::local()` (its `local` feature).
 
 mod credential;
+mod faults;
 mod fsutil;
 mod https;
 mod logbuf;

@@ -1,7 +1,7 @@
 //! [`LocalWorkspace`]: the HTTPS server, the core behind it, persistence and the client.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use axum::body::Body;
@@ -12,10 +12,11 @@ use bytes::Bytes;
 use url::Url;
 
 use crate::core::{
-    AuthMode as CoreAuthMode, CoreConfig, CoreRequest, HostKind, WorkspaceCore, WorkspaceState,
-    ORIGINAL_HOST_HEADER,
+    AuthMode as CoreAuthMode, CoreConfig, CoreRequest, Delivery, FaultAction, FaultRule, HostKind,
+    WorkspaceCore, WorkspaceState, ORIGINAL_HOST_HEADER,
 };
 use crate::error::{Error, Result};
+use crate::local::faults::{deliver, ConnectionReset};
 use crate::local::fsutil::write_atomic;
 use crate::local::https::HttpsServer;
 use crate::local::router::{AuthMode, Backends, EndpointConfig, RequestStats, Router, Serving};
@@ -131,6 +132,8 @@ struct Shared {
     persist: Mutex<()>,
     /// The core revision last written to the state file.
     saved_revision: AtomicU64,
+    /// True while fault rules are armed: only then do scoring calls look at the core.
+    faults_armed: AtomicBool,
     default_host: String,
 }
 
@@ -282,6 +285,7 @@ impl LocalWorkspace {
             state_path,
             persist: Mutex::new(()),
             saved_revision: AtomicU64::new(u64::MAX),
+            faults_armed: AtomicBool::new(false),
             default_host: format!("127.0.0.1:{port}"),
         });
         let weak: Weak<Shared> = Arc::downgrade(&shared);
@@ -351,6 +355,25 @@ impl LocalWorkspace {
     /// The instances of a running deployment (ports, pids, restarts).
     pub fn instances(&self, endpoint: &str, deployment: &str) -> Vec<InstanceInfo> {
         self.shared.registry.instances(endpoint, deployment)
+    }
+
+    /// Arms a fault rule: matching requests (ARM, blob or scoring) fail as it says. Every
+    /// [`Fault`](crate::core::Fault) is staged here, faults of the connection included: over
+    /// HTTP/1.1 a reset is a TCP RST, over HTTP/2 a reset of the call's stream. Scoring faults
+    /// hit before routing, so they need no deployment (and no Python).
+    pub fn inject(&self, rule: FaultRule) {
+        let mut core = self.shared.lock_core();
+        core.inject(rule);
+        self.shared
+            .faults_armed
+            .store(!core.faults().is_empty(), Ordering::Release);
+    }
+
+    /// Disarms every fault rule.
+    pub fn clear_faults(&self) {
+        let mut core = self.shared.lock_core();
+        core.clear_faults();
+        self.shared.faults_armed.store(false, Ordering::Release);
     }
 
     /// The python of the venv an environment's conda file becomes (built now if not cached):
@@ -455,6 +478,15 @@ impl Shared {
         }
     }
 
+    /// The fault hitting a scoring call, if any (the core's rules, counted down).
+    fn take_fault(&self, kind: &HostKind, request: &CoreRequest) -> Option<FaultAction> {
+        let mut core = self.lock_core();
+        let action = core.take_fault(kind, request, false);
+        self.faults_armed
+            .store(!core.faults().is_empty(), Ordering::Release);
+        action
+    }
+
     /// A deployment's processes settled: its status changes now, not at the next poll.
     fn settle(&self, endpoint: &str, deployment: &str) {
         self.lock_core().settle_deployment(endpoint, deployment);
@@ -469,9 +501,11 @@ fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Every request: scoring goes to the router, everything else (ARM, blobs) to the core.
+/// Every request: scoring goes to the router, everything else (ARM, blobs) to the core;
+/// armed faults shape the answer on the way out.
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    let reset = parts.extensions.get::<ConnectionReset>().cloned();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(e) => return respond(413, Vec::new(), Bytes::from(e.to_string())),
@@ -497,11 +531,29 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     let kind = shared.lock_core().classify_host(&url);
     if let HostKind::Scoring { endpoint } = &kind {
+        let mut delivery = Delivery::Normal;
+        if shared.faults_armed.load(Ordering::Acquire) {
+            let probe = CoreRequest::new(parts.method.as_str(), url.clone());
+            match shared.take_fault(&kind, &probe) {
+                Some(FaultAction::Answer(r)) => {
+                    return deliver(
+                        Delivery::Normal,
+                        respond(r.status, r.headers, Bytes::new()),
+                        r.body,
+                        reset,
+                    )
+                    .await
+                }
+                Some(FaultAction::Deliver(d)) => delivery = d,
+                _ => {}
+            }
+        }
         let answer = shared
             .router
             .score(endpoint, &parts.headers, url.query(), body)
             .await;
-        return respond(answer.status, answer.headers, answer.body);
+        let head = respond(answer.status, answer.headers, Bytes::new());
+        return deliver(delivery, head, answer.body, reset).await;
     }
     let mut core_request = CoreRequest::new(parts.method.as_str(), url).with_body(body);
     for (name, value) in &parts.headers {
@@ -510,10 +562,19 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             String::from_utf8_lossy(value.as_bytes()).into_owned(),
         ));
     }
-    let response = shared.lock_core().handle_as(kind, &core_request);
+    let served = {
+        let mut core = shared.lock_core();
+        let served = core.serve_as(kind, &core_request);
+        shared
+            .faults_armed
+            .store(!core.faults().is_empty(), Ordering::Release);
+        served
+    };
     // Every change is kept, also an operation ending on a GET poll.
     shared.save();
-    respond(response.status, response.headers, response.body)
+    let response = served.response;
+    let head = respond(response.status, response.headers, Bytes::new());
+    deliver(served.delivery, head, response.body, reset).await
 }
 
 fn respond(status: u16, headers: Vec<(String, String)>, body: Bytes) -> Response {

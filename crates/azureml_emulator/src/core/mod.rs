@@ -283,6 +283,12 @@ impl CoreConfig {
         }
     }
 
+    /// Which service `url` addresses (the host, and for an emulator serving everything on one
+    /// host, the path prefixes configured here).
+    pub fn classify_host(&self, url: &Url) -> HostKind {
+        routes::classify_host(self, url)
+    }
+
     /// The swagger URI of `endpoint`.
     pub fn swagger_uri(&self, endpoint: &str) -> String {
         let score = self.scoring_uri(endpoint);
@@ -404,7 +410,7 @@ impl WorkspaceCore {
 
     /// Which service `url` addresses.
     pub fn classify_host(&self, url: &Url) -> HostKind {
-        routes::classify_host(&self.config, url)
+        self.config.classify_host(url)
     }
 
     /// Handles one request: logs it, checks credentials, dispatches on the host kind. Faults

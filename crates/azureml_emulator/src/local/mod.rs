@@ -20,9 +20,11 @@
 
 mod credential;
 mod faults;
+mod front;
 mod fsutil;
 mod https;
 mod logbuf;
+mod probes;
 mod router;
 mod runtime;
 mod spawner;

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::core::{AssetFile, ContainerType, DeploymentRuntime, DeploymentSpec, RuntimeState};
 use crate::local::logbuf::LogBuffer;
-use crate::local::router::{DeploymentTarget, Serving};
+use crate::local::router::{DeploymentTarget, RoutingTables, Serving, ServingMap};
 use crate::local::spec::ServingSpec;
 use crate::local::supervisor::{Health, ProcessSet, ProcessSpec};
 use crate::local::venv::{VenvCache, VenvSpec};
@@ -48,9 +48,14 @@ pub(crate) struct Registry {
     dir: PathBuf,
     venvs: VenvCache,
     keep_azureml_defaults: bool,
+    exact_probe_timing: bool,
     generation: AtomicU64,
     settled: OnceLock<SettledHook>,
+    /// Where the router learns which deployments serve.
+    tables: Arc<RoutingTables>,
 }
+
+type Entries = HashMap<(String, String), Entry>;
 
 /// Diagnostics about one instance of a running deployment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,15 +88,43 @@ fn retire(mut running: Running) {
 }
 
 impl Registry {
-    pub(crate) fn new(dir: PathBuf, venvs: VenvCache, keep_azureml_defaults: bool) -> Arc<Self> {
+    pub(crate) fn new(
+        dir: PathBuf,
+        venvs: VenvCache,
+        keep_azureml_defaults: bool,
+        exact_probe_timing: bool,
+        tables: Arc<RoutingTables>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             entries: Mutex::new(HashMap::new()),
             dir,
             venvs,
             keep_azureml_defaults,
+            exact_probe_timing,
             generation: AtomicU64::new(0),
             settled: OnceLock::new(),
+            tables,
         })
+    }
+
+    /// Tells the router which deployments serve now (called with the entries locked, after
+    /// every change of what serves).
+    fn publish(&self, entries: &Entries) {
+        let mut serving = ServingMap::new();
+        for ((endpoint, deployment), entry) in entries {
+            let state = match (&entry.current, &entry.state) {
+                (Some(running), _) => Serving::Ready(running.target.clone()),
+                (None, RuntimeState::Failed { code, message }) => {
+                    Serving::Failed(format!("{code}: {message}"))
+                }
+                (None, _) => Serving::Starting,
+            };
+            serving
+                .entry(endpoint.clone())
+                .or_default()
+                .insert(deployment.clone(), state);
+        }
+        self.tables.publish_serving(serving);
     }
 
     /// Sets the hook told about settled deployments (once; later calls are ignored).
@@ -99,7 +132,7 @@ impl Registry {
         let _ = self.settled.set(hook);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -109,22 +142,6 @@ impl Registry {
             .get(&(endpoint.to_owned(), deployment.to_owned()))
             .and_then(|e| e.current.as_ref())
             .map(|r| r.target.clone())
-    }
-
-    /// Whether a deployment serves, starts or failed. An unknown deployment is starting: the
-    /// core knows it, so its runtime entry is on its way.
-    pub(crate) fn serving(&self, endpoint: &str, deployment: &str) -> Serving {
-        let entries = self.lock();
-        let Some(entry) = entries.get(&(endpoint.to_owned(), deployment.to_owned())) else {
-            return Serving::Starting;
-        };
-        match (&entry.current, &entry.state) {
-            (Some(running), _) => Serving::Ready(running.target.clone()),
-            (None, RuntimeState::Failed { code, message }) => {
-                Serving::Failed(format!("{code}: {message}"))
-            }
-            (None, _) => Serving::Starting,
-        }
     }
 
     /// Instance diagnostics of the serving processes.
@@ -160,6 +177,7 @@ impl Registry {
             drop(entry.pending.take());
             drop(entry.current.take());
         }
+        self.publish(&entries);
     }
 
     /// Stops every process and waits until all are reaped.
@@ -171,6 +189,7 @@ impl Registry {
                 sets.extend(entry.pending.take());
                 sets.extend(entry.current.take().map(|r| r.processes));
             }
+            self.publish(&entries);
             sets
         };
         for mut set in sets {
@@ -205,6 +224,7 @@ impl Registry {
                     entry.state = RuntimeState::Failed { code, message };
                 }
             }
+            self.publish(&entries);
         }
         if let Some(hook) = self.settled.get() {
             hook(&key.0, &key.1);
@@ -260,6 +280,7 @@ impl DeploymentRuntime for LocalRuntime {
             if let Some(old) = entry.pending.take() {
                 stop_in_background(old);
             }
+            self.registry.publish(&entries);
         }
         let registry = self.registry.clone();
         tokio::spawn(async move {
@@ -276,10 +297,12 @@ impl DeploymentRuntime for LocalRuntime {
     }
 
     fn deployment_deleted(&mut self, endpoint: &str, deployment: &str) {
-        let removed = self
-            .registry
-            .lock()
-            .remove(&(endpoint.to_owned(), deployment.to_owned()));
+        let removed = {
+            let mut entries = self.registry.lock();
+            let removed = entries.remove(&(endpoint.to_owned(), deployment.to_owned()));
+            self.registry.publish(&entries);
+            removed
+        };
         if let Some(mut entry) = removed {
             if let Some(set) = entry.pending.take() {
                 stop_in_background(set);
@@ -450,6 +473,7 @@ async fn prepare(
             workspace: registry.dir.clone(),
             liveness: local.liveness.clone(),
             readiness: local.readiness.clone(),
+            exact_probe_timing: registry.exact_probe_timing,
         },
         local,
     ))

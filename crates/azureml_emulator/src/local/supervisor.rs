@@ -17,9 +17,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::local::logbuf::LogBuffer;
+use crate::local::probes::{self, Check, PhaseEnd, Plan};
 use crate::local::spec::Probe;
 use crate::local::venv::pump;
-use crate::local::{spawner, sys};
+use crate::local::{router, spawner, sys};
 
 /// Starts azmlinfsrv's own entry point with the listen host pinned to loopback.
 const LOOPBACK_SHIM: &str = "import sys\nimport azureml_inference_server_http.constants as c\nc.DEFAULT_HOST = '127.0.0.1'\nfrom azureml_inference_server_http.amlserver import run\nsys.argv[0] = 'azmlinfsrv'\nsys.exit(run())\n";
@@ -48,6 +49,9 @@ pub(crate) struct ProcessSpec {
     pub(crate) workspace: PathBuf,
     pub(crate) liveness: Probe,
     pub(crate) readiness: Probe,
+    /// Run the readiness probe on Azure's exact schedule instead of checking as soon as the
+    /// server listens ([`probes`]).
+    pub(crate) exact_probe_timing: bool,
 }
 
 /// A deployment's overall process state.
@@ -131,7 +135,6 @@ struct SetShared {
     health: watch::Sender<Health>,
     ready_once: Mutex<Vec<bool>>,
     groups: Arc<Mutex<Vec<u32>>>,
-    probe_client: reqwest::Client,
     prefix_lines: bool,
 }
 
@@ -141,11 +144,6 @@ impl ProcessSet {
         let (health_tx, health) = watch::channel(Health::Starting);
         let (stop, stopped) = watch::channel(false);
         let groups = Arc::new(Mutex::new(Vec::new()));
-        let probe_client = reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
-            .no_proxy()
-            .build()
-            .unwrap_or_default();
         let count = count.max(1) as usize;
         let shared = Arc::new(SetShared {
             spec,
@@ -153,7 +151,6 @@ impl ProcessSet {
             health: health_tx,
             ready_once: Mutex::new(vec![false; count]),
             groups: groups.clone(),
-            probe_client,
             prefix_lines: count > 1,
         });
         let mut instances = Vec::with_capacity(count);
@@ -279,14 +276,6 @@ impl SetShared {
         Ok(child)
     }
 
-    async fn probe_once(&self, port: u16, probe: &Probe) -> bool {
-        let request = self
-            .probe_client
-            .get(format!("http://127.0.0.1:{port}/"))
-            .timeout(probe.timeout.max(Duration::from_millis(10)));
-        matches!(request.send().await, Ok(r) if r.status().as_u16() == 200)
-    }
-
     fn mark_ready_once(&self, index: usize) {
         let mut ready = self.ready_once.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(slot) = ready.get_mut(index) {
@@ -323,6 +312,24 @@ impl SetShared {
     }
 }
 
+/// `GET /` (azmlinfsrv's only health route) within `limit`.
+async fn check_health(port: u16, limit: Duration) -> Check {
+    let Some(request) = router::instance_request(
+        axum::http::Method::GET,
+        port,
+        "/",
+        axum::http::HeaderMap::new(),
+        bytes::Bytes::new(),
+    ) else {
+        return Check::Failed;
+    };
+    match router::call_instance(port, request, limit.max(Duration::from_millis(10))).await {
+        router::Outcome::Answer { status: 200, .. } => Check::Passed,
+        router::Outcome::NotConnected => Check::NotListening,
+        _ => Check::Failed,
+    }
+}
+
 /// Stops a child's whole group and reaps the child.
 async fn stop_group(child: &mut Child, pgid: Option<u32>) {
     if let Some(pgid) = pgid {
@@ -338,72 +345,6 @@ async fn stop_group(child: &mut Child, pgid: Option<u32>) {
     }
     let _ = child.start_kill();
     let _ = child.wait().await;
-}
-
-/// Why an instance phase ended.
-enum PhaseEnd {
-    Stop,
-    Exited(String),
-    ProbeFailed,
-    Passed,
-}
-
-/// Sleeps `delay`, unless the process exits or a stop is asked first.
-async fn pause(
-    delay: Duration,
-    child: &mut Child,
-    stop: &mut watch::Receiver<bool>,
-) -> Option<PhaseEnd> {
-    tokio::select! {
-        _ = tokio::time::sleep(delay) => None,
-        status = child.wait() => Some(PhaseEnd::Exited(match status {
-            Ok(s) => s.to_string(),
-            Err(e) => e.to_string(),
-        })),
-        _ = stop.wait_for(|s| *s) => Some(PhaseEnd::Stop),
-    }
-}
-
-/// Runs a probe until it passes `success_threshold` times in a row (readiness) or fails
-/// `failure_threshold` times in a row.
-async fn run_probe(
-    shared: &SetShared,
-    port: u16,
-    probe: &Probe,
-    child: &mut Child,
-    stop: &mut watch::Receiver<bool>,
-    until_success: bool,
-) -> PhaseEnd {
-    if let Some(end) = pause(probe.initial_delay, child, stop).await {
-        return end;
-    }
-    let (mut successes, mut failures) = (0u32, 0u32);
-    loop {
-        let ok = tokio::select! {
-            ok = shared.probe_once(port, probe) => ok,
-            status = child.wait() => return PhaseEnd::Exited(match status {
-                Ok(s) => s.to_string(),
-                Err(e) => e.to_string(),
-            }),
-            _ = stop.wait_for(|s| *s) => return PhaseEnd::Stop,
-        };
-        if ok {
-            successes += 1;
-            failures = 0;
-            if until_success && successes >= probe.success_threshold {
-                return PhaseEnd::Passed;
-            }
-        } else {
-            failures += 1;
-            successes = 0;
-            if failures >= probe.failure_threshold {
-                return PhaseEnd::ProbeFailed;
-            }
-        }
-        if let Some(end) = pause(probe.period, child, stop).await {
-            return end;
-        }
-    }
 }
 
 /// One instance's life: start, readiness, liveness, restart, stop.
@@ -435,16 +376,29 @@ async fn supervise(
             }
         };
         let pgid = child.id();
+        let started = tokio::time::Instant::now();
         state.started(pgid.unwrap_or(0), port);
 
-        let readiness = shared.spec.readiness.clone();
-        let liveness = shared.spec.liveness.clone();
-        let end = match run_probe(&shared, port, &readiness, &mut child, &mut stop, true).await {
+        let spec = &shared.spec;
+        let readiness = if spec.exact_probe_timing {
+            Plan::exact(&spec.readiness, started)
+        } else {
+            Plan::fast_readiness(&spec.readiness, started)
+        };
+        let liveness = Plan::exact(&spec.liveness, started);
+        let check = |plan: &Plan| {
+            let limit = plan.timeout();
+            move || check_health(port, limit)
+        };
+        let end = match probes::run(&readiness, check(&readiness), &mut child, &mut stop, true)
+            .await
+        {
             PhaseEnd::Passed => {
                 state.became_ready();
                 shared.mark_ready_once(index);
                 first_start = false;
-                let end = run_probe(&shared, port, &liveness, &mut child, &mut stop, false).await;
+                let end =
+                    probes::run(&liveness, check(&liveness), &mut child, &mut stop, false).await;
                 state.ready.store(false, Ordering::Release);
                 end
             }

@@ -1,25 +1,16 @@
 //! [`LocalWorkspace`]: the HTTPS server, the core behind it, persistence and the client.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::response::Response;
-use bytes::Bytes;
 use url::Url;
 
-use crate::core::{
-    AuthMode as CoreAuthMode, CoreConfig, CoreRequest, Delivery, FaultAction, FaultRule, HostKind,
-    WorkspaceCore, WorkspaceState, ORIGINAL_HOST_HEADER,
-};
+use crate::core::{CoreConfig, FaultRule, WorkspaceCore, WorkspaceState};
 use crate::error::{Error, Result};
-use crate::local::faults::{deliver, ConnectionReset};
+use crate::local::front::{handle, Shared};
 use crate::local::fsutil::write_atomic;
 use crate::local::https::HttpsServer;
-use crate::local::router::{AuthMode, Backends, EndpointConfig, RequestStats, Router, Serving};
+use crate::local::router::{RequestStats, RoutingTables};
 use crate::local::runtime::{InstanceInfo, LocalRuntime, Registry};
 use crate::local::venv::{VenvCache, VenvSpec};
 use crate::local::{sys, tls};
@@ -29,9 +20,6 @@ pub const STATE_FILE: &str = "state.json";
 
 /// File remembering the port of the last run.
 const PORT_FILE: &str = "port";
-
-/// Largest request body accepted (model uploads arrive as blob PUTs).
-const MAX_BODY: usize = 2 * 1024 * 1024 * 1024 - 1;
 
 /// Environment variable that moves the venv cache (CI shares one across runs).
 pub const VENV_CACHE_ENV: &str = "AZUREML_LOCAL_VENV_CACHE";
@@ -64,6 +52,13 @@ pub struct LocalWorkspaceOptions {
     /// `Retry-After` seconds on in-progress operations for clients that honour it (Python);
     /// the Rust client from [`LocalWorkspace::client`] polls on its own schedule.
     pub retry_after_secs: u32,
+    /// Run readiness probes on Azure's exact schedule (first check after `initial_delay`, then
+    /// every `period`), for tests of probe settings. By default a deployment's readiness is
+    /// checked as soon as its server listens and then at most a second apart, and it is ready
+    /// (and its operation `Succeeded`) the moment a check passes; it still gets Azure's whole
+    /// window (`initial_delay + period × failure_threshold`) before it fails. Liveness probes
+    /// keep Azure's timing either way.
+    pub exact_probe_timing: bool,
 }
 
 impl Default for LocalWorkspaceOptions {
@@ -80,6 +75,7 @@ impl Default for LocalWorkspaceOptions {
             workspace_name: core.workspace_name,
             location: core.location,
             retry_after_secs: 1,
+            exact_probe_timing: false,
         }
     }
 }
@@ -109,6 +105,13 @@ impl LocalWorkspaceOptions {
         self
     }
 
+    /// Options with Azure's exact readiness-probe timing (see
+    /// [`exact_probe_timing`](Self::exact_probe_timing)).
+    pub fn with_exact_probe_timing(mut self, exact: bool) -> Self {
+        self.exact_probe_timing = exact;
+        self
+    }
+
     /// Options with the workspace identity set.
     pub fn with_workspace(
         mut self,
@@ -120,53 +123,6 @@ impl LocalWorkspaceOptions {
         self.resource_group = resource_group.into();
         self.workspace_name = workspace_name.into();
         self
-    }
-}
-
-/// What the HTTP handler shares.
-struct Shared {
-    core: Arc<Mutex<WorkspaceCore>>,
-    registry: Arc<Registry>,
-    router: Router,
-    state_path: PathBuf,
-    persist: Mutex<()>,
-    /// The core revision last written to the state file.
-    saved_revision: AtomicU64,
-    /// True while fault rules are armed: only then do scoring calls look at the core.
-    faults_armed: AtomicBool,
-    default_host: String,
-}
-
-/// The router's view of the core and the runtime.
-struct CoreBackends {
-    core: Arc<Mutex<WorkspaceCore>>,
-    registry: Arc<Registry>,
-}
-
-impl Backends for CoreBackends {
-    fn endpoint(&self, name: &str) -> Option<EndpointConfig> {
-        let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-        let auth = core.endpoint_auth(name)?;
-        Some(EndpointConfig {
-            auth_mode: match auth.mode {
-                CoreAuthMode::AmlToken => AuthMode::AmlToken,
-                CoreAuthMode::AadToken => AuthMode::AadToken,
-                _ => AuthMode::Key,
-            },
-            keys: vec![auth.primary_key, auth.secondary_key],
-            tokens: auth.tokens,
-            traffic: core.traffic(name),
-            mirror: core.mirror_traffic(name),
-        })
-    }
-
-    fn deployment_exists(&self, endpoint: &str, deployment: &str) -> bool {
-        let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.deployment(endpoint, deployment).is_some()
-    }
-
-    fn serving(&self, endpoint: &str, deployment: &str) -> Serving {
-        self.registry.serving(endpoint, deployment)
     }
 }
 
@@ -260,10 +216,13 @@ impl LocalWorkspace {
             .python
             .clone()
             .unwrap_or_else(|| PathBuf::from("python3"));
+        let tables = Arc::new(RoutingTables::default());
         let registry = Registry::new(
             dir.clone(),
             VenvCache::new(venv_root, python),
             options.keep_azureml_defaults,
+            options.exact_probe_timing,
+            tables.clone(),
         );
         core.set_runtime(Box::new(LocalRuntime {
             registry: registry.clone(),
@@ -272,22 +231,7 @@ impl LocalWorkspace {
         if orphans > 0 {
             tracing::warn!("stopped {orphans} model server(s) a killed earlier run left behind");
         }
-
-        let core = Arc::new(Mutex::new(core));
-        let router = Router::new(Arc::new(CoreBackends {
-            core: core.clone(),
-            registry: registry.clone(),
-        }));
-        let shared = Arc::new(Shared {
-            core,
-            registry,
-            router,
-            state_path,
-            persist: Mutex::new(()),
-            saved_revision: AtomicU64::new(u64::MAX),
-            faults_armed: AtomicBool::new(false),
-            default_host: format!("127.0.0.1:{port}"),
-        });
+        let shared = Arc::new(Shared::new(core, registry, tables, state_path, port));
         let weak: Weak<Shared> = Arc::downgrade(&shared);
         shared
             .registry
@@ -300,6 +244,7 @@ impl LocalWorkspace {
             let mut core = shared.lock_core();
             core.resume_operations();
             restart_deployments(&mut core);
+            shared.publish(&core);
         }
         shared.persist_state()?;
         let app = axum::Router::new()
@@ -362,18 +307,12 @@ impl LocalWorkspace {
     /// HTTP/1.1 a reset is a TCP RST, over HTTP/2 a reset of the call's stream. Scoring faults
     /// hit before routing, so they need no deployment (and no Python).
     pub fn inject(&self, rule: FaultRule) {
-        let mut core = self.shared.lock_core();
-        core.inject(rule);
-        self.shared
-            .faults_armed
-            .store(!core.faults().is_empty(), Ordering::Release);
+        self.shared.inject(rule);
     }
 
     /// Disarms every fault rule.
     pub fn clear_faults(&self) {
-        let mut core = self.shared.lock_core();
-        core.clear_faults();
-        self.shared.faults_armed.store(false, Ordering::Release);
+        self.shared.clear_faults();
     }
 
     /// The python of the venv an environment's conda file becomes (built now if not cached):
@@ -444,150 +383,4 @@ fn restart_deployments(core: &mut WorkspaceCore) {
         let spec = core.deployment_spec(&endpoint, &name, &resource);
         core.runtime.deployment_put(spec);
     }
-}
-
-impl Shared {
-    fn lock_core(&self) -> std::sync::MutexGuard<'_, WorkspaceCore> {
-        self.core.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Writes the core's state atomically when it changed since the last write.
-    fn persist_state(&self) -> Result<()> {
-        // Held across serializing and writing, so an older state never overwrites a newer one.
-        let _order = self.persist.lock().unwrap_or_else(|p| p.into_inner());
-        let (revision, bytes) = {
-            let core = self.lock_core();
-            if core.revision() == self.saved_revision.load(Ordering::Acquire) {
-                return Ok(());
-            }
-            let bytes = serde_json::to_vec(core.state()).map_err(|e| {
-                Error::other(format!("could not serialize the workspace state: {e}"))
-            })?;
-            (core.revision(), bytes)
-        };
-        write_atomic(&self.state_path, &bytes)?;
-        self.saved_revision.store(revision, Ordering::Release);
-        Ok(())
-    }
-
-    /// [`persist_state`](Self::persist_state), logging instead of failing: a request or a
-    /// status change is not undone because the disk is full.
-    fn save(&self) {
-        if let Err(e) = self.persist_state() {
-            tracing::error!("offline workspace: could not save state: {e}");
-        }
-    }
-
-    /// The fault hitting a scoring call, if any (the core's rules, counted down).
-    fn take_fault(&self, kind: &HostKind, request: &CoreRequest) -> Option<FaultAction> {
-        let mut core = self.lock_core();
-        let action = core.take_fault(kind, request, false);
-        self.faults_armed
-            .store(!core.faults().is_empty(), Ordering::Release);
-        action
-    }
-
-    /// A deployment's processes settled: its status changes now, not at the next poll.
-    fn settle(&self, endpoint: &str, deployment: &str) {
-        self.lock_core().settle_deployment(endpoint, deployment);
-        self.save();
-    }
-}
-
-fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// Every request: scoring goes to the router, everything else (ARM, blobs) to the core;
-/// armed faults shape the answer on the way out.
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let reset = parts.extensions.get::<ConnectionReset>().cloned();
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(e) => return respond(413, Vec::new(), Bytes::from(e.to_string())),
-    };
-    let host = header_string(&parts.headers, ORIGINAL_HOST_HEADER)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-        .or_else(|| header_string(&parts.headers, "host"))
-        .unwrap_or_else(|| shared.default_host.clone());
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".into());
-    let url = match Url::parse(&format!("https://{host}{path_and_query}")) {
-        Ok(u) => u,
-        Err(e) => {
-            return respond(
-                400,
-                Vec::new(),
-                Bytes::from(format!("bad request URL: {e}")),
-            )
-        }
-    };
-    let kind = shared.lock_core().classify_host(&url);
-    if let HostKind::Scoring { endpoint } = &kind {
-        let mut delivery = Delivery::Normal;
-        if shared.faults_armed.load(Ordering::Acquire) {
-            let probe = CoreRequest::new(parts.method.as_str(), url.clone());
-            match shared.take_fault(&kind, &probe) {
-                Some(FaultAction::Answer(r)) => {
-                    return deliver(
-                        Delivery::Normal,
-                        respond(r.status, r.headers, Bytes::new()),
-                        r.body,
-                        reset,
-                    )
-                    .await
-                }
-                Some(FaultAction::Deliver(d)) => delivery = d,
-                _ => {}
-            }
-        }
-        let answer = shared
-            .router
-            .score(endpoint, &parts.headers, url.query(), body)
-            .await;
-        let head = respond(answer.status, answer.headers, Bytes::new());
-        return deliver(delivery, head, answer.body, reset).await;
-    }
-    let mut core_request = CoreRequest::new(parts.method.as_str(), url).with_body(body);
-    for (name, value) in &parts.headers {
-        core_request.headers.push((
-            name.as_str().to_owned(),
-            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        ));
-    }
-    let served = {
-        let mut core = shared.lock_core();
-        let served = core.serve_as(kind, &core_request);
-        shared
-            .faults_armed
-            .store(!core.faults().is_empty(), Ordering::Release);
-        served
-    };
-    // Every change is kept, also an operation ending on a GET poll.
-    shared.save();
-    let response = served.response;
-    let head = respond(response.status, response.headers, Bytes::new());
-    deliver(served.delivery, head, response.body, reset).await
-}
-
-fn respond(status: u16, headers: Vec<(String, String)>, body: Bytes) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    for (name, value) in headers {
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            response.headers_mut().append(n, v);
-        }
-    }
-    response
 }

@@ -1,7 +1,13 @@
 //! Router tests against stand-in model servers (plain HTTP on loopback); no Python needed.
 
 use super::*;
-use std::sync::atomic::AtomicBool;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::Mutex;
+
+use azure_core::credentials::Secret;
+
+use crate::local::supervisor::InstanceState;
 
 /// A stand-in for azmlinfsrv: `/score` echoes, `slow` sleeps, `fail` answers 500.
 struct Upstream {
@@ -62,46 +68,63 @@ fn ready_instance(port: u16) -> Arc<InstanceState> {
     Arc::new(s)
 }
 
+/// The endpoint `churn` and its deployments, published into routing tables on `sync`.
 struct TestBackends {
     config: Mutex<EndpointConfig>,
     targets: Mutex<HashMap<String, Arc<DeploymentTarget>>>,
     exists: AtomicBool,
-}
-
-impl Backends for TestBackends {
-    fn endpoint(&self, name: &str) -> Option<EndpointConfig> {
-        (name == "churn" && self.exists.load(Ordering::SeqCst))
-            .then(|| self.config.lock().unwrap().clone())
-    }
-    fn deployment_exists(&self, _endpoint: &str, deployment: &str) -> bool {
-        self.config.lock().unwrap().traffic.contains_key(deployment)
-    }
-    fn serving(&self, _endpoint: &str, deployment: &str) -> Serving {
-        match self.targets.lock().unwrap().get(deployment) {
-            Some(target) => Serving::Ready(target.clone()),
-            None => Serving::Starting,
-        }
-    }
+    tables: Arc<RoutingTables>,
 }
 
 impl TestBackends {
     fn target(&self, _endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>> {
         self.targets.lock().unwrap().get(deployment).cloned()
     }
+
+    /// Publishes the endpoint (when it exists) and the targets, as the workspace does.
+    fn sync(&self) {
+        let mut config = self.config.lock().unwrap().clone();
+        config.deployments = config.traffic.keys().cloned().collect();
+        let endpoints = if self.exists.load(Ordering::SeqCst) {
+            BTreeMap::from([("churn".to_owned(), config)])
+        } else {
+            BTreeMap::new()
+        };
+        self.tables.publish_endpoints(endpoints);
+        let serving = self
+            .targets
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(name, t)| (name.clone(), Serving::Ready(t.clone())))
+            .collect();
+        self.tables
+            .publish_serving(HashMap::from([("churn".to_owned(), serving)]));
+    }
 }
 
 fn backends(traffic: &[(&str, u32)]) -> Arc<TestBackends> {
-    Arc::new(TestBackends {
+    let b = Arc::new(TestBackends {
         config: Mutex::new(EndpointConfig {
             auth_mode: AuthMode::Key,
             keys: vec![Secret::new("primary-key"), Secret::new("secondary-key")],
             tokens: Vec::new(),
             traffic: traffic.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             mirror: BTreeMap::new(),
+            deployments: Default::default(),
         }),
         targets: Mutex::new(HashMap::new()),
         exists: AtomicBool::new(true),
-    })
+        tables: Arc::new(RoutingTables::default()),
+    });
+    b.sync();
+    b
+}
+
+/// A router over the backends' tables.
+fn router_over(b: &TestBackends) -> Router {
+    b.sync();
+    Router::new(b.tables.clone())
 }
 
 fn add_target(b: &TestBackends, name: &str, port: u16, max_concurrent: u32, timeout_ms: u64) {
@@ -113,6 +136,7 @@ fn add_target(b: &TestBackends, name: &str, port: u16, max_concurrent: u32, time
             Duration::from_millis(timeout_ms),
         )),
     );
+    b.sync();
 }
 
 fn auth(key: &str) -> HeaderMap {
@@ -129,7 +153,7 @@ async fn key_auth_accepts_both_keys_and_rejects_others() {
     let up = upstream("blue").await;
     let b = backends(&[("blue", 100)]);
     add_target(&b, "blue", up.port, 1, 5000);
-    let router = Router::new(b.clone());
+    let router = router_over(&b);
     for (headers, want) in [
         (HeaderMap::new(), 401),
         (auth("wrong"), 401),
@@ -146,11 +170,10 @@ async fn key_auth_accepts_both_keys_and_rejects_others() {
         .score("churn", &auth("primary-key"), None, Bytes::from("x"))
         .await;
     assert_eq!(ok.body, Bytes::from("blue:x"));
-    assert!(ok
-        .headers
-        .contains(&(DEPLOYMENT_HEADER.to_owned(), "blue".to_owned())));
+    assert_eq!(header(&ok, DEPLOYMENT_HEADER), Some("blue"));
     // A regenerated key replaces the old one: the old one now fails.
     b.config.lock().unwrap().keys[0] = Secret::new("new-primary");
+    b.sync();
     let old = router
         .score("churn", &auth("primary-key"), None, Bytes::from("x"))
         .await;
@@ -160,6 +183,7 @@ async fn key_auth_accepts_both_keys_and_rejects_others() {
         .await;
     assert_eq!(new.status, 200);
     b.exists.store(false, Ordering::SeqCst);
+    b.sync();
     let gone = router
         .score("churn", &auth("new-primary"), None, Bytes::from("x"))
         .await;
@@ -180,7 +204,7 @@ async fn aml_tokens_work_until_they_expire() {
             (Secret::new("stale"), now - 1),
         ];
     }
-    let router = Router::new(b);
+    let router = router_over(&b);
     let fresh = router
         .score("churn", &auth("fresh"), None, Bytes::new())
         .await;
@@ -202,7 +226,7 @@ async fn traffic_split_pins_and_zero_traffic() {
     let b = backends(&[("blue", 90), ("green", 10)]);
     add_target(&b, "blue", blue.port, 10, 5000);
     add_target(&b, "green", green.port, 10, 5000);
-    let router = Router::new(b.clone());
+    let router = router_over(&b);
     for _ in 0..1000 {
         let r = router
             .score("churn", &auth("primary-key"), None, Bytes::new())
@@ -217,6 +241,7 @@ async fn traffic_split_pins_and_zero_traffic() {
     assert!(blue_stats.latency_percentile_ms(50.0).is_some());
 
     b.config.lock().unwrap().traffic = [("blue".to_owned(), 0), ("green".to_owned(), 0)].into();
+    b.sync();
     let none = router
         .score("churn", &auth("primary-key"), None, Bytes::new())
         .await;
@@ -240,7 +265,7 @@ async fn mirror_traffic_copies_without_changing_the_answer() {
     b.config.lock().unwrap().mirror = [("green".to_owned(), 20)].into();
     add_target(&b, "blue", blue.port, 10, 5000);
     add_target(&b, "green", green.port, 10, 5000);
-    let router = Router::new(b.clone());
+    let router = router_over(&b);
     for _ in 0..50 {
         let r = router
             .score("churn", &auth("primary-key"), None, Bytes::from("m"))
@@ -270,7 +295,7 @@ async fn limits_timeouts_and_model_errors() {
     let up = upstream("blue").await;
     let b = backends(&[("blue", 100)]);
     add_target(&b, "blue", up.port, 1, 300);
-    let router = Arc::new(Router::new(b.clone()));
+    let router = Arc::new(router_over(&b));
     // 2 × 1 × 1 = 2 requests may be in flight; the third gets 429.
     let mut slow = Vec::new();
     for _ in 0..2 {
@@ -322,7 +347,7 @@ async fn no_ready_instance_is_503() {
             Duration::from_secs(1),
         )),
     );
-    let router = Router::new(b);
+    let router = router_over(&b);
     let r = router
         .score("churn", &auth("primary-key"), None, Bytes::new())
         .await;
@@ -331,10 +356,7 @@ async fn no_ready_instance_is_503() {
 }
 
 fn header<'a>(r: &'a ScoreResponse, name: &str) -> Option<&'a str> {
-    r.headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    r.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// A loopback port nothing listens on (bound, then closed).
@@ -355,7 +377,7 @@ async fn a_call_that_cannot_connect_goes_to_another_ready_instance() {
             Duration::from_secs(5),
         )),
     );
-    let router = Router::new(b.clone());
+    let router = router_over(&b);
     for _ in 0..20 {
         let r = router
             .score("churn", &auth("primary-key"), None, Bytes::from("x"))
@@ -367,7 +389,7 @@ async fn a_call_that_cannot_connect_goes_to_another_ready_instance() {
     // With no other instance, the caller is told when to come back instead of a bare 502.
     let lone = backends(&[("blue", 100)]);
     add_target(&lone, "blue", dead_port(), 1, 5000);
-    let r = Router::new(lone.clone())
+    let r = router_over(&lone)
         .score("churn", &auth("primary-key"), None, Bytes::from("x"))
         .await;
     assert_eq!(r.status, 503, "{:?}", r.body);
@@ -388,7 +410,7 @@ async fn retired_processes_finish_their_calls_and_new_calls_go_to_the_new_ones()
     let new = upstream("new").await;
     let b = backends(&[("blue", 100)]);
     add_target(&b, "blue", old.port, 10, 5000);
-    let router = Arc::new(Router::new(b.clone()));
+    let router = Arc::new(router_over(&b));
     let slow = {
         let router = router.clone();
         tokio::spawn(async move {
@@ -436,35 +458,34 @@ async fn retired_processes_finish_their_calls_and_new_calls_go_to_the_new_ones()
 
 #[tokio::test]
 async fn starting_and_failed_deployments_say_which_they_are() {
-    struct Fixed(fn() -> Serving);
-    impl Backends for Fixed {
-        fn endpoint(&self, _name: &str) -> Option<EndpointConfig> {
-            Some(EndpointConfig {
+    let fixed = |serving: Serving| {
+        let tables = Arc::new(RoutingTables::default());
+        tables.publish_endpoints(BTreeMap::from([(
+            "churn".to_owned(),
+            EndpointConfig {
                 auth_mode: AuthMode::Key,
                 keys: vec![Secret::new("k")],
                 tokens: Vec::new(),
                 traffic: [("blue".to_owned(), 100)].into(),
                 mirror: BTreeMap::new(),
-            })
-        }
-        fn deployment_exists(&self, _endpoint: &str, _deployment: &str) -> bool {
-            true
-        }
-        fn serving(&self, _endpoint: &str, _deployment: &str) -> Serving {
-            (self.0)()
-        }
-    }
-    let starting = Router::new(Arc::new(Fixed(|| Serving::Starting)))
+                deployments: ["blue".to_owned()].into(),
+            },
+        )]));
+        tables.publish_serving(HashMap::from([(
+            "churn".to_owned(),
+            HashMap::from([("blue".to_owned(), serving)]),
+        )]));
+        Router::new(tables)
+    };
+    let starting = fixed(Serving::Starting)
         .score("churn", &auth("k"), None, Bytes::new())
         .await;
     assert_eq!(starting.status, 503);
     assert_eq!(header(&starting, "retry-after"), Some("1"));
     assert!(String::from_utf8_lossy(&starting.body).contains("no running instances yet"));
-    let failed = Router::new(Arc::new(Fixed(|| {
-        Serving::Failed("ResourceNotReady: init exploded".into())
-    })))
-    .score("churn", &auth("k"), None, Bytes::new())
-    .await;
+    let failed = fixed(Serving::Failed("ResourceNotReady: init exploded".into()))
+        .score("churn", &auth("k"), None, Bytes::new())
+        .await;
     assert_eq!(failed.status, 424, "not a status clients retry");
     assert!(header(&failed, "retry-after").is_none());
     let text = String::from_utf8_lossy(&failed.body);
@@ -480,7 +501,7 @@ async fn the_servers_own_scoring_timeout_is_a_408_and_rejections_add_no_latency(
     let up = upstream("blue").await;
     let b = backends(&[("blue", 100)]);
     add_target(&b, "blue", up.port, 1, 5000);
-    let router = Router::new(b.clone());
+    let router = router_over(&b);
     let r = router
         .score(
             "churn",

@@ -8,15 +8,13 @@
 //! ```
 //! Needs python3 and PyPI (the cold run builds a venv from scratch in a temporary cache).
 //!
-//! "Direct" is a second `azmlinfsrv` the bench starts itself from the same venv, script and
-//! model: the router keeps a connection waiting on its own instances, so calls that bypass
-//! it would queue behind that connection and measure the wait, not the server.
+//! "Direct" calls the deployment's own `azmlinfsrv` instance on its port, alternating with
+//! calls through the router, so both see the same process and the same machine load.
 
 #[path = "../tests/local_support/mod.rs"]
 mod local_support;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use azure_ai_ml::local::{LocalWorkspace, LocalWorkspaceOptions};
@@ -24,9 +22,6 @@ use local_support::*;
 use serde_json::json;
 
 const REQUESTS: usize = 2000;
-
-/// azmlinfsrv's entry point with its listen host pinned to loopback (as the workspace does).
-const LOOPBACK_SHIM: &str = "import sys\nimport azureml_inference_server_http.constants as c\nc.DEFAULT_HOST = '127.0.0.1'\nfrom azureml_inference_server_http.amlserver import run\nsys.argv[0] = 'azmlinfsrv'\nsys.exit(run())\n";
 
 fn percentile(samples: &mut [f64], p: f64) -> f64 {
     samples.sort_by(f64::total_cmp);
@@ -83,59 +78,6 @@ async fn deploy_to_first_prediction(w: &Ws, tag: &str) -> Duration {
     }
 }
 
-/// An azmlinfsrv of its own: same venv, script and model as the deployment.
-struct DirectServer {
-    child: tokio::process::Child,
-    port: u16,
-}
-
-impl DirectServer {
-    async fn start(python: &Path, dir: &Path) -> Self {
-        std::fs::write(dir.join("score.py"), TINY_SCORE).unwrap();
-        let model = dir.join("azureml-models/direct/1");
-        std::fs::create_dir_all(&model).unwrap();
-        std::fs::write(
-            model.join("weights.json"),
-            serde_json::to_vec(&json!({"w": [1.0, 2.0]})).unwrap(),
-        )
-        .unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = tokio::process::Command::new(python)
-            .arg("-c")
-            .arg(LOOPBACK_SHIM)
-            .args(["--entry_script", "score.py", "--port", &port.to_string()])
-            .arg("--model_dir")
-            .arg(&model)
-            .current_dir(dir)
-            .env("AZUREML_MODEL_DIR", &model)
-            .env("AML_APP_ROOT", dir)
-            .env("GUNICORN_CMD_ARGS", "--no-control-socket")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !http
-            .get(format!("http://127.0.0.1:{port}/"))
-            .timeout(Duration::from_secs(2))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            assert!(Instant::now() < deadline, "direct azmlinfsrv never started");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self { child, port }
-    }
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if !python_available() {
@@ -154,13 +96,11 @@ async fn main() {
     let cold = deploy_to_first_prediction(&w, "cold").await;
     let warm = deploy_to_first_prediction(&w, "warm").await;
 
-    let python = w.ws.environment_python(TINY_CONDA).await.unwrap();
-    let direct_dir = tempfile::tempdir().unwrap();
-    let mut direct_server = DirectServer::start(&python, direct_dir.path()).await;
     let (primary, _) = w.keys("warm").await;
+    let port = w.ws.instances("warm", "blue")[0].port;
     let body = json!({"data": [1, 1]}).to_string();
     let direct_client = reqwest::Client::new();
-    let direct_url = format!("http://127.0.0.1:{}/score", direct_server.port);
+    let direct_url = format!("http://127.0.0.1:{port}/score");
     let mut direct = Vec::with_capacity(REQUESTS);
     let mut routed = Vec::with_capacity(REQUESTS);
     for _ in 0..50 {
@@ -192,7 +132,6 @@ async fn main() {
     let (d50, d99) = (percentile(&mut direct, 50.0), percentile(&mut direct, 99.0));
     let (r50, r99) = (percentile(&mut routed, 50.0), percentile(&mut routed, 99.0));
     let rss = rss_mib();
-    let _ = direct_server.child.kill().await;
     w.ws.shutdown().await;
 
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -208,9 +147,8 @@ async fn main() {
          | RSS of the workspace process (router + core + bench client) | {rss:.1} MiB |\n\
          \n\
          Seed probes: readiness and liveness `initial_delay=30, period=10, failure_threshold=3`. \
-         Direct: a second azmlinfsrv started by the bench from the same venv, script and model, \
-         called alternately with the router. Load average at the end (1/5/15 min, 2 cores shared \
-         with other jobs): {}.\n",
+         Direct: the deployment's azmlinfsrv on its own port, called alternately with the router. \
+         Load average at the end (1/5/15 min, 2 cores shared with other jobs): {}.\n",
         cold.as_secs_f64(),
         warm.as_secs_f64(),
         r50 - d50,

@@ -73,10 +73,7 @@ async fn updates_drop_no_call_and_statuses_are_saved_as_they_change() {
     }
     let dir = tempfile::tempdir().unwrap();
     let w = Ws::start(dir.path()).await;
-    let weights = serde_json::to_vec(&json!({"w": [1.0]})).unwrap();
-    let (code, model, env) = w
-        .register_assets("rel", TINY_SCORE, ("weights.json", weights), TINY_CONDA)
-        .await;
+    let (code, model, env) = w.register_tiny("rel", &[1.0]).await;
     w.create_endpoint("rel", "Key").await;
     let (key, _) = w.keys("rel").await;
     let body = |tag: &str| {

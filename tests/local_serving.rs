@@ -18,10 +18,7 @@ async fn deploy_invoke_split_rotate_limit_restart_delete_persist() {
     let dir = tempfile::tempdir().unwrap();
     let w = Ws::start(dir.path()).await;
 
-    let weights = serde_json::to_vec(&json!({"w": [1.0, 2.0, 3.0]})).unwrap();
-    let (code, model, env) = w
-        .register_assets("tiny", TINY_SCORE, ("weights.json", weights), TINY_CONDA)
-        .await;
+    let (code, model, env) = w.register_tiny("tiny", &[1.0, 2.0, 3.0]).await;
     let endpoint = w.create_endpoint("churn", "Key").await;
     assert_eq!(endpoint["properties"]["provisioningState"], "Succeeded");
     let scoring_uri = endpoint["properties"]["scoringUri"].as_str().unwrap();
@@ -248,15 +245,8 @@ async fn deploy_invoke_split_rotate_limit_restart_delete_persist() {
     assert!(killed.success());
     // While it restarts, callers are told when to come back.
     let resp = w
-        .http
-        .post(format!("{}/endpoints/churn/score", w.base))
-        .bearer_auth(&new_primary)
-        .header("azureml-model-deployment", "blue")
-        .header("content-type", "application/json")
-        .body(json!({"data": [1]}).to_string())
-        .send()
-        .await
-        .unwrap();
+        .score_request("churn", &new_primary, Some("blue"), &json!({"data": [1]}))
+        .await;
     if resp.status().as_u16() != 200 {
         assert_eq!(resp.status().as_u16(), 503);
         let wait: u64 = resp.headers()["retry-after"]

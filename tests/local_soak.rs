@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use azure_ai_ml::local::{LocalWorkspace, LocalWorkspaceOptions};
+use azure_ai_ml::local::LocalWorkspace;
 use local_support::*;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
@@ -209,13 +209,9 @@ async fn start_child(dir: &Path) -> Child {
 
 /// Child mode: serves the workspace in `dir` until stdin closes (the parent gone or done).
 async fn serve_as_child(dir: &std::ffi::OsStr) {
-    let ws = LocalWorkspace::start(
-        LocalWorkspaceOptions::default()
-            .with_dir(dir)
-            .with_venv_cache(venv_cache()),
-    )
-    .await
-    .expect("child workspace starts");
+    let ws = LocalWorkspace::start(options(dir))
+        .await
+        .expect("child workspace starts");
     println!("{READY_LINE} {}", ws.base_url());
     let mut byte = [0u8; 1];
     let _ =
@@ -233,10 +229,7 @@ async fn soak_shifts_updates_kills_and_restarts() {
     }
     let dir = tempfile::tempdir().unwrap();
     let w = Ws::start(dir.path()).await;
-    let weights = serde_json::to_vec(&json!({"w": [1.0, 2.0]})).unwrap();
-    let (code, model, env) = w
-        .register_assets("soak", TINY_SCORE, ("weights.json", weights), TINY_CONDA)
-        .await;
+    let (code, model, env) = w.register_tiny("soak", &[1.0, 2.0]).await;
     w.create_endpoint("soak", "Key").await;
     for (name, tag) in [("blue", "blue-1"), ("green", "green-1")] {
         let d = w

@@ -86,13 +86,9 @@ impl std::ops::Deref for Ws {
 
 impl Ws {
     pub async fn start(dir: &std::path::Path) -> Ws {
-        let ws = LocalWorkspace::start(
-            LocalWorkspaceOptions::default()
-                .with_dir(dir)
-                .with_venv_cache(venv_cache()),
-        )
-        .await
-        .expect("workspace starts");
+        let ws = LocalWorkspace::start(options(dir))
+            .await
+            .expect("workspace starts");
         Self::wrap(ws)
     }
 
@@ -364,16 +360,7 @@ impl Api {
         deployment: Option<&str>,
         body: &Value,
     ) -> (u16, String, String) {
-        let mut req = self
-            .http
-            .post(format!("{}/endpoints/{endpoint}/score", self.base))
-            .bearer_auth(key)
-            .header("content-type", "application/json")
-            .body(body.to_string());
-        if let Some(d) = deployment {
-            req = req.header("azureml-model-deployment", d);
-        }
-        let resp = req.send().await.expect("score request");
+        let resp = self.score_request(endpoint, key, deployment, body).await;
         let status = resp.status().as_u16();
         let answered = resp
             .headers()
@@ -383,6 +370,43 @@ impl Api {
             .to_owned();
         (status, resp.text().await.unwrap_or_default(), answered)
     }
+}
+
+impl Api {
+    /// POST to the endpoint's scoring URI; the whole answer (headers included).
+    pub async fn score_request(
+        &self,
+        endpoint: &str,
+        key: &str,
+        deployment: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(format!("{}/endpoints/{endpoint}/score", self.base))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(d) = deployment {
+            req = req.header("azureml-model-deployment", d);
+        }
+        req.send().await.expect("score request")
+    }
+
+    /// Registers the tiny scoring script, a model of these weights and the tiny environment
+    /// (named after `tag`); returns the code, model and environment ids.
+    pub async fn register_tiny(&self, tag: &str, weights: &[f64]) -> (String, String, String) {
+        let model = serde_json::to_vec(&json!({ "w": weights })).unwrap();
+        self.register_assets(tag, TINY_SCORE, ("weights.json", model), TINY_CONDA)
+            .await
+    }
+}
+
+/// Options of a test workspace in `dir` (the shared venv cache).
+pub fn options(dir: impl AsRef<std::ffi::OsStr>) -> LocalWorkspaceOptions {
+    LocalWorkspaceOptions::default()
+        .with_dir(std::path::Path::new(dir.as_ref()))
+        .with_venv_cache(venv_cache())
 }
 
 /// A deployment body with fast probes (1 s period, no initial delay).

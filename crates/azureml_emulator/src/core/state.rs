@@ -42,6 +42,7 @@ pub struct WorkspaceState {
     pub(crate) seq: u64,
 }
 
+#[cfg(feature = "local")]
 impl WorkspaceState {
     /// Names of the online endpoints.
     pub(crate) fn endpoint_names(&self) -> impl Iterator<Item = &str> {

@@ -182,7 +182,7 @@ impl FakeWorkspace {
         })
     }
 
-    /// The credential the clients of [`client`](Self::client) use (records requested scopes).
+    /// The credential the SDK's `fake.client()` uses (records requested scopes).
     pub fn credential(&self) -> Arc<FakeCredential> {
         self.credential.clone()
     }

@@ -50,7 +50,7 @@ pub struct LocalWorkspaceOptions {
     /// Region the workspace reports.
     pub location: String,
     /// `Retry-After` seconds on in-progress operations for clients that honour it (Python);
-    /// the Rust client from [`LocalWorkspace::client`] polls on its own schedule.
+    /// the Rust client from the SDK's `workspace.client()` polls on its own schedule.
     pub retry_after_secs: u32,
     /// Run readiness probes on Azure's exact schedule (first check after `initial_delay`, then
     /// every `period`), for tests of probe settings. By default a deployment's readiness is

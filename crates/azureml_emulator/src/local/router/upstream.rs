@@ -60,12 +60,12 @@ pub(crate) fn request(
 /// Sends `request` to the instance at `port` and reads the whole answer, within `limit`.
 pub(crate) async fn call(port: u16, request: Request<Body>, limit: Duration) -> Outcome {
     let deadline = tokio::time::Instant::now() + limit;
-    let stream =
-        match tokio::time::timeout_at(deadline, TcpStream::connect(("127.0.0.1", port))).await {
-            Err(_) => return Outcome::TimedOut,
-            Ok(Err(_)) => return Outcome::NotConnected,
-            Ok(Ok(stream)) => stream,
-        };
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let stream = match tokio::time::timeout_at(deadline, TcpStream::connect(address)).await {
+        Err(_) => return Outcome::TimedOut,
+        Ok(Err(_)) => return Outcome::NotConnected,
+        Ok(Ok(stream)) => stream,
+    };
     let _ = stream.set_nodelay(true);
     let Ok((mut sender, connection)) =
         hyper::client::conn::http1::handshake::<_, Body>(TokioIo::new(stream)).await

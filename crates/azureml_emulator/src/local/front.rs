@@ -24,6 +24,7 @@ use crate::local::faults::{deliver, ConnectionReset};
 use crate::local::fsutil::write_atomic;
 use crate::local::router::{AuthMode, EndpointConfig, Router, RoutingTables};
 use crate::local::runtime::Registry;
+use crate::local::studio::{self, Studio};
 
 /// Largest request body accepted (model uploads arrive as blob PUTs).
 const MAX_BODY: usize = 2 * 1024 * 1024 * 1024 - 1;
@@ -46,6 +47,9 @@ pub(crate) struct Shared {
     faults_armed: AtomicBool,
     /// `127.0.0.1:{port}`.
     default_host: String,
+    port: u16,
+    /// Studio's per-start token.
+    studio: Studio,
 }
 
 impl Shared {
@@ -68,7 +72,34 @@ impl Shared {
             published_revision: AtomicU64::new(u64::MAX),
             faults_armed: AtomicBool::new(false),
             default_host: format!("127.0.0.1:{port}"),
+            port,
+            studio: Studio::new(),
         }
+    }
+
+    /// The port the server listens on (127.0.0.1).
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Studio's per-start secret.
+    pub(crate) fn studio(&self) -> &Studio {
+        &self.studio
+    }
+
+    /// The core's configuration.
+    pub(crate) fn config(&self) -> &CoreConfig {
+        &self.config
+    }
+
+    /// The workspace's name.
+    pub(crate) fn workspace_name(&self) -> &str {
+        &self.config.workspace_name
+    }
+
+    /// The monitor's "now" (what the metrics API reads relative timespans against).
+    pub(crate) fn now(&self) -> time::OffsetDateTime {
+        self.lock_core().clock().now()
     }
 
     pub(crate) fn lock_core(&self) -> MutexGuard<'_, WorkspaceCore> {
@@ -144,6 +175,16 @@ impl Shared {
         action
     }
 
+    /// A request for Studio: `/studio…` on this host (not a redirected call meant for
+    /// another service).
+    fn is_studio_request(&self, request: &axum::http::request::Parts) -> bool {
+        studio::is_studio_path(request.uri.path())
+            && request
+                .headers
+                .get(ORIGINAL_HOST_HEADER)
+                .is_none_or(|h| h.as_bytes() == self.default_host.as_bytes())
+    }
+
     /// The endpoint of a call to `/endpoints/{name}/…` on this host, known without building
     /// its URL: the path every scoring URI of the workspace has.
     fn scoring_endpoint(&self, request: &axum::http::request::Parts) -> Option<String> {
@@ -199,6 +240,12 @@ fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
 /// armed faults shape the answer on the way out.
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    if shared.is_studio_request(&parts) {
+        return match axum::body::to_bytes(body, studio::MAX_FORM).await {
+            Ok(b) => studio::serve(shared, parts, b).await,
+            Err(e) => respond(413, HeaderMap::new(), Bytes::from(e.to_string())),
+        };
+    }
     let reset = parts.extensions.get::<ConnectionReset>().cloned();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,

@@ -1,10 +1,12 @@
 //! The HTTPS listener: TLS via tokio-rustls, HTTP/1.1 and HTTP/2 via hyper, requests handed to
 //! an axum router. Bound to loopback only; stops when told to, aborting open connections.
 //!
+//! Every request carries its connection's peer address ([`PeerAddr`]) in its extensions.
 //! Each HTTP/1.1 connection carries a [`ConnectionReset`] switch in its requests' extensions,
 //! and a response marked [`ResetInstead`] is not sent: the connection is reset (for injected
 //! faults of the connection).
 
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -19,6 +21,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::local::faults::{ConnectionReset, ResetInstead};
+use crate::local::studio::PeerAddr;
 
 /// A running HTTPS server; dropping the handle does not stop it, [`HttpsServer::stop`] does.
 pub(crate) struct HttpsServer {
@@ -43,9 +46,9 @@ impl HttpsServer {
                     // Reap finished connection tasks so the set does not grow forever.
                     Some(_) = connections.join_next(), if !connections.is_empty() => {}
                     accepted = listener.accept() => {
-                        let Ok((tcp, _peer)) = accepted else { continue };
+                        let Ok((tcp, peer)) = accepted else { continue };
                         let _ = tcp.set_nodelay(true);
-                        connections.spawn(serve(tcp, acceptor.clone(), app.clone()));
+                        connections.spawn(serve(tcp, peer, acceptor.clone(), app.clone()));
                     }
                 }
             }
@@ -76,7 +79,7 @@ impl Drop for HttpsServer {
 }
 
 /// One connection: TLS, then HTTP until the client or a reset ends it.
-async fn serve(tcp: TcpStream, acceptor: TlsAcceptor, app: axum::Router) {
+async fn serve(tcp: TcpStream, peer: SocketAddr, acceptor: TlsAcceptor, app: axum::Router) {
     let reset = ConnectionReset::default();
     let io = Resettable {
         tcp,
@@ -90,6 +93,7 @@ async fn serve(tcp: TcpStream, acceptor: TlsAcceptor, app: axum::Router) {
     let inner = TowerToHyperService::new(app);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<_>| {
         let switch = switch.clone();
+        request.extensions_mut().insert(PeerAddr(peer));
         if let Some(switch) = &switch {
             request.extensions_mut().insert(switch.clone());
         }

@@ -36,6 +36,7 @@ mod router;
 mod runtime;
 mod spawner;
 mod spec;
+mod studio;
 mod supervisor;
 mod swrr;
 mod sys;

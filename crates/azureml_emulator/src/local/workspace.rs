@@ -277,6 +277,32 @@ impl LocalWorkspace {
         &self.base_url
     }
 
+    /// The link to Studio, the endpoint pages of Azure ML studio served by this workspace:
+    /// `https://127.0.0.1:{port}/studio?token=…`. The token is this run's (a new one on every
+    /// start); opening the link once lets that browser make changes (traffic, keys, test
+    /// calls). Treat the link as a secret, like a notebook server's.
+    pub fn studio_url(&self) -> Url {
+        let mut url = self.studio_home();
+        url.query_pairs_mut()
+            .append_pair("token", self.shared.studio().token());
+        url
+    }
+
+    /// Studio's address without the token: `https://127.0.0.1:{port}/studio` (read-only until
+    /// the browser presents the token).
+    pub fn studio_home(&self) -> Url {
+        let mut url = self.base_url.clone();
+        url.set_path("/studio");
+        url
+    }
+
+    /// This run's Studio token (a secret: don't log it). Changes made through Studio need it,
+    /// in the cookie [`studio_url`](Self::studio_url) sets, a `token` form field or an
+    /// `x-studio-token` header.
+    pub fn studio_token(&self) -> &str {
+        self.shared.studio().token()
+    }
+
     /// PEM of the workspace's certificate authority.
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem

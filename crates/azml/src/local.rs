@@ -38,6 +38,9 @@ struct Server {
     subscription_id: String,
     resource_group: String,
     workspace_name: String,
+    /// Studio's link with this run's token (a secret: `azml.json` is readable by its owner
+    /// only). `None` in the file of an older azml.
+    studio_url: Option<url::Url>,
 }
 
 impl Server {
@@ -49,6 +52,7 @@ impl Server {
             "subscription_id": self.subscription_id,
             "resource_group": self.resource_group,
             "workspace_name": self.workspace_name,
+            "studio_url": self.studio_url.as_ref().map(url::Url::as_str),
         })
     }
 
@@ -63,6 +67,7 @@ impl Server {
             subscription_id: s("subscription_id")?,
             resource_group: s("resource_group")?,
             workspace_name: s("workspace_name")?,
+            studio_url: s("studio_url").and_then(|u| url::Url::parse(&u).ok()),
         })
     }
 
@@ -123,15 +128,37 @@ async fn wait_gone(pid: u32, limit: Duration) -> bool {
     !alive(pid)
 }
 
-/// The lines that point Python azure-ai-ml and azml at the server.
-fn banner(server: &Server) -> String {
+/// Studio's line of the banner: the link with the token when it goes to a terminal, without
+/// it otherwise (a log file keeps no secret; `azml local status` prints the link).
+fn studio_line(server: &Server, with_token: bool) -> String {
+    match &server.studio_url {
+        Some(url) if with_token => format!(
+            "\x20 Studio:    {url}\n\
+             \x20            (endpoint pages in your browser; the link carries this run's token \
+             for changes; trust the CA above or accept the certificate)\n"
+        ),
+        Some(url) => {
+            let mut home = url.clone();
+            home.set_query(None);
+            format!(
+                "\x20 Studio:    {home}\n\
+                 \x20            (read-only without this run's token: `azml local status` prints the link with it)\n"
+            )
+        }
+        None => String::new(),
+    }
+}
+
+/// The lines that point a browser, Python azure-ai-ml and azml at the server.
+fn banner(server: &Server, with_token: bool) -> String {
     let base = server.base_url.as_str().trim_end_matches('/');
     let ca = server.ca_path.display();
     format!(
         "Offline Azure ML workspace (pid {pid})\n\
          \x20 base URL:  {base}\n\
          \x20 CA:        {ca}\n\
-         \x20 workspace: {sub} / {rg} / {ws}\n\n\
+         \x20 workspace: {sub} / {rg} / {ws}\n\
+         {studio}\n\
          azml (any command, from this folder):\n\
          \x20 azml --local online-endpoint list\n\n\
          Python azure-ai-ml:\n\
@@ -149,6 +176,7 @@ fn banner(server: &Server) -> String {
          \x20 ml_client = MLClient(LocalToken(), \"{sub}\", \"{rg}\", \"{ws}\",\n\
          \x20                      cloud=\"AzureMLLocal\", cloud_metadata=cloud)\n",
         pid = server.pid,
+        studio = studio_line(server, with_token),
         sub = server.subscription_id,
         rg = server.resource_group,
         ws = server.workspace_name,
@@ -187,16 +215,13 @@ pub async fn start_foreground(port: Option<u16>) -> CliResult<()> {
         subscription_id: scope.subscription_id.clone(),
         resource_group: scope.resource_group.clone(),
         workspace_name: scope.workspace_name.clone(),
+        studio_url: Some(workspace.studio_url()),
     };
-    let write = |name: &str, text: String| {
-        std::fs::write(dir.join(name), text).map_err(|e| {
-            CliError::failure(format!("cannot write {}: {e}", dir.join(name).display()))
-        })
-    };
-    write(PID_FILE, server.pid.to_string())?;
-    // Written last: its presence means "serving".
-    write(SERVER_FILE, server.to_json().to_string())?;
-    crate::output::write_stdout(&banner(&server))?;
+    write_private(&dir.join(PID_FILE), &server.pid.to_string())?;
+    // Written last: its presence means "serving". It holds Studio's token: owner-only.
+    write_private(&dir.join(SERVER_FILE), &server.to_json().to_string())?;
+    let to_terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    crate::output::write_stdout(&banner(&server, to_terminal))?;
     wait_for_stop_signal().await;
     eprintln!("Stopping the offline workspace…");
     workspace.shutdown().await;
@@ -289,7 +314,27 @@ fn tail(path: &Path, lines: usize) -> String {
 /// As [`ensure_detached`].
 pub async fn start_detached(port: Option<u16>) -> CliResult<()> {
     let (server, _) = ensure_detached(port).await?;
-    crate::output::write_stdout(&banner(&server))
+    crate::output::write_stdout(&banner(&server, true))
+}
+
+/// Writes `text` to a file only its owner can read (replacing any earlier file).
+fn write_private(path: &Path, text: &str) -> CliResult<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let fail =
+        |e: std::io::Error| CliError::failure(format!("cannot write {}: {e}", path.display()));
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(fail(e)),
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(fail)?;
+    file.write_all(text.as_bytes()).map_err(fail)
 }
 
 /// `azml local stop`: SIGTERM, a bounded wait, SIGKILL if needed.

@@ -89,6 +89,27 @@ async fn the_seed_rollout_offline() {
     assert_eq!(status["running"], true);
     let pid = status["pid"].as_u64().unwrap();
 
+    // Studio: the banner links to it with this run's token; the log file and the world-
+    // readable files never carry the token.
+    let studio_url = status["studio_url"].as_str().unwrap().to_owned();
+    assert!(studio_url.contains("/studio?token="), "{studio_url}");
+    assert!(
+        started.stdout.contains(&format!("Studio:    {studio_url}")),
+        "{}",
+        started.stdout
+    );
+    let token = studio_url.split("token=").nth(1).unwrap();
+    let local_dir = p.path().join(".azureml/local");
+    let log = std::fs::read_to_string(local_dir.join("azml.log")).unwrap_or_default();
+    assert!(log.contains("Studio:"), "{log}");
+    assert!(!log.contains(token), "the token reached the log file");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(local_dir.join("azml.json"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600, "azml.json holds the token");
+
     let local = |args: &[&str]| {
         let mut all = args.to_vec();
         all.push("--local");

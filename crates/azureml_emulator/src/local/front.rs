@@ -22,7 +22,7 @@ use crate::core::{
 use crate::error::{Error, Result};
 use crate::local::faults::{deliver, ConnectionReset};
 use crate::local::fsutil::write_atomic;
-use crate::local::router::{AuthMode, EndpointConfig, Router, RoutingTables};
+use crate::local::router::{AuthMode, EndpointConfig, Observer, Router, RoutingTables};
 use crate::local::runtime::Registry;
 use crate::local::studio::{self, Studio};
 
@@ -60,11 +60,15 @@ impl Shared {
         state_path: PathBuf,
         port: u16,
     ) -> Self {
+        let observer = Observer {
+            recorder: core.metrics_recorder(),
+            clock: core.clock(),
+        };
         Self {
             config: core.config().clone(),
             core: Arc::new(Mutex::new(core)),
             registry,
-            router: Router::new(tables.clone()),
+            router: Router::new(tables.clone(), observer),
             tables,
             state_path,
             persist: Mutex::new(()),

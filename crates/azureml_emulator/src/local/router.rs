@@ -4,7 +4,11 @@
 //! by smooth weighted round-robin over the traffic weights, mirror traffic copied to the shadow
 //! deployment in the background, 429 past `2 × max_concurrent_requests_per_instance × instances`
 //! requests in flight, 408 past `request_timeout_ms`, 424 (with the model's body) when the model
-//! answers anything but 200. Per-deployment request counts and latencies are kept.
+//! answers anything but 200. Per-deployment request counts and latencies are kept, and every
+//! live call routed to a deployment is recorded in the core's
+//! [`MetricsRecorder`](crate::core::monitor::MetricsRecorder) (status, latency of answers from
+//! the model; the router's own refusals counted apart, without a latency), stamped by the core's
+//! clock: the metrics API and the autoscaler read what really happened.
 //!
 //! No call is dropped on purpose: a call that cannot connect to its instance is sent once to
 //! another ready instance of the same deployment; a call that finds its deployment's processes
@@ -21,6 +25,8 @@ use std::time::{Duration, Instant};
 
 use axum::http::{self, HeaderMap, HeaderName, HeaderValue};
 use bytes::Bytes;
+
+use crate::core::monitor::{Clock, MetricsRecorder, RequestStatus};
 
 pub(crate) use table::{AuthMode, EndpointConfig, RoutingTables, Serving, ServingMap};
 pub(crate) use target::DeploymentTarget;
@@ -112,9 +118,38 @@ const NOT_FORWARDED: &[&str] = &[
     "x-azml-original-host",
 ];
 
+/// Where the router's observations go: the core's metrics recorder, stamped by its clock.
+#[derive(Clone, Debug)]
+pub(crate) struct Observer {
+    pub(crate) recorder: Arc<MetricsRecorder>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Observer {
+    /// One live call routed to `deployment`: a model answer with its latency, or a refusal of
+    /// the router's own (counted, no latency).
+    fn record(
+        &self,
+        endpoint: &str,
+        deployment: &str,
+        response: &ScoreResponse,
+        latency: Duration,
+        at: time::OffsetDateTime,
+    ) {
+        let status = if response.answered {
+            RequestStatus::Model(response.status)
+        } else {
+            RequestStatus::Rejected(response.status)
+        };
+        self.recorder
+            .record_request(endpoint, deployment, status, latency, at);
+    }
+}
+
 /// The router.
 pub(crate) struct Router {
     tables: Arc<RoutingTables>,
+    observer: Observer,
 }
 
 /// Now, in Unix seconds (AML token expiry).
@@ -123,8 +158,8 @@ fn now_unix() -> i64 {
 }
 
 impl Router {
-    pub(crate) fn new(tables: Arc<RoutingTables>) -> Self {
-        Self { tables }
+    pub(crate) fn new(tables: Arc<RoutingTables>, observer: Observer) -> Self {
+        Self { tables, observer }
     }
 
     /// Scores one request sent to `endpoint`.
@@ -192,9 +227,28 @@ impl Router {
         response
     }
 
+    /// Sends a live call to `deployment` and records how it ended in the metrics.
+    async fn score_on(
+        &self,
+        endpoint: &str,
+        deployment: &str,
+        headers: &HeaderMap,
+        path: &str,
+        body: Bytes,
+    ) -> ScoreResponse {
+        let at = self.observer.clock.now();
+        let started = Instant::now();
+        let response = self
+            .score_on_deployment(endpoint, deployment, headers, path, body)
+            .await;
+        self.observer
+            .record(endpoint, deployment, &response, started.elapsed(), at);
+        response
+    }
+
     /// Sends a live call to `deployment`, following it to new processes if the ones it found
     /// are being replaced.
-    async fn score_on(
+    async fn score_on_deployment(
         &self,
         endpoint: &str,
         deployment: &str,

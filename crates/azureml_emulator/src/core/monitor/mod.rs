@@ -60,6 +60,8 @@ pub use data_collection::{
     blob_path, is_sampled, CollectedRecord, CollectionConfig, DataCollectionConfig, RollingRate,
     ScoringExchange, DATA_COLLECTOR_FOLDER,
 };
+#[cfg(test)]
+pub(crate) use recorder::Grain;
 pub use recorder::{
     MemoryUsage, MetricsRecorder, RequestStatus, FINE_GRAIN, FINE_RETENTION, MAX_SERIES,
     MINUTE_GRAIN, MINUTE_RETENTION,

@@ -121,10 +121,18 @@ fn backends(traffic: &[(&str, u32)]) -> Arc<TestBackends> {
     b
 }
 
+/// An observer with its own recorder, on the system clock.
+fn observer() -> Observer {
+    Observer {
+        recorder: Arc::new(MetricsRecorder::new()),
+        clock: Arc::new(crate::core::monitor::SystemClock),
+    }
+}
+
 /// A router over the backends' tables.
 fn router_over(b: &TestBackends) -> Router {
     b.sync();
-    Router::new(b.tables.clone())
+    Router::new(b.tables.clone(), observer())
 }
 
 fn add_target(b: &TestBackends, name: &str, port: u16, max_concurrent: u32, timeout_ms: u64) {
@@ -475,7 +483,7 @@ async fn starting_and_failed_deployments_say_which_they_are() {
             "churn".to_owned(),
             HashMap::from([("blue".to_owned(), serving)]),
         )]));
-        Router::new(tables)
+        Router::new(tables, observer())
     };
     let starting = fixed(Serving::Starting)
         .score("churn", &auth("k"), None, Bytes::new())
@@ -517,4 +525,89 @@ async fn the_servers_own_scoring_timeout_is_a_408_and_rejections_add_no_latency(
     assert_eq!(ok.status, 200);
     let stats = b.target("churn", "blue").unwrap().stats();
     assert_eq!(stats.latencies_ms.len(), 2, "the model answered both");
+}
+
+#[tokio::test]
+async fn every_live_call_lands_in_the_metrics_and_refusals_carry_no_latency() {
+    use crate::core::monitor::ManualClock;
+    let up = upstream("blue").await;
+    let b = backends(&[("blue", 100)]);
+    add_target(&b, "blue", up.port, 1, 300);
+    b.sync();
+    let at = time::macros::datetime!(2024-05-01 10:00:30 UTC);
+    let recorder = Arc::new(MetricsRecorder::new());
+    let router = Arc::new(Router::new(
+        b.tables.clone(),
+        Observer {
+            recorder: recorder.clone(),
+            clock: Arc::new(ManualClock::new(at)),
+        },
+    ));
+    // Two slow calls fill the in-flight limit (2 × 1 × 1); the third is refused with 429.
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let router = router.clone();
+        slow.push(tokio::spawn(async move {
+            router
+                .score("churn", &auth("primary-key"), None, Bytes::from("slow"))
+                .await
+                .status
+        }));
+    }
+    for _ in 0..500 {
+        if up.hits.load(Ordering::SeqCst) == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let refused = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+        .await;
+    assert_eq!(refused.status, 429);
+    for task in slow {
+        assert_eq!(task.await.unwrap(), 408);
+    }
+    for body in ["a", "b", "fail"] {
+        router
+            .score("churn", &auth("primary-key"), None, Bytes::from(body))
+            .await;
+    }
+    // Calls that reach no deployment (bad key, unknown pin) are not a deployment's requests.
+    assert_eq!(
+        router
+            .score("churn", &auth("nope"), None, Bytes::new())
+            .await
+            .status,
+        401
+    );
+    let minute = at + Duration::from_secs(60);
+    assert_eq!(recorder.request_count("churn", Some("blue"), at, minute), 6);
+    let unix = at.unix_timestamp();
+    let buckets = recorder.buckets(
+        "churn",
+        Some("blue"),
+        crate::core::monitor::Grain::Minute,
+        unix - 60,
+        unix + 60,
+    );
+    assert_eq!(buckets.len(), 1);
+    let bucket = &buckets[0].1;
+    let count = |status: u16, from_model: bool| {
+        bucket
+            .requests
+            .iter()
+            .filter(|c| c.status == status && c.from_model == from_model)
+            .map(|c| c.count)
+            .sum::<u64>()
+    };
+    assert_eq!(
+        (
+            count(200, true),
+            count(408, true),
+            count(424, true),
+            count(429, false)
+        ),
+        (2, 2, 1, 1)
+    );
+    assert_eq!(bucket.latency.count, 5, "the 429 has no latency");
 }

@@ -152,6 +152,15 @@ pub struct MetricsRecorder {
     dropped: AtomicU64,
 }
 
+/// `name` in ASCII lower case, borrowed when it already is.
+fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
 fn unix(at: OffsetDateTime) -> i64 {
     at.unix_timestamp()
 }
@@ -163,27 +172,25 @@ impl MetricsRecorder {
     }
 
     fn series(&self, endpoint: &str, deployment: &str) -> Option<Arc<Series>> {
-        let (e, d) = (
-            endpoint.to_ascii_lowercase(),
-            deployment.to_ascii_lowercase(),
-        );
+        // Names are usually lower-case already: no allocation on the hot path then.
+        let (e, d) = (lower(endpoint), lower(deployment));
         {
             let map = self.series.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(series) = map.get(&e).and_then(|m| m.get(&d)) {
+            if let Some(series) = map.get(e.as_ref()).and_then(|m| m.get(d.as_ref())) {
                 return Some(series.clone());
             }
         }
         let mut map = self.series.write().unwrap_or_else(PoisonError::into_inner);
         let total: usize = map.values().map(BTreeMap::len).sum();
-        let by_deployment = map.entry(e).or_default();
-        if let Some(series) = by_deployment.get(&d) {
+        let by_deployment = map.entry(e.into_owned()).or_default();
+        if let Some(series) = by_deployment.get(d.as_ref()) {
             return Some(series.clone());
         }
         if total >= MAX_SERIES {
             return None;
         }
         let series = Arc::new(Series::new(deployment));
-        by_deployment.insert(d, series.clone());
+        by_deployment.insert(d.into_owned(), series.clone());
         Some(series)
     }
 

@@ -134,7 +134,7 @@ impl<'a> Page<'a> {
             out,
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <meta name=\"referrer\" content=\"no-referrer\">"
+             <meta name=\"referrer\" content=\"same-origin\"><link rel=\"icon\" href=\"data:,\">"
         );
         if let Some(secs) = self.refresh {
             let _ = write!(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, idempotently, under ./build (nothing global except
-# Debian packages when missing). Writes build/env.sh for scripts/test.sh to source.
+# Debian packages when missing: nodejs/npm, python3-venv, chromium). Writes build/env.sh for scripts/test.sh to source.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,6 +18,9 @@ apt_install() {
 # Node + npm for Azurite (the Azure Storage emulator the SharedKey/SAS tests run against).
 have npm || apt_install nodejs npm
 ./scripts/azurite.sh install
+
+# Headless Chromium for Studio's browser test (tests/studio_browser.rs starts and stops it).
+have chromium || have chromium-browser || apt_install chromium
 
 # Python 3 with venv + pip, and uv in build/tools, for the offline workspace (it builds one venv
 # per environment).

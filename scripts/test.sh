@@ -2,6 +2,7 @@
 # Runs every test. Installs what the tests need first (idempotent, all under ./build):
 #   - a Python venv with azureml-inference-server-http + scikit-learn for the offline workspace tests
 #   - Azurite (npm) for the blob-storage SharedKey/SAS tests
+#   - Chromium (Debian package) for Studio's browser test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/prereqs.sh

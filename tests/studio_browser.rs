@@ -134,7 +134,7 @@ async fn measure(browser: &mut Browser, name: &str) -> (u64, u64, f64) {
                const fcp = performance.getEntriesByName('first-contentful-paint')[0];
                const res = performance.getEntriesByType('resource').filter(r => /studio\\.(css|js)/.test(r.name)).reduce((a, r) => a + r.decodedBodySize, 0);
                if (fcp || Date.now() - t0 > 3000) done({ html: n.decodedBodySize, res, fcp: fcp ? fcp.startTime : -1,
-                 server: n.responseStart - n.requestStart, loaded: n.loadEventEnd > 0 ? n.loadEventEnd : n.domContentLoadedEventEnd });
+                 server: n.responseStart - n.requestStart, response: n.responseEnd, dcl: n.domContentLoadedEventEnd });
                else setTimeout(look, 50); }; look(); })",
         )
         .await;
@@ -142,8 +142,11 @@ async fn measure(browser: &mut Browser, name: &str) -> (u64, u64, f64) {
     let resources = m["res"].as_u64().unwrap_or(0);
     let fcp = m["fcp"].as_f64().unwrap_or(-1.0);
     let server = m["server"].as_f64().unwrap_or(-1.0);
+    let response = m["response"].as_f64().unwrap_or(-1.0);
+    let dcl = m["dcl"].as_f64().unwrap_or(-1.0);
     println!(
-        "studio page {name:<11} html {html:>6} B, css+js {resources:>5} B, server {server:>6.1} ms, first contentful paint {fcp:>6.1} ms"
+        "studio page {name:<11} html {html:>6} B, css+js {resources:>5} B, server {server:>6.1} ms, \
+         response end {response:>6.1} ms, DOMContentLoaded {dcl:>6.1} ms, first contentful paint {fcp:>6.1} ms"
     );
     (html, resources, fcp)
 }

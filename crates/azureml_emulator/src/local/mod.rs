@@ -23,6 +23,10 @@
 //! connection included, for tests of clients' resilience (no Python needed for ARM, blob and
 //! scoring faults).
 //!
+//! [`LocalWorkspace::studio_url`] links to Studio on the same server (`/studio`): the endpoint
+//! pages of Azure ML studio (endpoints, deployments, traffic, keys, a Test tab, metrics charts,
+//! autoscale activity, logs), for loopback browsers, with changes guarded by a per-start token.
+//!
 //! The `azure_ai_ml` SDK opens one with `MLClient::local()` (its `local` feature).
 
 mod credential;

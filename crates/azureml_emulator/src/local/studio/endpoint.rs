@@ -142,7 +142,8 @@ async fn render(cx: &Cx, name: &str, extra: Extra) -> Response {
                 or_dash(
                     e.pointer("/systemData/createdAt")
                         .and_then(Value::as_str)
-                        .map(short_time),
+                        .map(short_time)
+                        .as_deref(),
                 ),
             ),
             (
@@ -150,7 +151,8 @@ async fn render(cx: &Cx, name: &str, extra: Extra) -> Response {
                 or_dash(
                     e.pointer("/systemData/lastModifiedAt")
                         .and_then(Value::as_str)
-                        .map(short_time),
+                        .map(short_time)
+                        .as_deref(),
                 ),
             ),
             ("Tags", tags),
@@ -415,7 +417,8 @@ fn deployments_panel(out: &mut String, cx: &Cx, name: &str, loaded: &Loaded) {
                     or_dash(
                         d.pointer("/systemData/createdAt")
                             .and_then(Value::as_str)
-                            .map(short_time),
+                            .map(short_time)
+                            .as_deref(),
                     ),
                 ),
             ],

@@ -57,7 +57,7 @@ pub(crate) async fn list(cx: &Cx) -> Response {
             out,
             "<tr data-endpoint=\"{attr}\"><th scope=\"row\"><a href=\"/studio/endpoints/{link}\">{name}</a></th>\
              <td>{state}</td><td>{auth}</td><td>{kind}</td><td><code class=\"uri\">{uri}</code></td>\
-             <td class=\"traffic\">{bar}{traffic}</td><td>{mirror}</td><td>{created}</td></tr>",
+             <td class=\"traffic\">{bar}{traffic}</td><td>{mirror}</td><td class=\"when\">{created}</td></tr>",
             attr = esc(name),
             link = seg(name),
             name = esc(name),
@@ -73,6 +73,7 @@ pub(crate) async fn list(cx: &Cx) -> Response {
                     .pointer("/systemData/createdAt")
                     .and_then(Value::as_str)
                     .map(short_time)
+                    .as_deref()
             ),
         );
     }
@@ -80,7 +81,7 @@ pub(crate) async fn list(cx: &Cx) -> Response {
     html(StatusCode::OK, &page)
 }
 
-/// `2024-05-01T10:00:00.123Z` as `2024-05-01 10:00:00 UTC`.
-pub(crate) fn short_time(text: &str) -> &str {
-    text.get(..19).unwrap_or(text)
+/// `2024-05-01T10:00:00.123Z` as `2024-05-01 10:00:00` (UTC, to the second).
+pub(crate) fn short_time(text: &str) -> String {
+    text.get(..19).unwrap_or(text).replacen('T', " ", 1)
 }

@@ -481,8 +481,8 @@ pub(crate) async fn page(cx: &Cx, name: &str) -> Response {
         out,
         "</ul></nav><p class=\"muted\">{} to {} UTC, from the metrics API (<code>…/providers/Microsoft.Insights/metrics</code>, interval {}). \
          <span data-live-charts=\"{here}?view={view}{dep_q}&amp;fragment=charts\" data-every=\"{every}\"></span></p>",
-        window.start.format(&Rfc3339).map(|t| short_time(&t).replace('T', " ")).unwrap_or_default(),
-        window.end.format(&Rfc3339).map(|t| short_time(&t).replace('T', " ")).unwrap_or_default(),
+        window.start.format(&Rfc3339).map(|t| short_time(&t)).unwrap_or_default(),
+        window.end.format(&Rfc3339).map(|t| short_time(&t)).unwrap_or_default(),
         window.interval(),
         every = if fine { 10 } else { 30 },
     );
@@ -632,7 +632,7 @@ async fn autoscale(out: &mut String, cx: &Cx, name: &str) {
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td></tr>",
-                or_dash(s("eventTimestamp").map(short_time)),
+                or_dash(s("eventTimestamp").map(short_time).as_deref()),
                 or_dash(s("settingName")),
                 or_dash(s("targetResourceUri").and_then(|t| t.rsplit('/').next())),
                 n("oldInstancesCount"),

@@ -10,9 +10,9 @@ use time::OffsetDateTime;
 use super::html::esc;
 
 /// Drawing size (the SVG scales to its box; CSS sets the width).
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 52.0;
+const WIDTH: f64 = 480.0;
+const HEIGHT: f64 = 230.0;
+const LEFT: f64 = 48.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 30.0;
@@ -111,7 +111,7 @@ impl Chart {
             out,
             "<figure class=\"chart\" id=\"{id}\" data-total=\"{total}\" data-points=\"{points}\">\
              <figcaption id=\"{id}-t\"><span class=\"ct\">{title}</span> <span class=\"cs\">{summary}</span></figcaption>\
-             <svg viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"{id}-t\" preserveAspectRatio=\"none\" focusable=\"false\">",
+             <svg viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"{id}-t\" focusable=\"false\">",
             id = esc(&self.id),
             total = fmt_number(self.total()),
             points = self

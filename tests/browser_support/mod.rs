@@ -60,6 +60,8 @@ pub struct Browser {
     next_id: u64,
     session: String,
     events: VecDeque<Value>,
+    /// Error entries of events already forgotten.
+    seen_errors: Vec<String>,
     _profile: tempfile::TempDir,
 }
 
@@ -139,6 +141,7 @@ impl Browser {
             next_id: 0,
             session: String::new(),
             events: VecDeque::new(),
+            seen_errors: Vec::new(),
             _profile: profile,
         };
         let target = browser
@@ -243,29 +246,20 @@ impl Browser {
         }
     }
 
-    /// Forgets queued events (before an action whose own events are awaited next).
+    /// Forgets queued events (before an action whose own events are awaited next); their
+    /// errors are kept for [`errors`](Self::errors).
     pub fn clear_events(&mut self) {
+        let errors = error_entries(&self.events);
+        self.seen_errors.extend(errors);
         self.events.clear();
     }
 
     /// Error-level console and log entries seen so far (CSP violations, failed loads,
     /// script errors).
     pub fn errors(&mut self) -> Vec<String> {
-        self.events
-            .iter()
-            .filter_map(|e| match e["method"].as_str() {
-                Some("Log.entryAdded") if e["params"]["entry"]["level"] == "error" => Some(
-                    e["params"]["entry"]["text"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_owned(),
-                ),
-                Some("Runtime.exceptionThrown") => {
-                    Some(e["params"]["exceptionDetails"].to_string())
-                }
-                _ => None,
-            })
-            .collect()
+        let mut all = self.seen_errors.clone();
+        all.extend(error_entries(&self.events));
+        all
     }
 
     /// Opens `url` and waits for its load event.
@@ -383,6 +377,22 @@ pub fn spki_sha256(pem: &str) -> String {
     let cert = pem.parse_x509().expect("X.509");
     let digest = sha2::Sha256::digest(cert.tbs_certificate.subject_pki.raw);
     base64::engine::general_purpose::STANDARD.encode(digest)
+}
+
+/// The error-level log entries and exceptions among `events`.
+fn error_entries(events: &VecDeque<Value>) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e["method"].as_str() {
+            Some("Log.entryAdded") if e["params"]["entry"]["level"] == "error" => Some(format!(
+                "{} ({})",
+                e["params"]["entry"]["text"].as_str().unwrap_or(""),
+                e["params"]["entry"]["url"].as_str().unwrap_or("")
+            )),
+            Some("Runtime.exceptionThrown") => Some(e["params"]["exceptionDetails"].to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Width and height of a PNG (from its IHDR).

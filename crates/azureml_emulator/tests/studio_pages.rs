@@ -330,8 +330,12 @@ async fn pages_show_the_workspace_and_escape_what_they_show() {
         .await;
     assert!(fragment.body.starts_with("<div id=\"charts\""));
 
-    let missing = f.get("/studio/endpoints/nope-nope", false).await;
-    assert_eq!(missing.status, 404);
+    for tab in ["", "/test", "/monitoring", "/logs", "/logs.txt"] {
+        let missing = f
+            .get(&format!("/studio/endpoints/nope-nope{tab}"), false)
+            .await;
+        assert_eq!(missing.status, 404, "{tab}: {}", missing.body);
+    }
     let unknown = f.get("/studio/what", false).await;
     assert_eq!(unknown.status, 404);
 
@@ -550,6 +554,11 @@ async fn changes_need_the_token_and_the_same_origin() {
         .await;
     assert_eq!(test.status, 200, "{}", test.body);
     assert!(test.body.contains("id=\"result-status\""), "{}", test.body);
+
+    // Signing out clears the cookie.
+    let out = f.post("/studio/logout", &[], true, Some(&origin)).await;
+    assert_eq!(out.status, 303);
+    assert!(header(&out, "set-cookie").contains("Max-Age=0"));
 
     // The token is never in a page.
     for page in [&shown, &ok, &test, &bad_sum] {

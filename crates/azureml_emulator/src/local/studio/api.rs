@@ -77,6 +77,29 @@ impl Answer {
     }
 }
 
+/// A read that failed: the status the workspace answered and its message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) status: u16,
+    pub(crate) message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Failure {
+    /// The status a page about the failure answers: the workspace's 4xx, else 502.
+    pub(crate) fn page_status(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.status)
+            .ok()
+            .filter(|s| s.is_client_error())
+            .unwrap_or(axum::http::StatusCode::BAD_GATEWAY)
+    }
+}
+
 /// The workspace, as Studio reaches it.
 pub(crate) struct Api {
     shared: Arc<Shared>,
@@ -195,7 +218,7 @@ impl Api {
     }
 
     /// Every item of a list (following `nextLink`, bounded).
-    pub(crate) async fn list(&self, rel: &str) -> Result<Vec<Value>, String> {
+    pub(crate) async fn list(&self, rel: &str) -> Result<Vec<Value>, Failure> {
         self.list_at(&format!("{}/{rel}", self.workspace_id), ML_API)
             .await
     }
@@ -205,12 +228,15 @@ impl Api {
         &self,
         path: &str,
         api_version: &str,
-    ) -> Result<Vec<Value>, String> {
+    ) -> Result<Vec<Value>, Failure> {
         let mut items = Vec::new();
         let mut answer = self.arm_at("GET", path, api_version, None).await;
         for _ in 0..MAX_PAGES {
             if !answer.ok() {
-                return Err(answer.error_message());
+                return Err(Failure {
+                    status: answer.status,
+                    message: answer.error_message(),
+                });
             }
             let body = answer.json();
             if let Some(values) = body.get("value").and_then(Value::as_array) {
@@ -290,7 +316,7 @@ impl Api {
     }
 
     /// The resource group's autoscale settings.
-    pub(crate) async fn autoscale_settings(&self) -> Result<Vec<Value>, String> {
+    pub(crate) async fn autoscale_settings(&self) -> Result<Vec<Value>, Failure> {
         let path = format!(
             "{}/providers/Microsoft.Insights/autoscalesettings",
             self.group_id
@@ -299,7 +325,7 @@ impl Api {
     }
 
     /// The scale actions of one autoscale setting (the emulator's activity route).
-    pub(crate) async fn autoscale_activity(&self, setting: &str) -> Result<Vec<Value>, String> {
+    pub(crate) async fn autoscale_activity(&self, setting: &str) -> Result<Vec<Value>, Failure> {
         let path = format!(
             "{}/providers/Microsoft.Insights/autoscalesettings/{}/activity",
             self.group_id,

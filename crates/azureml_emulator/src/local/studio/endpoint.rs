@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::api::Answer;
+use super::api::{Answer, Failure};
 use super::endpoints::short_time;
 use super::html::{esc, facts, or_dash, seg, split_bar, state_badge, traffic_text, Tab};
 use super::traffic::{self, weights, TrafficForm};
@@ -54,7 +54,7 @@ async fn load(cx: &Cx, name: &str) -> Result<Loaded, Response> {
             super::failed(
                 cx,
                 name,
-                StatusCode::BAD_GATEWAY,
+                m.page_status(),
                 &format!("The deployments of '{name}' could not be read: {m}"),
             )
         })?;
@@ -721,7 +721,7 @@ async fn failed_render(cx: &Cx, name: &str, answer: &Answer) -> Response {
 }
 
 /// Deployment names of an endpoint's page in name order (used by the other tabs).
-pub(crate) async fn deployment_names(cx: &Cx, name: &str) -> Result<Vec<String>, String> {
+pub(crate) async fn deployment_names(cx: &Cx, name: &str) -> Result<Vec<String>, Failure> {
     let list = cx
         .api
         .list(&format!("onlineEndpoints/{}/deployments", seg(name)))
@@ -750,5 +750,27 @@ pub(crate) async fn endpoint_resource(cx: &Cx, name: &str) -> Result<Value, Resp
             status,
             &format!("Endpoint '{name}': {}", answer.error_message()),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_and_durations_read_like_studio() {
+        assert_eq!(
+            asset_ref(Some("/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w/models/churn/versions/3")),
+            "<span title=\"/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w/models/churn/versions/3\">churn:3</span>"
+        );
+        assert!(asset_ref(Some("azureml:env:1")).contains(">env:1<"));
+        assert!(asset_ref(Some("<x>")).contains("&lt;x&gt;"));
+        assert!(asset_ref(None).contains("–"));
+        assert_eq!(duration("PT30S"), "30 s");
+        assert_eq!(duration("PT1M30S"), "1 min 30 s");
+        assert_eq!(duration("PT0.5S"), "0.5 s");
+        assert_eq!(duration("PT1H"), "1 h");
+        assert_eq!(duration("P1D"), "P1D");
+        assert_eq!(duration("PTxS"), "PTxS");
     }
 }

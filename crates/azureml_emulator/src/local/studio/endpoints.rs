@@ -15,12 +15,12 @@ use super::{html, Cx};
 pub(crate) async fn list(cx: &Cx) -> Response {
     let endpoints = match cx.api.list("onlineEndpoints").await {
         Ok(e) => e,
-        Err(message) => {
+        Err(failure) => {
             return super::failed(
                 cx,
                 "Endpoints",
                 StatusCode::BAD_GATEWAY,
-                &format!("The endpoints could not be read: {message}"),
+                &format!("The endpoints could not be read: {failure}"),
             )
         }
     };

@@ -155,7 +155,8 @@ impl<'a> Page<'a> {
             v = super::ASSET_VERSION,
         );
         if self.signed_in {
-            out.push_str("<span class=\"auth ok\" title=\"This browser holds this run's studio token: changes are allowed\">Changes allowed</span>");
+            out.push_str("<span class=\"auth ok\" title=\"This browser holds this run's studio token: changes are allowed\">Changes allowed</span>\
+                <form method=\"post\" action=\"/studio/logout\" class=\"signout\"><button type=\"submit\">Sign out</button></form>");
         } else {
             out.push_str("<a class=\"auth\" href=\"/studio/login\">Read-only · enter token</a>");
         }

@@ -76,12 +76,12 @@ async fn read(cx: &Cx, endpoint: &str, s: &Selection) -> Result<String, String> 
 pub(crate) async fn page(cx: &Cx, name: &str) -> Response {
     let deployments = match deployment_names(cx, name).await {
         Ok(d) => d,
-        Err(message) => {
+        Err(failure) => {
             return super::failed(
                 cx,
                 name,
-                StatusCode::BAD_GATEWAY,
-                &format!("Endpoint '{name}': {message}"),
+                failure.page_status(),
+                &format!("Endpoint '{name}': {failure}"),
             )
         }
     };
@@ -160,7 +160,7 @@ pub(crate) async fn page(cx: &Cx, name: &str) -> Response {
 pub(crate) async fn text(cx: &Cx, name: &str) -> Response {
     let deployments = match deployment_names(cx, name).await {
         Ok(d) => d,
-        Err(message) => return plain(StatusCode::BAD_GATEWAY, message),
+        Err(failure) => return plain(failure.page_status(), failure.message),
     };
     if deployments.is_empty() {
         return plain(StatusCode::NOT_FOUND, "no deployments");

@@ -421,12 +421,12 @@ async fn charts(
 pub(crate) async fn page(cx: &Cx, name: &str) -> Response {
     let deployments = match deployment_names(cx, name).await {
         Ok(d) => d,
-        Err(message) => {
+        Err(failure) => {
             return super::failed(
                 cx,
                 name,
-                StatusCode::BAD_GATEWAY,
-                &format!("Endpoint '{name}': {message}"),
+                failure.page_status(),
+                &format!("Endpoint '{name}': {failure}"),
             )
         }
     };
@@ -498,7 +498,7 @@ async fn autoscale(out: &mut String, cx: &Cx, name: &str) {
     let settings = match cx.api.autoscale_settings().await {
         Ok(s) => s,
         Err(e) => {
-            let _ = write!(out, "<p class=\"notice err\" role=\"alert\">The autoscale settings could not be read: {}</p></section>", esc(&e));
+            let _ = write!(out, "<p class=\"notice err\" role=\"alert\">The autoscale settings could not be read: {}</p></section>", esc(&e.message));
             return;
         }
     };
@@ -602,7 +602,7 @@ async fn autoscale(out: &mut String, cx: &Cx, name: &str) {
         match cx.api.autoscale_activity(setting_name).await {
             Ok(entries) => activity.extend(entries),
             Err(e) => {
-                let _ = write!(out, "<p class=\"notice err\" role=\"alert\">The activity of {} could not be read: {}</p>", esc(setting_name), esc(&e));
+                let _ = write!(out, "<p class=\"notice err\" role=\"alert\">The activity of {} could not be read: {}</p>", esc(setting_name), esc(&e.message));
             }
         }
     }
@@ -654,5 +654,36 @@ fn operator(op: &str) -> String {
         "Equals" => "=".into(),
         "NotEquals" => "≠".into(),
         other => other.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn windows_end_with_the_current_bucket_and_place_points() {
+        let w = Window::ending(datetime!(2024-05-01 10:00:35 UTC), 10);
+        assert_eq!(w.end, datetime!(2024-05-01 10:00:40 UTC));
+        assert_eq!(w.start, datetime!(2024-05-01 09:50:40 UTC));
+        assert_eq!(w.interval(), "PT10S");
+        assert_eq!(w.timespan(), "2024-05-01T09:50:40Z/2024-05-01T10:00:40Z");
+        assert_eq!(w.index("2024-05-01T10:00:30Z"), Some(BUCKETS - 1));
+        assert_eq!(w.index("2024-05-01T09:50:40Z"), Some(0));
+        assert_eq!(w.index("2024-05-01T09:50:39Z"), None);
+        assert_eq!(w.index("2024-05-01T10:00:40Z"), None);
+        assert_eq!(w.index("not a time"), None);
+        let hour = Window::ending(datetime!(2024-05-01 10:00:00 UTC), 60);
+        assert_eq!(hour.interval(), "PT1M");
+        assert_eq!(hour.end, datetime!(2024-05-01 10:01:00 UTC));
+    }
+
+    #[test]
+    fn filters_quote_values_as_odata_does() {
+        assert_eq!(eq("deployment", "blue"), "deployment eq 'blue'");
+        assert_eq!(eq("deployment", "o'brien"), "deployment eq 'o''brien'");
+        assert_eq!(operator("GreaterThan"), ">");
+        assert_eq!(operator("Odd"), "Odd");
     }
 }

@@ -123,12 +123,12 @@ async fn render(
 ) -> Response {
     let deployments = match deployment_names(cx, name).await {
         Ok(d) => d,
-        Err(message) => {
+        Err(failure) => {
             return super::failed(
                 cx,
                 name,
-                StatusCode::BAD_GATEWAY,
-                &format!("Endpoint '{name}': {message}"),
+                failure.page_status(),
+                &format!("Endpoint '{name}': {failure}"),
             )
         }
     };

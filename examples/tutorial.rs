@@ -21,9 +21,11 @@ async fn tutorial(session: &Session) -> Result<()> {
     let mut endpoint = steps::step4_create_endpoint(ml_client).await?;
     steps::step5_create_deployment(ml_client, &registered, &mut endpoint).await?;
     steps::step6_test_endpoint(session).await?;
-    steps::step7_autoscale();
+    steps::step7_autoscale(ml_client).await?;
     steps::blue_green(ml_client, &registered, &mut endpoint).await?;
     steps::data_collection(ml_client, &registered, "green").await?;
+    steps::monitoring(session, "green").await?;
+    steps::delete_autoscale(ml_client).await?;
     steps::cleanup(ml_client).await?;
     println!("Done.");
     Ok(())

@@ -27,6 +27,14 @@ pub use azureml_emulator::local::{
     CA_CERT_FILE, STATE_FILE, VENV_CACHE_ENV,
 };
 
+/// Azure Monitor in the offline workspace: what the autoscaler did
+/// ([`LocalWorkspace::autoscale_activity`], [`LocalWorkspace::autoscale_now`]) and the clocks
+/// it can run on ([`LocalWorkspaceOptions::with_clock`]: a [`ManualClock`] moves Azure
+/// Monitor's minutes by hand in tests and demos).
+pub use azureml_emulator::core::monitor::{
+    AutoscaleActivity, Clock, ManualClock, ScaleDecision, ScaleDirection, SystemClock,
+};
+
 /// The SDK side of a [`LocalWorkspace`]: the cloud, options and client that reach it.
 pub trait LocalWorkspaceExt {
     /// The cloud description clients use to reach this workspace.

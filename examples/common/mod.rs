@@ -58,6 +58,19 @@ impl Session {
                 work_dir,
             });
         }
+        Self::offline_with(|options| options).await
+    }
+
+    /// A fresh offline workspace in `target/tutorial/workspace` (venv cache kept between
+    /// runs), its options adjusted by `tune` (examples that only run offline).
+    pub async fn offline_with(
+        tune: impl FnOnce(LocalWorkspaceOptions) -> LocalWorkspaceOptions,
+    ) -> Result<Session> {
+        let work_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tutorial");
+        std::fs::create_dir_all(&work_dir).map_err(|e| Error::Io {
+            path: Some(work_dir.clone()),
+            source: e,
+        })?;
         let dir = work_dir.join("workspace");
         // A fresh workspace each run: forget the previous run's state, keep the venv cache.
         let _ = std::fs::remove_dir_all(&dir);
@@ -65,7 +78,7 @@ impl Session {
         if std::env::var_os(azure_ai_ml::local::VENV_CACHE_ENV).is_none() {
             options = options.with_venv_cache(work_dir.join("venv-cache"));
         }
-        let local = MLClient::local_with(options).await?;
+        let local = MLClient::local_with(tune(options)).await?;
         println!(
             "Workspace: offline, at {} (CA certificate {})",
             local.workspace().base_url(),
@@ -181,7 +194,25 @@ pub async fn run<F>(body: F) -> std::process::ExitCode
 where
     F: for<'a> AsyncFnOnce(&'a Session) -> Result<()>,
 {
-    let session = match Session::connect().await {
+    finish(Session::connect().await, body).await
+}
+
+/// Like [`run`], always offline, the workspace's options adjusted by `tune`.
+pub async fn run_offline<F>(
+    tune: impl FnOnce(LocalWorkspaceOptions) -> LocalWorkspaceOptions,
+    body: F,
+) -> std::process::ExitCode
+where
+    F: for<'a> AsyncFnOnce(&'a Session) -> Result<()>,
+{
+    finish(Session::offline_with(tune).await, body).await
+}
+
+async fn finish<F>(session: Result<Session>, body: F) -> std::process::ExitCode
+where
+    F: for<'a> AsyncFnOnce(&'a Session) -> Result<()>,
+{
+    let session = match session {
         Ok(s) => s,
         Err(e) => {
             eprintln!("could not open a workspace: {e}");

@@ -4,7 +4,12 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
 
+use azure_ai_ml::monitor::{
+    AggregationType, AutoscaleSetting, MetricsResponse, ScaleCapacity, ScaleRule, Timespan,
+};
 use azure_ai_ml::{
     AuthMode, CodeConfiguration, DataCollector, DeploymentCollection, EndpointCredentials,
     Environment, InvokeRequest, MLClient, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
@@ -15,6 +20,8 @@ use serde::Deserialize;
 use super::{assets, wait, Session};
 
 pub const ENDPOINT: &str = "churn-prediction-v1";
+/// The seed's autoscale setting (`az monitor autoscale create --name churn-autoscale`).
+pub const AUTOSCALE: &str = "churn-autoscale";
 
 /// What the tutorial's `score.py` returns (as a JSON string inside JSON, like on Azure).
 #[derive(Debug, Deserialize)]
@@ -267,9 +274,44 @@ pub async fn step6_test_endpoint(session: &Session) -> Result<()> {
     Ok(())
 }
 
-/// Step 7 of the seed configures Azure Monitor autoscale through the Azure CLI.
-pub fn step7_autoscale() {
-    println!("Step 7: autoscaling uses Azure Monitor autoscale settings; not part of this crate yet (skipped)");
+/// Step 7: the seed's autoscale setting, `az monitor autoscale create --min-count 1
+/// --max-count 5 --count 1` on the blue deployment plus `az monitor autoscale rule create
+/// --condition "CpuUtilizationPercentage > 70 avg 5m" --scale out 1`.
+pub async fn step7_autoscale(ml_client: &MLClient) -> Result<AutoscaleSetting> {
+    println!("Step 7: set up autoscaling");
+    let autoscale = ml_client.autoscale();
+    let setting = AutoscaleSetting::new(AUTOSCALE)
+        .target(autoscale.deployment_target(ENDPOINT, "blue")?)
+        .capacity(ScaleCapacity::range(1..=5).with_default(1))
+        .rule(ScaleRule::when("CpuUtilizationPercentage > 70 avg 5m")?.scale_out(1));
+    let stored = autoscale.create_or_update(&setting, None).await?;
+    show_autoscale(&stored);
+    Ok(stored)
+}
+
+/// Prints a setting the way `az monitor autoscale show` reads.
+pub fn show_autoscale(setting: &AutoscaleSetting) {
+    println!(
+        "    Autoscale setting {} ({}), location {}",
+        setting.name,
+        if setting.enabled {
+            "enabled"
+        } else {
+            "disabled"
+        },
+        setting.location.as_deref().unwrap_or("?")
+    );
+    println!("      target: {}", setting.target_resource_uri);
+    for profile in &setting.profiles {
+        let c = &profile.capacity;
+        println!(
+            "      profile '{}': min {}, max {}, default {}",
+            profile.name, c.minimum, c.maximum, c.default
+        );
+        for rule in &profile.rules {
+            println!("        rule: {rule}");
+        }
+    }
 }
 
 /// Blue-green: green next to blue, 90/10, 0/100, delete blue.
@@ -340,6 +382,207 @@ pub async fn data_collection(
     for line in logs.lines() {
         println!("      | {line}");
     }
+    Ok(())
+}
+
+/// Sends `calls` predictions to `deployment` (the tutorial's sample), so the metrics have
+/// something to show.
+pub async fn traffic(ml_client: &MLClient, deployment: &str, calls: usize) -> Result<()> {
+    for _ in 0..calls {
+        invoke(ml_client, Some(deployment)).await?;
+    }
+    println!("    sent {calls} predictions to {deployment}");
+    Ok(())
+}
+
+/// Every value of one aggregation of metric `name` in an answer, oldest first.
+fn values(
+    answer: &MetricsResponse,
+    name: &str,
+    pick: fn(&azure_ai_ml::monitor::MetricValue) -> Option<f64>,
+) -> Vec<f64> {
+    answer
+        .metric(name)
+        .map(|m| {
+            m.timeseries
+                .iter()
+                .flat_map(|t| t.data.iter())
+                .filter_map(pick)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The seed's "Monitoring Your Endpoint": request count, latency P50/P90/P99, CPU and
+/// memory per instance and 4xx/5xx counts of a deployment over the last hour, from the
+/// metrics API (Azure Monitor's, or the offline workspace's own measurements).
+pub async fn show_metrics(ml_client: &MLClient, deployment: &str) -> Result<()> {
+    let metrics = ml_client.metrics();
+    let span = Timespan::last(Duration::from_secs(3600));
+    let minute = Duration::from_secs(60);
+    let mut count = metrics
+        .request_count(ENDPOINT, Some(deployment))?
+        .with_timespan(span.start, span.end)
+        .with_interval(minute);
+    count.query = count.query.aggregation([AggregationType::Total]);
+    let answer = metrics.list_request(&count, None).await?;
+    let total: f64 = values(&answer, "RequestsPerMinute", |v| v.total)
+        .iter()
+        .sum();
+    println!("    requests to {deployment} in the last hour: {total}");
+    let latency = metrics
+        .request_latency(ENDPOINT, Some(deployment))?
+        .with_timespan(span.start, span.end)
+        .with_interval(Duration::from_secs(3600));
+    let answer = metrics.list_request(&latency, None).await?;
+    let shown: Vec<String> = ["P50", "P90", "P99"]
+        .iter()
+        .map(|p| {
+            let v = values(&answer, &format!("RequestLatency_{p}"), |v| v.average);
+            v.last()
+                .map_or_else(|| format!("{p} n/a"), |ms| format!("{p} {ms:.1} ms"))
+        })
+        .collect();
+    println!("    request latency: {}", shown.join(", "));
+    for (label, request) in [
+        ("CPU", metrics.cpu_utilization(ENDPOINT, deployment)?),
+        ("memory", metrics.memory_utilization(ENDPOINT, deployment)?),
+    ] {
+        let request = request
+            .with_timespan(span.start, span.end)
+            .with_interval(Duration::from_secs(3600));
+        let answer = metrics.list_request(&request, None).await?;
+        let name = &request.query.metric_names[0];
+        let average = values(&answer, name, |v| v.average);
+        let maximum = values(&answer, name, |v| v.maximum);
+        match (average.last(), maximum.iter().copied().reduce(f64::max)) {
+            (Some(avg), Some(max)) => {
+                println!(
+                    "    {label} utilization per instance: average {avg:.1} %, peak {max:.1} %"
+                )
+            }
+            _ => println!("    {label} utilization: no samples yet"),
+        }
+    }
+    let mut errors = metrics
+        .error_counts(ENDPOINT, Some(deployment))?
+        .with_timespan(span.start, span.end)
+        .with_interval(Duration::from_secs(3600));
+    errors.query = errors.query.aggregation([AggregationType::Total]);
+    let answer = metrics.list_request(&errors, None).await?;
+    let by_class: Vec<String> = answer
+        .metric("RequestsPerMinute")
+        .map(|m| {
+            m.timeseries
+                .iter()
+                .map(|t| {
+                    let class = t
+                        .metadata_values
+                        .first()
+                        .and_then(|v| v.value.as_deref())
+                        .unwrap_or("?");
+                    let n: f64 = t.data.iter().filter_map(|v| v.total).sum();
+                    format!("{class} {n}")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    println!(
+        "    4xx/5xx answers: {}",
+        if by_class.is_empty() {
+            "none".to_owned()
+        } else {
+            by_class.join(", ")
+        }
+    );
+    Ok(())
+}
+
+/// The data a deployment collected: offline, the JSON Lines files under the workspace folder
+/// (Azure's blob layout); on Azure, where the blobs are.
+pub async fn show_collected_data(session: &Session, deployment: &str) -> Result<()> {
+    let Some(ws) = session.local() else {
+        println!(
+            "    collected data: the workspace's default datastore, modelDataCollector/{ENDPOINT}/{deployment}/{{model_inputs,model_outputs}}/yyyy/MM/dd/HH/*.jsonl"
+        );
+        return Ok(());
+    };
+    ws.flush_data_collection().await;
+    let folder = ws.data_collection_dir().join(ENDPOINT).join(deployment);
+    for collection in ["model_inputs", "model_outputs"] {
+        let files = jsonl_files(&folder.join(collection));
+        let mut lines = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).map_err(|e| azure_ai_ml::Error::Io {
+                path: Some(file.clone()),
+                source: e,
+            })?;
+            lines.extend(text.lines().map(str::to_owned));
+        }
+        println!(
+            "    {collection}: {} record(s) in {} file(s), e.g. {}",
+            lines.len(),
+            files.len(),
+            files
+                .first()
+                .and_then(|f| f.strip_prefix(ws.dir()).ok())
+                .map_or_else(|| "(none)".to_owned(), |p| p.display().to_string())
+        );
+        if let Some(first) = lines.first() {
+            let record: serde_json::Value = serde_json::from_str(first)
+                .map_err(|e| azure_ai_ml::Error::other(format!("collected record: {e}")))?;
+            println!(
+                "      correlation id {}, data {}",
+                record["correlationid"].as_str().unwrap_or("?"),
+                shorten(&record["data"].to_string(), 100)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+/// The `.jsonl` files under `folder`, sorted (a few date folders deep).
+fn jsonl_files(folder: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![folder.to_path_buf()];
+    // Bounded: yyyy/MM/dd/HH folders, a handful of instance files.
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "jsonl") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The seed's monitoring section for one deployment: some traffic, its metrics, the data it
+/// collected.
+pub async fn monitoring(session: &Session, deployment: &str) -> Result<()> {
+    println!("Monitoring your endpoint: {deployment}");
+    traffic(&session.ml_client, deployment, 20).await?;
+    show_metrics(&session.ml_client, deployment).await?;
+    show_collected_data(session, deployment).await
+}
+
+/// Deletes the tutorial's autoscale setting (when there is one).
+pub async fn delete_autoscale(ml_client: &MLClient) -> Result<()> {
+    ml_client.autoscale().delete(AUTOSCALE, None).await?;
+    println!("    Deleted the autoscale setting {AUTOSCALE}.");
     Ok(())
 }
 

@@ -15,11 +15,13 @@ use axum::response::Response;
 use bytes::Bytes;
 use url::Url;
 
+use crate::core::monitor::{Clock, MetricsRecorder, ScaleDecision};
 use crate::core::{
     AuthMode as CoreAuthMode, CoreConfig, CoreRequest, Delivery, FaultAction, FaultRule, HostKind,
     WorkspaceCore, ORIGINAL_HOST_HEADER,
 };
 use crate::error::{Error, Result};
+use crate::local::collector::DataCollector;
 use crate::local::faults::{deliver, ConnectionReset};
 use crate::local::fsutil::write_atomic;
 use crate::local::router::{AuthMode, EndpointConfig, Observer, Router, RoutingTables};
@@ -50,6 +52,12 @@ pub(crate) struct Shared {
     port: u16,
     /// Studio's per-start token.
     studio: Studio,
+    /// The core's metrics recorder (shared without the core's lock).
+    recorder: Arc<MetricsRecorder>,
+    /// The core's clock.
+    clock: Arc<dyn Clock>,
+    /// Writes collected model data under the workspace folder.
+    pub(crate) collector: Arc<DataCollector>,
 }
 
 impl Shared {
@@ -59,16 +67,23 @@ impl Shared {
         tables: Arc<RoutingTables>,
         state_path: PathBuf,
         port: u16,
+        dir: PathBuf,
     ) -> Self {
         let observer = Observer {
             recorder: core.metrics_recorder(),
             clock: core.clock(),
         };
+        let (recorder, clock) = (observer.recorder.clone(), observer.clock.clone());
+        let collector = Arc::new(DataCollector::start(
+            dir,
+            core.config().workspace_id(),
+            recorder.clone(),
+        ));
         Self {
             config: core.config().clone(),
             core: Arc::new(Mutex::new(core)),
             registry,
-            router: Router::new(tables.clone(), observer),
+            router: Router::new(tables.clone(), observer, Some(collector.clone())),
             tables,
             state_path,
             persist: Mutex::new(()),
@@ -78,6 +93,9 @@ impl Shared {
             default_host: format!("127.0.0.1:{port}"),
             port,
             studio: Studio::new(),
+            recorder,
+            clock,
+            collector,
         }
     }
 
@@ -103,7 +121,32 @@ impl Shared {
 
     /// The monitor's "now" (what the metrics API reads relative timespans against).
     pub(crate) fn now(&self) -> time::OffsetDateTime {
-        self.lock_core().clock().now()
+        self.clock.now()
+    }
+
+    /// The core's metrics recorder.
+    pub(crate) fn recorder(&self) -> Arc<MetricsRecorder> {
+        self.recorder.clone()
+    }
+
+    /// The core's clock.
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// Runs the core's autoscale evaluation (settings, then deployments' own
+    /// `TargetUtilization` rules) at the clock's now; `serving` holds the instances each
+    /// running deployment has in rotation.
+    pub(crate) fn evaluate_scaling(
+        &self,
+        serving: &BTreeMap<(String, String), u32>,
+    ) -> Vec<ScaleDecision> {
+        let now = self.clock.now();
+        let mut core = self.lock_core();
+        let mut decisions = core.evaluate_autoscale(now);
+        decisions.extend(core.evaluate_target_utilization(now, serving));
+        self.publish(&core);
+        decisions
     }
 
     pub(crate) fn lock_core(&self) -> MutexGuard<'_, WorkspaceCore> {
@@ -227,6 +270,15 @@ fn endpoint_configs(core: &WorkspaceCore) -> BTreeMap<String, EndpointConfig> {
                     .deployment_names(name)
                     .map(str::to_owned)
                     .collect(),
+                collect: core
+                    .state()
+                    .deployment_names(name)
+                    .filter_map(|d| {
+                        let config = core.data_collection_config(name, d)?;
+                        Some((d.to_owned(), Arc::new(config)))
+                    })
+                    .collect(),
+                seed: core.data_collection_seed(),
             };
             Some((name.to_owned(), config))
         })

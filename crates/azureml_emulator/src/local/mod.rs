@@ -29,12 +29,14 @@
 //!
 //! The `azure_ai_ml` SDK opens one with `MLClient::local()` (its `local` feature).
 
+mod collector;
 mod credential;
 mod faults;
 mod front;
 mod fsutil;
 mod https;
 mod logbuf;
+mod monitor;
 mod probes;
 mod router;
 mod runtime;

@@ -27,6 +27,8 @@ use axum::http::{self, HeaderMap, HeaderName, HeaderValue};
 use bytes::Bytes;
 
 use crate::core::monitor::{Clock, MetricsRecorder, RequestStatus};
+use crate::local::collector::{Collecting, DataCollector, Exchange};
+use crate::local::supervisor::InstanceState;
 
 pub(crate) use table::{AuthMode, EndpointConfig, RoutingTables, Serving, ServingMap};
 pub(crate) use target::DeploymentTarget;
@@ -41,6 +43,8 @@ pub(crate) struct ScoreResponse {
     pub(crate) body: Bytes,
     /// True when the model (or its timeout) produced the answer, not the router's own checks.
     answered: bool,
+    /// The instance whose model answered.
+    served_by: Option<Arc<InstanceState>>,
 }
 
 impl ScoreResponse {
@@ -56,6 +60,7 @@ impl ScoreResponse {
             headers,
             body: Bytes::from(body),
             answered: false,
+            served_by: None,
         }
     }
 
@@ -150,6 +155,8 @@ impl Observer {
 pub(crate) struct Router {
     tables: Arc<RoutingTables>,
     observer: Observer,
+    /// Where sampled exchanges of collecting deployments go.
+    collector: Option<Arc<DataCollector>>,
 }
 
 /// Now, in Unix seconds (AML token expiry).
@@ -158,8 +165,16 @@ fn now_unix() -> i64 {
 }
 
 impl Router {
-    pub(crate) fn new(tables: Arc<RoutingTables>, observer: Observer) -> Self {
-        Self { tables, observer }
+    pub(crate) fn new(
+        tables: Arc<RoutingTables>,
+        observer: Observer,
+        collector: Option<Arc<DataCollector>>,
+    ) -> Self {
+        Self {
+            tables,
+            observer,
+            collector,
+        }
     }
 
     /// Scores one request sent to `endpoint`.
@@ -216,8 +231,9 @@ impl Router {
         for shadow in mirrors {
             self.mirror(endpoint, shadow, &forwarded, &path, body.clone());
         }
+        let collecting = route.collecting(deployment).cloned();
         let mut response = self
-            .score_on(endpoint, deployment, &forwarded, &path, body)
+            .score_on(endpoint, deployment, &forwarded, &path, body, collecting)
             .await;
         if let Ok(value) = HeaderValue::from_str(deployment) {
             response
@@ -227,7 +243,8 @@ impl Router {
         response
     }
 
-    /// Sends a live call to `deployment` and records how it ended in the metrics.
+    /// Sends a live call to `deployment`, records how it ended in the metrics and, when the
+    /// deployment collects data and samples this call, hands the exchange to the collector.
     async fn score_on(
         &self,
         endpoint: &str,
@@ -235,15 +252,76 @@ impl Router {
         headers: &HeaderMap,
         path: &str,
         body: Bytes,
+        collecting: Option<Arc<Collecting>>,
     ) -> ScoreResponse {
         let at = self.observer.clock.now();
         let started = Instant::now();
-        let response = self
+        let request_body = collecting.as_ref().map(|_| body.clone());
+        let mut response = self
             .score_on_deployment(endpoint, deployment, headers, path, body)
             .await;
         self.observer
             .record(endpoint, deployment, &response, started.elapsed(), at);
+        if let (Some(collecting), Some(collector), Some(request_body)) =
+            (collecting, &self.collector, request_body)
+        {
+            self.collect(
+                collector,
+                collecting,
+                (endpoint, deployment, path, at),
+                headers,
+                request_body,
+                &mut response,
+            );
+        }
         response
+    }
+
+    /// Hands a sampled answered call to the collector; its answer gets the correlation id
+    /// as `x-request-id`.
+    fn collect(
+        &self,
+        collector: &DataCollector,
+        collecting: Arc<Collecting>,
+        (endpoint, deployment, path, at): (&str, &str, &str, time::OffsetDateTime),
+        headers: &HeaderMap,
+        request_body: Bytes,
+        response: &mut ScoreResponse,
+    ) {
+        if response.status != 200 || !response.answered {
+            return;
+        }
+        let Some(instance) = response.served_by.as_ref() else {
+            return;
+        };
+        let Some(index) = collecting.sample() else {
+            return;
+        };
+        let correlation_id = uuid::Uuid::new_v4().to_string();
+        if let Ok(value) = HeaderValue::from_str(&correlation_id) {
+            response
+                .headers
+                .insert(HeaderName::from_static("x-request-id"), value);
+        }
+        let content_type = |h: &HeaderMap| {
+            h.get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        collector.submit(Exchange {
+            collecting,
+            index,
+            endpoint: endpoint.to_owned(),
+            deployment: deployment.to_owned(),
+            correlation_id,
+            path: path.to_owned(),
+            request_body,
+            request_content_type: content_type(headers),
+            response_body: response.body.clone(),
+            response_content_type: content_type(&response.headers),
+            time: at,
+            instance_id: instance.id.clone(),
+        });
     }
 
     /// Sends a live call to `deployment`, following it to new processes if the ones it found
@@ -319,8 +397,11 @@ impl Router {
         let Some(slot) = target.acquire() else {
             return;
         };
+        let Some(call) = instance.enter() else {
+            return;
+        };
         target.mirrored.fetch_add(1, Ordering::Relaxed);
-        let (port, _) = target.address(instance);
+        let (port, _) = instance.address();
         let Some(request) =
             upstream::request(http::Method::POST, port, path, headers.clone(), body)
         else {
@@ -329,6 +410,7 @@ impl Router {
         let limit = target.request_timeout;
         tokio::spawn(async move {
             let _slot = slot;
+            let _call = call;
             let _ = upstream::call(port, request, limit).await;
         });
     }
@@ -351,25 +433,30 @@ fn forwarded_headers(headers: &HeaderMap) -> HeaderMap {
     forwarded
 }
 
-/// Sends the call (its slot already taken) to a ready instance; a call that cannot connect
-/// goes once to another ready instance.
+/// Sends the call (its slot already taken) to a ready instance; a call that cannot connect,
+/// or that picked an instance starting to drain, goes once to another ready instance.
 async fn forward(
     target: &DeploymentTarget,
     headers: &HeaderMap,
     path: &str,
     body: Bytes,
 ) -> ScoreResponse {
-    let mut tried = None;
+    let mut tried: Option<Arc<InstanceState>> = None;
     for _ in 0..2 {
-        let Some(instance) = target.pick(tried) else {
+        let Some(instance) = target.pick(tried.as_ref()) else {
             break;
         };
-        tried = Some(instance);
-        let (_, pid) = target.address(instance);
-        match attempt(target, instance, headers, path, body.clone()).await {
+        tried = Some(instance.clone());
+        let Some(call) = instance.enter() else {
+            continue;
+        };
+        let (_, pid) = instance.address();
+        let outcome = attempt(target, &instance, headers, path, body.clone()).await;
+        drop(call);
+        match outcome {
             Attempt::Done(response) => return response,
             Attempt::NotConnected => continue,
-            Attempt::Broken(_) if target.instance_gone(instance, pid) => break,
+            Attempt::Broken(_) if instance.gone(pid) => break,
             Attempt::Broken(e) => {
                 return ScoreResponse::error(
                     502,
@@ -386,12 +473,12 @@ async fn forward(
 
 async fn attempt(
     target: &DeploymentTarget,
-    instance: usize,
+    instance: &Arc<InstanceState>,
     headers: &HeaderMap,
     path: &str,
     body: Bytes,
 ) -> Attempt {
-    let (port, _) = target.address(instance);
+    let (port, _) = instance.address();
     let Some(request) = upstream::request(http::Method::POST, port, path, headers.clone(), body)
     else {
         return Attempt::Done(ScoreResponse::error(
@@ -427,6 +514,7 @@ async fn attempt(
         headers,
         body,
         answered: true,
+        served_by: Some(instance.clone()),
     })
 }
 

@@ -4,21 +4,38 @@
 //!
 //! The core calls these hooks with its lock held, so every hook only records intent and starts
 //! a background task; the tasks report back through the registry, never through the core.
+//!
+//! Scaling (the autoscaler's decisions, a Kubernetes deployment's own target-utilization rule)
+//! changes a running deployment's instance count in place: one instance at a time, a new one
+//! put into rotation once its readiness probe passes, a removed one taken out of rotation,
+//! drained (the calls it is answering finish) and then stopped. Every step is written to the
+//! deployment's log.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
+use crate::core::monitor::Clock;
 use crate::core::{AssetFile, ContainerType, DeploymentRuntime, DeploymentSpec, RuntimeState};
 use crate::local::logbuf::LogBuffer;
 use crate::local::router::{DeploymentTarget, RoutingTables, Serving, ServingMap};
-use crate::local::spec::ServingSpec;
-use crate::local::supervisor::{Health, ProcessSet, ProcessSpec};
+use crate::local::spec::{ResourceLimits, ServingSpec};
+use crate::local::supervisor::{FirstStart, Health, InstanceState, ProcessSet, ProcessSpec};
 use crate::local::venv::{VenvCache, VenvSpec};
+
+/// Most instances a deployment is scaled to offline (each is a Python process tree).
+pub(crate) const MAX_SCALED_INSTANCES: u32 = 32;
+/// Most scaling steps one scaling task takes before it hands back (each starts or stops one
+/// instance).
+const MAX_SCALE_STEPS: usize = 2 * MAX_SCALED_INSTANCES as usize;
+/// How long shutdown waits for drains and scaling steps still under way.
+const BACKGROUND_GRACE: Duration = Duration::from_secs(30);
 
 /// A deployment's processes once they passed readiness, plus what the router needs.
 struct Running {
@@ -36,6 +53,44 @@ struct Entry {
     pending: Option<ProcessSet>,
     /// Processes serving traffic (an older generation keeps serving during an update).
     current: Option<Running>,
+    /// Instances the deployment should run: its `sku.capacity`, then what scaling asked for.
+    desired: u32,
+    /// A scaling task is at work on the serving processes.
+    scaling: bool,
+    /// What an instance's CPU and memory are measured against.
+    limits: ResourceLimits,
+    /// How long a new instance may take to pass readiness (Azure's window and some slack).
+    start_limit: Duration,
+}
+
+/// One step of scaling a deployment's serving processes.
+enum ScaleStep {
+    /// A new instance is starting; it joins the rotation when ready.
+    Out {
+        target: Arc<DeploymentTarget>,
+        instance: Arc<InstanceState>,
+        first_start: watch::Receiver<FirstStart>,
+        log: LogBuffer,
+        limit: Duration,
+    },
+    /// An instance left the rotation; it drains, then stops.
+    In {
+        target: Arc<DeploymentTarget>,
+        instance: Arc<InstanceState>,
+        log: LogBuffer,
+        limit: Duration,
+    },
+}
+
+/// A running deployment as the metrics sampler sees it.
+pub(crate) struct ServingSnapshot {
+    pub(crate) endpoint: String,
+    pub(crate) deployment: String,
+    pub(crate) limits: ResourceLimits,
+    /// Every instance process (starting, serving, draining).
+    pub(crate) instances: Vec<Arc<InstanceState>>,
+    /// Instances in rotation.
+    pub(crate) serving: usize,
 }
 
 /// Called with `(endpoint, deployment)` when a deployment's processes settle (ready or
@@ -53,6 +108,10 @@ pub(crate) struct Registry {
     settled: OnceLock<SettledHook>,
     /// Where the router learns which deployments serve.
     tables: Arc<RoutingTables>,
+    /// Stamps the scaling lines of deployment logs.
+    clock: Arc<dyn Clock>,
+    /// Drains and scaling tasks under way (shutdown waits for them).
+    background: Mutex<Vec<JoinHandle<()>>>,
 }
 
 type Entries = HashMap<(String, String), Entry>;
@@ -69,22 +128,48 @@ pub struct InstanceInfo {
     pub ready: bool,
     /// Times the liveness probe (or a crash) restarted it.
     pub restarts: u32,
+    /// The instance's name: the `instanceId` of its metrics and of the data it collects.
+    pub id: String,
+    /// Taken out of rotation, finishing its calls before it stops (scale in).
+    pub draining: bool,
 }
 
 /// Stops processes that never served (a superseded or failed start).
-fn stop_in_background(mut set: ProcessSet) {
-    tokio::spawn(async move { set.shutdown().await });
+fn stop_in_background(mut set: ProcessSet) -> JoinHandle<()> {
+    tokio::spawn(async move { set.shutdown().await })
 }
 
 /// Takes serving processes out of rotation, lets the calls they are answering finish (at most
 /// their request timeout and a second), then stops them: an update or a delete drops no call.
-fn retire(mut running: Running) {
+fn retire(mut running: Running) -> JoinHandle<()> {
     running.target.retire();
     tokio::spawn(async move {
         let limit = running.target.request_timeout + Duration::from_secs(1);
         running.target.drained(limit).await;
         running.processes.shutdown().await;
-    });
+    })
+}
+
+/// Waits until an instance's first start ends, at most `limit` (then it counts as failed).
+async fn first_start_of(
+    first_start: &mut watch::Receiver<FirstStart>,
+    limit: Duration,
+) -> FirstStart {
+    let waited = tokio::time::timeout(limit, async {
+        loop {
+            let now = first_start.borrow_and_update().clone();
+            if now != FirstStart::Pending {
+                return now;
+            }
+            if first_start.changed().await.is_err() {
+                return FirstStart::Failed("its supervisor ended".into());
+            }
+        }
+    })
+    .await;
+    waited.unwrap_or_else(|_| {
+        FirstStart::Failed(format!("not ready within {:.0} s", limit.as_secs_f64()))
+    })
 }
 
 impl Registry {
@@ -94,6 +179,7 @@ impl Registry {
         keep_azureml_defaults: bool,
         exact_probe_timing: bool,
         tables: Arc<RoutingTables>,
+        clock: Arc<dyn Clock>,
     ) -> Arc<Self> {
         Arc::new(Self {
             entries: Mutex::new(HashMap::new()),
@@ -104,7 +190,21 @@ impl Registry {
             generation: AtomicU64::new(0),
             settled: OnceLock::new(),
             tables,
+            clock,
+            background: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Keeps a background task's handle so shutdown can wait for it.
+    fn track(&self, task: JoinHandle<()>) {
+        let mut background = self.background.lock().unwrap_or_else(|p| p.into_inner());
+        background.retain(|t| !t.is_finished());
+        background.push(task);
+    }
+
+    /// `2024-05-01T10:00:00Z ` for a log line.
+    fn stamp(&self) -> String {
+        crate::core::monitor::metrics::query::rfc3339(self.clock.now())
     }
 
     /// Tells the router which deployments serve now (called with the entries locked, after
@@ -151,17 +251,266 @@ impl Registry {
             .and_then(|e| e.current.as_ref())
             .map(|r| {
                 r.processes
-                    .instances
+                    .instances()
                     .iter()
                     .map(|i| InstanceInfo {
                         port: i.port.load(Ordering::Acquire),
                         pid: i.pid.load(Ordering::Acquire),
                         ready: i.ready.load(Ordering::Acquire),
                         restarts: i.restarts.load(Ordering::Acquire),
+                        id: i.id.clone(),
+                        draining: i.draining.load(Ordering::Acquire),
                     })
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The running deployments with their instance processes, for the metrics sampler.
+    pub(crate) fn serving_snapshot(&self) -> Vec<ServingSnapshot> {
+        self.lock()
+            .iter()
+            .filter_map(|((endpoint, deployment), entry)| {
+                let running = entry.current.as_ref()?;
+                Some(ServingSnapshot {
+                    endpoint: endpoint.clone(),
+                    deployment: deployment.clone(),
+                    limits: entry.limits,
+                    instances: running.processes.instances(),
+                    serving: running.target.instances().len(),
+                })
+            })
+            .collect()
+    }
+
+    /// Asks for `count` instances of a running (or starting) deployment, writing `note` to its
+    /// log first; the instances are started or drained and stopped one at a time in the
+    /// background. Returns false when the runtime does not know the deployment.
+    pub(crate) fn scale(
+        self: &Arc<Self>,
+        endpoint: &str,
+        deployment: &str,
+        count: u32,
+        note: &str,
+    ) -> bool {
+        let mut entries = self.lock();
+        // ARM names compare case-insensitively; the runtime keeps them as stored.
+        let Some(key) = entries
+            .keys()
+            .find(|(e, d)| e.eq_ignore_ascii_case(endpoint) && d.eq_ignore_ascii_case(deployment))
+            .cloned()
+        else {
+            return false;
+        };
+        let Some(entry) = entries.get_mut(&key) else {
+            return false;
+        };
+        let stamp = self.stamp();
+        entry.server_log.push(format!("{stamp} {note}"));
+        let bounded = count.clamp(1, MAX_SCALED_INSTANCES);
+        if bounded != count {
+            entry.server_log.push(format!(
+                "{stamp} Scaling: {count} instance(s) asked for; offline deployments run between 1 and {MAX_SCALED_INSTANCES}: scaling to {bounded}"
+            ));
+        }
+        entry.desired = bounded;
+        self.start_scaling(&key, entry);
+        true
+    }
+
+    /// Starts a scaling task unless one is at work or nothing serves yet (a starting
+    /// generation is scaled once it serves).
+    fn start_scaling(self: &Arc<Self>, key: &(String, String), entry: &mut Entry) {
+        if entry.scaling || entry.current.is_none() {
+            return;
+        }
+        entry.scaling = true;
+        let registry = self.clone();
+        let key = key.clone();
+        self.track(tokio::spawn(async move { registry.reconcile(key).await }));
+    }
+
+    /// Brings a deployment's serving processes to the desired count, one instance at a time.
+    async fn reconcile(self: Arc<Self>, key: (String, String)) {
+        for _ in 0..MAX_SCALE_STEPS {
+            let Some(step) = self.next_scale_step(&key) else {
+                return;
+            };
+            match step {
+                ScaleStep::Out {
+                    target,
+                    instance,
+                    mut first_start,
+                    log,
+                    limit,
+                } => {
+                    let began = Instant::now();
+                    match first_start_of(&mut first_start, limit).await {
+                        FirstStart::Ready => {
+                            if self.is_serving(&key, &target) {
+                                target.add_instance(instance.clone());
+                                log.push(format!(
+                                    "{} Scale out: instance {} ready after {:.1} s; {} instance(s) in rotation",
+                                    self.stamp(),
+                                    instance.id,
+                                    began.elapsed().as_secs_f64(),
+                                    target.instances().len()
+                                ));
+                            }
+                        }
+                        FirstStart::Pending | FirstStart::Failed(_) => {
+                            let why = match first_start.borrow().clone() {
+                                FirstStart::Failed(why) => why,
+                                _ => format!("not ready within {:.0} s", limit.as_secs_f64()),
+                            };
+                            log.push(format!(
+                                "{} Scale out failed: instance {} did not become ready ({why}); staying at the instances that serve",
+                                self.stamp(),
+                                instance.id
+                            ));
+                            self.stop_and_forget(&key, &target, &instance).await;
+                            self.settle_desired(&key, &target);
+                        }
+                    }
+                }
+                ScaleStep::In {
+                    target,
+                    instance,
+                    log,
+                    limit,
+                } => {
+                    let began = Instant::now();
+                    let drained = instance.drained(limit).await;
+                    self.stop_and_forget(&key, &target, &instance).await;
+                    log.push(format!(
+                        "{} Scale in: instance {} {} and stopped after {:.1} s; {} instance(s) in rotation",
+                        self.stamp(),
+                        instance.id,
+                        if drained { "drained" } else { "did not drain in time" },
+                        began.elapsed().as_secs_f64(),
+                        target.instances().len()
+                    ));
+                }
+            }
+        }
+        // Bounded: hand back; the next scale request starts a new task.
+        if let Some(entry) = self.lock().get_mut(&key) {
+            entry.scaling = false;
+        }
+    }
+
+    /// The next step towards the desired count, or `None` (and the task ends) when the
+    /// serving processes have it or nothing serves.
+    fn next_scale_step(&self, key: &(String, String)) -> Option<ScaleStep> {
+        let mut entries = self.lock();
+        let entry = entries.get_mut(key)?;
+        let desired = entry.desired.max(1) as usize;
+        let log = entry.server_log.clone();
+        let (start_limit, stop_limit) = match &entry.current {
+            Some(r) => (
+                entry.start_limit,
+                r.target.request_timeout + Duration::from_secs(1),
+            ),
+            None => {
+                entry.scaling = false;
+                return None;
+            }
+        };
+        let Some(running) = entry.current.as_mut() else {
+            entry.scaling = false;
+            return None;
+        };
+        let staying = running.processes.staying();
+        if desired > staying {
+            let (instance, first_start) = running.processes.add_instance();
+            log.push(format!(
+                "{} Scale out: starting instance {} ({} of {desired})",
+                self.stamp(),
+                instance.id,
+                staying + 1
+            ));
+            return Some(ScaleStep::Out {
+                target: running.target.clone(),
+                instance,
+                first_start,
+                log,
+                limit: start_limit,
+            });
+        }
+        if desired < staying {
+            if let Some(instance) = running.processes.take_newest() {
+                running.target.remove_instance(&instance);
+                log.push(format!(
+                    "{} Scale in: instance {} out of rotation, draining {} call(s)",
+                    self.stamp(),
+                    instance.id,
+                    instance.in_flight.load(Ordering::SeqCst)
+                ));
+                return Some(ScaleStep::In {
+                    target: running.target.clone(),
+                    instance,
+                    log,
+                    limit: stop_limit,
+                });
+            }
+        }
+        entry.scaling = false;
+        None
+    }
+
+    /// True while `target` is what the deployment serves with.
+    fn is_serving(&self, key: &(String, String), target: &Arc<DeploymentTarget>) -> bool {
+        self.lock()
+            .get(key)
+            .and_then(|e| e.current.as_ref())
+            .is_some_and(|r| Arc::ptr_eq(&r.target, target))
+    }
+
+    /// Stops one instance of the serving processes (when `target` still is them; replaced
+    /// processes are stopped whole by their retirement) and forgets it.
+    async fn stop_and_forget(
+        &self,
+        key: &(String, String),
+        target: &Arc<DeploymentTarget>,
+        instance: &Arc<InstanceState>,
+    ) {
+        target.remove_instance(instance);
+        let task = {
+            let mut entries = self.lock();
+            entries
+                .get_mut(key)
+                .and_then(|e| e.current.as_mut())
+                .filter(|r| Arc::ptr_eq(&r.target, target))
+                .and_then(|r| r.processes.stop_instance(instance))
+        };
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+        let mut entries = self.lock();
+        if let Some(running) = entries
+            .get_mut(key)
+            .and_then(|e| e.current.as_mut())
+            .filter(|r| Arc::ptr_eq(&r.target, target))
+        {
+            running.processes.remove(instance);
+        }
+    }
+
+    /// After a failed scale out: the desired count becomes what serves, so the task stops
+    /// trying (the next scale request tries again).
+    fn settle_desired(&self, key: &(String, String), target: &Arc<DeploymentTarget>) {
+        let mut entries = self.lock();
+        if let Some(entry) = entries.get_mut(key) {
+            if let Some(running) = entry
+                .current
+                .as_ref()
+                .filter(|r| Arc::ptr_eq(&r.target, target))
+            {
+                entry.desired = u32::try_from(running.processes.staying())
+                    .unwrap_or(1)
+                    .max(1);
+            }
+        }
     }
 
     /// The venv cache.
@@ -178,9 +527,20 @@ impl Registry {
             drop(entry.current.take());
         }
         self.publish(&entries);
+        drop(entries);
+        // Drains and scaling steps under way: their processes go when their futures drop.
+        for task in self
+            .background
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            task.abort();
+        }
     }
 
-    /// Stops every process and waits until all are reaped.
+    /// Stops every process and waits until all are reaped (drains and scaling steps under way
+    /// get [`BACKGROUND_GRACE`], then they are cut short).
     pub(crate) async fn shutdown(&self) {
         let sets: Vec<ProcessSet> = {
             let mut entries = self.lock();
@@ -195,10 +555,24 @@ impl Registry {
         for mut set in sets {
             set.shutdown().await;
         }
+        let background: Vec<JoinHandle<()>> = self
+            .background
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+            .collect();
+        let deadline = tokio::time::Instant::now() + BACKGROUND_GRACE;
+        for mut task in background {
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                // Cut short: the processes it held are killed when it is dropped.
+                task.abort();
+                let _ = task.await;
+            }
+        }
     }
 
     /// Records how a generation's start ended, then tells the hook (registry unlocked).
-    fn finish(&self, key: &(String, String), generation: u64, outcome: Outcome) {
+    fn finish(self: &Arc<Self>, key: &(String, String), generation: u64, outcome: Outcome) {
         {
             let mut entries = self.lock();
             let Some(entry) = entries.get_mut(key) else {
@@ -210,15 +584,21 @@ impl Registry {
             match outcome {
                 Outcome::Ready(target) => {
                     if let Some(processes) = entry.pending.take() {
+                        let staying = processes.staying();
                         if let Some(old) = entry.current.replace(Running { processes, target }) {
-                            retire(old);
+                            self.track(retire(old));
                         }
                         entry.state = RuntimeState::Succeeded;
+                        // Scaling asked for another count while these started.
+                        entry.scaling = false;
+                        if entry.desired as usize != staying {
+                            self.start_scaling(key, entry);
+                        }
                     }
                 }
                 Outcome::Failed(code, message) => {
                     if let Some(set) = entry.pending.take() {
-                        stop_in_background(set);
+                        self.track(stop_in_background(set));
                     }
                     entry.build_log.push(format!("{code}: {message}"));
                     entry.state = RuntimeState::Failed { code, message };
@@ -236,12 +616,12 @@ impl Registry {
         match entries.get_mut(key) {
             Some(entry) if entry.generation == generation => {
                 if let Some(old) = entry.pending.replace(set) {
-                    stop_in_background(old);
+                    self.track(stop_in_background(old));
                 }
                 true
             }
             _ => {
-                stop_in_background(set);
+                self.track(stop_in_background(set));
                 false
             }
         }
@@ -263,6 +643,14 @@ impl DeploymentRuntime for LocalRuntime {
         let key = (spec.endpoint.clone(), spec.deployment.clone());
         let generation = self.registry.generation.fetch_add(1, Ordering::AcqRel) + 1;
         let (build_log, server_log) = (LogBuffer::new(), LogBuffer::new());
+        // A spec that does not read fails in `deploy`, with the reason; until then, defaults.
+        let serving = ServingSpec::from_arm(&spec.resource).ok();
+        let desired = serving.as_ref().map_or(1, |s| s.instance_count.max(1));
+        let limits = serving.as_ref().map(|s| s.limits).unwrap_or_default();
+        let start_limit = serving
+            .as_ref()
+            .map_or(Duration::from_secs(600), |s| s.readiness.window())
+            + Duration::from_secs(30);
         {
             let mut entries = self.registry.lock();
             let entry = entries.entry(key.clone()).or_insert_with(|| Entry {
@@ -272,13 +660,20 @@ impl DeploymentRuntime for LocalRuntime {
                 server_log: server_log.clone(),
                 pending: None,
                 current: None,
+                desired,
+                scaling: false,
+                limits,
+                start_limit,
             });
             entry.generation = generation;
             entry.state = RuntimeState::Creating;
             entry.build_log = build_log.clone();
             entry.server_log = server_log.clone();
+            entry.desired = desired;
+            entry.limits = limits;
+            entry.start_limit = start_limit;
             if let Some(old) = entry.pending.take() {
-                stop_in_background(old);
+                self.registry.track(stop_in_background(old));
             }
             self.registry.publish(&entries);
         }
@@ -305,10 +700,10 @@ impl DeploymentRuntime for LocalRuntime {
         };
         if let Some(mut entry) = removed {
             if let Some(set) = entry.pending.take() {
-                stop_in_background(set);
+                self.registry.track(stop_in_background(set));
             }
             if let Some(running) = entry.current.take() {
-                retire(running);
+                self.registry.track(retire(running));
             }
         }
     }
@@ -342,8 +737,13 @@ async fn deploy(
         Ok(p) => p,
         Err((code, message)) => return Outcome::Failed(code.to_owned(), message),
     };
-    let set = ProcessSet::start(process_spec, local.instance_count, server_log);
-    let instances = set.instances.clone();
+    let set = ProcessSet::start(
+        process_spec,
+        local.instance_count,
+        server_log,
+        format!("{}-{generation}", safe_name(&spec.deployment)),
+    );
+    let instances = set.instances();
     let mut health = set.health_watch();
     if !registry.set_pending(key, generation, set) {
         return Outcome::Failed("Canceled".into(), "superseded by a newer update".into());

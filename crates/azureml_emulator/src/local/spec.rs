@@ -30,6 +30,118 @@ impl Default for Probe {
     }
 }
 
+impl Probe {
+    /// Azure's whole window for the probe to pass: the initial delay, then `failure_threshold`
+    /// periods, and one timeout.
+    pub(crate) fn window(&self) -> Duration {
+        self.initial_delay + self.period.saturating_mul(self.failure_threshold) + self.timeout
+    }
+}
+
+/// What an instance's CPU and memory percentages are measured against (`None`: the sampler's
+/// default, one core and the machine's memory).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct ResourceLimits {
+    /// Cores: a Kubernetes deployment's CPU limit (else request), else the instance type's
+    /// vCPUs.
+    pub(crate) cpus: Option<f64>,
+    /// Bytes: a Kubernetes deployment's memory limit (else request), else the instance type's
+    /// memory.
+    pub(crate) memory_bytes: Option<u64>,
+}
+
+/// vCPUs and memory (GiB) of the instance types managed online endpoints offer (CPU SKUs).
+const INSTANCE_TYPES: &[(&str, u32, f64)] = &[
+    ("Standard_DS1_v2", 1, 3.5),
+    ("Standard_DS2_v2", 2, 7.0),
+    ("Standard_DS3_v2", 4, 14.0),
+    ("Standard_DS4_v2", 8, 28.0),
+    ("Standard_DS5_v2", 16, 56.0),
+    ("Standard_F2s_v2", 2, 4.0),
+    ("Standard_F4s_v2", 4, 8.0),
+    ("Standard_F8s_v2", 8, 16.0),
+    ("Standard_F16s_v2", 16, 32.0),
+    ("Standard_F32s_v2", 32, 64.0),
+    ("Standard_F48s_v2", 48, 96.0),
+    ("Standard_F64s_v2", 64, 128.0),
+    ("Standard_F72s_v2", 72, 144.0),
+    ("Standard_E2s_v3", 2, 16.0),
+    ("Standard_E4s_v3", 4, 32.0),
+    ("Standard_E8s_v3", 8, 64.0),
+    ("Standard_E16s_v3", 16, 128.0),
+    ("Standard_E32s_v3", 32, 256.0),
+    ("Standard_E48s_v3", 48, 384.0),
+    ("Standard_E64s_v3", 64, 432.0),
+];
+
+/// A Kubernetes CPU quantity in cores: `2`, `0.5`, `500m`.
+pub(crate) fn parse_cpu_quantity(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let cores = match text.strip_suffix('m') {
+        Some(milli) => milli.parse::<f64>().ok()? / 1000.0,
+        None => text.parse::<f64>().ok()?,
+    };
+    (cores.is_finite() && cores > 0.0).then_some(cores)
+}
+
+/// A Kubernetes memory quantity in bytes: `1Gi`, `512Mi`, `1G`, `500M`, `128974848`, `1e9`.
+pub(crate) fn parse_memory_quantity(text: &str) -> Option<u64> {
+    let text = text.trim();
+    const UNITS: &[(&str, f64)] = &[
+        ("Ki", 1024.0),
+        ("Mi", 1_048_576.0),
+        ("Gi", 1_073_741_824.0),
+        ("Ti", 1_099_511_627_776.0),
+        ("k", 1e3),
+        ("K", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+    ];
+    let (number, factor) = UNITS
+        .iter()
+        .find_map(|(unit, factor)| text.strip_suffix(unit).map(|n| (n, *factor)))
+        .unwrap_or((text, 1.0));
+    let bytes = number.trim().parse::<f64>().ok()? * factor;
+    (bytes.is_finite() && bytes >= 1.0).then_some(bytes as u64)
+}
+
+impl ResourceLimits {
+    /// From `properties.containerResourceRequirements` (limits, else requests), else the
+    /// instance type.
+    fn from_properties(props: &Value) -> Self {
+        let quantity = |kind: &str, key: &str| {
+            props
+                .pointer(&format!("/containerResourceRequirements/{kind}/{key}"))
+                .and_then(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+        };
+        let either = |key: &str| {
+            quantity("containerResourceLimits", key)
+                .or_else(|| quantity("containerResourceRequests", key))
+        };
+        let instance_type = props
+            .get("instanceType")
+            .and_then(Value::as_str)
+            .and_then(|t| {
+                INSTANCE_TYPES
+                    .iter()
+                    .find(|(name, _, _)| name.eq_ignore_ascii_case(t.trim()))
+            });
+        Self {
+            cpus: either("cpu")
+                .and_then(|c| parse_cpu_quantity(&c))
+                .or_else(|| instance_type.map(|(_, cpus, _)| f64::from(*cpus))),
+            memory_bytes: either("memory")
+                .and_then(|m| parse_memory_quantity(&m))
+                .or_else(|| instance_type.map(|(_, _, gib)| (gib * 1_073_741_824.0) as u64)),
+        }
+    }
+}
+
 /// Request settings (`requestSettings`), Azure's defaults where absent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RequestSettings {
@@ -47,7 +159,7 @@ impl Default for RequestSettings {
 }
 
 /// The parts of an online deployment that decide how its processes run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ServingSpec {
     pub(crate) instance_count: u32,
     pub(crate) model_id: Option<String>,
@@ -58,6 +170,7 @@ pub(crate) struct ServingSpec {
     pub(crate) liveness: Probe,
     pub(crate) readiness: Probe,
     pub(crate) request: RequestSettings,
+    pub(crate) limits: ResourceLimits,
 }
 
 impl ServingSpec {
@@ -120,6 +233,7 @@ impl ServingSpec {
             liveness: probe(props.get("livenessProbe"), "liveness_probe")?,
             readiness: probe(props.get("readinessProbe"), "readiness_probe")?,
             request,
+            limits: ResourceLimits::from_properties(props),
         })
     }
 }
@@ -249,6 +363,46 @@ mod tests {
             spec.environment_variables.get("A").map(String::as_str),
             Some("1")
         );
+    }
+
+    #[test]
+    fn resource_limits_come_from_kubernetes_requirements_or_the_instance_type() {
+        assert_eq!(parse_cpu_quantity("500m"), Some(0.5));
+        assert_eq!(parse_cpu_quantity(" 2 "), Some(2.0));
+        for bad in ["", "m", "-1", "0", "two"] {
+            assert_eq!(parse_cpu_quantity(bad), None, "{bad}");
+        }
+        assert_eq!(parse_memory_quantity("1Gi"), Some(1 << 30));
+        assert_eq!(parse_memory_quantity("512Mi"), Some(512 << 20));
+        assert_eq!(parse_memory_quantity("1G"), Some(1_000_000_000));
+        assert_eq!(parse_memory_quantity("128974848"), Some(128_974_848));
+        assert_eq!(parse_memory_quantity("1e3"), Some(1000));
+        for bad in ["", "Gi", "-1Gi", "lots"] {
+            assert_eq!(parse_memory_quantity(bad), None, "{bad}");
+        }
+        let k8s = json!({"properties": {"instanceType": "defaultinstancetype",
+            "containerResourceRequirements": {
+                "containerResourceRequests": {"cpu": "250m", "memory": "1Gi"},
+                "containerResourceLimits": {"cpu": "0.5"}}}});
+        let limits = ServingSpec::from_arm(&k8s).unwrap().limits;
+        assert_eq!(limits.cpus, Some(0.5), "the limit wins over the request");
+        assert_eq!(
+            limits.memory_bytes,
+            Some(1 << 30),
+            "the request when there is no limit"
+        );
+        let managed = json!({"properties": {"instanceType": "standard_ds3_v2"}});
+        let limits = ServingSpec::from_arm(&managed).unwrap().limits;
+        assert_eq!(
+            (limits.cpus, limits.memory_bytes),
+            (Some(4.0), Some(14 << 30))
+        );
+        let unknown = json!({"properties": {"instanceType": "Standard_Unknown"}});
+        assert_eq!(
+            ServingSpec::from_arm(&unknown).unwrap().limits,
+            ResourceLimits::default()
+        );
+        assert_eq!(Probe::default().window(), Duration::from_secs(10 + 300 + 2));
     }
 
     #[test]

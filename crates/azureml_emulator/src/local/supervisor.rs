@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -65,9 +65,11 @@ pub(crate) enum Health {
     Failed(String),
 }
 
-/// One instance as the router and diagnostics see it.
+/// One instance as the router, the metrics sampler and diagnostics see it.
 #[derive(Debug, Default)]
 pub(crate) struct InstanceState {
+    /// The instance's name (the `instanceId` of its metrics and collected data).
+    pub(crate) id: String,
     pub(crate) port: AtomicU16,
     pub(crate) ready: AtomicBool,
     pub(crate) pid: AtomicU32,
@@ -76,6 +78,23 @@ pub(crate) struct InstanceState {
     spawned_at_ms: AtomicU64,
     /// How long the last start took until readiness passed (0 before the first).
     startup_ms: AtomicU64,
+    /// Calls being answered by this instance right now.
+    pub(crate) in_flight: AtomicUsize,
+    /// Set when the instance is taken out of rotation to be stopped (scale in).
+    pub(crate) draining: AtomicBool,
+    /// Woken when the last call of a draining instance ends.
+    pub(crate) idle: tokio::sync::Notify,
+}
+
+/// How an instance's first start ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FirstStart {
+    /// Still starting.
+    Pending,
+    /// Passed its readiness probe.
+    Ready,
+    /// Never became ready (or was stopped first); the message says why.
+    Failed(String),
 }
 
 /// Shortest and longest wait a `Retry-After` asks for.
@@ -89,6 +108,14 @@ fn epoch_ms() -> u64 {
 }
 
 impl InstanceState {
+    /// An instance named `id`, not started yet.
+    pub(crate) fn named(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            ..Self::default()
+        }
+    }
+
     fn started(&self, pid: u32, port: u16) {
         self.spawned_at_ms.store(epoch_ms(), Ordering::Release);
         self.port.store(port, Ordering::Release);
@@ -111,19 +138,30 @@ impl InstanceState {
     }
 }
 
-/// The processes of one deployment.
-pub(crate) struct ProcessSet {
-    pub(crate) instances: Vec<Arc<InstanceState>>,
-    health: watch::Receiver<Health>,
+/// One supervised instance of a set.
+struct Member {
+    state: Arc<InstanceState>,
     stop: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
-    groups: Arc<Mutex<Vec<u32>>>,
+    /// `None` once someone else awaits it (an instance being stopped alone).
+    task: Option<JoinHandle<()>>,
+    /// Taken out of the set's count: draining or stopping (scale in), or failed to start.
+    leaving: bool,
+}
+
+/// The processes of one deployment: the instances it started with, plus those added and
+/// minus those removed by scaling.
+pub(crate) struct ProcessSet {
+    shared: Arc<SetShared>,
+    members: Vec<Member>,
+    health: watch::Receiver<Health>,
+    /// Index of the next instance (never reused within a set).
+    next_index: usize,
 }
 
 impl std::fmt::Debug for ProcessSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProcessSet")
-            .field("instances", &self.instances)
+            .field("instances", &self.members.len())
             .finish_non_exhaustive()
     }
 }
@@ -133,45 +171,64 @@ struct SetShared {
     spec: ProcessSpec,
     log: LogBuffer,
     health: watch::Sender<Health>,
+    /// Readiness of the instances the set started with (the set's [`Health`]).
     ready_once: Mutex<Vec<bool>>,
     groups: Arc<Mutex<Vec<u32>>>,
     prefix_lines: bool,
+    /// Instance ids are `{id_prefix}-{index}`.
+    id_prefix: String,
 }
 
 impl ProcessSet {
-    /// Starts `count` instances; returns at once, [`ProcessSet::wait_settled`] waits for them.
-    pub(crate) fn start(spec: ProcessSpec, count: u32, log: LogBuffer) -> Self {
+    /// Starts `count` instances named `{id_prefix}-{index}`; returns at once,
+    /// [`ProcessSet::health_watch`] tells when they are ready.
+    pub(crate) fn start(spec: ProcessSpec, count: u32, log: LogBuffer, id_prefix: String) -> Self {
         let (health_tx, health) = watch::channel(Health::Starting);
-        let (stop, stopped) = watch::channel(false);
-        let groups = Arc::new(Mutex::new(Vec::new()));
         let count = count.max(1) as usize;
         let shared = Arc::new(SetShared {
             spec,
-            log: log.clone(),
+            log,
             health: health_tx,
             ready_once: Mutex::new(vec![false; count]),
-            groups: groups.clone(),
+            groups: Arc::new(Mutex::new(Vec::new())),
             prefix_lines: count > 1,
+            id_prefix,
         });
-        let mut instances = Vec::with_capacity(count);
-        let mut tasks = Vec::with_capacity(count);
-        for index in 0..count {
-            let state = Arc::new(InstanceState::default());
-            instances.push(state.clone());
-            tasks.push(tokio::spawn(supervise(
-                shared.clone(),
-                index,
-                state,
-                stopped.clone(),
-            )));
-        }
-        Self {
-            instances,
+        let mut set = Self {
+            shared,
+            members: Vec::with_capacity(count),
             health,
-            stop,
-            tasks,
-            groups,
+            next_index: 0,
+        };
+        for _ in 0..count {
+            set.spawn_member();
         }
+        set
+    }
+
+    fn spawn_member(&mut self) -> (Arc<InstanceState>, watch::Receiver<FirstStart>) {
+        let index = self.next_index;
+        self.next_index += 1;
+        let state = Arc::new(InstanceState::named(format!(
+            "{}-{index}",
+            self.shared.id_prefix
+        )));
+        let (stop, stopped) = watch::channel(false);
+        let (started, first_start) = watch::channel(FirstStart::Pending);
+        let task = tokio::spawn(supervise(
+            self.shared.clone(),
+            index,
+            state.clone(),
+            stopped,
+            started,
+        ));
+        self.members.push(Member {
+            state: state.clone(),
+            stop,
+            task: Some(task),
+            leaving: false,
+        });
+        (state, first_start)
     }
 
     /// A receiver that sees health changes.
@@ -179,14 +236,59 @@ impl ProcessSet {
         self.health.clone()
     }
 
+    /// Every instance of the set (starting, serving or being stopped).
+    pub(crate) fn instances(&self) -> Vec<Arc<InstanceState>> {
+        self.members.iter().map(|m| m.state.clone()).collect()
+    }
+
+    /// Instances that count: serving or starting, not on their way out.
+    pub(crate) fn staying(&self) -> usize {
+        self.members.iter().filter(|m| !m.leaving).count()
+    }
+
+    /// Starts one more instance (scale out); the receiver tells how its start ends.
+    pub(crate) fn add_instance(&mut self) -> (Arc<InstanceState>, watch::Receiver<FirstStart>) {
+        self.spawn_member()
+    }
+
+    /// The newest instance that is staying, marked as leaving (scale in picks it).
+    pub(crate) fn take_newest(&mut self) -> Option<Arc<InstanceState>> {
+        let member = self.members.iter_mut().rev().find(|m| !m.leaving)?;
+        member.leaving = true;
+        Some(member.state.clone())
+    }
+
+    /// Marks `state` as leaving and tells its supervisor to stop it (SIGTERM, SIGKILL after a
+    /// grace period, reaped). Await the returned task, then [`remove`](Self::remove) it.
+    pub(crate) fn stop_instance(&mut self, state: &Arc<InstanceState>) -> Option<JoinHandle<()>> {
+        let member = self
+            .members
+            .iter_mut()
+            .find(|m| Arc::ptr_eq(&m.state, state))?;
+        member.leaving = true;
+        member.state.ready.store(false, Ordering::Release);
+        let _ = member.stop.send(true);
+        member.task.take()
+    }
+
+    /// Forgets a stopped instance.
+    pub(crate) fn remove(&mut self, state: &Arc<InstanceState>) {
+        self.members.retain(|m| !Arc::ptr_eq(&m.state, state));
+    }
+
     /// Stops every instance: out of rotation at once, then SIGTERM to each group, SIGKILL
     /// after a grace period, children reaped. Ports are free when this returns.
     pub(crate) async fn shutdown(&mut self) {
-        for instance in &self.instances {
-            instance.ready.store(false, Ordering::Release);
+        for member in &self.members {
+            member.state.ready.store(false, Ordering::Release);
+            let _ = member.stop.send(true);
         }
-        let _ = self.stop.send(true);
-        for task in self.tasks.drain(..) {
+        let tasks: Vec<JoinHandle<()>> = self
+            .members
+            .iter_mut()
+            .filter_map(|m| m.task.take())
+            .collect();
+        for task in tasks {
             let _ = task.await;
         }
     }
@@ -195,8 +297,11 @@ impl ProcessSet {
 impl Drop for ProcessSet {
     fn drop(&mut self) {
         // Without an async context the groups are killed outright; kill_on_drop reaps leaders.
-        let _ = self.stop.send(true);
+        for member in &self.members {
+            let _ = member.stop.send(true);
+        }
         for pgid in self
+            .shared
             .groups
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -204,7 +309,7 @@ impl Drop for ProcessSet {
         {
             sys::signal_group(pgid, sys::SIGKILL);
         }
-        for task in &self.tasks {
+        for task in self.members.iter().filter_map(|m| m.task.as_ref()) {
             task.abort();
         }
     }
@@ -218,7 +323,12 @@ fn free_port() -> std::io::Result<u16> {
 
 impl SetShared {
     fn instance_log(&self, index: usize) -> LogBuffer {
-        if !self.prefix_lines {
+        let initial = self
+            .ready_once
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        if !self.prefix_lines && index < initial {
             return self.log.clone();
         }
         // Multi-instance deployments keep one log with the instance named on every line.
@@ -278,9 +388,11 @@ impl SetShared {
 
     fn mark_ready_once(&self, index: usize) {
         let mut ready = self.ready_once.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(slot) = ready.get_mut(index) {
-            *slot = true;
-        }
+        let Some(slot) = ready.get_mut(index) else {
+            // An instance added by scaling: the set's health is the initial instances'.
+            return;
+        };
+        *slot = true;
         if ready.iter().all(|r| *r) {
             self.health.send_if_modified(|h| {
                 if *h == Health::Starting {
@@ -290,6 +402,20 @@ impl SetShared {
                     false
                 }
             });
+        }
+    }
+
+    /// The first start of instance `index` failed: the set fails when it is one of the
+    /// initial instances (an instance added by scaling fails alone).
+    fn fail_start(&self, index: usize, started: &watch::Sender<FirstStart>, message: String) {
+        started.send_replace(FirstStart::Failed(message.clone()));
+        let initial = self
+            .ready_once
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        if index < initial {
+            self.fail(message);
         }
     }
 
@@ -353,17 +479,21 @@ async fn supervise(
     index: usize,
     state: Arc<InstanceState>,
     mut stop: watch::Receiver<bool>,
+    started: watch::Sender<FirstStart>,
 ) {
     let log = shared.instance_log(index);
     let mut first_start = true;
     loop {
         if *stop.borrow() {
+            if first_start {
+                started.send_replace(FirstStart::Failed("stopped before it was ready".into()));
+            }
             return;
         }
         let port = match free_port() {
             Ok(p) => p,
             Err(e) => {
-                shared.fail(format!("no free loopback port: {e}"));
+                shared.fail_start(index, &started, format!("no free loopback port: {e}"));
                 return;
             }
         };
@@ -371,21 +501,25 @@ async fn supervise(
             Ok(c) => c,
             Err(e) => {
                 log.push(format!("could not start the inference server: {e}"));
-                shared.fail(format!("could not start the inference server: {e}"));
+                shared.fail_start(
+                    index,
+                    &started,
+                    format!("could not start the inference server: {e}"),
+                );
                 return;
             }
         };
         let pgid = child.id();
-        let started = tokio::time::Instant::now();
+        let spawned = tokio::time::Instant::now();
         state.started(pgid.unwrap_or(0), port);
 
         let spec = &shared.spec;
         let readiness = if spec.exact_probe_timing {
-            Plan::exact(&spec.readiness, started)
+            Plan::exact(&spec.readiness, spawned)
         } else {
-            Plan::fast_readiness(&spec.readiness, started)
+            Plan::fast_readiness(&spec.readiness, spawned)
         };
-        let liveness = Plan::exact(&spec.liveness, started);
+        let liveness = Plan::exact(&spec.liveness, spawned);
         let check = |plan: &Plan| {
             let limit = plan.timeout();
             move || check_health(port, limit)
@@ -396,6 +530,9 @@ async fn supervise(
             PhaseEnd::Passed => {
                 state.became_ready();
                 shared.mark_ready_once(index);
+                if first_start {
+                    started.send_replace(FirstStart::Ready);
+                }
                 first_start = false;
                 let end =
                     probes::run(&liveness, check(&liveness), &mut child, &mut stop, false).await;
@@ -409,7 +546,12 @@ async fn supervise(
             shared.forget_group(pgid);
         }
         let reason = match end {
-            PhaseEnd::Stop => return,
+            PhaseEnd::Stop => {
+                if first_start {
+                    started.send_replace(FirstStart::Failed("stopped before it was ready".into()));
+                }
+                return;
+            }
             PhaseEnd::Passed => "ended".to_owned(),
             PhaseEnd::Exited(status) => format!("the inference server exited ({status})"),
             PhaseEnd::ProbeFailed => "the probe failed its failure threshold".to_owned(),
@@ -417,10 +559,14 @@ async fn supervise(
         if first_start {
             // Give the pipe pumps a moment to copy the last lines before taking the tail.
             tokio::time::sleep(Duration::from_millis(100)).await;
-            shared.fail(format!(
-                "instance {index} did not become ready: {reason}. Last log lines:\n{}",
-                log.tail(Some(30))
-            ));
+            shared.fail_start(
+                index,
+                &started,
+                format!(
+                    "instance {index} did not become ready: {reason}. Last log lines:\n{}",
+                    log.tail(Some(30))
+                ),
+            );
             return;
         }
         state.restarts.fetch_add(1, Ordering::AcqRel);

@@ -62,6 +62,82 @@ fn proc_stat(pid: u32) -> Option<(char, u32)> {
     Some((state, pgrp))
 }
 
+/// CPU time and resident memory of one process group, summed over its live processes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct GroupUsage {
+    /// User + system CPU time, in clock ticks ([`clock_ticks_per_second`]).
+    pub(crate) cpu_ticks: u64,
+    /// Resident set size, bytes.
+    pub(crate) rss_bytes: u64,
+}
+
+/// `(pgrp, utime + stime, rss pages)` of a process from `/proc/{pid}/stat`, zombies excluded.
+fn proc_usage(pid: u32) -> Option<(u32, u64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    // Fields after `comm`: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
+    // cmajflt utime stime cutime cstime priority nice num_threads itrealvalue starttime vsize rss.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let state = fields.first()?.chars().next()?;
+    if state == 'Z' || state == 'X' {
+        return None;
+    }
+    let number = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    let pgrp = u32::try_from(number(2)?).ok()?;
+    Some((pgrp, number(11)? + number(12)?, number(21)?))
+}
+
+/// Usage of the process groups in `groups`, read from `/proc` in one pass (empty without
+/// `/proc`). A group whose processes are all gone is absent.
+pub(crate) fn group_usage(
+    groups: &std::collections::BTreeSet<u32>,
+) -> std::collections::BTreeMap<u32, GroupUsage> {
+    let mut usage = std::collections::BTreeMap::new();
+    if groups.is_empty() {
+        return usage;
+    }
+    let page = page_size();
+    for pid in all_pids() {
+        let Some((pgrp, ticks, pages)) = proc_usage(pid) else {
+            continue;
+        };
+        if !groups.contains(&pgrp) {
+            continue;
+        }
+        let entry: &mut GroupUsage = usage.entry(pgrp).or_default();
+        entry.cpu_ticks = entry.cpu_ticks.saturating_add(ticks);
+        entry.rss_bytes = entry.rss_bytes.saturating_add(pages.saturating_mul(page));
+    }
+    usage
+}
+
+/// Clock ticks per second of `/proc` CPU times (`_SC_CLK_TCK`, 100 when unknown).
+pub(crate) fn clock_ticks_per_second() -> u64 {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(ticks).ok().filter(|t| *t > 0).unwrap_or(100)
+}
+
+/// The memory page size (`_SC_PAGESIZE`, 4096 when unknown).
+fn page_size() -> u64 {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(size).ok().filter(|s| *s > 0).unwrap_or(4096)
+}
+
+/// The machine's memory (`MemTotal` of `/proc/meminfo`), bytes.
+pub(crate) fn total_memory_bytes() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .split_whitespace()
+        .next()?
+        .parse::<u64>()
+        .ok()?;
+    kib.checked_mul(1024)
+}
+
 /// Pids listed in `/proc`.
 fn all_pids() -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -142,6 +218,37 @@ mod tests {
         assert!(!signal_group(0, 0));
         assert!(!signal_group(1, 0));
         assert!(!signal_group(u32::MAX, 0));
+    }
+
+    #[tokio::test]
+    async fn reads_cpu_and_memory_of_a_busy_group() {
+        let mut child = tokio::process::Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let pgid = child.id().unwrap();
+        let groups = std::collections::BTreeSet::from([pgid]);
+        let first = group_usage(&groups);
+        let mut later = first.clone();
+        // Bounded: a busy loop gathers ticks within a few hundred milliseconds.
+        for _ in 0..300 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            later = group_usage(&groups);
+            if later.get(&pgid).map(|u| u.cpu_ticks) > first.get(&pgid).map(|u| u.cpu_ticks) {
+                break;
+            }
+        }
+        let usage = later.get(&pgid).copied().unwrap_or_default();
+        assert!(usage.cpu_ticks > first.get(&pgid).map_or(0, |u| u.cpu_ticks));
+        assert!(usage.rss_bytes > 0);
+        assert!(clock_ticks_per_second() > 0);
+        assert!(total_memory_bytes().is_some_and(|m| m > usage.rss_bytes));
+        assert!(group_usage(&std::collections::BTreeSet::new()).is_empty());
+        signal_group(pgid, SIGKILL);
+        child.wait().await.unwrap();
+        assert!(group_usage(&groups).is_empty(), "a gone group has no usage");
     }
 
     #[tokio::test]

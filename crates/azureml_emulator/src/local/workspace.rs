@@ -2,14 +2,17 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use url::Url;
 
+use crate::core::monitor::{AutoscaleActivity, Clock, ScaleDecision};
 use crate::core::{CoreConfig, FaultRule, WorkspaceCore, WorkspaceState};
 use crate::error::{Error, Result};
 use crate::local::front::{handle, Shared};
 use crate::local::fsutil::write_atomic;
 use crate::local::https::HttpsServer;
+use crate::local::monitor::{self, MonitorTask};
 use crate::local::router::{RequestStats, RoutingTables};
 use crate::local::runtime::{InstanceInfo, LocalRuntime, Registry};
 use crate::local::venv::{VenvCache, VenvSpec};
@@ -17,6 +20,10 @@ use crate::local::{sys, tls};
 
 /// File holding the persisted workspace state inside the workspace folder.
 pub const STATE_FILE: &str = "state.json";
+
+/// How long shutdown and [`LocalWorkspace::flush_data_collection`] wait for collected data to
+/// be written.
+const COLLECTOR_FLUSH_LIMIT: Duration = Duration::from_secs(30);
 
 /// File remembering the port of the last run.
 const PORT_FILE: &str = "port";
@@ -65,6 +72,17 @@ pub struct LocalWorkspaceOptions {
     /// window (`initial_delay + period × failure_threshold`) before it fails. Liveness probes
     /// keep Azure's timing either way.
     pub exact_probe_timing: bool,
+    /// Where "now" comes from for metrics, autoscale and data collection. Default: the
+    /// system clock; tests pass a [`ManualClock`](crate::core::monitor::ManualClock) and move
+    /// it instead of waiting for Azure Monitor's minutes.
+    pub clock: Option<Arc<dyn Clock>>,
+    /// How often each instance's CPU and memory (and each deployment's instance count) are
+    /// sampled into the metrics. Default: 5 s.
+    pub metrics_sample_period: Duration,
+    /// How often the autoscaler evaluates the autoscale settings (and Kubernetes deployments'
+    /// `TargetUtilization` settings) and scales deployments. Default: 30 s (Azure Monitor
+    /// evaluates about every 30 to 60 s).
+    pub autoscale_period: Duration,
 }
 
 impl Default for LocalWorkspaceOptions {
@@ -83,6 +101,9 @@ impl Default for LocalWorkspaceOptions {
             location: core.location,
             retry_after_secs: 1,
             exact_probe_timing: false,
+            clock: None,
+            metrics_sample_period: Duration::from_secs(5),
+            autoscale_period: Duration::from_secs(30),
         }
     }
 }
@@ -125,6 +146,22 @@ impl LocalWorkspaceOptions {
         self
     }
 
+    /// Options with the clock metrics, autoscale and data collection read (see
+    /// [`clock`](Self::clock)).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Options with the periods of the metrics sampler and of the autoscaler (see
+    /// [`metrics_sample_period`](Self::metrics_sample_period) and
+    /// [`autoscale_period`](Self::autoscale_period)).
+    pub fn with_monitor_periods(mut self, metrics_sample: Duration, autoscale: Duration) -> Self {
+        self.metrics_sample_period = metrics_sample;
+        self.autoscale_period = autoscale;
+        self
+    }
+
     /// Options with the workspace identity set.
     pub fn with_workspace(
         mut self,
@@ -163,6 +200,7 @@ pub struct LocalWorkspace {
     ca_path: PathBuf,
     dir: PathBuf,
     options: LocalWorkspaceOptions,
+    monitor: tokio::sync::Mutex<Option<MonitorTask>>,
 }
 
 impl std::fmt::Debug for LocalWorkspace {
@@ -220,6 +258,9 @@ impl LocalWorkspace {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => WorkspaceCore::new(config),
             Err(e) => return Err(Error::io(&state_path, e)),
         };
+        if let Some(clock) = &options.clock {
+            core.set_clock(clock.clone());
+        }
         let venv_root = options
             .venv_cache
             .clone()
@@ -232,6 +273,7 @@ impl LocalWorkspace {
             options.keep_azureml_defaults,
             options.exact_probe_timing,
             tables.clone(),
+            core.clock(),
         );
         core.set_runtime(Box::new(LocalRuntime {
             registry: registry.clone(),
@@ -240,7 +282,14 @@ impl LocalWorkspace {
         if orphans > 0 {
             tracing::warn!("stopped {orphans} model server(s) a killed earlier run left behind");
         }
-        let shared = Arc::new(Shared::new(core, registry, tables, state_path, port));
+        let shared = Arc::new(Shared::new(
+            core,
+            registry,
+            tables,
+            state_path,
+            port,
+            dir.clone(),
+        ));
         let weak: Weak<Shared> = Arc::downgrade(&shared);
         shared
             .registry
@@ -261,6 +310,11 @@ impl LocalWorkspace {
             .with_state(shared.clone());
         let server = HttpsServer::spawn(listener, tls.server_config.clone(), app)
             .map_err(|e| Error::io(&dir, e))?;
+        let monitor = MonitorTask::spawn(
+            &shared,
+            options.metrics_sample_period,
+            options.autoscale_period,
+        );
         Ok(Self {
             shared,
             server: tokio::sync::Mutex::new(Some(server)),
@@ -269,6 +323,7 @@ impl LocalWorkspace {
             ca_path: tls.ca_path,
             dir,
             options,
+            monitor: tokio::sync::Mutex::new(Some(monitor)),
         })
     }
 
@@ -337,6 +392,33 @@ impl LocalWorkspace {
         self.shared.registry.instances(endpoint, deployment)
     }
 
+    /// Runs the autoscaler once now, besides its timer: evaluates the autoscale settings and
+    /// the deployments' `TargetUtilization` settings at the clock's now and starts carrying
+    /// the decisions out (instances start, or drain and stop, in the background). Returns the
+    /// decisions.
+    pub fn autoscale_now(&self) -> Vec<ScaleDecision> {
+        monitor::autoscale(&self.shared)
+    }
+
+    /// The autoscale activity log: every scale action of the autoscaler (and of deployments'
+    /// own `TargetUtilization` rules), oldest first. Also served per setting at
+    /// `GET …/providers/Microsoft.Insights/autoscalesettings/{name}/activity`.
+    pub fn autoscale_activity(&self) -> Vec<AutoscaleActivity> {
+        self.shared.lock_core().autoscale_activity()
+    }
+
+    /// The folder collected model data is written to:
+    /// `{dir}/modelDataCollector/{endpoint}/{deployment}/{collection}/{yyyy}/{MM}/{dd}/{HH}/{instance}.jsonl`,
+    /// JSON Lines, one record a line (Azure's blob layout, under the workspace folder).
+    pub fn data_collection_dir(&self) -> PathBuf {
+        crate::local::collector::data_dir(&self.dir)
+    }
+
+    /// Waits (at most 30 s) until the data of every call answered so far is written.
+    pub async fn flush_data_collection(&self) {
+        self.shared.collector.flush(COLLECTOR_FLUSH_LIMIT).await;
+    }
+
     /// Arms a fault rule: matching requests (ARM, blob or scoring) fail as it says. Every
     /// [`Fault`](crate::core::Fault) is staged here, faults of the connection included: over
     /// HTTP/1.1 a reset is a TCP RST, over HTTP/2 a reset of the call's stream. Scoring faults
@@ -365,10 +447,14 @@ impl LocalWorkspace {
     /// Stops the server and every deployment process (SIGTERM, then SIGKILL after a grace
     /// period), waiting until all are reaped. The state is saved in the folder.
     pub async fn shutdown(&self) {
+        if let Some(mut monitor) = self.monitor.lock().await.take() {
+            monitor.stop().await;
+        }
         if let Some(mut server) = self.server.lock().await.take() {
             server.stop().await;
         }
         self.shared.registry.shutdown().await;
+        self.shared.collector.stop(COLLECTOR_FLUSH_LIMIT).await;
         self.shared.save();
     }
 }

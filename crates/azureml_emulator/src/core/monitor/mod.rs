@@ -54,13 +54,14 @@ use time::OffsetDateTime;
 
 pub use autoscale::{
     evaluate, AutoscaleActivity, AutoscaleSettingSpec, ScaleDecision, ScaleDirection,
+    SCALE_DOWN_STABILIZATION, UTILIZATION_WINDOW,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use data_collection::{
     blob_path, is_sampled, CollectedRecord, CollectionConfig, DataCollectionConfig, RollingRate,
     ScoringExchange, DATA_COLLECTOR_FOLDER,
 };
-#[cfg(test)]
+#[cfg(all(test, feature = "local"))]
 pub(crate) use recorder::Grain;
 pub use recorder::{
     MemoryUsage, MetricsRecorder, RequestStatus, FINE_GRAIN, FINE_RETENTION, MAX_SERIES,

@@ -15,6 +15,8 @@ use arc_swap::ArcSwap;
 use azure_core::credentials::Secret;
 
 use super::target::DeploymentTarget;
+use crate::core::monitor::DataCollectionConfig;
+use crate::local::collector::Collecting;
 use crate::local::swrr::Swrr;
 
 /// How callers of an endpoint authenticate.
@@ -43,6 +45,10 @@ pub(crate) struct EndpointConfig {
     pub(crate) mirror: BTreeMap<String, u32>,
     /// Every deployment of the endpoint, serving or not.
     pub(crate) deployments: BTreeSet<String>,
+    /// Data collection settings of the deployments that collect.
+    pub(crate) collect: BTreeMap<String, Arc<DataCollectionConfig>>,
+    /// Seed of data-collection sampling.
+    pub(crate) seed: u64,
 }
 
 /// An endpoint as the hot path uses it: its configuration and the counters of its traffic.
@@ -55,6 +61,8 @@ pub(crate) struct EndpointRoute {
     picks: AtomicU64,
     /// Per mirrored deployment: its percentage and the live calls counted towards it.
     mirrors: Vec<(String, u32, AtomicU64)>,
+    /// Per collecting deployment: its settings and answered calls.
+    collecting: HashMap<String, Arc<Collecting>>,
 }
 
 impl std::fmt::Debug for EndpointRoute {
@@ -84,13 +92,24 @@ impl EndpointRoute {
             .filter(|(_, p)| **p > 0)
             .map(|(k, p)| (k.clone(), (*p).min(100), AtomicU64::new(0)))
             .collect();
+        let collecting = config
+            .collect
+            .iter()
+            .map(|(d, c)| (d.clone(), Arc::new(Collecting::new(c.clone(), config.seed))))
+            .collect();
         Self {
             config,
             schedule,
             live,
             picks: AtomicU64::new(0),
             mirrors,
+            collecting,
         }
+    }
+
+    /// The data collection of `deployment`, when it collects.
+    pub(crate) fn collecting(&self, deployment: &str) -> Option<&Arc<Collecting>> {
+        self.collecting.get(deployment)
     }
 
     /// The route of a changed configuration: where the weights did not change (new keys, a new
@@ -100,7 +119,17 @@ impl EndpointRoute {
             Swrr::new(a.iter().map(|(k, v)| (k.as_str(), *v)))
                 .same_weights(&Swrr::new(b.iter().map(|(k, v)| (k.as_str(), *v))))
         };
-        let route = Self::new(config);
+        let mut route = Self::new(config);
+        for (deployment, collecting) in route.collecting.iter_mut() {
+            if let Some(before) = previous
+                .collecting
+                .get(deployment)
+                .filter(|b| b.config == collecting.config && b.seed == collecting.seed)
+            {
+                // Unchanged settings: sampling carries on where it was.
+                *collecting = before.clone();
+            }
+        }
         if same(&previous.config.traffic, &route.config.traffic) {
             route
                 .picks
@@ -257,6 +286,8 @@ mod tests {
             traffic: traffic.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             mirror: mirror.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             deployments: traffic.iter().map(|(k, _)| k.to_string()).collect(),
+            collect: BTreeMap::new(),
+            seed: 0,
         }
     }
 

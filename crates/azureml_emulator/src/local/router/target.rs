@@ -1,11 +1,14 @@
 //! A deployment's running instances as the router uses them: instance choice, the in-flight
-//! limit, retirement with draining, and request statistics kept in atomics (no lock on the
-//! path of a call).
+//! limit, retirement with draining (of all instances on an update, of one on a scale in), and
+//! request statistics kept in atomics (no lock on the path of a call: the instance list is an
+//! `arc-swap` snapshot that scaling replaces).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use arc_swap::ArcSwap;
 
 use crate::local::supervisor::InstanceState;
 use crate::local::sys;
@@ -91,7 +94,8 @@ impl LatencyRing {
 
 /// A deployment's running instances plus its request limits and counters.
 pub(crate) struct DeploymentTarget {
-    pub(crate) instances: Vec<Arc<InstanceState>>,
+    /// The instances that take calls (scaling adds ready ones and removes draining ones).
+    instances: ArcSwap<Vec<Arc<InstanceState>>>,
     pub(crate) max_concurrent_per_instance: u32,
     pub(crate) request_timeout: Duration,
     in_flight: AtomicUsize,
@@ -109,7 +113,7 @@ pub(crate) struct DeploymentTarget {
 impl std::fmt::Debug for DeploymentTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeploymentTarget")
-            .field("instances", &self.instances.len())
+            .field("instances", &self.instances.load().len())
             .finish_non_exhaustive()
     }
 }
@@ -121,7 +125,7 @@ impl DeploymentTarget {
         request_timeout: Duration,
     ) -> Self {
         Self {
-            instances,
+            instances: ArcSwap::from_pointee(instances),
             max_concurrent_per_instance,
             request_timeout,
             in_flight: AtomicUsize::new(0),
@@ -133,6 +137,34 @@ impl DeploymentTarget {
             retired: AtomicBool::new(false),
             idle: tokio::sync::Notify::new(),
         }
+    }
+
+    /// The instances taking calls.
+    pub(crate) fn instances(&self) -> Arc<Vec<Arc<InstanceState>>> {
+        self.instances.load_full()
+    }
+
+    /// Puts a ready instance into rotation (scale out).
+    pub(crate) fn add_instance(&self, instance: Arc<InstanceState>) {
+        self.instances.rcu(|list| {
+            let mut next = Vec::clone(list);
+            if !next.iter().any(|i| Arc::ptr_eq(i, &instance)) {
+                next.push(instance.clone());
+            }
+            next
+        });
+    }
+
+    /// Takes an instance out of rotation and marks it draining: no new call goes to it, the
+    /// calls it is answering finish ([`InstanceState::drained`]).
+    pub(crate) fn remove_instance(&self, instance: &Arc<InstanceState>) {
+        instance.draining.store(true, Ordering::SeqCst);
+        self.instances.rcu(|list| {
+            list.iter()
+                .filter(|i| !Arc::ptr_eq(i, instance))
+                .cloned()
+                .collect::<Vec<_>>()
+        });
     }
 
     /// Takes these processes out of rotation; calls already holding a slot finish.
@@ -164,48 +196,32 @@ impl DeploymentTarget {
 
     /// In-flight requests allowed before 429 (Azure: 2 × per-instance limit × instances).
     pub(crate) fn max_in_flight(&self) -> usize {
-        2 * self.max_concurrent_per_instance.max(1) as usize * self.instances.len().max(1)
+        2 * self.max_concurrent_per_instance.max(1) as usize * self.instances.load().len().max(1)
     }
 
-    /// Next ready instance, round-robin, other than `except`.
-    pub(super) fn pick(&self, except: Option<usize>) -> Option<usize> {
-        let n = self.instances.len();
+    /// Next ready instance that is not draining, round-robin, other than `except`.
+    pub(super) fn pick(&self, except: Option<&Arc<InstanceState>>) -> Option<Arc<InstanceState>> {
+        let instances = self.instances.load();
+        let n = instances.len();
         let start = self.next_instance.fetch_add(1, Ordering::Relaxed);
-        (0..n).map(|i| (start + i) % n).find(|&i| {
-            Some(i) != except
-                && self
-                    .instances
-                    .get(i)
-                    .is_some_and(|s| s.ready.load(Ordering::Acquire))
-        })
-    }
-
-    /// The port and process id of an instance.
-    pub(super) fn address(&self, instance: usize) -> (u16, u32) {
-        self.instances.get(instance).map_or((0, 0), |s| {
-            (
-                s.port.load(Ordering::Acquire),
-                s.pid.load(Ordering::Acquire),
-            )
-        })
+        (0..n)
+            .filter_map(|i| instances.get((start + i) % n))
+            .find(|s| {
+                except.is_none_or(|e| !Arc::ptr_eq(e, s))
+                    && s.ready.load(Ordering::Acquire)
+                    && !s.draining.load(Ordering::Acquire)
+            })
+            .cloned()
     }
 
     /// How long a caller turned away should wait: the soonest any instance is back.
     pub(super) fn retry_after(&self) -> Duration {
         self.instances
+            .load()
             .iter()
             .map(|i| i.retry_after())
             .min()
             .unwrap_or(Duration::from_secs(1))
-    }
-
-    /// True when the instance's server went away (not ready, or its process is gone).
-    pub(super) fn instance_gone(&self, instance: usize, pid: u32) -> bool {
-        self.instances.get(instance).is_none_or(|s| {
-            !s.ready.load(Ordering::Acquire)
-                || s.pid.load(Ordering::Acquire) != pid
-                || !sys::process_running(pid)
-        })
     }
 
     /// Takes an in-flight slot, or `None` when the deployment is at its limit.
@@ -256,6 +272,65 @@ impl DeploymentTarget {
                 .collect(),
             latencies_ms: self.latencies.snapshot(),
             in_flight: self.in_flight.load(Ordering::SeqCst),
+        }
+    }
+}
+
+impl InstanceState {
+    /// The port and process id of the instance's server.
+    pub(super) fn address(&self) -> (u16, u32) {
+        (
+            self.port.load(Ordering::Acquire),
+            self.pid.load(Ordering::Acquire),
+        )
+    }
+
+    /// True when the instance's server went away (not ready, or its process is gone).
+    pub(super) fn gone(&self, pid: u32) -> bool {
+        !self.ready.load(Ordering::Acquire)
+            || self.pid.load(Ordering::Acquire) != pid
+            || !sys::process_running(pid)
+    }
+
+    /// Counts a call on this instance, or `None` when it is draining (the caller picks
+    /// another).
+    pub(super) fn enter(self: &Arc<Self>) -> Option<InstanceCall> {
+        // SeqCst pairs with `drained`: a call either sees the flag or is counted.
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let call = InstanceCall(self.clone());
+        if self.draining.load(Ordering::SeqCst) {
+            return None;
+        }
+        Some(call)
+    }
+
+    /// Waits until a draining instance answers no call, or `limit` has passed; true when
+    /// it drained.
+    pub(crate) async fn drained(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.in_flight.load(Ordering::SeqCst) == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.in_flight.load(Ordering::SeqCst) == 0;
+            }
+        }
+    }
+}
+
+/// A call on one instance, uncounted on drop.
+pub(super) struct InstanceCall(Arc<InstanceState>);
+
+impl Drop for InstanceCall {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1
+            && self.0.draining.load(Ordering::SeqCst)
+        {
+            self.0.idle.notify_waiters();
         }
     }
 }

@@ -31,24 +31,34 @@ async fn upstream(tag: &'static str) -> Upstream {
             let counter = counter.clone();
             async move {
                 counter.fetch_add(1, Ordering::SeqCst);
+                use axum::response::IntoResponse;
                 match &body[..] {
                     b"slow" => {
                         tokio::time::sleep(Duration::from_secs(2)).await;
-                        (axum::http::StatusCode::OK, "late".to_owned())
+                        (axum::http::StatusCode::OK, "late".to_owned()).into_response()
                     }
                     b"fail" => (
                         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                         "{\"message\": \"An unexpected error occurred in scoring script.\"}"
                             .to_owned(),
-                    ),
+                    )
+                        .into_response(),
                     b"server-timeout" => (
                         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                         "{\"message\": \"Scoring timeout after 300 ms\"}".to_owned(),
-                    ),
+                    )
+                        .into_response(),
+                    json if json.starts_with(b"{") => (
+                        axum::http::StatusCode::OK,
+                        [(http::header::CONTENT_TYPE, "application/json")],
+                        format!("[\"{tag}\", {}]", String::from_utf8_lossy(json)),
+                    )
+                        .into_response(),
                     _ => (
                         axum::http::StatusCode::OK,
                         format!("{tag}:{}", String::from_utf8_lossy(&body)),
-                    ),
+                    )
+                        .into_response(),
                 }
             }
         }),
@@ -112,6 +122,8 @@ fn backends(traffic: &[(&str, u32)]) -> Arc<TestBackends> {
             traffic: traffic.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             mirror: BTreeMap::new(),
             deployments: Default::default(),
+            collect: BTreeMap::new(),
+            seed: 0,
         }),
         targets: Mutex::new(HashMap::new()),
         exists: AtomicBool::new(true),
@@ -132,7 +144,7 @@ fn observer() -> Observer {
 /// A router over the backends' tables.
 fn router_over(b: &TestBackends) -> Router {
     b.sync();
-    Router::new(b.tables.clone(), observer())
+    Router::new(b.tables.clone(), observer(), None)
 }
 
 fn add_target(b: &TestBackends, name: &str, port: u16, max_concurrent: u32, timeout_ms: u64) {
@@ -477,13 +489,15 @@ async fn starting_and_failed_deployments_say_which_they_are() {
                 traffic: [("blue".to_owned(), 100)].into(),
                 mirror: BTreeMap::new(),
                 deployments: ["blue".to_owned()].into(),
+                collect: BTreeMap::new(),
+                seed: 0,
             },
         )]));
         tables.publish_serving(HashMap::from([(
             "churn".to_owned(),
             HashMap::from([("blue".to_owned(), serving)]),
         )]));
-        Router::new(tables, observer())
+        Router::new(tables, observer(), None)
     };
     let starting = fixed(Serving::Starting)
         .score("churn", &auth("k"), None, Bytes::new())
@@ -542,6 +556,7 @@ async fn every_live_call_lands_in_the_metrics_and_refusals_carry_no_latency() {
             recorder: recorder.clone(),
             clock: Arc::new(ManualClock::new(at)),
         },
+        None,
     ));
     // Two slow calls fill the in-flight limit (2 × 1 × 1); the third is refused with 429.
     let mut slow = Vec::new();
@@ -610,4 +625,173 @@ async fn every_live_call_lands_in_the_metrics_and_refusals_carry_no_latency() {
         (2, 2, 1, 1)
     );
     assert_eq!(bucket.latency.count, 5, "the 429 has no latency");
+}
+
+#[tokio::test]
+async fn a_removed_instance_takes_no_new_call_and_drains_its_own() {
+    let first = upstream("first").await;
+    let second = upstream("second").await;
+    let b = backends(&[("blue", 100)]);
+    let (one, two) = (ready_instance(first.port), ready_instance(second.port));
+    let target = Arc::new(DeploymentTarget::new(
+        vec![one.clone(), two.clone()],
+        10,
+        Duration::from_secs(5),
+    ));
+    b.targets
+        .lock()
+        .unwrap()
+        .insert("blue".into(), target.clone());
+    let router = Arc::new(router_over(&b));
+    // Round-robin: the slow call lands on one instance; find which.
+    let slow = {
+        let router = router.clone();
+        tokio::spawn(async move {
+            router
+                .score("churn", &auth("primary-key"), None, Bytes::from("slow"))
+                .await
+        })
+    };
+    for _ in 0..500 {
+        if first.hits.load(Ordering::SeqCst) + second.hits.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let (busy, busy_hits, other_hits) = if first.hits.load(Ordering::SeqCst) == 1 {
+        (one.clone(), first.hits.clone(), second.hits.clone())
+    } else {
+        (two.clone(), second.hits.clone(), first.hits.clone())
+    };
+    assert_eq!(busy.in_flight.load(Ordering::SeqCst), 1);
+    target.remove_instance(&busy);
+    assert_eq!(target.instances().len(), 1);
+    assert_eq!(
+        target.max_in_flight(),
+        2 * 10,
+        "the limit follows the instances"
+    );
+    for _ in 0..10 {
+        let r = router
+            .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+            .await;
+        assert_eq!(r.status, 200);
+    }
+    assert_eq!(
+        busy_hits.load(Ordering::SeqCst),
+        1,
+        "no new call on the drained one"
+    );
+    assert_eq!(other_hits.load(Ordering::SeqCst), 10);
+    let drained = {
+        let busy = busy.clone();
+        tokio::spawn(async move { busy.drained(Duration::from_secs(30)).await })
+    };
+    let late = slow.await.unwrap();
+    assert_eq!((late.status, late.body), (200, Bytes::from("late")));
+    assert!(
+        drained.await.unwrap(),
+        "the in-flight call finished: drained"
+    );
+    // A drained instance that comes back (scale out) takes calls again once in rotation.
+    let fresh = ready_instance(first.port);
+    target.add_instance(fresh.clone());
+    target.add_instance(fresh);
+    assert_eq!(target.instances().len(), 2, "added once");
+    // And an instance that never drains reports it when the limit passes.
+    let stuck = ready_instance(first.port);
+    stuck.draining.store(true, Ordering::SeqCst);
+    let call = stuck.enter();
+    assert!(call.is_none(), "a draining instance refuses new calls");
+    stuck.in_flight.fetch_add(1, Ordering::SeqCst);
+    assert!(!stuck.drained(Duration::from_millis(20)).await);
+}
+
+#[tokio::test]
+async fn sampled_calls_are_collected_with_one_correlation_id() {
+    use crate::core::monitor::{CollectionConfig, DataCollectionConfig, RollingRate};
+    let up = upstream("blue").await;
+    let b = backends(&[("blue", 100)]);
+    add_target(&b, "blue", up.port, 10, 5000);
+    let config = DataCollectionConfig {
+        collections: ["model_inputs", "model_outputs"]
+            .into_iter()
+            .map(|name| CollectionConfig {
+                name: name.into(),
+                sampling_rate: 0.5,
+            })
+            .collect(),
+        rolling_rate: RollingRate::Hour,
+    };
+    b.config
+        .lock()
+        .unwrap()
+        .collect
+        .insert("blue".into(), Arc::new(config));
+    b.sync();
+    let dir = tempfile::tempdir().unwrap();
+    let recorder = Arc::new(MetricsRecorder::new());
+    let at = time::macros::datetime!(2024-05-01 09:05:07 UTC);
+    let collector = Arc::new(crate::local::collector::DataCollector::start(
+        dir.path().to_path_buf(),
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws".into(),
+        recorder.clone(),
+    ));
+    let router = Router::new(
+        b.tables.clone(),
+        Observer {
+            recorder: recorder.clone(),
+            clock: Arc::new(crate::core::monitor::ManualClock::new(at)),
+        },
+        Some(collector.clone()),
+    );
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let body = format!("{{\"data\": [[{i}, 1]]}}");
+        let r = router
+            .score("churn", &auth("primary-key"), None, Bytes::from(body))
+            .await;
+        assert_eq!(r.status, 200);
+        ids.extend(header(&r, "x-request-id").map(str::to_owned));
+    }
+    // A text answer is no model output; a failed call is not collected.
+    router
+        .score("churn", &auth("primary-key"), None, Bytes::from("fail"))
+        .await;
+    collector.flush(Duration::from_secs(10)).await;
+    assert_eq!(ids.len(), 10, "half of 20 calls are sampled");
+    let folder = dir.path().join("modelDataCollector/churn/blue");
+    let read = |collection: &str| -> Vec<serde_json::Value> {
+        let path = folder.join(collection).join("2024/05/01/09");
+        let files: Vec<_> = std::fs::read_dir(&path).unwrap().flatten().collect();
+        assert_eq!(files.len(), 1, "one file per instance");
+        std::fs::read_to_string(files[0].path())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (inputs, outputs) = (read("model_inputs"), read("model_outputs"));
+    assert_eq!((inputs.len(), outputs.len()), (10, 10));
+    for (i, (input, output)) in inputs.iter().zip(&outputs).enumerate() {
+        assert_eq!(input["correlationid"], output["correlationid"]);
+        assert_eq!(input["correlationid"].as_str(), Some(ids[i].as_str()));
+        assert_eq!(input["type"], "azureml.inference.model_inputs");
+        assert_eq!(output["data"][0], "blue");
+        assert_eq!(input["data"], output["data"][1]["data"]);
+    }
+    let minute = at + Duration::from_secs(60);
+    let events: u64 = recorder
+        .buckets(
+            "churn",
+            Some("blue"),
+            crate::core::monitor::Grain::Minute,
+            at.unix_timestamp() - 60,
+            minute.unix_timestamp(),
+        )
+        .iter()
+        .map(|(_, b)| b.dc_events)
+        .sum();
+    assert_eq!(events, 20);
+    collector.stop(Duration::from_secs(5)).await;
 }

@@ -13,7 +13,7 @@ use super::parse;
 use crate::core::WorkspaceCore;
 
 /// `sku.capacity` of a deployment resource (1 when absent, as Azure defaults it).
-fn capacity_of(resource: &Value) -> u32 {
+pub(crate) fn capacity_of(resource: &Value) -> u32 {
     resource
         .pointer("/sku/capacity")
         .and_then(Value::as_u64)
@@ -73,25 +73,39 @@ impl WorkspaceCore {
         for decision in &decisions {
             if let Some((e, d, capacity)) = targets.get_mut(&decision.target_resource_uri) {
                 *capacity = decision.new_capacity;
-                if let Some(resource) = self
-                    .state
-                    .endpoints
-                    .get_mut(e.as_str())
-                    .and_then(|r| r.deployments.get_mut(d.as_str()))
-                {
-                    set_capacity(&mut resource.resource, decision.new_capacity);
-                }
-            }
-            let activity = &mut self.state.monitor.activity;
-            activity.push_back(AutoscaleActivity::from_decision(decision));
-            while activity.len() > MAX_ACTIVITY {
-                activity.pop_front();
+                let (e, d) = (e.clone(), d.clone());
+                self.carry_out(&e, &d, decision);
+            } else {
+                self.log_activity(decision);
             }
         }
         for (e, d, capacity) in targets.values() {
             recorder.record_capacity(e, d, *capacity, now);
         }
         decisions
+    }
+
+    /// Carries a decision out in the ARM view: the deployment's `sku.capacity` and the
+    /// activity log (the state changed: its revision moves).
+    pub(crate) fn carry_out(&mut self, endpoint: &str, deployment: &str, decision: &ScaleDecision) {
+        if let Some(resource) = self
+            .state
+            .endpoints
+            .get_mut(endpoint)
+            .and_then(|r| r.deployments.get_mut(deployment))
+        {
+            set_capacity(&mut resource.resource, decision.new_capacity);
+        }
+        self.log_activity(decision);
+    }
+
+    fn log_activity(&mut self, decision: &ScaleDecision) {
+        let activity = &mut self.state.monitor.activity;
+        activity.push_back(AutoscaleActivity::from_decision(decision));
+        while activity.len() > MAX_ACTIVITY {
+            activity.pop_front();
+        }
+        self.revision += 1;
     }
 
     /// The autoscale activity log (scale actions, oldest first).

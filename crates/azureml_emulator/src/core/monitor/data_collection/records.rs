@@ -156,10 +156,21 @@ impl DataCollectionConfig {
         let time = rfc3339(e.time);
         let (request, request_type) = payload(e.request_body, e.request_content_type);
         let (response, response_type) = payload(e.response_body, e.response_content_type);
+        // A `run()` returning `json.dumps(x)` is answered as a JSON string holding JSON: the
+        // model's output is `x`.
+        let output = match &response {
+            Value::String(inner) if is_json(e.response_content_type) => {
+                serde_json::from_str::<Value>(inner)
+                    .ok()
+                    .filter(|v| v.is_object() || v.is_array())
+                    .unwrap_or_else(|| response.clone())
+            }
+            _ => response.clone(),
+        };
         let json_exchange = is_json(e.request_content_type)
             && request.is_object()
             && is_json(e.response_content_type)
-            && !response.is_string();
+            && !output.is_string();
         let mut out = Vec::new();
         for c in self
             .collections
@@ -200,7 +211,7 @@ impl DataCollectionConfig {
                     let data = if c.name == "model_inputs" {
                         model_inputs(&request)
                     } else {
-                        response.clone()
+                        output.clone()
                     };
                     let len = data.to_string().len();
                     let mut r = envelope(&c.name, "application/json", data);
@@ -335,6 +346,13 @@ mod tests {
         assert_eq!(req["data"], json!({"a": 1}));
         assert_eq!(rsp["data"], "plain");
         assert_eq!(rsp["contentrange"], "bytes 0-4/5");
+        // A JSON string holding JSON (`return json.dumps(x)` in `run()`) is the model's `x`.
+        let dumped = config(&["model_outputs"], 1.0, RollingRate::Hour).records(
+            &exchange(br#"{"a":1}"#, br#""{\"predictions\": [1]}""#),
+            0,
+            0,
+        );
+        assert_eq!(dumped[0].record["data"], json!({"predictions": [1]}));
         // A text answer is no DataFrame: nothing for model_outputs.
         let model = config(&["model_outputs"], 1.0, RollingRate::Hour);
         assert!(model

@@ -117,6 +117,31 @@ async fn deploy_seed(w: &Ws) {
             .await;
         assert_eq!(d["properties"]["provisioningState"], "Succeeded", "{d}");
     }
+    // Step 7 of the seed: autoscale on blue, out by one above 70 % CPU over five minutes.
+    let blue = w.id(&format!("onlineEndpoints/{ENDPOINT}/deployments/blue"));
+    let setting = json!({"location": "eastus", "properties": {
+    "enabled": true, "targetResourceUri": blue,
+    "profiles": [{"name": "default", "capacity": {"minimum": "1", "maximum": "5", "default": "1"},
+        "rules": [{
+            "metricTrigger": {"metricName": "CpuUtilizationPercentage", "metricResourceUri": blue,
+                "timeGrain": "PT1M", "statistic": "Average", "timeWindow": "PT5M",
+                "timeAggregation": "Average", "operator": "GreaterThan", "threshold": 70},
+            "scaleAction": {"direction": "Increase", "type": "ChangeCount", "value": "1", "cooldown": "PT5M"}
+        }]}]}});
+    let response = w
+        .http
+        .put(format!(
+            "{}/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-project-rg/providers/Microsoft.Insights/autoscalesettings/churn-autoscale?api-version=2022-10-01",
+            w.base
+        ))
+        .bearer_auth("fake-token|https://127.0.0.1|test")
+        .header("content-type", "application/json")
+        .body(setting.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201, "autoscale setting");
+
     let mut all_blue = endpoint;
     all_blue["properties"]["traffic"] = json!({"blue": 100});
     let updated = w
@@ -322,6 +347,7 @@ async fn studio_in_chromium_traffic_monitoring_test_tab_and_token() {
     // Monitoring: the request chart counts exactly the calls this test sent.
     let monitoring = format!("{details}/monitoring");
     let deadline = Instant::now() + Duration::from_secs(60);
+    let points = |chart: &str| format!("Number(document.getElementById('{chart}').dataset.points)");
     let total = loop {
         browser.goto(&monitoring).await;
         let total = browser
@@ -329,11 +355,43 @@ async fn studio_in_chromium_traffic_monitoring_test_tab_and_token() {
             .await
             .as_f64()
             .unwrap_or(-1.0);
-        if total == sent as f64 || Instant::now() > deadline {
+        // CPU and memory are sampled every few seconds: wait for a sample of each instance.
+        let mut sampled = true;
+        for chart in ["chart-cpu", "chart-memory"] {
+            let legend = text(&mut browser, &format!("#{chart} .legend")).await;
+            sampled &= legend.contains("blue") && legend.contains("green");
+        }
+        let ready = total == sent as f64 && sampled;
+        if ready || Instant::now() > deadline {
             break total;
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     };
+    // Every instance of both deployments has CPU and memory points; both have a count.
+    for chart in ["chart-cpu", "chart-memory", "chart-instances"] {
+        let legend = text(&mut browser, &format!("#{chart} .legend")).await;
+        assert!(
+            legend.contains("blue") && legend.contains("green"),
+            "{chart}: {legend}"
+        );
+        let n = browser.eval(&points(chart)).await.as_u64().unwrap_or(0);
+        assert!(n > 0, "{chart} has no points");
+    }
+    let latency = text(&mut browser, "#chart-latency .legend").await;
+    assert!(
+        latency.contains("P50") && latency.contains("P90") && latency.contains("P99"),
+        "{latency}"
+    );
+    let autoscale = text(&mut browser, "#autoscale").await;
+    assert!(autoscale.contains("churn-autoscale"), "{autoscale}");
+    assert!(
+        autoscale.contains("CpuUtilizationPercentage > 70"),
+        "{autoscale}"
+    );
+    assert!(
+        autoscale.contains("instances 1 to 5, default 1"),
+        "{autoscale}"
+    );
     assert_eq!(total, sent as f64, "the request chart's total");
     let caption = text(&mut browser, "#chart-requests figcaption").await;
     assert!(

@@ -368,7 +368,12 @@ async fn charts(
                 Ok(s) => target
                     .series
                     .extend(s.into_iter().map(|(instance, values)| Series {
-                        name: format!("{d} {instance}"),
+                        // Instance ids start with their deployment's name offline; Azure's don't.
+                        name: if instance.starts_with(d.as_str()) {
+                            instance
+                        } else {
+                            format!("{d} {instance}")
+                        },
                         class: None,
                         values,
                     })),

@@ -4,7 +4,8 @@
 //! cargo run --features local --example local_workspace -- [--port N] [--dir PATH]
 //! ```
 //!
-//! It prints the base URL and the CA certificate path. Point any client at it as a custom
+//! It prints the base URL, the CA certificate path and the link to Studio (the endpoint pages in
+//! a browser). Point any client at it as a custom
 //! cloud: the Rust `MLClient` with `Cloud::Custom(CloudEndpoints::new(base_url))` and the CA in
 //! `MLClientOptions::extra_root_certificates`, or Python's azure-ai-ml with
 //! `REQUESTS_CA_BUNDLE=<ca.pem>` and a custom cloud whose resource manager is the base URL.
@@ -55,6 +56,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client.workspace_name()
     );
     println!("  scoring URIs:                  {base}/endpoints/<endpoint>/score");
+    // The link carries this run's token (changes through Studio need it): keep it to yourself.
+    println!(
+        "  Studio (endpoint pages):       {}",
+        workspace.studio_url()
+    );
     println!();
     println!(
         "Python azure-ai-ml: export REQUESTS_CA_BUNDLE={}",

@@ -478,7 +478,12 @@ pub async fn show_metrics(ml_client: &MLClient, deployment: &str) -> Result<()> 
                 .map(|t| {
                     let class = t
                         .metadata_values
-                        .first()
+                        .iter()
+                        .find(|v| {
+                            v.name
+                                .as_ref()
+                                .is_some_and(|n| n.value.eq_ignore_ascii_case("statusCodeClass"))
+                        })
                         .and_then(|v| v.value.as_deref())
                         .unwrap_or("?");
                     let n: f64 = t.data.iter().filter_map(|v| v.total).sum();
@@ -575,6 +580,10 @@ fn jsonl_files(folder: &Path) -> Vec<std::path::PathBuf> {
 pub async fn monitoring(session: &Session, deployment: &str) -> Result<()> {
     println!("Monitoring your endpoint: {deployment}");
     traffic(&session.ml_client, deployment, 20).await?;
+    if session.local().is_some() {
+        // The offline workspace samples each ready instance's CPU and memory every 2 s.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
     show_metrics(&session.ml_client, deployment).await?;
     show_collected_data(session, deployment).await
 }

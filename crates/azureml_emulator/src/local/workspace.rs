@@ -77,7 +77,7 @@ pub struct LocalWorkspaceOptions {
     /// it instead of waiting for Azure Monitor's minutes.
     pub clock: Option<Arc<dyn Clock>>,
     /// How often each instance's CPU and memory (and each deployment's instance count) are
-    /// sampled into the metrics. Default: 5 s.
+    /// sampled into the metrics. Default: 2 s.
     pub metrics_sample_period: Duration,
     /// How often the autoscaler evaluates the autoscale settings (and Kubernetes deployments'
     /// `TargetUtilization` settings) and scales deployments. Default: 30 s (Azure Monitor
@@ -102,7 +102,7 @@ impl Default for LocalWorkspaceOptions {
             retry_after_secs: 1,
             exact_probe_timing: false,
             clock: None,
-            metrics_sample_period: Duration::from_secs(5),
+            metrics_sample_period: Duration::from_secs(2),
             autoscale_period: Duration::from_secs(30),
         }
     }

@@ -41,9 +41,6 @@ pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
 pub use monitor::{
     AutoscaleOperations, AutoscaleSetting, MetricsOperations, MetricsQuery, ScaleRule,
 };
-pub use operations::{
-    DatastoreOperations, EndpointCredentials, EnvironmentOperations, GetLogsOptions,
-    ModelOperations, OnlineDeploymentOperations, OnlineEndpointOperations, WorkspaceOperations,
-};
+pub use operations::*;
 pub use redirect::ORIGINAL_HOST_HEADER;
 pub use yaml::{load_environment, load_model, load_online_deployment, load_online_endpoint};

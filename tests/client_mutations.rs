@@ -251,7 +251,7 @@ async fn fake_bodies() -> Vec<Value> {
     let ml_client = fake.client().expect("client");
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"))
+        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"), None)
         .await
         .expect("PUT")
         .await
@@ -264,7 +264,7 @@ async fn fake_bodies() -> Vec<Value> {
         .instance_count(1);
     if let Ok(poller) = ml_client
         .online_deployments()
-        .begin_create_or_update(&deployment)
+        .begin_create_or_update(&deployment, None)
         .await
     {
         let _ = poller.await;
@@ -561,37 +561,38 @@ async fn operations_survive_mutated_answers() {
         let task = tokio::spawn(async move {
             let ops = client.online_endpoints();
             let result: Result<(), Error> = match op {
-                0 => ops.get("churn").await.map(drop),
+                0 => ops.get("churn", None).await.map(drop),
                 1 => client
                     .online_deployments()
-                    .get("blue", "churn")
+                    .get("blue", "churn", None)
                     .await
                     .map(drop),
                 2 => {
                     use futures::TryStreamExt;
-                    ops.list()
+                    ops.list(None)
+                        .unwrap()
                         .try_collect::<Vec<_>>()
                         .await
                         .map(drop)
                         .map_err(Error::from)
                 }
-                3 => ops.get_keys("churn").await.map(drop),
+                3 => ops.get_keys("churn", None).await.map(drop),
                 4 => client
                     .online_deployments()
                     .get_logs("blue", "churn", 10, None)
                     .await
                     .map(drop),
-                5 => client.models().get("m", "1").await.map(drop),
-                6 => client.workspaces().get().await.map(drop),
-                7 => client.datastores().get_default().await.map(drop),
+                5 => client.models().get("m", "1", None).await.map(drop),
+                6 => client.workspaces().get(None).await.map(drop),
+                7 => client.datastores().get_default(None).await.map(drop),
                 8 => match ops
-                    .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"))
+                    .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"), None)
                     .await
                 {
                     Ok(poller) => poller.await.map(drop).map_err(Error::from),
                     Err(e) => Err(e),
                 },
-                _ => match ops.begin_delete("churn").await {
+                _ => match ops.begin_delete("churn", None).await {
                     Ok(poller) => poller.await.map(drop).map_err(Error::from),
                     Err(e) => Err(e),
                 },

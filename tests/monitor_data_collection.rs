@@ -123,7 +123,7 @@ async fn a_bad_collector_sends_nothing() {
     );
     let err = client
         .online_deployments()
-        .begin_create_or_update(&bad)
+        .begin_create_or_update(&bad, None)
         .await
         .err()
         .unwrap();

@@ -457,8 +457,9 @@ async fn pager_follows_next_link_with_our_api_version() {
         .arm
         .list(
             &ArmPath::workspace(["onlineEndpoints"], "2025-12-01"),
-            &ctx(),
+            Default::default(),
         )
+        .unwrap()
         .try_collect()
         .await
         .unwrap();

@@ -37,7 +37,6 @@ mod condition;
 mod enums;
 mod metrics;
 mod metrics_ops;
-mod options;
 mod validate;
 mod wire;
 
@@ -59,11 +58,6 @@ pub use metrics::{
     MetricValue, MetricsInterval, MetricsQuery, MetricsResponse, TimeSeries, Timespan,
 };
 pub use metrics_ops::{MetricsOperations, MetricsRequest, METRICS_API_VERSION};
-pub use options::{
-    AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions,
-    AutoscaleListBySubscriptionOptions, AutoscaleListOptions, AutoscaleUpdateOptions,
-    MetricDefinitionsListOptions, MetricsListOptions,
-};
 pub use validate::{
     MAX_COOLDOWN, MAX_PROFILES, MAX_RULES_PER_PROFILE, MAX_WINDOW, MIN_COOLDOWN, MIN_TIME_GRAIN,
     MIN_TIME_WINDOW,

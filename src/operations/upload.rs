@@ -33,9 +33,12 @@ fn upload_options(core: &ClientCore) -> UploadOptions {
 }
 
 /// The default datastore's container and credential.
-async fn default_datastore_container(core: &Arc<ClientCore>) -> Result<(String, BlobContainer)> {
+async fn default_datastore_container(
+    core: &Arc<ClientCore>,
+    ctx: &Context<'_>,
+) -> Result<(String, BlobContainer)> {
     let datastores = DatastoreOperations::new(core.clone());
-    let datastore = datastores.get_default().await?;
+    let datastore = datastores.get_default_in(ctx).await?;
     let account = datastore
         .account_name
         .clone()
@@ -56,7 +59,7 @@ async fn default_datastore_container(core: &Arc<ClientCore>) -> Result<(String, 
         .as_deref()
         .is_some_and(|t| t.eq_ignore_ascii_case("AccountKey") || t.eq_ignore_ascii_case("Sas"));
     let auth = if key_based {
-        let secrets: DatastoreSecrets = datastores.secrets(&datastore.name).await?;
+        let secrets: DatastoreSecrets = datastores.secrets(&datastore.name, ctx).await?;
         match (secrets.key, secrets.sas_token) {
             (Some(key), _) => StorageAuth::shared_key(account, key)?,
             (None, Some(sas)) => StorageAuth::sas(sas.secret())?,
@@ -77,9 +80,10 @@ pub(crate) async fn model_path(
     core: &Arc<ClientCore>,
     local: &Path,
     metadata: BTreeMap<String, String>,
+    ctx: &Context<'_>,
 ) -> Result<String> {
     let hash = upload::hash_model_path(local).await?;
-    let (datastore, container) = default_datastore_container(core).await?;
+    let (datastore, container) = default_datastore_container(core, ctx).await?;
     let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
     let summary =
         upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
@@ -95,9 +99,10 @@ pub(crate) async fn build_context(
     core: &Arc<ClientCore>,
     local: &Path,
     metadata: BTreeMap<String, String>,
+    ctx: &Context<'_>,
 ) -> Result<String> {
     let hash = upload::hash_model_path(local).await?;
-    let (_, container) = default_datastore_container(core).await?;
+    let (_, container) = default_datastore_container(core, ctx).await?;
     let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
     let summary =
         upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
@@ -110,18 +115,21 @@ pub(crate) async fn build_context(
 
 /// Uploads a code folder as an anonymous code asset (once per content hash); returns the
 /// code version's ARM id.
-pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<String> {
+pub(crate) async fn code_folder(
+    core: &Arc<ClientCore>,
+    local: &Path,
+    ctx: &Context<'_>,
+) -> Result<String> {
     let hash = upload::hash_code_folder(local).await?;
     let name = anonymous_name("codes", &hash);
 
-    let ctx = Context::new();
     let arm = &core.arm;
     // Deduplicate: the same content was uploaded before (by us or by Python).
     let existing = CODES
         .versions(arm.api(), &name)
         .with_query("hash", &hash)
         .with_query("hashVersion", HASH_VERSION);
-    let existing: ArmList<CodeVersionResource> = arm.get(&existing, "Code list", &ctx).await?;
+    let existing: ArmList<CodeVersionResource> = arm.get(&existing, "Code list", ctx).await?;
     if let Some(id) = existing.value.into_iter().find_map(|v| v.id) {
         tracing::debug!(code = %name, "code folder already uploaded");
         return Ok(id);
@@ -134,7 +142,7 @@ pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<
                 .join("startPendingUpload"),
             Some(&rest::start_pending_upload_body()),
             "PendingUploadResponse",
-            &ctx,
+            ctx,
         )
         .await?;
     let sas_uri = pending.sas_uri().ok_or_else(|| {
@@ -156,7 +164,7 @@ pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<
     Url::parse(&code_uri)
         .map_err(|e| Error::decode("PendingUploadResponse", format!("bad blobUri: {e}")))?;
     let body = rest::code_version_body(&code_uri, &hash);
-    let created: CodeVersionResource = assets::put(arm, CODES, &name, "1", &body).await?;
+    let created: CodeVersionResource = assets::put(arm, CODES, &name, "1", &body, ctx).await?;
     created
         .id
         .ok_or_else(|| Error::decode("CodeVersion", "the created code version has no id"))

@@ -176,7 +176,7 @@ async fn run(cli: Cli) -> azure_ai_ml::Result<()> {
         Command::OnlineEndpoint(EndpointCommand::Show { name, query }) => {
             let endpoint = client(&cli.workspace, MLClientOptions::default())?
                 .online_endpoints()
-                .get(&name)
+                .get(&name, None)
                 .await?;
             match query {
                 Some(q) => match endpoint_field(&endpoint, &q) {
@@ -207,7 +207,7 @@ async fn run(cli: Cli) -> azure_ai_ml::Result<()> {
         Command::OnlineEndpoint(EndpointCommand::GetCredentials { name, query }) => {
             let credentials = client(&cli.workspace, MLClientOptions::default())?
                 .online_endpoints()
-                .get_keys(&name)
+                .get_keys(&name, None)
                 .await?;
             // Printing the secret is this command's purpose (like `az ml … get-credentials`).
             let fields: Vec<(&str, Option<String>)> = match &credentials {
@@ -259,7 +259,7 @@ async fn run(cli: Cli) -> azure_ai_ml::Result<()> {
             }
             let out = client(&cli.workspace, MLClientOptions::default())?
                 .online_endpoints()
-                .invoke(&name, request)
+                .invoke(&name, request, None)
                 .await?;
             println!("{}", out.text()?);
         }
@@ -286,7 +286,7 @@ async fn run(cli: Cli) -> azure_ai_ml::Result<()> {
             )?;
             let mut model = Model::new(name).path(path);
             model.version = version;
-            let registered = ml_client.models().create_or_update(&model).await?;
+            let registered = ml_client.models().create_or_update(&model, None).await?;
             bar.finish_and_clear();
             println!("{}", registered.id().unwrap_or_default());
         }

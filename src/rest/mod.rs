@@ -1,7 +1,8 @@
 //! The private wire layer: ARM JSON ⇄ entities for api-version 2025-12-01.
 //!
-//! One typed struct per ARM body, used both ways: answers decode through them (entities via
-//! `#[serde(from = …)]` or the `From` impls here), and request bodies are the same structs,
+//! One typed struct per ARM body, used both ways: answers decode through them (the entities'
+//! `Deserialize` impls in `decode.rs` go through the `From` impls here; `entities` names no wire
+//! type), and request bodies are the same structs,
 //! serialized to what Python azure-ai-ml 1.35.2 sends (`oracle/bodies/*.json`). Every resource
 //! shares one envelope, [`resource::ArmResource`].
 
@@ -9,6 +10,7 @@ mod actions;
 mod assets;
 mod common;
 mod conda;
+mod decode;
 mod deployment;
 mod deployment_settings;
 pub(crate) mod duration;

@@ -105,3 +105,29 @@ fn zero_durations_are_left_out_like_python() {
         json!({"initialDelay": "PT5S"})
     );
 }
+
+#[test]
+fn wire_secrets_never_print() {
+    let secrets: DatastoreSecrets =
+        serde_json::from_str(r#"{"secretsType":"AccountKey","key":"ACCOUNT-KEY=="}"#).unwrap();
+    let debug = format!("{secrets:?}");
+    assert!(!debug.contains("ACCOUNT-KEY"), "{debug}");
+
+    let upload: PendingUploadResponse = serde_json::from_str(
+        r#"{"blobReferenceForConsumption":{"blobUri":"https://a.blob.core.windows.net/c","credential":{"credentialType":"SAS","sasUri":"https://a.blob.core.windows.net/c?sig=SIGNATURE"}}}"#,
+    )
+    .unwrap();
+    let debug = format!("{upload:?}");
+    assert!(!debug.contains("SIGNATURE"), "{debug}");
+    assert_eq!(upload.blob_uri(), Some("https://a.blob.core.windows.net/c"));
+}
+
+#[test]
+fn zero_traffic_entries_are_stripped() {
+    let mut e = OnlineEndpoint::from(
+        crate::entities::ManagedOnlineEndpoint::new("ep1").traffic([("Blue", 0), ("green", 100)]),
+    );
+    strip_traffic(&mut e);
+    assert_eq!(e.traffic().len(), 1);
+    assert_eq!(e.traffic().get("green"), Some(&100));
+}

@@ -433,3 +433,6 @@ pub fn environment(env: &Environment) -> Result<()> {
     }
     environment_definition("", env)
 }
+
+#[cfg(test)]
+mod tests;

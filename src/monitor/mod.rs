@@ -94,23 +94,4 @@ impl MLClient {
 }
 
 #[cfg(test)]
-pub(crate) mod test_support {
-    /// Reads a JSON file of the shared reference folder, wherever the checkout sits
-    /// (`../shared` next to the main checkout, `../../shared` next to a worktree).
-    pub(crate) fn shared_json(relative: &str) -> serde_json::Value {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let candidates = [
-            root.join("../shared").join(relative),
-            root.join("../../shared").join(relative),
-        ];
-        let path = candidates
-            .iter()
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| panic!("{relative} not found next to the checkout"));
-        let text = std::fs::read_to_string(path).expect("readable");
-        serde_json::from_str(&text).expect("JSON")
-    }
-}
-
-#[cfg(test)]
 mod tests;

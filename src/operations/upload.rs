@@ -20,10 +20,7 @@ use crate::client::ClientCore;
 use crate::error::{Error, Result};
 use crate::rest::{self, ArmList, CodeVersionResource, DatastoreSecrets, PendingUploadResponse};
 use crate::storage::{BlobContainer, StorageAuth};
-use crate::upload::{self, UploadOptions, ARTIFACT_ORIGIN};
-
-/// Code hash version Python sends with the hash (`hashVersion=202208`).
-const HASH_VERSION: &str = "202208";
+use crate::upload::{self, UploadOptions, ARTIFACT_ORIGIN, CONTENT_HASH_VERSION};
 
 fn upload_options(core: &ClientCore) -> UploadOptions {
     match &core.upload_progress {
@@ -128,7 +125,7 @@ pub(crate) async fn code_folder(
     let existing = CODES
         .versions(arm.api(), &name)
         .with_query("hash", &hash)
-        .with_query("hashVersion", HASH_VERSION);
+        .with_query("hashVersion", &CONTENT_HASH_VERSION.to_string());
     let existing: ArmList<CodeVersionResource> = arm.get(&existing, "Code list", ctx).await?;
     if let Some(id) = existing.value.into_iter().find_map(|v| v.id) {
         tracing::debug!(code = %name, "code folder already uploaded");

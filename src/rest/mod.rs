@@ -17,7 +17,6 @@ pub(crate) mod duration;
 mod endpoint;
 mod environment;
 mod model;
-pub mod private_api;
 mod resource;
 mod workspace;
 
@@ -25,23 +24,21 @@ use serde::Serialize;
 
 use crate::{Error, Result};
 
-pub use actions::{BlobReference, PendingUploadCredential, PendingUploadResponse};
-pub use assets::{CodeVersionProperties, CodeVersionResource, ContainerProperties, ModelContainer};
-pub use common::ArmList;
-pub use workspace::{DatastoreSecrets, SkuResource};
+pub(crate) use actions::PendingUploadResponse;
+pub(crate) use assets::{CodeVersionResource, ModelContainer};
+pub(crate) use common::ArmList;
+pub(crate) use workspace::DatastoreSecrets;
+#[cfg(test)]
+pub(crate) use {endpoint::online_endpoint_traffic_update_body, workspace::SkuResource};
 
 pub(crate) use actions::{
     get_logs_body, list_secrets_body, regenerate_keys_body, start_pending_upload_body,
 };
 pub(crate) use assets::{code_version_body, data_version_body};
 pub(crate) use deployment::{online_deployment_body, OnlineDeploymentResource};
-pub(crate) use endpoint::{
-    online_endpoint_body, online_endpoint_traffic_update_body, strip_traffic,
-    OnlineEndpointResource,
-};
+pub(crate) use endpoint::{online_endpoint_body, strip_traffic, OnlineEndpointResource};
 pub(crate) use environment::{
-    anonymous_environment_version_body, conda_text, environment_version_body,
-    EnvironmentVersionResource,
+    anonymous_environment_version_body, environment_version_body, EnvironmentVersionResource,
 };
 pub(crate) use model::{anonymous_model_version_body, model_version_body, ModelVersionResource};
 pub(crate) use workspace::{DatastoreResource, WorkspaceResource};

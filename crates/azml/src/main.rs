@@ -15,11 +15,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use azure_ai_ml::upload::{ProgressCallback, UploadProgress};
 use azure_ai_ml::{
     default_credential, EndpointCredentials, InvokeRequest, MLClient, MLClientOptions, Model,
     OnlineEndpoint,
 };
+use azure_ai_ml::{ProgressCallback, UploadProgress};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 

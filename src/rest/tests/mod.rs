@@ -6,16 +6,26 @@ use serde_json::{json, Value};
 use super::*;
 use crate::entities::{Environment, Model, OnlineDeployment, OnlineEndpoint, ProbeSettings};
 
-const BODIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/oracle/bodies");
+mod examples;
+#[cfg(feature = "testing")]
+mod mutations;
+mod oracle;
+mod yaml_cases;
+
+/// A request body as JSON, to compare with Python's.
+fn to_json(body: &impl serde::Serialize) -> Value {
+    serde_json::to_value(body).expect("request bodies serialize")
+}
 
 fn oracle_bodies() -> Vec<(String, Value)> {
-    let mut bodies: Vec<(String, Value)> = std::fs::read_dir(BODIES)
+    let dir = crate::test_support::shared_path("oracle/bodies");
+    let mut bodies: Vec<(String, Value)> = std::fs::read_dir(&dir)
         .expect("oracle bodies are readable")
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| n.ends_with(".json") && n != "rest_bodies_index.json")
         .map(|n| {
-            let text = std::fs::read_to_string(format!("{BODIES}/{n}")).expect("readable");
+            let text = std::fs::read_to_string(dir.join(&n)).expect("readable");
             let body = serde_json::from_str(&text).expect("JSON");
             (n.trim_end_matches(".json").to_owned(), body)
         })

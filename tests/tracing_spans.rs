@@ -26,7 +26,10 @@ use wiremock::{Mock, ResponseTemplate};
 /// Records each span opened while it is the default: its name and the values of its `name`,
 /// `endpoint_name` and `resource` fields (recorded at once or later), as `Name(value, …)`.
 #[derive(Clone, Default)]
-struct SpanNames(Arc<Mutex<Vec<(String, Vec<String>)>>>);
+struct SpanNames(Arc<Mutex<Vec<SpanRecord>>>);
+
+/// A span's name and the values of its recorded fields.
+type SpanRecord = (String, Vec<String>);
 
 impl SpanNames {
     /// The spans whose names start with one of `prefixes`, in the order they opened.

@@ -1,5 +1,6 @@
 //! `ml_client.online_deployments()`.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use azure_core::http::Context;
@@ -9,7 +10,7 @@ use crate::arm::pager::ArmPager;
 use crate::arm::resources;
 use crate::client::ClientCore;
 use crate::entities::{
-    CodeConfiguration, DataCollector, DeploymentLogs, EnvironmentRef, ModelRef, OnlineDeployment,
+    DeploymentLogs, EnvironmentRef, ModelRef, OnlineDeployment, OnlineDeploymentOf,
 };
 use crate::error::{Error, Result};
 use crate::{rest, validate};
@@ -100,17 +101,8 @@ impl OnlineDeploymentOperations {
             )
             .await?;
 
-        let d = deployment.shared_mut();
-        self.resolve(
-            &endpoint_name,
-            &name,
-            &mut d.model,
-            &mut d.environment,
-            &mut d.code_configuration,
-            &mut d.data_collector,
-            ctx,
-        )
-        .await?;
+        self.resolve(&endpoint_name, &name, deployment.shared_mut(), ctx)
+            .await?;
 
         let location = arm.workspace_location(ctx).await?;
         let body = rest::online_deployment_body(&deployment, &location)?;
@@ -129,12 +121,16 @@ impl OnlineDeploymentOperations {
         &self,
         endpoint_name: &str,
         name: &str,
-        model: &mut Option<ModelRef>,
-        environment: &mut Option<EnvironmentRef>,
-        code_configuration: &mut Option<CodeConfiguration>,
-        data_collector: &mut Option<DataCollector>,
+        deployment: &mut OnlineDeploymentOf<dyn Any>,
         ctx: &Context<'_>,
     ) -> Result<()> {
+        let OnlineDeploymentOf {
+            model,
+            environment,
+            code_configuration,
+            data_collector,
+            ..
+        } = deployment;
         if let Some(m) = model.take() {
             *model = Some(ModelRef::Id(
                 references::model_id(&self.core, &m, ctx).await?,

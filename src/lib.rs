@@ -5,6 +5,7 @@
 
 pub(crate) mod arm;
 pub mod client;
+pub(crate) mod config;
 pub mod credential;
 pub(crate) mod duration;
 pub mod entities;
@@ -32,6 +33,7 @@ pub mod yaml;
 pub use arm::lro::{LroPoller, OperationStatus};
 pub use arm::pager::{ArmPage, ArmPager};
 pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions};
+pub use config::WorkspaceConfig;
 pub use credential::{default_credential, DefaultAzureCredential};
 pub use entities::*;
 pub use error::{Error, ErrorDetail, Result};

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::arm::pager::ArmPager;
 use crate::arm::{ApiVersions, ArmClient, ArmPath};
+use crate::entities::ListViewType;
 use crate::error::{Error, Result};
 use crate::rest::ModelContainer;
 
@@ -66,6 +67,11 @@ pub(crate) const DATA: AssetKind = AssetKind {
 };
 
 impl AssetKind {
+    /// Every container of this kind (`models`, `environments`).
+    pub(crate) fn collection(&self, api: &ApiVersions) -> ArmPath {
+        ArmPath::workspace([self.segment], (self.api)(api))
+    }
+
     pub(crate) fn container(&self, api: &ApiVersions, name: &str) -> ArmPath {
         ArmPath::workspace([self.segment, name], (self.api)(api))
     }
@@ -177,6 +183,21 @@ pub(crate) fn list<T: DeserializeOwned + Send + 'static>(
 ) -> Result<ArmPager<T>> {
     check_name(kind, name)?;
     arm.list(&kind.versions(arm.api(), name), options)
+}
+
+/// The versions of `name` that `view` selects (`listViewType`).
+pub(crate) fn list_view<T: DeserializeOwned + Send + 'static>(
+    arm: &ArmClient,
+    kind: AssetKind,
+    name: &str,
+    view: ListViewType,
+    options: PagerOptions<'_>,
+) -> Result<ArmPager<T>> {
+    check_name(kind, name)?;
+    let path = kind
+        .versions(arm.api(), name)
+        .with_query("listViewType", view.as_str());
+    arm.list(&path, options)
 }
 
 pub(crate) async fn put<B, T>(

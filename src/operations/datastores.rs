@@ -45,9 +45,14 @@ impl DatastoreOperations {
         options: Option<DatastoresGetOptions<'_>>,
     ) -> Result<Datastore> {
         let ctx = options.unwrap_or_default().method_options.context;
+        self.get_in(name, &ctx).await
+    }
+
+    /// [`get`](Self::get) within the caller's span (model downloads).
+    pub(crate) async fn get_in(&self, name: &str, ctx: &Context<'_>) -> Result<Datastore> {
         super::require_name("name", name)?;
         let arm = &self.core.arm;
-        arm.get(&resources::datastore(arm.api(), name), "Datastore", &ctx)
+        arm.get(&resources::datastore(arm.api(), name), "Datastore", ctx)
             .await
     }
 

@@ -39,8 +39,10 @@
 //! with the resource's name as a field (`name`; `endpoint_name` too for deployments); the polls
 //! of its poller and the pages of its pager run in that span.
 
+mod asset_lists;
 mod assets;
 mod datastores;
+mod download;
 mod environments;
 mod models;
 mod online_deployments;

@@ -85,6 +85,7 @@ impl OnlineDeploymentOperations {
         ctx: &Context<'_>,
     ) -> Result<LroPoller<OnlineDeployment>> {
         validate::deployment(&deployment)?;
+        validate::scoring_script(&deployment).await?;
         let endpoint_name = deployment
             .endpoint_name()
             .map(str::to_owned)

@@ -75,8 +75,8 @@ impl OnlineEndpointOperations {
         mut endpoint: OnlineEndpoint,
         ctx: &Context<'_>,
     ) -> Result<LroPoller<OnlineEndpoint>> {
-        rest::strip_traffic(&mut endpoint);
         validate::endpoint(&endpoint)?;
+        rest::strip_traffic(&mut endpoint);
         if let OnlineEndpoint::Kubernetes(k8s) = &mut endpoint {
             // Python turns a bare compute name into the compute's ARM id before the PUT.
             if let Some(compute) = k8s.compute.target.as_mut() {
@@ -254,17 +254,19 @@ impl OnlineEndpointOperations {
     ) -> Result<InvokeResponse> {
         require_name("endpoint_name", endpoint_name)?;
         let ctx = options.unwrap_or_default().method_options.context;
-        let scoring = self.core.scoring.get(endpoint_name);
+        let request = request.as_ref();
         match ctx.value::<ClientRequestId>() {
             // The scoring client is no azure_core pipeline: the request id goes on as a header.
             Some(id) => {
                 let request = request
-                    .as_ref()
                     .clone()
                     .header(id.name().as_str(), id.value().as_str());
-                scoring.invoke(request).await
+                self.core
+                    .scoring
+                    .invoke(endpoint_name, &request, &ctx)
+                    .await
             }
-            None => scoring.invoke(request).await,
+            None => self.core.scoring.invoke(endpoint_name, request, &ctx).await,
         }
     }
 

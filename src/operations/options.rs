@@ -71,6 +71,16 @@ method_options! {
     ModelsGetLatestOptions: ClientMethodOptions {}
     /// Options of [`ModelOperations::list`](super::ModelOperations::list).
     ModelsListOptions: PagerOptions {}
+    /// Options of [`ModelOperations::list_containers`](super::ModelOperations::list_containers).
+    ModelsListContainersOptions: PagerOptions {}
+    /// Options of [`ModelOperations::list_versions`](super::ModelOperations::list_versions).
+    ModelsListVersionsOptions: PagerOptions {}
+    /// Options of [`ModelOperations::download`](super::ModelOperations::download).
+    ///
+    /// The context reaches the ARM requests (the model, its datastore, the datastore's
+    /// secrets); the blob downloads go out on the storage pipeline, which signs each request
+    /// itself.
+    ModelsDownloadOptions: ClientMethodOptions {}
     /// Options of [`ModelOperations::archive`](super::ModelOperations::archive).
     ModelsArchiveOptions: ClientMethodOptions {}
     /// Options of [`ModelOperations::restore`](super::ModelOperations::restore).
@@ -84,6 +94,10 @@ method_options! {
     EnvironmentsGetLatestOptions: ClientMethodOptions {}
     /// Options of [`EnvironmentOperations::list`](super::EnvironmentOperations::list).
     EnvironmentsListOptions: PagerOptions {}
+    /// Options of [`EnvironmentOperations::list_containers`](super::EnvironmentOperations::list_containers).
+    EnvironmentsListContainersOptions: PagerOptions {}
+    /// Options of [`EnvironmentOperations::list_versions`](super::EnvironmentOperations::list_versions).
+    EnvironmentsListVersionsOptions: PagerOptions {}
     /// Options of [`EnvironmentOperations::archive`](super::EnvironmentOperations::archive).
     EnvironmentsArchiveOptions: ClientMethodOptions {}
     /// Options of [`EnvironmentOperations::restore`](super::EnvironmentOperations::restore).

@@ -4,11 +4,11 @@
 use serde::{Deserialize, Deserializer};
 
 use super::{
-    DatastoreResource, EnvironmentVersionResource, ModelVersionResource, OnlineDeploymentResource,
-    OnlineEndpointResource, WorkspaceResource,
+    AssetContainerResource, DatastoreResource, EnvironmentVersionResource, ModelVersionResource,
+    OnlineDeploymentResource, OnlineEndpointResource, WorkspaceResource,
 };
 use crate::entities::{
-    Datastore, Environment, KubernetesOnlineDeployment, KubernetesOnlineEndpoint,
+    AssetContainer, Datastore, Environment, KubernetesOnlineDeployment, KubernetesOnlineEndpoint,
     ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, OnlineDeployment, OnlineEndpoint,
     Workspace,
 };
@@ -28,6 +28,7 @@ deserialize_via! {
     Model => ModelVersionResource,
     Environment => EnvironmentVersionResource,
     Workspace => WorkspaceResource,
+    AssetContainer => AssetContainerResource,
     Datastore => DatastoreResource,
     OnlineEndpoint => OnlineEndpointResource,
     ManagedOnlineEndpoint => OnlineEndpointResource,

@@ -12,6 +12,7 @@
 
 mod auth;
 mod container;
+mod download;
 mod errors;
 mod pipeline;
 mod shared_key;

@@ -78,6 +78,11 @@ impl IgnoreFile {
         })
     }
 
+    /// The ignore file these rules came from, if any.
+    pub(crate) fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
     /// Whether `relative_path` (`/`-separated, relative to the folder) is excluded.
     pub fn is_excluded(&self, relative_path: &str) -> bool {
         let norm = relative_path

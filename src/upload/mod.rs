@@ -15,14 +15,14 @@ mod uris;
 mod walk;
 
 pub(crate) use hash::{hash_code_folder, hash_model_path, CONTENT_HASH_VERSION};
+pub(crate) use ignore::IgnoreFile;
 pub use progress::{ProgressCallback, UploadProgress};
 pub(crate) use transfer::{upload_metadata, upload_path, UploadOptions, ARTIFACT_ORIGIN};
 pub(crate) use uris::datastore_uri;
 pub(crate) use uris::is_local_path;
+pub(crate) use walk::check_upload_source;
 #[cfg(test)]
-pub(crate) use {
-    hash::content_hash, ignore::IgnoreFile, transfer::upload_folder, walk::list_files,
-};
+pub(crate) use {hash::content_hash, transfer::upload_folder, walk::list_files};
 
 #[cfg(test)]
 mod tests;

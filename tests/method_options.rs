@@ -1,7 +1,8 @@
 //! Every operation's options carry the caller's `Context` to the pipeline: a `ClientRequestId`
 //! in it reaches every ARM request of the call (the polls and the final GET of a poller, the
 //! pages of a list), the scoring request of an invoke, and a list resumes from its
-//! `continuation`.
+//! `continuation`. The ARM requests inside an operation (the deployment check of a pinned
+//! invoke, the model and datastore reads of a download) carry it too.
 
 #![cfg(feature = "testing")]
 
@@ -9,9 +10,10 @@ mod support;
 
 use azure_ai_ml::testing::{FakeWorkspace, FakeWorkspaceExt, HostKind, LoggedRequest};
 use azure_ai_ml::{
-    AuthMode, Error, InvokeRequest, ManagedOnlineEndpoint, Model, ModelsCreateOrUpdateOptions,
-    OnlineEndpointsBeginCreateOrUpdateOptions, OnlineEndpointsInvokeOptions,
-    OnlineEndpointsListOptions,
+    AuthMode, EnvironmentsListVersionsOptions, Error, InvokeRequest, ListViewType,
+    ManagedOnlineEndpoint, Model, ModelsCreateOrUpdateOptions, ModelsDownloadOptions,
+    ModelsListContainersOptions, OnlineEndpointsBeginCreateOrUpdateOptions,
+    OnlineEndpointsInvokeOptions, OnlineEndpointsListOptions,
 };
 use azure_core::http::pager::{PagerContinuation, PagerOptions};
 use azure_core::http::request::options::ClientRequestId;
@@ -210,4 +212,132 @@ async fn an_invoke_sends_the_callers_request_id_to_the_scoring_uri() {
         .find(|r| matches!(r.host_kind, HostKind::Scoring { .. }))
         .unwrap();
     assert_eq!(scoring.header(REQUEST_ID), Some("score-42"));
+}
+
+#[tokio::test]
+async fn asset_lists_and_downloads_carry_the_context_to_every_arm_request() {
+    let files = TutorialFiles::new();
+    let fake = FakeWorkspace::start().await;
+    let ml_client = fake.client().unwrap();
+    let model = Model::new("customer-churn-model").path(files.p("model/model.pkl"));
+    ml_client
+        .models()
+        .create_or_update(&model, None)
+        .await
+        .unwrap();
+
+    let before = fake.count();
+    let options = ModelsListContainersOptions {
+        method_options: PagerOptions {
+            context: method_options("list-models").context,
+            ..Default::default()
+        },
+    };
+    let containers: Vec<_> = ml_client
+        .models()
+        .list_containers(ListViewType::All, Some(options))
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(containers.len(), 1);
+    let requests = arm_requests_since(&fake, before);
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].query("listViewType"), Some("All"));
+    assert_all_carry(&requests, "list-models");
+
+    let before = fake.count();
+    let options = EnvironmentsListVersionsOptions {
+        method_options: PagerOptions {
+            context: method_options("list-envs").context,
+            ..Default::default()
+        },
+    };
+    let versions: Vec<_> = ml_client
+        .environments()
+        .list_versions("churn-model-env", ListViewType::ArchivedOnly, Some(options))
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(versions.is_empty());
+    let requests = arm_requests_since(&fake, before);
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].query("listViewType"), Some("ArchivedOnly"));
+    assert_all_carry(&requests, "list-envs");
+
+    // An empty name is refused before any request.
+    let before = fake.count();
+    let err = ml_client
+        .models()
+        .list_versions(" ", ListViewType::All, None)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&err, Error::Validation { field, .. } if field == "name"),
+        "{err:?}"
+    );
+    assert_eq!(fake.count(), before);
+
+    let downloads = tempfile::tempdir().unwrap();
+    let options = ModelsDownloadOptions {
+        method_options: method_options("download-model"),
+    };
+    let before = fake.count();
+    let folder = ml_client
+        .models()
+        .download("customer-churn-model", "1", downloads.path(), Some(options))
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(folder.join("model.pkl")).unwrap(),
+        std::fs::read(files.p("model/model.pkl")).unwrap()
+    );
+    let requests = arm_requests_since(&fake, before);
+    // The model, its datastore, the datastore's secrets.
+    assert!(requests.len() >= 3, "{requests:?}");
+    assert!(requests.iter().any(|r| r.path.ends_with("/listSecrets")));
+    assert_all_carry(&requests, "download-model");
+}
+
+#[tokio::test]
+async fn the_deployment_check_of_a_pinned_invoke_carries_the_context() {
+    let fake = FakeWorkspace::start().await;
+    let ml_client = fake.client().unwrap();
+    let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(AuthMode::Key);
+    ml_client
+        .online_endpoints()
+        .begin_create_or_update(&endpoint, None)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    let options = OnlineEndpointsInvokeOptions {
+        method_options: method_options("pinned-42"),
+    };
+    let before = fake.count();
+    let answer = ml_client
+        .online_endpoints()
+        .invoke(
+            "churn-prediction-v1",
+            InvokeRequest::text(r#"{"data": [[1, 2]]}"#).deployment("green"),
+            Some(options),
+        )
+        .await;
+    assert!(
+        matches!(&answer, Err(Error::Validation { field, .. }) if field == "deployment"),
+        "{answer:?}"
+    );
+    let list = arm_requests_since(&fake, before)
+        .into_iter()
+        .find(|r| r.method == "GET" && r.path.ends_with("/deployments"))
+        .expect("the deployments were listed");
+    assert_eq!(list.header(REQUEST_ID), Some("pinned-42"));
+    // Nothing reached the scoring URI.
+    assert!(!fake
+        .requests()
+        .into_iter()
+        .skip(before)
+        .any(|r| matches!(r.host_kind, HostKind::Scoring { .. })));
 }

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use azure_ai_ml::monitor::{AutoscaleSetting, AutoscaleSettingPatch, MetricsQuery};
 use azure_ai_ml::testing::{FakeWorkspace, FakeWorkspaceExt, ScoreResponse};
 use azure_ai_ml::{
-    AuthMode, CodeConfiguration, Environment, InvokeRequest, KeyType, ManagedOnlineDeployment,
-    ManagedOnlineEndpoint, Model,
+    AuthMode, CodeConfiguration, Environment, InvokeRequest, KeyType, ListViewType, MLClient,
+    ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
 };
 use monitor_support::*;
 use serde_json::json;
@@ -161,7 +161,23 @@ async fn every_workspace_operation_opens_a_span_named_after_python() {
     let files = TutorialFiles::new();
     let fake = FakeWorkspace::start().await;
     fake.on_score(|_| ScoreResponse::json(&json!([1, 0])));
-    let ml_client = fake.client().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config.path().join("config.json"),
+        json!({
+            "subscription_id": fake.subscription_id(),
+            "resource_group": fake.resource_group(),
+            "workspace_name": fake.workspace_name(),
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let ml_client = MLClient::from_config(
+        fake.credential(),
+        Some(config.path()),
+        Some(fake.client_options()),
+    )
+    .unwrap();
 
     let models = ml_client.models();
     let model = Model::new("churn").path(files.p("model/model.pkl"));
@@ -169,6 +185,17 @@ async fn every_workspace_operation_opens_a_span_named_after_python() {
     models.get("churn", "1", None).await.unwrap();
     models.get_latest("churn", None).await.unwrap();
     drop(models.list("churn", None).unwrap());
+    drop(models.list_containers(ListViewType::All, None).unwrap());
+    drop(
+        models
+            .list_versions("churn", ListViewType::All, None)
+            .unwrap(),
+    );
+    let downloads = tempfile::tempdir().unwrap();
+    models
+        .download("churn", "1", downloads.path(), None)
+        .await
+        .unwrap();
     models.archive("churn", Some("1"), None).await.unwrap();
     models.restore("churn", Some("1"), None).await.unwrap();
 
@@ -180,6 +207,16 @@ async fn every_workspace_operation_opens_a_span_named_after_python() {
     environments.get("churn-env", "1", None).await.unwrap();
     environments.get_latest("churn-env", None).await.unwrap();
     drop(environments.list("churn-env", None).unwrap());
+    drop(
+        environments
+            .list_containers(ListViewType::ActiveOnly, None)
+            .unwrap(),
+    );
+    drop(
+        environments
+            .list_versions("churn-env", ListViewType::ArchivedOnly, None)
+            .unwrap(),
+    );
     environments.archive("churn-env", None, None).await.unwrap();
     environments.restore("churn-env", None, None).await.unwrap();
 
@@ -249,15 +286,21 @@ async fn every_workspace_operation_opens_a_span_named_after_python() {
         .unwrap();
 
     let expected = [
+        "MLClient.from_config()",
         "Models.create_or_update(churn)",
         "Models.get(churn)",
         "Models.get_latest(churn)",
         "Models.list(churn)",
+        "Models.list()",
+        "Models.list(churn)",
+        "Models.download(churn)",
         "Models.archive(churn)",
         "Models.restore(churn)",
         "Environments.create_or_update(churn-env)",
         "Environments.get(churn-env)",
         "Environments.get_latest(churn-env)",
+        "Environments.list(churn-env)",
+        "Environments.list()",
         "Environments.list(churn-env)",
         "Environments.archive(churn-env)",
         "Environments.restore(churn-env)",
@@ -279,6 +322,7 @@ async fn every_workspace_operation_opens_a_span_named_after_python() {
         "OnlineEndpoints.begin_delete(churn-ep)",
     ];
     let groups = [
+        "MLClient.",
         "Models.",
         "Environments.",
         "OnlineEndpoints.",

@@ -504,3 +504,19 @@ fn data_collector_sampling_rates() {
         "data_collector.collections.model_inputs.sampling_rate",
     );
 }
+
+#[test]
+fn the_entities_validate_methods_apply_the_same_rules() {
+    let bad_endpoint: OnlineEndpoint = ManagedOnlineEndpoint::new("x").into();
+    rejects(bad_endpoint.validate(), "name");
+    let good_endpoint: OnlineEndpoint = churn().into();
+    assert!(good_endpoint.validate().is_ok());
+
+    let bad_deployment: OnlineDeployment = blue().instance_count(0).into();
+    rejects(bad_deployment.validate(), "instance_count");
+    let good_deployment: OnlineDeployment = blue().into();
+    assert!(good_deployment.validate().is_ok());
+
+    rejects(Model::new("churn").validate(), "path");
+    rejects(Environment::new("churn-env").validate(), "image");
+}

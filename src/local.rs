@@ -70,8 +70,7 @@ impl LocalWorkspaceExt for LocalWorkspace {
 pub fn local_cloud(base_url: &url::Url) -> Cloud {
     let port = base_url.port_or_known_default().unwrap_or(443);
     Cloud::Custom(
-        CloudEndpoints::new(base_url.clone())
-            .with_storage_suffix(format!("core.localhost:{port}")),
+        CloudEndpoints::new(base_url.clone()).with_storage_suffix(format!("core.localhost:{port}")),
     )
 }
 

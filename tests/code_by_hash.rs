@@ -9,8 +9,7 @@ mod support;
 use azure_ai_ml::testing::emulator::core::{fake_access_token, CoreRequest};
 use azure_ai_ml::testing::{FakeWorkspace, FakeWorkspaceExt, HostKind};
 use azure_ai_ml::{
-    CodeConfiguration, Environment, MLClient, ManagedOnlineDeployment, ManagedOnlineEndpoint,
-    Model,
+    CodeConfiguration, Environment, MLClient, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
 };
 use serde_json::json;
 use support::TutorialFiles;
@@ -89,7 +88,10 @@ async fn the_second_deployment_of_a_folder_uploads_nothing() {
 
     let before = blob_puts(&fake);
     deploy(&ml_client, &deployment(&files, "blue")).await;
-    assert!(blob_puts(&fake) > before, "the first deployment uploads the folder");
+    assert!(
+        blob_puts(&fake) > before,
+        "the first deployment uploads the folder"
+    );
 
     let before = blob_puts(&fake);
     deploy(&ml_client, &deployment(&files, "green")).await;

@@ -23,9 +23,7 @@ pub(crate) fn is_below_localhost(name: &str) -> bool {
     let Some(split) = name.len().checked_sub(".localhost".len()) else {
         return false;
     };
-    split > 0
-        && name.is_char_boundary(split)
-        && name[split..].eq_ignore_ascii_case(".localhost")
+    split > 0 && name.is_char_boundary(split) && name[split..].eq_ignore_ascii_case(".localhost")
 }
 
 impl Resolve for LocalhostResolver {

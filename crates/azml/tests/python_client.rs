@@ -134,8 +134,9 @@ fn python_azure_ai_ml_uploads_a_model_through_the_account_blob_host() {
     let blob: Vec<&Value> = lines.iter().filter(|l| l["service"] == "blob").collect();
     let account_host = format!("mlworkspace0000local.blob.core.localhost:{port}");
     assert!(
-        blob.iter()
-            .any(|l| l["method"] == "PUT" && l["status"] == 201 && l["host"] == account_host.as_str()),
+        blob.iter().any(|l| l["method"] == "PUT"
+            && l["status"] == 201
+            && l["host"] == account_host.as_str()),
         "{blob:#?}"
     );
     assert!(
@@ -157,7 +158,10 @@ fn python_azure_ai_ml_uploads_a_model_through_the_account_blob_host() {
     ])
     .ok();
     let back = std::fs::read(p.path().join("downloaded/py-model/model.pkl")).unwrap();
-    assert!(back == model, "the downloaded model differs from the upload");
+    assert!(
+        back == model,
+        "the downloaded model differs from the upload"
+    );
 
     p.azml(&["local", "stop"]).ok();
     assert_eq!(p.azml(&["local", "status"]).ok().json()["running"], false);
@@ -165,5 +169,8 @@ fn python_azure_ai_ml_uploads_a_model_through_the_account_blob_host() {
     while !gone(pid) && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(gone(pid), "the offline workspace (pid {pid}) is still running");
+    assert!(
+        gone(pid),
+        "the offline workspace (pid {pid}) is still running"
+    );
 }

@@ -70,7 +70,10 @@ impl Fixture {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let bytes = response.bytes().await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     /// A Shared Key signed blob request, signed for the URL exactly as sent.
@@ -150,10 +153,7 @@ async fn every_blob_form_reaches_the_same_blob_and_tls_names_the_account_host() 
     let key = secrets["key"].as_str().unwrap().to_owned();
 
     // Written on the account host (TLS verified against `{account}.blob.core.localhost`) …
-    let account_url = format!(
-        "https://{}:{port}/{container}/models/m.txt",
-        f.account_host
-    );
+    let account_url = format!("https://{}:{port}/{container}/models/m.txt", f.account_host);
     let put = f.shared_key("PUT", &account_url, &key, b"weights").await;
     assert_eq!(put.status().as_u16(), 201, "{}", put.text().await.unwrap());
     // … read back on the account host, the container path and Azurite's account path.
@@ -177,7 +177,10 @@ async fn every_blob_form_reaches_the_same_blob_and_tls_names_the_account_host() 
         .get(format!("https://elsewhere.core.localhost:{port}/"))
         .send()
         .await;
-    assert!(other.is_err(), "a name outside the certificate must fail TLS");
+    assert!(
+        other.is_err(),
+        "a name outside the certificate must fail TLS"
+    );
     f.ws.shutdown().await;
 }
 
@@ -283,14 +286,18 @@ async fn the_access_log_has_a_line_per_request_and_no_secret() {
     let scoring = lines.iter().find(|l| l["service"] == "scoring").unwrap();
     assert_eq!(scoring["path"], "/endpoints/logged-ep/score");
     assert_eq!(scoring["status"], score_status);
-    assert!(lines
-        .iter()
-        .any(|l| l["path"].as_str().unwrap().ends_with("?api-version=2025-12-01")));
+    assert!(lines.iter().any(|l| l["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("?api-version=2025-12-01")));
 
     let text = std::fs::read_to_string(f.dir.path().join(ACCESS_LOG_FILE)).unwrap();
     let encoded_sig: String = url::form_urlencoded::byte_serialize(sig.as_bytes()).collect();
     for secret in [&sig, &encoded_sig, &endpoint_key, &storage_key] {
-        assert!(!text.contains(secret.as_str()), "a secret leaked into the access log");
+        assert!(
+            !text.contains(secret.as_str()),
+            "a secret leaked into the access log"
+        );
     }
     for line in &lines {
         let path = line["path"].as_str().unwrap();

@@ -380,7 +380,9 @@ mod tests {
         assert_eq!(
             blob_path(
                 &c,
-                &u(&format!("https://127.0.0.1:8443/{account}/cont?restype=container"))
+                &u(&format!(
+                    "https://127.0.0.1:8443/{account}/cont?restype=container"
+                ))
             ),
             Some(("cont".to_owned(), String::new()))
         );
@@ -388,7 +390,9 @@ mod tests {
         assert_eq!(
             blob_path(
                 &c,
-                &u(&format!("https://{account}.blob.core.localhost:8443/{account}/x"))
+                &u(&format!(
+                    "https://{account}.blob.core.localhost:8443/{account}/x"
+                ))
             ),
             Some((account.clone(), "x".to_owned()))
         );

@@ -110,7 +110,9 @@ impl AccessLog {
         bytes.push(b'\n');
         {
             let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-            let total = self.written.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            let total = self
+                .written
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
             if total >= ROTATE_AT {
                 self.rotate(&mut file, bytes.len() as u64);
             }
@@ -244,7 +246,10 @@ mod tests {
             "/c/b.txt?comp=block&blockid=QUFB"
         );
         assert_eq!(
-            loggable_path("/subscriptions/x", Some("api-version=2025-12-01&code=s3cret&key=k")),
+            loggable_path(
+                "/subscriptions/x",
+                Some("api-version=2025-12-01&code=s3cret&key=k")
+            ),
             "/subscriptions/x?api-version=2025-12-01"
         );
         assert_eq!(loggable_path("/c/b", Some("sig=only")), "/c/b");

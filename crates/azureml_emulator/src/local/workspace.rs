@@ -155,7 +155,8 @@ impl LocalWorkspaceOptions {
 /// An Azure Machine Learning workspace on this machine.
 ///
 /// Serves the ARM surface of Azure ML over HTTPS on 127.0.0.1, with blob storage on the same
-/// host and scoring URIs at `https://127.0.0.1:{port}/endpoints/{name}/score`. Environments
+/// port (on the account host `{account}.blob.core.localhost:{port}` and path-style on
+/// 127.0.0.1) and scoring URIs at `https://127.0.0.1:{port}/endpoints/{name}/score`. Environments
 /// become cached venvs, deployments become `azmlinfsrv` processes, endpoints route real
 /// traffic. State is kept in the workspace folder, so a later process sees earlier resources
 /// (and restarts their deployments).

@@ -680,6 +680,7 @@ pub enum MetricsCommand {
 #[derive(Debug, Subcommand)]
 pub enum LocalCommand {
     /// Run the offline workspace (in the foreground; --detach runs it in the background).
+    ///
     /// Every request is logged as a JSON line to .azureml/local/access.jsonl (secrets left
     /// out); --verbose also prints those lines on stderr.
     #[command(after_help = "Example:\n  azml local start --detach\n  azml --verbose local start")]

@@ -206,7 +206,7 @@ async fn example(session: &Session, clock: &ManualClock) -> Result<()> {
 
     let deployment = ml_client
         .online_deployments()
-        .get("blue", steps::ENDPOINT)
+        .get("blue", steps::ENDPOINT, None)
         .await?;
     println!(
         "  The deployment's instance_count is back to {}",

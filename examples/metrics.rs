@@ -25,6 +25,7 @@ async fn example(session: &Session) -> Result<()> {
         .invoke(
             steps::ENDPOINT,
             InvokeRequest::bytes(vec![0xff, 0xfe, 0xfd]).deployment("blue"),
+            None,
         )
         .await;
     println!(

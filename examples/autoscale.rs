@@ -77,6 +77,29 @@ async fn watch(
     }
 }
 
+/// True when the activity log has a failed scale action.
+fn scale_failed(session: &Session) -> bool {
+    session
+        .local()
+        .is_some_and(|ws| ws.autoscale_activity().iter().any(|a| a.status == "Failed"))
+}
+
+/// The scaling lines of blue's log.
+async fn print_scale_log(ml_client: &azure_ai_ml::MLClient) -> Result<()> {
+    let log = ml_client
+        .online_deployments()
+        .get_logs("blue", steps::ENDPOINT, 2_000, None)
+        .await?;
+    println!("  blue's log, scaling lines:");
+    for line in log
+        .lines()
+        .filter(|l| l.contains("Autoscale") || l.contains("Scale "))
+    {
+        println!("    | {line}");
+    }
+    Ok(())
+}
+
 async fn example(session: &Session, clock: &ManualClock) -> Result<()> {
     let ml_client = &session.ml_client;
     let registered = steps::register_assets(session).await?;
@@ -89,12 +112,12 @@ async fn example(session: &Session, clock: &ManualClock) -> Result<()> {
         .target(autoscale.deployment_target(steps::ENDPOINT, "blue")?)
         .capacity(ScaleCapacity::range(1..=2).with_default(1))
         .rule(
-            ScaleRule::when("RequestsPerMinute > 100 avg 5m")?
+            ScaleRule::when("RequestsPerMinute > 40 avg 5m")?
                 .scale_out(1)
                 .cooldown(MINUTE),
         )
         .rule(
-            ScaleRule::when("RequestsPerMinute < 20 avg 5m")?
+            ScaleRule::when("RequestsPerMinute < 10 avg 5m")?
                 .scale_in(1)
                 .cooldown(MINUTE),
         );
@@ -103,7 +126,7 @@ async fn example(session: &Session, clock: &ManualClock) -> Result<()> {
     let started = Instant::now();
     let mut last = (0, 0);
     report(session, clock, started, &mut last);
-    println!("  Minute 0: two callers send predictions until a second instance serves");
+    println!("  Minute 0: two callers send predictions until the rule fires");
     let stop = Arc::new(AtomicBool::new(false));
     let (sent, answered) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let mut callers = Vec::new();
@@ -119,36 +142,55 @@ async fn example(session: &Session, clock: &ManualClock) -> Result<()> {
                 if steps::invoke(&ml_client, Some("blue")).await.is_ok() {
                     answered.fetch_add(1, Ordering::SeqCst);
                 }
+                // A steady rate rather than a flood: the machine also starts the new instance.
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }));
     }
-    let scaled_out = watch(
+    let fired = watch(
         session,
         clock,
         started,
         &mut last,
         Duration::from_secs(300),
-        |s| instances(s).0 == 2,
+        |s| {
+            s.local()
+                .is_some_and(|ws| !ws.autoscale_activity().is_empty())
+        },
     )
     .await;
     stop.store(true, Ordering::SeqCst);
     for caller in callers {
         let _ = caller.await;
     }
-    scaled_out?;
+    fired?;
     let (sent_now, answered_now) = (
         sent.load(Ordering::SeqCst).min(MAX_CALLS),
         answered.load(Ordering::SeqCst),
     );
-    println!("    {sent_now} calls sent, {answered_now} answered");
+    println!("    the rule fired after {sent_now} calls ({answered_now} answered); a second instance starts");
+    watch(
+        session,
+        clock,
+        started,
+        &mut last,
+        Duration::from_secs(300),
+        |s| instances(s).0 == 2 || scale_failed(s),
+    )
+    .await?;
+    if scale_failed(session) {
+        print_scale_log(ml_client).await?;
+        return Err(Error::other("the second instance did not start"));
+    }
+    steps::traffic(ml_client, "blue", 20).await?;
 
-    println!("  Minutes 1-5: a trickle of 5 calls a minute; the 5-minute average falls");
+    println!("  Minutes 1-5: a trickle of 3 calls a minute; the 5-minute average falls");
     for minute in 1..=5u32 {
         clock.advance(MINUTE);
-        for _ in 0..5 {
+        for _ in 0..3 {
             steps::invoke(ml_client, Some("blue")).await?;
         }
-        println!("    minute {minute}: 5 calls");
+        println!("    minute {minute}: 3 calls");
         tokio::time::sleep(Duration::from_millis(500)).await;
         report(session, clock, started, &mut last);
     }
@@ -164,22 +206,23 @@ async fn example(session: &Session, clock: &ManualClock) -> Result<()> {
 
     let deployment = ml_client
         .online_deployments()
-        .get("blue", steps::ENDPOINT)
+        .get("blue", steps::ENDPOINT, None)
         .await?;
     println!(
         "  The deployment's instance_count is back to {}",
         deployment.instance_count().unwrap_or(1)
     );
+    print_scale_log(ml_client).await?;
     if let Some(ws) = session.local() {
         println!("  Activity log:");
         for a in ws.autoscale_activity() {
             println!(
-                "    {} {}: {} → {} ({})",
+                "    {} {} {}: {} → {}",
                 a.event_timestamp.time(),
                 a.operation_name,
+                a.status,
                 a.old_instances_count,
                 a.new_instances_count,
-                a.reason
             );
         }
     }
@@ -189,7 +232,8 @@ async fn example(session: &Session, clock: &ManualClock) -> Result<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
+    let now = time::OffsetDateTime::now_utc();
+    let clock = Arc::new(ManualClock::new(now.replace_nanosecond(0).unwrap_or(now)));
     let monitor: Arc<dyn Clock> = clock.clone();
     common::run_offline(
         |options| {

@@ -18,21 +18,27 @@ async fn example(session: &Session) -> Result<()> {
     steps::step5_create_deployment(ml_client, &registered, &mut endpoint).await?;
     println!("Metrics of blue");
     steps::traffic(ml_client, "blue", 30).await?;
-    // A request the model cannot read: Azure answers 424, a 4xx.
+    // A body that is not UTF-8: the inference server refuses it (400) and Azure answers 424,
+    // the model's failure, which the metrics count among the 4xx.
     let refused = ml_client
         .online_endpoints()
         .invoke(
             steps::ENDPOINT,
-            InvokeRequest::text(r#"{"data": "not a table"}"#).deployment("blue"),
+            InvokeRequest::bytes(vec![0xff, 0xfe, 0xfd]).deployment("blue"),
+            None,
         )
         .await;
     println!(
-        "    one malformed request: {}",
+        "    one unreadable request: {}",
         match &refused {
             Ok(out) => format!("answered ({})", out.status),
             Err(e) => format!("refused ({e})"),
         }
     );
+    if session.local().is_some() {
+        // The offline workspace samples each ready instance's CPU and memory every 2 s.
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
     steps::show_metrics(ml_client, "blue").await?;
     let definitions = ml_client
         .metrics()

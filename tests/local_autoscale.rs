@@ -257,7 +257,7 @@ async fn a_load_scales_out_and_back_counted_and_collected_through_the_sdk() {
     assert_eq!(moves, [(1, 2), (2, 1)]);
     let deployment = ml_client
         .online_deployments()
-        .get("blue", "churn")
+        .get("blue", "churn", None)
         .await
         .unwrap();
     assert_eq!(deployment.instance_count(), Some(1));

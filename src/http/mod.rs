@@ -3,6 +3,7 @@
 
 pub(crate) mod headers;
 pub(crate) mod policies;
+mod resolve;
 
 use std::time::Duration;
 
@@ -18,7 +19,8 @@ const CERT_MARKER: &[u8] = b"-----BEGIN CERTIFICATE-----";
 
 /// Builds the `reqwest` client for every pipeline of an `MLClient` and for scoring clients: no
 /// redirects followed (a 3xx must not carry a token elsewhere), Nagle off (small scoring POSTs),
-/// and `root_certificates` trusted on top of the system roots.
+/// `root_certificates` trusted on top of the system roots, and names under `.localhost`
+/// resolved to loopback (RFC 6761; see [`resolve`]).
 ///
 /// `field` names the option the certificates came from, for the validation error.
 ///
@@ -30,7 +32,8 @@ pub(crate) fn build_client(root_certificates: &[Vec<u8>], field: &str) -> Result
         .connect_timeout(CONNECT_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-        .tcp_nodelay(true);
+        .tcp_nodelay(true)
+        .dns_resolver(resolve::LocalhostResolver);
     let mut roots = Vec::with_capacity(root_certificates.len());
     for pem in root_certificates {
         // reqwest parses PEM lazily and skips blocks it can't read; look for a certificate block
@@ -64,10 +67,13 @@ pub(crate) fn deadline(after: Duration) -> tokio::time::Instant {
         .unwrap_or(now)
 }
 
-/// True for `localhost` and loopback addresses, where plain http can't be read off the network.
+/// True for `localhost` (and names under it) and loopback addresses, where plain http can't be
+/// read off the network.
 pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || resolve::is_below_localhost(d)
+        }
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
@@ -99,6 +105,7 @@ mod tests {
         assert!(local("http://127.0.0.1:8080/score"));
         assert!(local("http://localhost:5001/"));
         assert!(local("http://[::1]:5001/"));
+        assert!(local("http://acct.blob.core.localhost:5001/"));
         assert!(!local("http://churn.eastus.inference.ml.azure.com/score"));
         assert!(!local("http://10.0.0.1/"));
     }

@@ -76,7 +76,7 @@ async fn the_seed_rollout_offline() {
     // Started explicitly here; a `--local` command would start it too.
     let started = p.azml(&["local", "start", "--detach"]).ok();
     assert!(
-        started.stdout.contains("base URL:  https://127.0.0.1:"),
+        started.stdout.contains("base URL:   https://127.0.0.1:"),
         "{}",
         started.stdout
     );
@@ -94,7 +94,9 @@ async fn the_seed_rollout_offline() {
     let studio_url = status["studio_url"].as_str().unwrap().to_owned();
     assert!(studio_url.contains("/studio?token="), "{studio_url}");
     assert!(
-        started.stdout.contains(&format!("Studio:    {studio_url}")),
+        started
+            .stdout
+            .contains(&format!("Studio:     {studio_url}")),
         "{}",
         started.stdout
     );

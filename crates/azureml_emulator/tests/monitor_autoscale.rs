@@ -460,3 +460,114 @@ async fn the_autoscaler_scales_on_recorded_cpu_and_logs_the_action() {
     let later = again.evaluate_autoscale_at(now + std::time::Duration::from_secs(300));
     assert_eq!(later.first().map(|d| d.new_capacity), Some(3));
 }
+
+#[tokio::test]
+async fn a_kubernetes_target_utilization_scales_on_cpu_and_waits_for_the_runtime() {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+    let ws = Ws::start().await;
+    ws.deploy(&[(
+        "kblue",
+        json!({"endpointComputeType": "Kubernetes", "instanceType": "defaultinstancetype",
+            "scaleSettings": {"scaleType": "TargetUtilization", "minInstances": 1,
+                "maxInstances": 3, "targetUtilizationPercentage": 50}}),
+    )])
+    .await;
+    let serving = |n: u32| BTreeMap::from([((ENDPOINT.to_owned(), "kblue".to_owned()), n)]);
+    let evaluate = |at, n| {
+        ws.fake
+            .with_core(|c| c.evaluate_target_utilization(at, &serving(n)))
+    };
+    assert!(evaluate(START, 1).is_empty(), "no CPU samples: no change");
+    ws.fake
+        .record_instance_sample(ENDPOINT, "kblue", "kblue-0", 90.0, 30.0, START);
+    let up = evaluate(START, 1);
+    assert_eq!(up.len(), 1, "{up:?}");
+    assert_eq!((up[0].old_capacity, up[0].new_capacity), (1, 2));
+    assert_eq!(up[0].profile, "TargetUtilization");
+    assert_eq!(
+        ws.fake.deployment(ENDPOINT, "kblue").unwrap()["sku"]["capacity"],
+        2
+    );
+    assert!(
+        evaluate(START, 1).is_empty(),
+        "the runtime has not caught up: wait"
+    );
+    // Idle, but within the scale-down stabilization window: stay.
+    let idle = START + Duration::from_secs(120);
+    ws.fake
+        .record_instance_sample(ENDPOINT, "kblue", "kblue-0", 5.0, 30.0, idle);
+    assert!(evaluate(idle, 2).is_empty());
+    let later = START + Duration::from_secs(400);
+    ws.fake
+        .record_instance_sample(ENDPOINT, "kblue", "kblue-0", 5.0, 30.0, later);
+    let down = evaluate(later, 2);
+    assert_eq!((down[0].old_capacity, down[0].new_capacity), (2, 1));
+    // An autoscale setting on the deployment takes over from its own rule.
+    let created = ws
+        .arm(
+            "PUT",
+            &ws.setting_path(Some("k-autoscale")),
+            AUTOSCALE_API,
+            "",
+            Some(seed_setting(&ws.deployment_id("kblue"))),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    ws.fake
+        .record_instance_sample(ENDPOINT, "kblue", "kblue-0", 99.0, 30.0, later);
+    assert!(evaluate(later, 1).is_empty());
+}
+
+#[tokio::test]
+async fn a_scale_out_the_runtime_could_not_carry_out_is_logged_as_failed() {
+    let ws = Ws::start().await;
+    ws.deploy(&[("blue", json!({}))]).await;
+    let created = ws
+        .arm(
+            "PUT",
+            &ws.setting_path(Some("churn-autoscale")),
+            AUTOSCALE_API,
+            "",
+            Some(seed_setting(&ws.deployment_id("blue"))),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    for minute in 0..5 {
+        let at = START + std::time::Duration::from_secs(60 * minute);
+        ws.fake
+            .record_instance_sample(ENDPOINT, "blue", "blue-0", 92.0, 40.0, at);
+    }
+    let now = START + std::time::Duration::from_secs(4 * 60);
+    assert_eq!(ws.fake.evaluate_autoscale_at(now).len(), 1);
+    ws.fake.with_core(|c| {
+        c.record_scale_failure(
+            ENDPOINT,
+            "BLUE",
+            1,
+            2,
+            "instance blue-1-1 did not become ready",
+            now,
+        )
+    });
+    assert_eq!(
+        ws.fake.deployment(ENDPOINT, "blue").unwrap()["sku"]["capacity"],
+        1,
+        "the ARM view shows what runs"
+    );
+    let activity = ws.fake.autoscale_activity();
+    assert_eq!(activity.len(), 2);
+    let failed = &activity[1];
+    assert_eq!(failed.status, "Failed");
+    assert_eq!(failed.setting_name, "churn-autoscale");
+    assert_eq!(
+        (failed.old_instances_count, failed.new_instances_count),
+        (1, 2)
+    );
+    assert!(failed.description.contains("failed to scale"));
+    // Its time restarts the cooldown; after it the autoscaler tries again.
+    assert!(ws
+        .fake
+        .evaluate_autoscale_at(now + std::time::Duration::from_secs(60))
+        .is_empty());
+}

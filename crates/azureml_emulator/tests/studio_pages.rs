@@ -560,6 +560,14 @@ async fn changes_need_the_token_and_the_same_origin() {
     assert_eq!(out.status, 303);
     assert!(header(&out, "set-cookie").contains("Max-Age=0"));
 
+    // The access log has the Studio requests, never the token.
+    let log = std::fs::read_to_string(f.ws.access_log_path()).unwrap();
+    assert!(log.contains("\"service\":\"studio\""), "{log}");
+    assert!(
+        !log.contains(f.ws.studio_token()),
+        "the token reached the access log"
+    );
+
     // The token is never in a page.
     for page in [&shown, &ok, &test, &bad_sum] {
         assert!(!page.body.contains(f.ws.studio_token()));

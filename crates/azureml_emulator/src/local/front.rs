@@ -134,15 +134,26 @@ impl Shared {
         self.clock.clone()
     }
 
-    /// Runs the core's autoscale evaluation (settings, then deployments' own
-    /// `TargetUtilization` rules) at the clock's now; `serving` holds the instances each
-    /// running deployment has in rotation.
+    /// Reports the runtime's failed scale outs to the core, then runs the core's autoscale
+    /// evaluation (settings, then deployments' own `TargetUtilization` rules) at the clock's
+    /// now; `serving` holds the instances each running deployment has in rotation.
     pub(crate) fn evaluate_scaling(
         &self,
         serving: &BTreeMap<(String, String), u32>,
     ) -> Vec<ScaleDecision> {
         let now = self.clock.now();
+        let failures = self.registry.take_scale_failures();
         let mut core = self.lock_core();
+        for f in &failures {
+            core.record_scale_failure(
+                &f.endpoint,
+                &f.deployment,
+                f.running,
+                f.attempted,
+                &f.reason,
+                now,
+            );
+        }
         let mut decisions = core.evaluate_autoscale(now);
         decisions.extend(core.evaluate_target_utilization(now, serving));
         self.publish(&core);

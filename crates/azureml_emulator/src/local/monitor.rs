@@ -3,7 +3,7 @@
 //! timer that runs the autoscaler and carries its decisions out on real processes.
 //!
 //! * Sampling ([`LocalWorkspaceOptions::metrics_sample_period`](crate::local::LocalWorkspaceOptions::metrics_sample_period),
-//!   5 s by default): per instance, the CPU time of its whole process group (the
+//!   2 s by default): per ready instance, the CPU time of its whole process group (the
 //!   `azmlinfsrv` master and its gunicorn workers) since the last sample, as a percentage of
 //!   the instance's cores (a Kubernetes deployment's CPU limit, else request; else the
 //!   instance type's vCPUs; else one core), and its resident memory as a percentage of the
@@ -30,6 +30,8 @@ use crate::local::sys;
 
 /// Shortest period either timer accepts (a zero period would spin).
 const MIN_PERIOD: Duration = Duration::from_millis(10);
+/// Shortest span a CPU sample covers (`/proc` counts CPU time in 10 ms ticks).
+const MIN_SPAN: Duration = Duration::from_millis(500);
 
 /// The running timers; stopped by [`MonitorTask::stop`] or on drop.
 pub(crate) struct MonitorTask {
@@ -142,9 +144,8 @@ pub(crate) fn autoscale(shared: &Arc<Shared>) -> Vec<ScaleDecision> {
             tracing::debug!(%endpoint, %deployment, "autoscale decision for a deployment that does not run");
         }
     }
-    if !decisions.is_empty() {
-        shared.save();
-    }
+    // Decisions and failures reported to the core changed the state (saved only when so).
+    shared.save();
     decisions
 }
 
@@ -206,14 +207,22 @@ impl Sampler {
             let Some(u) = usage.get(&pid) else {
                 continue;
             };
-            next.insert(pid, (u.cpu_ticks, taken));
-            let Some(&(ticks, then)) = self.previous.get(&pid) else {
-                continue; // the first reading is the baseline
+            // An instance that is not ready (starting, restarting) is not measured, as
+            // Kubernetes' autoscaler ignores pods that start: its baseline moves along, so its
+            // first sample starts when it is ready. A span shorter than MIN_SPAN holds too few
+            // clock ticks: the baseline stays for the next sample.
+            let previous = self.previous.get(&pid).copied();
+            let ready = instance.ready.load(std::sync::atomic::Ordering::Acquire);
+            let Some((ticks, then)) = previous.filter(|_| ready) else {
+                next.insert(pid, (u.cpu_ticks, taken));
+                continue;
             };
             let seconds = taken.duration_since(then).as_secs_f64();
-            if seconds <= 0.0 || u.cpu_ticks < ticks {
+            if seconds < MIN_SPAN.as_secs_f64() || u.cpu_ticks < ticks {
+                next.insert(pid, (ticks, then));
                 continue;
             }
+            next.insert(pid, (u.cpu_ticks, taken));
             let busy = (u.cpu_ticks - ticks) as f64 / self.ticks_per_second;
             let percent = (busy / seconds / cores * 100.0).clamp(0.0, 100.0);
             recorder.record_instance_sample(

@@ -82,6 +82,18 @@ enum ScaleStep {
     },
 }
 
+/// A scale out the runtime could not carry out (the new instance never became ready).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ScaleFailure {
+    pub(crate) endpoint: String,
+    pub(crate) deployment: String,
+    /// Instances that serve.
+    pub(crate) running: u32,
+    /// The count asked for.
+    pub(crate) attempted: u32,
+    pub(crate) reason: String,
+}
+
 /// A running deployment as the metrics sampler sees it.
 pub(crate) struct ServingSnapshot {
     pub(crate) endpoint: String,
@@ -112,7 +124,12 @@ pub(crate) struct Registry {
     clock: Arc<dyn Clock>,
     /// Drains and scaling tasks under way (shutdown waits for them).
     background: Mutex<Vec<JoinHandle<()>>>,
+    /// Scale outs that failed, for the autoscaler to report (bounded: the oldest go first).
+    failures: Mutex<Vec<ScaleFailure>>,
 }
+
+/// Most unreported scale failures kept.
+const MAX_FAILURES: usize = 100;
 
 type Entries = HashMap<(String, String), Entry>;
 
@@ -192,7 +209,13 @@ impl Registry {
             tables,
             clock,
             background: Mutex::new(Vec::new()),
+            failures: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Scale outs that failed since the last call.
+    pub(crate) fn take_scale_failures(&self) -> Vec<ScaleFailure> {
+        std::mem::take(&mut *self.failures.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Keeps a background task's handle so shutdown can wait for it.
@@ -369,7 +392,23 @@ impl Registry {
                                 instance.id
                             ));
                             self.stop_and_forget(&key, &target, &instance).await;
-                            self.settle_desired(&key, &target);
+                            if let Some((running, attempted)) = self.settle_desired(&key, &target) {
+                                let mut failures =
+                                    self.failures.lock().unwrap_or_else(|p| p.into_inner());
+                                if failures.len() >= MAX_FAILURES {
+                                    failures.remove(0);
+                                }
+                                failures.push(ScaleFailure {
+                                    endpoint: key.0.clone(),
+                                    deployment: key.1.clone(),
+                                    running,
+                                    attempted,
+                                    reason: format!(
+                                        "instance {} did not become ready: {why}",
+                                        instance.id
+                                    ),
+                                });
+                            }
                         }
                     }
                 }
@@ -497,20 +536,23 @@ impl Registry {
     }
 
     /// After a failed scale out: the desired count becomes what serves, so the task stops
-    /// trying (the next scale request tries again).
-    fn settle_desired(&self, key: &(String, String), target: &Arc<DeploymentTarget>) {
+    /// trying (the autoscaler tries again after its cooldown). Returns `(running, attempted)`.
+    fn settle_desired(
+        &self,
+        key: &(String, String),
+        target: &Arc<DeploymentTarget>,
+    ) -> Option<(u32, u32)> {
         let mut entries = self.lock();
-        if let Some(entry) = entries.get_mut(key) {
-            if let Some(running) = entry
-                .current
-                .as_ref()
-                .filter(|r| Arc::ptr_eq(&r.target, target))
-            {
-                entry.desired = u32::try_from(running.processes.staying())
-                    .unwrap_or(1)
-                    .max(1);
-            }
-        }
+        let entry = entries.get_mut(key)?;
+        let running = entry
+            .current
+            .as_ref()
+            .filter(|r| Arc::ptr_eq(&r.target, target))?;
+        let staying = u32::try_from(running.processes.staying())
+            .unwrap_or(1)
+            .max(1);
+        let attempted = std::mem::replace(&mut entry.desired, staying);
+        Some((staying, attempted))
     }
 
     /// The venv cache.

@@ -9,6 +9,7 @@ use url::Url;
 use crate::core::monitor::{AutoscaleActivity, Clock, ScaleDecision};
 use crate::core::{CoreConfig, FaultRule, WorkspaceCore, WorkspaceState};
 use crate::error::{Error, Result};
+use crate::local::access_log::{self, AccessLog};
 use crate::local::front::{handle, Shared};
 use crate::local::fsutil::write_atomic;
 use crate::local::https::HttpsServer;
@@ -77,12 +78,16 @@ pub struct LocalWorkspaceOptions {
     /// it instead of waiting for Azure Monitor's minutes.
     pub clock: Option<Arc<dyn Clock>>,
     /// How often each instance's CPU and memory (and each deployment's instance count) are
-    /// sampled into the metrics. Default: 5 s.
+    /// sampled into the metrics. Default: 2 s.
     pub metrics_sample_period: Duration,
     /// How often the autoscaler evaluates the autoscale settings (and Kubernetes deployments'
     /// `TargetUtilization` settings) and scales deployments. Default: 30 s (Azure Monitor
     /// evaluates about every 30 to 60 s).
     pub autoscale_period: Duration,
+    /// Also print the access log (one JSON line per request, secrets left out) on stderr; it
+    /// is always appended to [`ACCESS_LOG_FILE`](crate::local::ACCESS_LOG_FILE) in the
+    /// workspace folder.
+    pub access_log_stderr: bool,
 }
 
 impl Default for LocalWorkspaceOptions {
@@ -102,8 +107,9 @@ impl Default for LocalWorkspaceOptions {
             retry_after_secs: 1,
             exact_probe_timing: false,
             clock: None,
-            metrics_sample_period: Duration::from_secs(5),
+            metrics_sample_period: Duration::from_secs(2),
             autoscale_period: Duration::from_secs(30),
+            access_log_stderr: false,
         }
     }
 }
@@ -162,6 +168,13 @@ impl LocalWorkspaceOptions {
         self
     }
 
+    /// Options that also print the access log on stderr (see
+    /// [`access_log_stderr`](Self::access_log_stderr)).
+    pub fn with_access_log_stderr(mut self, stderr: bool) -> Self {
+        self.access_log_stderr = stderr;
+        self
+    }
+
     /// Options with the workspace identity set.
     pub fn with_workspace(
         mut self,
@@ -179,7 +192,8 @@ impl LocalWorkspaceOptions {
 /// An Azure Machine Learning workspace on this machine.
 ///
 /// Serves the ARM surface of Azure ML over HTTPS on 127.0.0.1, with blob storage on the same
-/// host and scoring URIs at `https://127.0.0.1:{port}/endpoints/{name}/score`. Environments
+/// port (on the account host `{account}.blob.core.localhost:{port}` and path-style on
+/// 127.0.0.1) and scoring URIs at `https://127.0.0.1:{port}/endpoints/{name}/score`. Environments
 /// become cached venvs, deployments become `azmlinfsrv` processes, endpoints route real
 /// traffic. State is kept in the workspace folder, so a later process sees earlier resources
 /// (and restarts their deployments).
@@ -199,6 +213,7 @@ pub struct LocalWorkspace {
     ca_pem: String,
     ca_path: PathBuf,
     dir: PathBuf,
+    storage_account: String,
     options: LocalWorkspaceOptions,
     monitor: tokio::sync::Mutex<Option<MonitorTask>>,
 }
@@ -243,11 +258,17 @@ impl LocalWorkspace {
         config.workspace_name.clone_from(&options.workspace_name);
         config.location.clone_from(&options.location);
         config.arm_base = base_url.clone();
+        // Blob storage answers on every form clients use (see `core::routes::blob_path`): the
+        // account host `{account}.blob.core.localhost:{port}` (the default datastore's
+        // `endpoint`, and what Python azure-ai-ml builds from the cloud's `storage_endpoint`),
+        // and path-style on 127.0.0.1. RFC 6761 makes every name under `.localhost` loopback.
+        config.storage_suffix = storage_suffix(port);
         config.blob_endpoint = Some(base_url.clone());
         config.scoring_base = Some(base_url.clone());
         config.retry_after_secs = options.retry_after_secs;
         config.lro_polls = 0;
 
+        let storage_account = config.storage_account.clone();
         let state_path = dir.join(STATE_FILE);
         let mut core = match std::fs::read(&state_path) {
             Ok(bytes) => {
@@ -305,9 +326,14 @@ impl LocalWorkspace {
             shared.publish(&core);
         }
         shared.persist_state()?;
+        let access_log = AccessLog::open(&dir, options.access_log_stderr)?;
         let app = axum::Router::new()
             .fallback(handle)
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                access_log,
+                access_log::record,
+            ));
         let server = HttpsServer::spawn(listener, tls.server_config.clone(), app)
             .map_err(|e| Error::io(&dir, e))?;
         let monitor = MonitorTask::spawn(
@@ -322,6 +348,7 @@ impl LocalWorkspace {
             ca_pem: tls.ca_pem,
             ca_path: tls.ca_path,
             dir,
+            storage_account,
             options,
             monitor: tokio::sync::Mutex::new(Some(monitor)),
         })
@@ -356,6 +383,24 @@ impl LocalWorkspace {
     /// `x-studio-token` header.
     pub fn studio_token(&self) -> &str {
         self.shared.studio().token()
+    }
+
+    /// The storage DNS suffix clients build account URLs from: `core.localhost:{port}`, so the
+    /// default datastore's account is `https://{account}.blob.core.localhost:{port}` (give it to
+    /// Python azure-ai-ml as the cloud's `storage_endpoint`). Names under `.localhost` are
+    /// loopback (RFC 6761); the certificate carries `*.blob.core.localhost`.
+    pub fn storage_suffix(&self) -> String {
+        storage_suffix(self.base_url.port().unwrap_or(443))
+    }
+
+    /// The default storage account's name.
+    pub fn storage_account(&self) -> String {
+        self.storage_account.clone()
+    }
+
+    /// Path of the access log (one JSON line per request, secrets left out).
+    pub fn access_log_path(&self) -> PathBuf {
+        self.dir.join(crate::local::ACCESS_LOG_FILE)
     }
 
     /// PEM of the workspace's certificate authority.
@@ -465,6 +510,13 @@ impl Drop for LocalWorkspace {
         self.shared.registry.kill_now();
         self.shared.save();
     }
+}
+
+/// The storage DNS suffix of a workspace on `port`: `core.localhost:{port}`, so account URLs
+/// are `https://{account}.blob.core.localhost:{port}` (the workspace certificate carries
+/// `*.blob.core.localhost`).
+pub(crate) fn storage_suffix(port: u16) -> String {
+    format!("{}:{port}", tls::STORAGE_DOMAIN)
 }
 
 /// Binds 127.0.0.1: the given port, else the port this folder used last (URLs stored in the

@@ -108,6 +108,84 @@ impl WorkspaceCore {
         self.revision += 1;
     }
 
+    /// Records that a runtime could not carry a scale action out: the deployment's
+    /// `sku.capacity` goes back to the `running` instances and the activity log gets a `Failed`
+    /// entry for the move from `running` to `attempted` (its time restarts the cooldowns, so
+    /// the autoscaler tries again after them, as Azure's does).
+    pub fn record_scale_failure(
+        &mut self,
+        endpoint: &str,
+        deployment: &str,
+        running: u32,
+        attempted: u32,
+        reason: &str,
+        now: OffsetDateTime,
+    ) {
+        let Some((e, d)) = self.find_endpoint_name(endpoint).and_then(|e| {
+            let d = self
+                .state
+                .endpoints
+                .get(&e)?
+                .deployments
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case(deployment))?
+                .clone();
+            Some((e, d))
+        }) else {
+            return;
+        };
+        let target = format!(
+            "{}/onlineEndpoints/{e}/deployments/{d}",
+            self.config.workspace_id()
+        );
+        let setting = self
+            .state
+            .monitor
+            .autoscale
+            .values()
+            .filter_map(|s| parse::setting(&s.resource).ok())
+            .find(|s| s.enabled && s.target.eq_ignore_ascii_case(&target));
+        let (setting_id, setting_name) = match &setting {
+            Some(s) => (s.id.clone(), s.name.clone()),
+            None => (target.clone(), format!("{d} scaleSettings")),
+        };
+        let decision = ScaleDecision {
+            setting_id,
+            setting_name,
+            profile: String::new(),
+            target_resource_uri: target,
+            old_capacity: running,
+            new_capacity: attempted,
+            direction: if attempted > running {
+                super::evaluate::ScaleDirection::Increase
+            } else {
+                super::evaluate::ScaleDirection::Decrease
+            },
+            reason: reason.to_owned(),
+            at: now,
+        };
+        if let Some(resource) = self
+            .state
+            .endpoints
+            .get_mut(&e)
+            .and_then(|r| r.deployments.get_mut(&d))
+        {
+            set_capacity(&mut resource.resource, running);
+        }
+        let mut entry = AutoscaleActivity::from_decision(&decision);
+        entry.status = "Failed".into();
+        entry.description = format!(
+            "The autoscale engine failed to scale resource '{}' from {running} instances count to {attempted} instances count.",
+            decision.target_resource_uri
+        );
+        let activity = &mut self.state.monitor.activity;
+        activity.push_back(entry);
+        while activity.len() > MAX_ACTIVITY {
+            activity.pop_front();
+        }
+        self.revision += 1;
+    }
+
     /// The autoscale activity log (scale actions, oldest first).
     pub fn autoscale_activity(&self) -> Vec<AutoscaleActivity> {
         self.state.monitor.activity.iter().cloned().collect()

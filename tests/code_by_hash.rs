@@ -33,7 +33,7 @@ fn deployment(files: &TutorialFiles, name: &str) -> ManagedOnlineDeployment {
 async fn deploy(ml_client: &MLClient, d: &ManagedOnlineDeployment) {
     ml_client
         .online_deployments()
-        .begin_create_or_update(d)
+        .begin_create_or_update(d, None)
         .await
         .unwrap()
         .await
@@ -44,7 +44,10 @@ async fn deploy(ml_client: &MLClient, d: &ManagedOnlineDeployment) {
 async fn setup(ml_client: &MLClient, files: &TutorialFiles) {
     ml_client
         .models()
-        .create_or_update(&Model::new("customer-churn-model").path(files.p("model/model.pkl")))
+        .create_or_update(
+            &Model::new("customer-churn-model").path(files.p("model/model.pkl")),
+            None,
+        )
         .await
         .unwrap();
     ml_client
@@ -53,12 +56,13 @@ async fn setup(ml_client: &MLClient, files: &TutorialFiles) {
             &Environment::new("churn-model-env")
                 .conda_file(files.p("environment/conda.yml"))
                 .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest"),
+            None,
         )
         .await
         .unwrap();
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&ManagedOnlineEndpoint::new(ENDPOINT))
+        .begin_create_or_update(&ManagedOnlineEndpoint::new(ENDPOINT), None)
         .await
         .unwrap()
         .await
@@ -107,7 +111,7 @@ async fn code_uploaded_under_another_name_is_found_by_its_hash() {
     setup(&ml_client, &files).await;
 
     // Another client (Python names anonymous code with a GUID) registered the same folder.
-    let hash = azure_ai_ml::upload::hash_code_folder(&files.path("scoring"))
+    let hash = azure_ai_ml::hash_code_folder(&files.path("scoring"))
         .await
         .unwrap();
     let name = "5d0c6ad7-2b7e-4a43-9b8f-5b1f0b3f6b0e";

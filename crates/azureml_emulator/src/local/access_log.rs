@@ -269,6 +269,9 @@ mod tests {
         assert_eq!(service_of("127.0.0.1:1", "/endpoints/e/score"), "scoring");
         assert_eq!(service_of("127.0.0.1:1", "/subscriptions/s"), "arm");
         assert_eq!(service_of("127.0.0.1:1", "/azureml-blobstore-x/f"), "blob");
+        assert_eq!(service_of("127.0.0.1:1", "/studio"), "studio");
+        assert_eq!(service_of("127.0.0.1:1", "/studio/endpoints/e"), "studio");
+        assert_eq!(service_of("127.0.0.1:1", "/studios/x"), "blob");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, idempotently, under ./build (nothing global except
-# Debian packages when missing: nodejs/npm, python3-venv, chromium). Writes build/env.sh for scripts/test.sh to source.
+# Debian packages when missing: nodejs/npm, python3-venv, chromium). Writes build/env.sh for
+# scripts/test.sh to source.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

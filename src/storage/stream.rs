@@ -54,12 +54,14 @@ impl UploadBlobOptions {
     }
 
     /// Options with `block_size` set.
+    #[cfg(test)]
     pub fn with_block_size(mut self, block_size: usize) -> Self {
         self.block_size = block_size;
         self
     }
 
     /// Options with `max_single_put` set.
+    #[cfg(test)]
     pub fn with_max_single_put(mut self, max_single_put: usize) -> Self {
         self.max_single_put = max_single_put;
         self

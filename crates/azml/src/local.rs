@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use azure_ai_ml::upload::ProgressCallback;
 use azure_ai_ml::MLClient;
+use azure_ai_ml::ProgressCallback;
 use serde_json::{json, Value};
 
 use crate::error::{CliError, CliResult};

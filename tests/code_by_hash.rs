@@ -33,7 +33,7 @@ fn deployment(files: &TutorialFiles, name: &str) -> ManagedOnlineDeployment {
 async fn deploy(ml_client: &MLClient, d: &ManagedOnlineDeployment) {
     ml_client
         .online_deployments()
-        .begin_create_or_update(d)
+        .begin_create_or_update(d, None)
         .await
         .unwrap()
         .await
@@ -44,7 +44,10 @@ async fn deploy(ml_client: &MLClient, d: &ManagedOnlineDeployment) {
 async fn setup(ml_client: &MLClient, files: &TutorialFiles) {
     ml_client
         .models()
-        .create_or_update(&Model::new("customer-churn-model").path(files.p("model/model.pkl")))
+        .create_or_update(
+            &Model::new("customer-churn-model").path(files.p("model/model.pkl")),
+            None,
+        )
         .await
         .unwrap();
     ml_client
@@ -53,12 +56,13 @@ async fn setup(ml_client: &MLClient, files: &TutorialFiles) {
             &Environment::new("churn-model-env")
                 .conda_file(files.p("environment/conda.yml"))
                 .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest"),
+            None,
         )
         .await
         .unwrap();
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&ManagedOnlineEndpoint::new(ENDPOINT))
+        .begin_create_or_update(&ManagedOnlineEndpoint::new(ENDPOINT), None)
         .await
         .unwrap()
         .await
@@ -77,6 +81,19 @@ fn code_id(fake: &FakeWorkspace, name: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// The folder's content hash as the SDK sends it (the `hash` of its dedupe lookup), learnt
+/// from a deployment to a throwaway workspace.
+async fn content_hash(files: &TutorialFiles) -> String {
+    let fake = FakeWorkspace::start().await;
+    let ml_client = fake.client().unwrap();
+    setup(&ml_client, files).await;
+    deploy(&ml_client, &deployment(files, "probe")).await;
+    fake.requests()
+        .into_iter()
+        .find_map(|r| r.query("hash").map(str::to_owned))
+        .expect("the deployment looked its code up by hash")
 }
 
 #[tokio::test]
@@ -107,9 +124,7 @@ async fn code_uploaded_under_another_name_is_found_by_its_hash() {
     setup(&ml_client, &files).await;
 
     // Another client (Python names anonymous code with a GUID) registered the same folder.
-    let hash = azure_ai_ml::upload::hash_code_folder(&files.path("scoring"))
-        .await
-        .unwrap();
+    let hash = content_hash(&files).await;
     let name = "5d0c6ad7-2b7e-4a43-9b8f-5b1f0b3f6b0e";
     let id = format!("{}/codes/{name}/versions/1", fake.workspace_id());
     let url = format!("https://management.azure.com{id}?api-version=2025-12-01")

@@ -54,12 +54,12 @@ async fn models_travel_through_the_account_host_with_or_without_the_redirect() {
     )
     .unwrap();
     let model = Model::new("plain-model").path(model_file.to_string_lossy().into_owned());
-    let created = plain.models().create_or_update(&model).await.unwrap();
+    let created = plain.models().create_or_update(&model, None).await.unwrap();
     let version = created.version.clone().unwrap();
     let down = files.path().join("down");
     let folder = plain
         .models()
-        .download("plain-model", &version, &down)
+        .download("plain-model", &version, &down, None)
         .await
         .unwrap();
     assert_eq!(std::fs::read(folder.join("model.pkl")).unwrap(), bytes);
@@ -71,7 +71,11 @@ async fn models_travel_through_the_account_host_with_or_without_the_redirect() {
     let before = hosts.len();
     let client = ws.client().unwrap();
     let again = Model::new("redirected-model").path(model_file.to_string_lossy().into_owned());
-    client.models().create_or_update(&again).await.unwrap();
+    client
+        .models()
+        .create_or_update(&again, None)
+        .await
+        .unwrap();
     let hosts = blob_hosts(&ws);
     assert!(hosts.len() > before);
     assert!(

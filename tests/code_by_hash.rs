@@ -83,19 +83,6 @@ fn code_id(fake: &FakeWorkspace, name: &str) -> String {
         .to_owned()
 }
 
-/// The folder's content hash as the SDK sends it (the `hash` of its dedupe lookup), learnt
-/// from a deployment to a throwaway workspace.
-async fn content_hash(files: &TutorialFiles) -> String {
-    let fake = FakeWorkspace::start().await;
-    let ml_client = fake.client().unwrap();
-    setup(&ml_client, files).await;
-    deploy(&ml_client, &deployment(files, "probe")).await;
-    fake.requests()
-        .into_iter()
-        .find_map(|r| r.query("hash").map(str::to_owned))
-        .expect("the deployment looked its code up by hash")
-}
-
 #[tokio::test]
 async fn the_second_deployment_of_a_folder_uploads_nothing() {
     let files = TutorialFiles::new();
@@ -124,7 +111,9 @@ async fn code_uploaded_under_another_name_is_found_by_its_hash() {
     setup(&ml_client, &files).await;
 
     // Another client (Python names anonymous code with a GUID) registered the same folder.
-    let hash = content_hash(&files).await;
+    let hash = azure_ai_ml::hash_code_folder(&files.path("scoring"))
+        .await
+        .unwrap();
     let name = "5d0c6ad7-2b7e-4a43-9b8f-5b1f0b3f6b0e";
     let id = format!("{}/codes/{name}/versions/1", fake.workspace_id());
     let url = format!("https://management.azure.com{id}?api-version=2025-12-01")

@@ -30,12 +30,14 @@ have chromium || have chromium-browser || apt_install chromium
 # Python azure-ai-ml in a venv of its own (build/pyclient), for the test that points a second
 # client process at `azml local start` (crates/azml/tests/python_client.rs). Pinned, like the
 # benchmark's copy (benches/compare.sh); uv installs it in seconds once its cache is warm.
+# Bytecode is compiled at install, as pip does: with PYTHONDONTWRITEBYTECODE set (CI images often
+# set it) every import would otherwise compile azure-ai-ml's thousands of modules again.
 AZURE_AI_ML_VERSION="1.35.2"
 PYCLIENT="$ROOT/build/pyclient"
 if ! "$PYCLIENT/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('azure-ai-ml') != '$AZURE_AI_ML_VERSION')" >/dev/null 2>&1; then
   echo "prereqs: installing azure-ai-ml $AZURE_AI_ML_VERSION into $PYCLIENT" >&2
   [ -x "$PYCLIENT/bin/python" ] || "$ROOT/build/tools/bin/uv" venv --quiet --python python3 "$PYCLIENT"
-  "$ROOT/build/tools/bin/uv" pip install --quiet --python "$PYCLIENT/bin/python" "azure-ai-ml==$AZURE_AI_ML_VERSION"
+  "$ROOT/build/tools/bin/uv" pip install --quiet --compile-bytecode --python "$PYCLIENT/bin/python" "azure-ai-ml==$AZURE_AI_ML_VERSION"
 fi
 
 {

@@ -1,6 +1,7 @@
 //! The HTTP plumbing shared by ARM, storage and scoring: one way to build the `reqwest` client
 //! (connection pool, extra TLS roots), and what counts as the local machine.
 
+pub(crate) mod direct;
 pub(crate) mod headers;
 pub(crate) mod policies;
 
@@ -11,9 +12,9 @@ use url::Url;
 use crate::error::{Error, Result};
 
 /// Longest wait for a TCP + TLS connection, on every host.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Idle pooled connections are closed after this (below Azure's 4-minute load-balancer idle cut).
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+pub(crate) const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 const CERT_MARKER: &[u8] = b"-----BEGIN CERTIFICATE-----";
 
 /// Builds the `reqwest` client for every pipeline of an `MLClient` and for scoring clients: no

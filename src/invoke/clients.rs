@@ -8,11 +8,12 @@ use url::Url;
 
 use super::arm_target::{ArmScoring, ArmScoringSource};
 use super::client::{ScoringClient, ScoringLimits};
+use super::wire::ScoringHttp;
 
-/// The per-endpoint scoring clients of one `MLClient`, sharing its connection pool.
+/// The per-endpoint scoring clients of one `MLClient`, sharing its HTTP settings.
 pub(crate) struct ScoringClients {
     arm: ArmScoring,
-    http: reqwest::Client,
+    http: ScoringHttp,
     redirect: Option<Url>,
     limits: ScoringLimits,
     clients: Mutex<HashMap<String, ScoringClient>>,
@@ -30,7 +31,7 @@ impl ScoringClients {
     /// No clients yet; each is created on first use with `http` (and `redirect`, for fakes).
     pub(crate) fn new(
         arm: ArmScoring,
-        http: reqwest::Client,
+        http: ScoringHttp,
         redirect: Option<Url>,
         limits: ScoringLimits,
     ) -> Self {
@@ -61,11 +62,11 @@ impl ScoringClients {
                     arm: self.arm.clone(),
                     endpoint: endpoint.to_owned(),
                 });
-                ScoringClient::with_limits(
+                ScoringClient::with_wire(
                     source,
-                    self.http.clone(),
+                    self.http.wire(),
                     self.redirect.clone(),
-                    self.limits,
+                    self.http.limits(self.limits),
                 )
             })
             .clone()

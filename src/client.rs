@@ -321,15 +321,12 @@ impl MLClient {
             }
         }
         let endpoints = options.cloud.endpoints();
-        let http =
-            crate::http::build_client(&options.extra_root_certificates, "extra_root_certificates")?;
+        let tls =
+            crate::http::tls_config(&options.extra_root_certificates, "extra_root_certificates")?;
+        let http = crate::http::client_with_tls(&tls)?;
 
         // Scoring reads the caller's own options (before the transport and redirect are added).
-        let scoring_http = ScoringHttp::new(
-            &options.client_options,
-            &http,
-            &options.extra_root_certificates,
-        )?;
+        let scoring_http = ScoringHttp::new(&options.client_options, &http, tls);
         let mut client_options = options.client_options;
         if client_options.transport.is_none() {
             client_options.transport = Some(Transport::new(Arc::new(http.clone())));

@@ -115,13 +115,12 @@ enum HttpKind {
 }
 
 impl ScoringHttp {
-    /// # Errors
-    /// [`Error::Validation`] on `extra_root_certificates` when one is not PEM.
+    /// From the `MLClient`'s options, its `reqwest` client and the TLS settings of both.
     pub(crate) fn new(
         options: &ClientOptions,
         http: &reqwest::Client,
-        roots: &[Vec<u8>],
-    ) -> Result<Self> {
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Self {
         let retry = retry_choice(&options.retry);
         let custom = options.transport.is_some()
             || !options.per_call_policies.is_empty()
@@ -145,11 +144,11 @@ impl ScoringHttp {
             ))
         } else {
             HttpKind::Direct {
-                client: Arc::new(DirectClient::new(roots, "extra_root_certificates")?),
+                client: Arc::new(DirectClient::with_tls(tls)),
                 fallback: http.clone(),
             }
         };
-        Ok(Self { kind, retry })
+        Self { kind, retry }
     }
 
     /// The wire of one endpoint's scoring client.
@@ -281,12 +280,18 @@ pub(crate) async fn exchange(
                     body,
                 }
             }
+            // Off the direct path, the other stacks' (large) futures live on the heap, so the
+            // direct path doesn't move their size around on every call.
             (Wire::Direct { fallback, .. }, None) => {
                 let client = fallback.client().map_err(TryError::other)?;
-                send_reqwest(&client, target, request, body).await?
+                Box::pin(send_reqwest(&client, target, request, body)).await?
             }
-            (Wire::Reqwest(client), _) => send_reqwest(client, target, request, body).await?,
-            (Wire::Pipeline(pipeline), _) => send_pipeline(pipeline, target, request, body).await?,
+            (Wire::Reqwest(client), _) => {
+                Box::pin(send_reqwest(client, target, request, body)).await?
+            }
+            (Wire::Pipeline(pipeline), _) => {
+                Box::pin(send_pipeline(pipeline, target, request, body)).await?
+            }
         };
         if !whole {
             return Ok(answer);

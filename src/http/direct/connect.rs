@@ -79,8 +79,8 @@ impl AsyncWrite for Stream {
     }
 }
 
-/// Parses PEM root certificates the way [`crate::http::build_client`] checks them: every entry
-/// must hold at least one certificate block, and every block must parse.
+/// Parses PEM root certificates: every entry must hold at least one certificate block, and every
+/// block must parse.
 pub(crate) fn parse_roots(pems: &[Vec<u8>], field: &str) -> Result<Vec<CertificateDer<'static>>> {
     let mut roots = Vec::new();
     for pem in pems {
@@ -100,10 +100,13 @@ pub(crate) fn parse_roots(pems: &[Vec<u8>], field: &str) -> Result<Vec<Certifica
     Ok(roots)
 }
 
-/// The TLS settings of every direct connection: the platform's roots (the same verifier as the
-/// `reqwest` client) plus `extra`, ALPN `h2` then `http/1.1`, aws-lc-rs.
+/// TLS settings: the platform's roots plus `extra` (what `reqwest` does with extra roots), ALPN
+/// `h2` then `http/1.1`, the process-wide crypto provider if one is installed, else aws-lc-rs
+/// (`reqwest`'s choice too).
 pub(crate) fn tls_config(extra: &[CertificateDer<'static>]) -> Result<Arc<rustls::ClientConfig>> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
     let failed = |e: rustls::Error| Error::Transport {
         message: format!("could not set up TLS: {e}"),
         source: None,

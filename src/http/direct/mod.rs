@@ -35,8 +35,8 @@ use rustls::pki_types::CertificateDer;
 use url::Url;
 
 pub(crate) use body::DirectBody;
-pub(crate) use connect::parse_roots;
 use connect::{dial, ConnectError, Origin, Stream};
+pub(crate) use connect::{parse_roots, tls_config};
 
 use crate::error::{Error, Result};
 
@@ -82,6 +82,17 @@ impl DirectClient {
             proxies: hyper_util::client::proxy::matcher::Matcher::from_system(),
             pools: Mutex::new(Vec::new()),
         })
+    }
+
+    /// A client with these TLS settings (shared with the `reqwest` client of an `MLClient`, so
+    /// the system roots are loaded once).
+    pub(crate) fn with_tls(tls: Arc<rustls::ClientConfig>) -> Self {
+        Self {
+            roots: Vec::new(),
+            tls: OnceLock::from(Ok(tls)),
+            proxies: hyper_util::client::proxy::matcher::Matcher::from_system(),
+            pools: Mutex::new(Vec::new()),
+        }
     }
 
     /// The pool for `url`'s origin, or `None` when a proxy applies to it (the environment's
@@ -231,13 +242,16 @@ impl HostPool {
     ) -> std::result::Result<Response<DirectBody>, SendError> {
         loop {
             if let Some(sender) = self.h2_sender() {
-                return self.send_h2(sender, request, absolute).await;
+                return Box::pin(self.send_h2(sender, request, absolute)).await;
             }
             let (mut h1, reused) = match self.checkout() {
                 Some(h1) => (h1, true),
-                None => match self.connect().await? {
+                // Connecting is rare and its future large: on the heap.
+                None => match Box::pin(self.connect()).await? {
                     Fresh::H1(h1) => (h1, false),
-                    Fresh::H2(sender) => return self.send_h2(sender, request, absolute).await,
+                    Fresh::H2(sender) => {
+                        return Box::pin(self.send_h2(sender, request, absolute)).await
+                    }
                 },
             };
             if reused && !poll_fn(|cx| Poll::Ready(h1.ready_now(cx))).await {
@@ -282,7 +296,7 @@ impl HostPool {
                 self.forget_h2();
                 match e.take_message() {
                     // Refused before it was sent (connection going away): one fresh connection.
-                    Some(unsent) => match self.connect().await? {
+                    Some(unsent) => match Box::pin(self.connect()).await? {
                         Fresh::H2(mut fresh) => {
                             fresh
                                 .ready()

@@ -300,13 +300,25 @@ impl BlobContainer {
     /// # Errors
     /// [`Error::Validation`] for an empty `block_id`; [`Error::Service`] when refused.
     pub async fn put_block(&self, name: &str, block_id: &str, body: Bytes) -> Result<()> {
+        let md5 = md5_base64(&body);
+        self.put_block_with_md5(name, block_id, body, md5).await
+    }
+
+    /// [`put_block`](Self::put_block) with the body's MD5 (base64) already computed.
+    pub(crate) async fn put_block_with_md5(
+        &self,
+        name: &str,
+        block_id: &str,
+        body: Bytes,
+        md5: String,
+    ) -> Result<()> {
         if block_id.is_empty() || block_id.len() > 88 {
             return Err(Error::validation(
                 "block_id",
                 "must be 1-88 base64 characters",
             ));
         }
-        let headers = vec![(header("content-md5"), md5_base64(&body))];
+        let headers = vec![(header("content-md5"), md5)];
         self.send(
             Method::Put,
             Some(name),

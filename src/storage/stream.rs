@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use bytes::Bytes;
-use futures::stream::{FuturesUnordered, StreamExt};
+use bytes::{Bytes, BytesMut};
+use futures::stream::{StreamExt, TryStreamExt};
 use md5::{Digest, Md5};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -100,6 +100,10 @@ impl BlobContainer {
     /// `on_progress` is called with the total bytes sent after each request that carried
     /// data. Returns the number of bytes uploaded.
     ///
+    /// Blocks are read and hashed (their `Content-MD5` and the whole blob's MD5) on tokio's
+    /// blocking pool, straight from the file into the buffer that is sent, while earlier blocks
+    /// are on the wire.
+    ///
     /// # Errors
     /// [`Error::Io`] when the file can't be read or changes size while it is read,
     /// [`Error::Validation`] for bad options or names, [`Error::Service`] when storage refuses.
@@ -114,7 +118,14 @@ impl BlobContainer {
             .await
             .map_err(|e| Error::io(path, e))?;
         let length = file.metadata().await.map_err(|e| Error::io(path, e))?.len();
-        self.upload_reader(name, file, length, options, on_progress)
+        let file = file.into_std().await;
+        self.upload_blocks(
+            name,
+            Source::<tokio::io::Empty>::File(Some(file)),
+            length,
+            options,
+            on_progress,
+        )
             .await
             .map_err(|e| match e {
                 Error::Io { path: None, source } => Error::io(path, source),
@@ -132,7 +143,19 @@ impl BlobContainer {
     pub async fn upload_reader<R: AsyncRead + Unpin + Send>(
         &self,
         name: &str,
-        mut reader: R,
+        reader: R,
+        length: u64,
+        options: &UploadBlobOptions,
+        on_progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<u64> {
+        self.upload_blocks(name, Source::Reader(reader), length, options, on_progress)
+            .await
+    }
+
+    async fn upload_blocks<R: AsyncRead + Unpin + Send>(
+        &self,
+        name: &str,
+        mut source: Source<R>,
         length: u64,
         options: &UploadBlobOptions,
         on_progress: &mut (dyn FnMut(u64) + Send),
@@ -141,89 +164,194 @@ impl BlobContainer {
         self.blob_url(name)?;
         if length <= options.max_single_put as u64 {
             // `length` fits in usize here: it is at most max_single_put.
-            let data = read_chunk(&mut reader, length as usize).await?;
+            let data = source.read(length as usize).await?;
             if data.len() as u64 != length {
                 return Err(size_changed(length));
             }
-            ensure_at_end(&mut reader, length).await?;
-            self.put_blob(name, Bytes::from(data), options.overwrite)
-                .await?;
+            source.ensure_at_end(length).await?;
+            self.put_blob(name, data, options.overwrite).await?;
             on_progress(length);
             tracing::debug!(target: "azure_ai_ml::storage", blob = name, bytes = length, "uploaded in one request");
             return Ok(length);
         }
 
-        let blocks = length.div_ceil(options.block_size as u64);
+        let block_size = options.block_size as u64;
+        let blocks = length.div_ceil(block_size);
         if blocks > MAX_BLOCKS {
             return Err(Error::validation(
                 "block_size",
                 format!("too small for {length} bytes (a blob has at most {MAX_BLOCKS} blocks)"),
             ));
         }
+        // The producer reads block after block (in order: the whole blob's MD5 needs it) and
+        // `try_buffer_unordered` keeps up to `parallel` of them on the wire. It asks for the
+        // next block only when fewer than `parallel` are in flight, so at most `parallel`
+        // blocks are alive, and reading the next one overlaps with sending the others.
         let parallel = options.parallel_blocks.max(1);
-        let mut md5 = Md5::new();
-        let mut ids = Vec::with_capacity(blocks as usize);
-        let mut in_flight = FuturesUnordered::new();
-        let mut read: u64 = 0;
-        let mut acked: u64 = 0;
-        while read < length {
-            // Wait for a free slot *before* reading, so at most `parallel` blocks are alive.
-            if in_flight.len() >= parallel {
-                if let Some(done) = in_flight.next().await {
-                    acked += done?;
-                    on_progress(acked);
+        let mut whole = Some(Md5::new());
+        let mut ids: Vec<String> = Vec::with_capacity(blocks as usize);
+        {
+            let producer = Producer {
+                source: &mut source,
+                whole: &mut whole,
+                ids: &mut ids,
+                read: 0,
+                length,
+                block_size,
+            };
+            let puts = futures::stream::try_unfold(producer, |mut producer| async move {
+                Ok(producer.next().await?.map(|block| (block, producer)))
+            })
+            .map_ok(|(id, data, md5): (String, Bytes, String)| {
+                let len = data.len() as u64;
+                async move {
+                    self.put_block_with_md5(name, &id, data, md5)
+                        .await
+                        .map(|()| len)
                 }
+            })
+            .try_buffer_unordered(parallel);
+            futures::pin_mut!(puts);
+            let mut acked: u64 = 0;
+            while let Some(done) = puts.next().await {
+                acked += done?;
+                on_progress(acked);
             }
-            let want = (length - read).min(options.block_size as u64) as usize;
-            let data = read_chunk(&mut reader, want).await?;
-            if data.len() != want {
-                return Err(size_changed(length));
-            }
-            md5.update(&data);
-            // Same-length ids are required; the index keeps them unique and ordered.
-            let id = azure_core::base64::encode(format!("block-{:010}", ids.len()));
-            ids.push(id.clone());
-            read += want as u64;
-            in_flight.push(async move {
-                self.put_block(name, &id, Bytes::from(data))
-                    .await
-                    .map(|()| want as u64)
-            });
         }
-        while let Some(done) = in_flight.next().await {
-            acked += done?;
-            on_progress(acked);
-        }
-        ensure_at_end(&mut reader, length).await?;
-        let digest: [u8; 16] = md5.finalize().into();
-        self.put_block_list(name, &ids, Some(digest), options.overwrite)
+        source.ensure_at_end(length).await?;
+        let digest: Option<[u8; 16]> = whole.map(|h| h.finalize().into());
+        self.put_block_list(name, &ids, digest, options.overwrite)
             .await?;
         tracing::debug!(target: "azure_ai_ml::storage", blob = name, bytes = length, blocks = ids.len(), "uploaded in blocks");
         Ok(length)
     }
 }
 
-/// Reads up to `want` bytes (fewer only at end of input).
-async fn read_chunk<R: AsyncRead + Unpin>(reader: &mut R, want: usize) -> Result<Vec<u8>> {
-    let mut buf = vec![0u8; want];
-    let mut filled = 0;
-    while filled < want {
-        let n = reader.read(&mut buf[filled..]).await?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
-    buf.truncate(filled);
-    Ok(buf)
+/// Where the bytes come from: a file (read on the blocking pool, straight into the buffer that
+/// is sent) or any async reader.
+enum Source<R> {
+    /// `None` only while a blocking read has it.
+    File(Option<std::fs::File>),
+    Reader(R),
 }
 
-async fn ensure_at_end<R: AsyncRead + Unpin>(reader: &mut R, length: u64) -> Result<()> {
-    let mut probe = [0u8; 1];
-    if reader.read(&mut probe).await? != 0 {
-        return Err(size_changed(length));
+impl<R: AsyncRead + Unpin + Send> Source<R> {
+    /// Up to `want` bytes (fewer only at end of input).
+    async fn read(&mut self, want: usize) -> Result<Bytes> {
+        match self {
+            Source::File(slot) => {
+                let file = slot.take().ok_or_else(file_busy)?;
+                let (file, data) = blocking(move || {
+                    let mut file = file;
+                    let data = read_file(&mut file, want);
+                    (file, data)
+                })
+                .await?;
+                *slot = Some(file);
+                data
+            }
+            Source::Reader(reader) => read_chunk(reader, want).await,
+        }
     }
-    Ok(())
+
+    /// Up to `want` bytes with their MD5 (base64), and `whole` updated with them; the hashing
+    /// runs on the blocking pool, off the runtime's threads.
+    async fn read_hashed(&mut self, want: usize, whole: Md5) -> Result<(Bytes, String, Md5)> {
+        let hash = |data: Bytes, mut whole: Md5| {
+            whole.update(&data);
+            let md5 = azure_core::base64::encode(Md5::digest(&data));
+            (data, md5, whole)
+        };
+        match self {
+            Source::File(slot) => {
+                let file = slot.take().ok_or_else(file_busy)?;
+                let (file, block) = blocking(move || {
+                    let mut file = file;
+                    let block = read_file(&mut file, want).map(|data| hash(data, whole));
+                    (file, block)
+                })
+                .await?;
+                *slot = Some(file);
+                block
+            }
+            Source::Reader(reader) => {
+                let data = read_chunk(reader, want).await?;
+                blocking(move || hash(data, whole)).await
+            }
+        }
+    }
+
+    /// An error unless the input has ended.
+    async fn ensure_at_end(&mut self, length: u64) -> Result<()> {
+        if self.read(1).await?.is_empty() {
+            Ok(())
+        } else {
+            Err(size_changed(length))
+        }
+    }
+}
+
+/// Reads the blocks of one upload in order, hashing each and the whole.
+struct Producer<'a, R> {
+    source: &'a mut Source<R>,
+    whole: &'a mut Option<Md5>,
+    ids: &'a mut Vec<String>,
+    read: u64,
+    length: u64,
+    block_size: u64,
+}
+
+impl<R: AsyncRead + Unpin + Send> Producer<'_, R> {
+    /// The next block: `(id, data, Content-MD5)`, or `None` after the last.
+    async fn next(&mut self) -> Result<Option<(String, Bytes, String)>> {
+        if self.read >= self.length {
+            return Ok(None);
+        }
+        let want = (self.length - self.read).min(self.block_size) as usize;
+        let hasher = self.whole.take().unwrap_or_default();
+        let (data, md5, hasher) = self.source.read_hashed(want, hasher).await?;
+        *self.whole = Some(hasher);
+        if data.len() != want {
+            return Err(size_changed(self.length));
+        }
+        self.read += want as u64;
+        // Same-length ids are required; the index keeps them unique and ordered.
+        let id = azure_core::base64::encode(format!("block-{:010}", self.ids.len()));
+        self.ids.push(id.clone());
+        Ok(Some((id, data, md5)))
+    }
+}
+
+fn file_busy() -> Error {
+    Error::other("the upload's file handle is in use")
+}
+
+/// Runs `f` on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::other(format!("upload read task failed: {e}")))
+}
+
+/// Up to `want` bytes from the file's current position, into a buffer of exactly that
+/// capacity (no zero-filling: the file writes into it directly).
+fn read_file(file: &mut std::fs::File, want: usize) -> Result<Bytes> {
+    let mut buf = Vec::with_capacity(want);
+    std::io::Read::read_to_end(&mut std::io::Read::take(&mut *file, want as u64), &mut buf)?;
+    Ok(Bytes::from(buf))
+}
+
+/// Reads up to `want` bytes (fewer only at end of input), into spare capacity (no
+/// zero-filling); no read asks for more than what is left of `want`.
+async fn read_chunk<R: AsyncRead + Unpin>(reader: &mut R, want: usize) -> Result<Bytes> {
+    let mut buf = BytesMut::with_capacity(want);
+    while buf.len() < want {
+        let mut limited = (&mut *reader).take((want - buf.len()) as u64);
+        if limited.read_buf(&mut buf).await? == 0 {
+            break;
+        }
+    }
+    Ok(buf.freeze())
 }
 
 fn size_changed(length: u64) -> Error {

@@ -1,21 +1,27 @@
-//! Offline-workspace bench: deployment → first prediction (cold and warm venv), router overhead
-//! per request against calling `azmlinfsrv` directly (p50/p99), and the process RSS.
+//! Offline-workspace bench: deployment → first prediction (cold and warm venv, the seed
+//! tutorial's probes), router overhead per request against calling `azmlinfsrv` directly
+//! (p50/p99), and the process RSS. Prints one table and writes it to
+//! `benches/results/local_serving.md`.
 //!
 //! ```text
 //! cargo bench --features local --bench local_serving
 //! ```
 //! Needs python3 and PyPI (the cold run builds a venv from scratch in a temporary cache).
+//!
+//! "Direct" calls the deployment's own `azmlinfsrv` instance on its port, alternating with
+//! calls through the router, so both see the same process and the same machine load.
 
 #[path = "../tests/local_support/mod.rs"]
 mod local_support;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use azure_ai_ml::local::{LocalWorkspace, LocalWorkspaceOptions};
 use local_support::*;
 use serde_json::json;
 
-const REQUESTS: usize = 500;
+const REQUESTS: usize = 2000;
 
 fn percentile(samples: &mut [f64], p: f64) -> f64 {
     samples.sort_by(f64::total_cmp);
@@ -35,6 +41,12 @@ fn rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// The seed tutorial's probes: 30 s initial delay, 10 s period, 3 failures.
+fn seed_probes() -> serde_json::Value {
+    let probe = json!({"initialDelay": "PT30S", "period": "PT10S", "failureThreshold": 3});
+    json!({"readinessProbe": probe, "livenessProbe": probe})
+}
+
 /// Creates a deployment and returns the time until its first successful prediction.
 async fn deploy_to_first_prediction(w: &Ws, tag: &str) -> Duration {
     let weights = serde_json::to_vec(&json!({"w": [1.0, 2.0]})).unwrap();
@@ -43,12 +55,14 @@ async fn deploy_to_first_prediction(w: &Ws, tag: &str) -> Duration {
         .await;
     w.create_endpoint(tag, "Key").await;
     let (primary, _) = w.keys(tag).await;
+    let mut body = deployment_body(&code, &model, &env, 1, seed_probes());
+    body["properties"]["requestSettings"] = json!({"maxConcurrentRequestsPerInstance": 4});
     let started = Instant::now();
     let (status, body, _) = w
         .arm(
             "PUT",
             &format!("onlineEndpoints/{tag}/deployments/blue"),
-            Some(deployment_body(&code, &model, &env, 1, json!({}))),
+            Some(body),
         )
         .await;
     assert!(status < 300, "{body}");
@@ -86,17 +100,19 @@ async fn main() {
     let port = w.ws.instances("warm", "blue")[0].port;
     let body = json!({"data": [1, 1]}).to_string();
     let direct_client = reqwest::Client::new();
+    let direct_url = format!("http://127.0.0.1:{port}/score");
     let mut direct = Vec::with_capacity(REQUESTS);
     let mut routed = Vec::with_capacity(REQUESTS);
-    for _ in 0..20 {
+    for _ in 0..50 {
         let _ = w
             .score("warm", &primary, Some("blue"), &json!({"data": [1, 1]}))
             .await;
     }
+    // Alternating, so both see the same machine load.
     for _ in 0..REQUESTS {
         let t = Instant::now();
         let r = direct_client
-            .post(format!("http://127.0.0.1:{port}/score"))
+            .post(&direct_url)
             .header("content-type", "application/json")
             .body(body.clone())
             .send()
@@ -113,28 +129,39 @@ async fn main() {
         assert_eq!(status, 200);
         routed.push(t.elapsed().as_secs_f64() * 1000.0);
     }
+    // Each routed call against the direct call just before it: robust to load that drifts.
+    let mut paired: Vec<f64> = routed.iter().zip(&direct).map(|(r, d)| r - d).collect();
+    let (p50, p99) = (percentile(&mut paired, 50.0), percentile(&mut paired, 99.0));
     let (d50, d99) = (percentile(&mut direct, 50.0), percentile(&mut direct, 99.0));
     let (r50, r99) = (percentile(&mut routed, 50.0), percentile(&mut routed, 99.0));
     let rss = rss_mib();
     w.ws.shutdown().await;
 
-    println!();
-    println!("| measurement (tiny env: azureml-inference-server-http only, 1 instance) | value |");
-    println!("|---|---|");
-    println!(
-        "| create deployment → first prediction, cold venv (build from PyPI) | {:.1} s |",
-        cold.as_secs_f64()
-    );
-    println!(
-        "| create deployment → first prediction, warm venv (cached) | {:.1} s |",
-        warm.as_secs_f64()
-    );
-    println!("| azmlinfsrv direct, HTTP, p50 / p99 ({REQUESTS} sequential) | {d50:.2} ms / {d99:.2} ms |");
-    println!("| through the router, HTTPS + key auth, p50 / p99 | {r50:.2} ms / {r99:.2} ms |");
-    println!(
-        "| router overhead p50 / p99 | {:.2} ms / {:.2} ms |",
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let table = format!(
+        "| measurement (tiny env: azureml-inference-server-http only, 1 instance) | value |\n\
+         |---|---|\n\
+         | create deployment → first prediction, cold venv (build from PyPI), seed probes | {:.1} s |\n\
+         | create deployment → first prediction, warm venv (cached), seed probes | {:.1} s |\n\
+         | azmlinfsrv direct, HTTP, p50 / p99 ({REQUESTS} sequential) | {d50:.2} ms / {d99:.2} ms |\n\
+         | through the router, HTTPS + key auth, p50 / p99 | {r50:.2} ms / {r99:.2} ms |\n\
+         | router overhead p50 / p99 | {:.2} ms / {:.2} ms |\n\
+         | router overhead per call pair (routed − the direct call before it), p50 / p99 | {p50:.2} ms / {p99:.2} ms |\n\
+         | RSS of the workspace process (router + core + bench client) | {rss:.1} MiB |\n\
+         \n\
+         Seed probes: readiness and liveness `initial_delay=30, period=10, failure_threshold=3`. \
+         Direct: the deployment's azmlinfsrv on its own port, called alternately with the router. \
+         Load average at the end (1/5/15 min, 2 cores shared with other jobs): {}.\n",
+        cold.as_secs_f64(),
+        warm.as_secs_f64(),
         r50 - d50,
-        r99 - d99
+        r99 - d99,
+        load.join(" / "),
     );
-    println!("| RSS of the workspace process (router + core + bench client) | {rss:.1} MiB |");
+    println!("\n{table}");
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results/local_serving.md");
+    if let Err(e) = std::fs::write(&out, &table) {
+        eprintln!("could not write {}: {e}", out.display());
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod arm;
 pub mod client;
+pub mod config;
 pub mod credential;
 pub(crate) mod duration;
 pub mod entities;
@@ -33,6 +34,7 @@ pub use rest::private_api as __private;
 pub use arm::lro::{LroPoller, OperationStatus};
 pub use arm::pager::{ArmPage, ArmPager};
 pub use client::{ApiVersions, Cloud, CloudEndpoints, MLClient, MLClientOptions};
+pub use config::WorkspaceConfig;
 pub use credential::{default_credential, DefaultAzureCredential};
 pub use entities::*;
 pub use error::{Error, ErrorDetail, Result};

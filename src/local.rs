@@ -49,11 +49,7 @@ impl LocalWorkspaceExt for LocalWorkspace {
     }
 
     fn client_options(&self) -> MLClientOptions {
-        MLClientOptions::default()
-            .with_cloud(self.cloud())
-            .with_root_certificate_pem(self.ca_pem().as_bytes().to_vec())
-            .with_redirect(self.base_url().clone())
-            .with_polling_interval(Duration::from_millis(200))
+        client_options_for(self.base_url(), self.ca_pem().as_bytes())
     }
 
     fn client(&self) -> Result<MLClient> {
@@ -66,6 +62,18 @@ impl LocalWorkspaceExt for LocalWorkspace {
             Some(self.client_options()),
         )
     }
+}
+
+/// Client options that reach an offline workspace served at `base_url` with the CA
+/// certificate `ca_pem` (one started by another process, e.g. `azml local start --detach`):
+/// its cloud, its CA trusted, every request sent to its port, quick polls. Use them with a
+/// [`LocalCredential`].
+pub fn client_options_for(base_url: &url::Url, ca_pem: &[u8]) -> MLClientOptions {
+    MLClientOptions::default()
+        .with_cloud(Cloud::Custom(CloudEndpoints::new(base_url.clone())))
+        .with_root_certificate_pem(ca_pem.to_vec())
+        .with_redirect(base_url.clone())
+        .with_polling_interval(Duration::from_millis(200))
 }
 
 /// An [`MLClient`] bound to the [`LocalWorkspace`] it talks to; dereferences to the client.

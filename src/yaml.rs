@@ -1,5 +1,6 @@
-//! CLI v2 YAML files → entities, like Python's `load_online_endpoint`, `load_online_deployment`,
-//! `load_model` and `load_environment`.
+//! CLI v2 YAML files ⇄ entities, like Python's `load_online_endpoint`, `load_online_deployment`,
+//! `load_model` and `load_environment` (with `params_override`: [`Overrides`]), and
+//! `entity.dump()` / `_to_dict()` ([`dump`], [`ToDict`]).
 //!
 //! The schema is strict the way Python's is: unknown fields, unknown enum values
 //! (`auth_mode: password`, `type: pickle_model`), names that break the endpoint pattern and
@@ -24,11 +25,21 @@ use crate::entities::{
     DeploymentCollection, Environment, EnvironmentRef, IdentityConfiguration, IdentityType,
     InferenceConfig, KubernetesDeploymentCompute, KubernetesEndpointCompute, ManagedCompute, Model,
     ModelRef, OnlineDeployment, OnlineDeploymentOf, OnlineEndpoint, OnlineEndpointOf,
-    OnlineRequestSettings, ProbeSettings, PublicNetworkAccess, RequestLogging,
+    OnlineRequestSettings, ProbeSettings, ProvisioningState, PublicNetworkAccess, RequestLogging,
     ResourceRequirementsSettings, ResourceSettings, Route, ScaleSettings,
-    TargetUtilizationScaleSettings,
+    TargetUtilizationScaleSettings, UserIdentity,
 };
 use crate::{Error, Result};
+
+mod dump;
+mod overrides;
+
+pub use dump::{
+    dump, dump_to_file, load, with_overrides, ToDict, YamlEntity, ENVIRONMENT_SCHEMA,
+    KUBERNETES_DEPLOYMENT_SCHEMA, KUBERNETES_ENDPOINT_SCHEMA, MANAGED_DEPLOYMENT_SCHEMA,
+    MANAGED_ENDPOINT_SCHEMA, MODEL_SCHEMA,
+};
+pub use overrides::Overrides;
 
 /// Loads an online endpoint (`compute` set ⇒ Kubernetes, otherwise managed).
 ///
@@ -37,46 +48,122 @@ use crate::{Error, Result};
 /// println!("{}", endpoint.name());
 /// # Ok::<(), azure_ai_ml::Error>(())
 /// ```
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read, [`Error::Validation`] naming the field for YAML
+/// the CLI v2 schema rejects.
 pub fn load_online_endpoint(path: impl AsRef<Path>) -> Result<OnlineEndpoint> {
-    let (file, _base): (EndpointYaml, _) = read(path.as_ref())?;
+    load_online_endpoint_with(path, &Overrides::new())
+}
+
+/// Loads an online endpoint with `overrides` applied to the YAML tree first (Python's
+/// `load_online_endpoint(path, params_override=[…])`, the CLI's `--set a.b=c`).
+///
+/// ```no_run
+/// use azure_ai_ml::yaml::{load_online_endpoint_with, Overrides};
+/// let overrides = Overrides::new().set("name", "churn-staging").set("tags.stage", "staging");
+/// let endpoint = load_online_endpoint_with("endpoint.yml", &overrides)?;
+/// # Ok::<(), azure_ai_ml::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`load_online_endpoint`]; [`Error::Validation`] on `--set` when a path runs through a
+/// reference string.
+pub fn load_online_endpoint_with(
+    path: impl AsRef<Path>,
+    overrides: &Overrides,
+) -> Result<OnlineEndpoint> {
+    let (file, _base): (EndpointYaml, _) = read(path.as_ref(), overrides)?;
     file.into_entity()
 }
 
 /// Loads an online deployment (`type: kubernetes` ⇒ Kubernetes, otherwise managed).
+///
+/// # Errors
+/// As [`load_online_endpoint`].
 pub fn load_online_deployment(path: impl AsRef<Path>) -> Result<OnlineDeployment> {
-    let (file, base): (DeploymentYaml, _) = read(path.as_ref())?;
+    load_online_deployment_with(path, &Overrides::new())
+}
+
+/// Loads an online deployment with `overrides` applied to the YAML tree first.
+///
+/// # Errors
+/// As [`load_online_endpoint_with`].
+pub fn load_online_deployment_with(
+    path: impl AsRef<Path>,
+    overrides: &Overrides,
+) -> Result<OnlineDeployment> {
+    let (file, base): (DeploymentYaml, _) = read(path.as_ref(), overrides)?;
     file.into_entity(&base)
 }
 
 /// Loads a model.
+///
+/// # Errors
+/// As [`load_online_endpoint`].
 pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {
-    let (file, base): (ModelYaml, _) = read(path.as_ref())?;
+    load_model_with(path, &Overrides::new())
+}
+
+/// Loads a model with `overrides` applied to the YAML tree first.
+///
+/// # Errors
+/// As [`load_online_endpoint_with`].
+pub fn load_model_with(path: impl AsRef<Path>, overrides: &Overrides) -> Result<Model> {
+    let (file, base): (ModelYaml, _) = read(path.as_ref(), overrides)?;
     file.into_entity(&base, "")
 }
 
 /// Loads an environment.
+///
+/// # Errors
+/// As [`load_online_endpoint`].
 pub fn load_environment(path: impl AsRef<Path>) -> Result<Environment> {
-    let (file, base): (EnvironmentYaml, _) = read(path.as_ref())?;
+    load_environment_with(path, &Overrides::new())
+}
+
+/// Loads an environment with `overrides` applied to the YAML tree first.
+///
+/// # Errors
+/// As [`load_online_endpoint_with`].
+pub fn load_environment_with(path: impl AsRef<Path>, overrides: &Overrides) -> Result<Environment> {
+    let (file, base): (EnvironmentYaml, _) = read(path.as_ref(), overrides)?;
     file.into_entity(&base, "")
 }
 
-/// Reads and decodes a YAML file; returns it with the folder relative paths resolve against.
-fn read<T: DeserializeOwned>(path: &Path) -> Result<(T, PathBuf)> {
+/// Reads a YAML file into a tree and the (absolute) folder its relative paths resolve against.
+fn read_tree(path: &Path) -> Result<(yaml_serde::Value, PathBuf)> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let value: yaml_serde::Value = yaml_serde::from_str(&text).map_err(|e| {
         Error::validation(path.display().to_string(), format!("not valid YAML: {e}"))
     })?;
-    let decoded = serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = e.path().to_string();
-        let field = if field == "." {
-            path.display().to_string()
-        } else {
-            field
-        };
-        Error::validation(field, e.inner().to_string())
-    })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    Ok((decoded, base))
+    // Absolute, so an entity dumped to a file elsewhere still points at the same files.
+    let base = if base.is_absolute() {
+        base
+    } else {
+        std::env::current_dir()
+            .map_err(|e| Error::io(".", e))?
+            .join(base)
+    };
+    Ok((value, base))
+}
+
+/// Decodes a YAML tree into one of the file shapes below; `what` names the source in errors.
+fn decode<T: DeserializeOwned>(value: yaml_serde::Value, what: &str) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." { what.to_owned() } else { field };
+        Error::validation(field, e.inner().to_string())
+    })
+}
+
+/// Reads a YAML file, applies `overrides` to its tree, then decodes it; returns it with the
+/// folder relative paths resolve against.
+fn read<T: DeserializeOwned>(path: &Path, overrides: &Overrides) -> Result<(T, PathBuf)> {
+    let (mut value, base) = read_tree(path)?;
+    overrides.apply(&mut value)?;
+    Ok((decode(value, &path.display().to_string())?, base))
 }
 
 /// `base/rel` without `.` components; absolute paths and URIs are left alone.
@@ -127,6 +214,61 @@ fn scalar_map<'de, D: Deserializer<'de>>(
         .collect())
 }
 
+/// A number or boolean written as itself or as a string (`--set instance_count=2` arrives as
+/// the string `"2"`; marshmallow's Int/Bool fields take both, so the schema here does too).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Lenient<T> {
+    Value(T),
+    Text(String),
+}
+
+impl<T: std::str::FromStr> Lenient<T> {
+    fn get<E: serde::de::Error>(self) -> std::result::Result<T, E> {
+        match self {
+            Lenient::Value(v) => Ok(v),
+            Lenient::Text(t) => t
+                .trim()
+                .parse()
+                .map_err(|_| E::custom(format!("`{t}` is not a valid {}", kind_of::<T>()))),
+        }
+    }
+}
+
+fn kind_of<T>() -> &'static str {
+    let name = std::any::type_name::<T>();
+    if name == "bool" {
+        "boolean"
+    } else if name.starts_with('f') {
+        "number"
+    } else {
+        "integer"
+    }
+}
+
+fn lenient<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + std::str::FromStr,
+{
+    Option::<Lenient<T>>::deserialize(d)?
+        .map(Lenient::get)
+        .transpose()
+}
+
+fn lenient_map<'de, D>(d: D) -> std::result::Result<Option<BTreeMap<String, u32>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Option::<BTreeMap<String, Lenient<u32>>>::deserialize(d)?
+        .map(|m| {
+            m.into_iter()
+                .map(|(k, v)| Ok((k, v.get()?)))
+                .collect::<std::result::Result<_, D::Error>>()
+        })
+        .transpose()
+}
+
 /// Parses one of a closed set of spellings through a lenient enum, rejecting unknown values.
 fn known<T: LenientEnum>(field: &str, value: &str, allowed: &str) -> Result<T> {
     let parsed = T::parse_lenient(value);
@@ -162,9 +304,9 @@ struct EndpointYaml {
     properties: BTreeMap<String, String>,
     #[serde(default)]
     auth_mode: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_map")]
     traffic: Option<BTreeMap<String, u32>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_map")]
     mirror_traffic: Option<BTreeMap<String, u32>>,
     #[serde(default)]
     identity: Option<IdentityYaml>,
@@ -176,6 +318,16 @@ struct EndpointYaml {
     kind: Option<String>,
     #[serde(default)]
     location: Option<String>,
+    // Read-only fields `show` prints (`show -o yaml > e.yml` then `update -f e.yml` works, as
+    // in Python); kept on the entity, never sent.
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    scoring_uri: Option<String>,
+    #[serde(default)]
+    openapi_uri: Option<String>,
+    #[serde(default)]
+    provisioning_state: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,6 +337,10 @@ struct IdentityYaml {
     type_: String,
     #[serde(default)]
     user_assigned_identities: Vec<UserIdentityYaml>,
+    #[serde(default)]
+    principal_id: Option<String>,
+    #[serde(default)]
+    tenant_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,10 +348,8 @@ struct IdentityYaml {
 struct UserIdentityYaml {
     resource_id: String,
     #[serde(default)]
-    #[allow(dead_code)] // accepted as in Python's schema; the service fills it in
     client_id: Option<String>,
     #[serde(default)]
-    #[allow(dead_code)]
     principal_id: Option<String>,
 }
 
@@ -227,8 +381,16 @@ impl EndpointYaml {
                     "[system_assigned, user_assigned, none]",
                 )?;
                 let mut id = IdentityConfiguration::new(t);
+                id.principal_id = i.principal_id;
+                id.tenant_id = i.tenant_id;
                 for uai in i.user_assigned_identities {
-                    id = id.user_assigned_identity(uai.resource_id);
+                    id.user_assigned_identities.insert(
+                        uai.resource_id,
+                        UserIdentity {
+                            principal_id: uai.principal_id,
+                            client_id: uai.client_id,
+                        },
+                    );
                 }
                 Some(id)
             }
@@ -249,6 +411,13 @@ impl EndpointYaml {
             )?,
             kind: self.kind,
             location: self.location,
+            id: self.id,
+            scoring_uri: self.scoring_uri.clone(),
+            swagger_uri: self.openapi_uri.clone(),
+            openapi_uri: self.openapi_uri,
+            provisioning_state: self
+                .provisioning_state
+                .map(|s| ProvisioningState::parse(&s)),
             compute,
             ..Default::default()
         })
@@ -282,6 +451,14 @@ struct ModelYaml {
     job_name: Option<String>,
     #[serde(default)]
     flavors: Option<BTreeMap<String, BTreeMap<String, Scalar>>>,
+    // What `show` prints for a registered asset and the schema tolerates: Python drops
+    // `creation_context` and `latest_version` at load; the id is kept on the entity.
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, rename = "creation_context")]
+    _creation_context: Option<yaml_serde::Value>,
+    #[serde(default, rename = "latest_version")]
+    _latest_version: Option<yaml_serde::Value>,
 }
 
 impl ModelYaml {
@@ -301,6 +478,7 @@ impl ModelYaml {
         m.properties = self.properties;
         m.stage = self.stage;
         m.job_name = self.job_name;
+        m.id = self.id;
         m.flavors = self
             .flavors
             .unwrap_or_default()
@@ -336,6 +514,12 @@ struct EnvironmentYaml {
     os_type: Option<String>,
     #[serde(default)]
     inference_config: Option<InferenceConfigYaml>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, rename = "creation_context")]
+    _creation_context: Option<yaml_serde::Value>,
+    #[serde(default, rename = "latest_version")]
+    _latest_version: Option<yaml_serde::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -363,7 +547,12 @@ struct InferenceConfigYaml {
 #[serde(deny_unknown_fields)]
 struct RouteYaml {
     path: String,
+    #[serde(deserialize_with = "lenient_port")]
     port: i32,
+}
+
+fn lenient_port<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<i32, D::Error> {
+    Lenient::<i32>::deserialize(d)?.get()
 }
 
 impl EnvironmentYaml {
@@ -406,6 +595,7 @@ impl EnvironmentYaml {
         e.description = self.description;
         e.tags = self.tags;
         e.properties = self.properties;
+        e.id = self.id;
         e.os_type = self
             .os_type
             .map(|v| known(&format!("{prefix}os_type"), &v, "[linux, windows]"))
@@ -449,7 +639,7 @@ struct DeploymentYaml {
     code_configuration: Option<CodeYaml>,
     #[serde(default, deserialize_with = "scalar_map")]
     environment_variables: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     app_insights_enabled: Option<bool>,
     #[serde(default)]
     scale_settings: Option<ScaleYaml>,
@@ -463,7 +653,7 @@ struct DeploymentYaml {
     startup_probe: Option<ProbeYaml>,
     #[serde(default)]
     instance_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     instance_count: Option<u32>,
     #[serde(default)]
     egress_public_network_access: Option<String>,
@@ -473,6 +663,10 @@ struct DeploymentYaml {
     model_mount_path: Option<String>,
     #[serde(default)]
     resources: Option<ResourcesYaml>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    provisioning_state: Option<String>,
 }
 
 /// `model: azureml:name:1` or an inline definition.
@@ -496,39 +690,39 @@ struct CodeYaml {
 struct ScaleYaml {
     #[serde(rename = "type")]
     type_: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     min_instances: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     max_instances: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     polling_interval: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     target_utilization_percentage: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RequestSettingsYaml {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     request_timeout_ms: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     max_concurrent_requests_per_instance: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     max_queue_wait_ms: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProbeYaml {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     initial_delay: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     period: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     timeout: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     success_threshold: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     failure_threshold: Option<i64>,
 }
 
@@ -550,7 +744,7 @@ struct DataCollectorYaml {
     collections: BTreeMap<String, CollectionYaml>,
     #[serde(default)]
     rolling_rate: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     sampling_rate: Option<f64>,
     #[serde(default)]
     request_logging: Option<RequestLoggingYaml>,
@@ -565,7 +759,7 @@ struct CollectionYaml {
     data: Option<String>,
     #[serde(default)]
     client_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     sampling_rate: Option<f64>,
 }
 
@@ -770,6 +964,10 @@ impl DeploymentYaml {
             egress_public_network_access: egress,
             data_collector,
             model_mount_path: self.model_mount_path,
+            id: self.id,
+            provisioning_state: self
+                .provisioning_state
+                .map(|s| ProvisioningState::parse(&s)),
             compute,
             ..Default::default()
         })

@@ -14,10 +14,7 @@ async fn init_failure_fails_the_deployment_with_the_log_tail() {
     }
     let dir = tempfile::tempdir().unwrap();
     let w = Ws::start(dir.path()).await;
-    let weights = serde_json::to_vec(&json!({"w": [1.0]})).unwrap();
-    let (code, model, env) = w
-        .register_assets("broken", TINY_SCORE, ("weights.json", weights), TINY_CONDA)
-        .await;
+    let (code, model, env) = w.register_tiny("broken", &[1.0]).await;
     w.create_endpoint("broken-ep", "Key").await;
     let (status, created, headers) = w
         .arm(
@@ -81,6 +78,14 @@ async fn init_failure_fails_the_deployment_with_the_log_tail() {
         w.ws.instances("broken-ep", "blue").is_empty(),
         "a failed deployment keeps no processes"
     );
+    // Its callers learn that it failed (a status no client retries), not "not ready yet".
+    let (key, _) = w.keys("broken-ep").await;
+    let (status, body, _) = w
+        .score("broken-ep", &key, Some("blue"), &json!({"data": [1]}))
+        .await;
+    assert_eq!(status, 424, "{body}");
+    assert!(body.contains("failed"), "{body}");
+    assert!(!body.contains("yet"), "{body}");
     w.ws.shutdown().await;
 }
 

@@ -18,10 +18,7 @@ async fn deploy_invoke_split_rotate_limit_restart_delete_persist() {
     let dir = tempfile::tempdir().unwrap();
     let w = Ws::start(dir.path()).await;
 
-    let weights = serde_json::to_vec(&json!({"w": [1.0, 2.0, 3.0]})).unwrap();
-    let (code, model, env) = w
-        .register_assets("tiny", TINY_SCORE, ("weights.json", weights), TINY_CONDA)
-        .await;
+    let (code, model, env) = w.register_tiny("tiny", &[1.0, 2.0, 3.0]).await;
     let endpoint = w.create_endpoint("churn", "Key").await;
     assert_eq!(endpoint["properties"]["provisioningState"], "Succeeded");
     let scoring_uri = endpoint["properties"]["scoringUri"].as_str().unwrap();
@@ -181,6 +178,12 @@ async fn deploy_invoke_split_rotate_limit_restart_delete_persist() {
         )
         .await;
     assert_eq!(status, 408, "{body}");
+    // The server was told the timeout too (SCORING_TIMEOUT_MS): it stopped that run() at
+    // 0.5 s, so the next call does not queue behind the abandoned one and time out as well.
+    let (status, body, _) = w
+        .score("churn", &primary, Some("green"), &json!({"data": [1]}))
+        .await;
+    assert_eq!(status, 200, "{body}");
 
     // More than 2 × 1 × 1 in flight on blue → 429.
     let slow = |w: &Ws| {
@@ -240,6 +243,19 @@ async fn deploy_invoke_split_rotate_limit_restart_delete_persist() {
         .status()
         .unwrap();
     assert!(killed.success());
+    // While it restarts, callers are told when to come back.
+    let resp = w
+        .score_request("churn", &new_primary, Some("blue"), &json!({"data": [1]}))
+        .await;
+    if resp.status().as_u16() != 200 {
+        assert_eq!(resp.status().as_u16(), 503);
+        let wait: u64 = resp.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=30).contains(&wait), "Retry-After {wait}");
+    }
     let mut restarted = false;
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while std::time::Instant::now() < deadline {
@@ -293,6 +309,11 @@ async fn deploy_invoke_split_rotate_limit_restart_delete_persist() {
         .await;
     assert_eq!(status, 404);
 
+    // The deleted deployment left the traffic map (saved at once, though its delete ended on
+    // a GET poll).
+    let (_, live, _) = w.arm("GET", "onlineEndpoints/churn", None).await;
+    assert_eq!(live["properties"]["traffic"], json!({"blue": 100}));
+
     // A later process sees the workspace and restarts its deployment.
     let blue_pid = w.ws.instances("churn", "blue")[0].pid;
     w.ws.shutdown().await;
@@ -301,10 +322,7 @@ async fn deploy_invoke_split_rotate_limit_restart_delete_persist() {
     let w = Ws::start(dir.path()).await;
     let (s, ep, _) = w.arm("GET", "onlineEndpoints/churn", None).await;
     assert_eq!(s, 200);
-    assert_eq!(
-        ep["properties"]["traffic"],
-        json!({"blue": 100, "green": 0})
-    );
+    assert_eq!(ep["properties"]["traffic"], live["properties"]["traffic"]);
     let (primary_after, _) = w.keys("churn").await;
     assert_eq!(primary_after, new_primary, "keys persist");
     let deadline = std::time::Instant::now() + Duration::from_secs(120);

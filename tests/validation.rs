@@ -330,6 +330,8 @@ const IMAGE: &str = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest";
 fn environment_needs_exactly_one_of_image_and_build() {
     validate::environment(&Environment::new("env").image(IMAGE)).unwrap();
     let dir = tempfile::tempdir().unwrap();
+    // A build context is uploaded, so it must hold at least one file (an empty one is refused).
+    std::fs::write(dir.path().join("Dockerfile"), "FROM python:3.11\n").unwrap();
     let context = dir.path().to_string_lossy().to_string();
     validate::environment(&Environment::new("env").build(BuildContext::new(context.clone())))
         .unwrap();

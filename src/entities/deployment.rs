@@ -76,6 +76,10 @@ pub struct OnlineDeploymentOf<C: ?Sized> {
     pub id: Option<String>,
     /// Creation / modification info (read-only).
     pub creation_context: Option<CreationContext>,
+    /// Client-side only, never sent: skip the syntax check of a local scoring script before
+    /// the upload (Python's `begin_create_or_update(deployment, skip_script_validation=True)`,
+    /// the CLI's `--skip-script-validation`). Default `false`.
+    pub skip_script_validation: bool,
     /// What only this kind of deployment has (last: the field an unsized view erases).
     pub compute: C,
 }
@@ -118,7 +122,7 @@ impl<C: Default> OnlineDeploymentOf<C> {
 }
 
 impl<C> OnlineDeploymentOf<C> {
-    setters!(into: name: String, app_insights_enabled: bool);
+    setters!(into: name: String, app_insights_enabled: bool, skip_script_validation: bool);
     setters!(some:
         endpoint_name: String,
         description: String,
@@ -257,6 +261,11 @@ impl OnlineDeployment {
     /// Tags.
     pub fn tags(&self) -> &BTreeMap<String, String> {
         &self.shared().tags
+    }
+
+    /// Whether the scoring script's syntax check is skipped (client-side only).
+    pub fn skip_script_validation(&self) -> bool {
+        self.shared().skip_script_validation
     }
 
     /// Provisioning state.

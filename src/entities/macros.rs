@@ -50,6 +50,12 @@ macro_rules! string_enum {
             pub fn is_unknown(&self) -> bool {
                 matches!(self, Self::Unknown(_))
             }
+
+            /// The wire spellings of the known values, in declaration order (what the service
+            /// accepts when this value is sent).
+            pub fn known_values() -> &'static [&'static str] {
+                &[$($wire),+]
+            }
         }
 
         impl $crate::entities::macros::LenientEnum for $name {
@@ -59,6 +65,14 @@ macro_rules! string_enum {
 
             fn is_unknown(&self) -> bool {
                 Self::is_unknown(self)
+            }
+
+            fn known_values() -> &'static [&'static str] {
+                Self::known_values()
+            }
+
+            fn wire(&self) -> &str {
+                self.as_str()
             }
         }
 
@@ -109,6 +123,10 @@ pub(crate) trait LenientEnum: Sized {
     fn parse_lenient(s: &str) -> Self;
     /// See the enum's `is_unknown`.
     fn is_unknown(&self) -> bool;
+    /// See the enum's `known_values`.
+    fn known_values() -> &'static [&'static str];
+    /// The value as sent.
+    fn wire(&self) -> &str;
 }
 
 /// Lower-cases and drops `_`, `-` and spaces, for lenient enum matching.

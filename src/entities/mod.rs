@@ -8,6 +8,7 @@ pub(crate) mod macros;
 
 mod common;
 mod compute;
+mod container;
 mod data_collector;
 mod deployment;
 mod endpoint;
@@ -21,6 +22,7 @@ mod workspace;
 
 pub use common::{CreationContext, IdentityConfiguration, UserIdentity};
 pub use compute::{KubernetesDeploymentCompute, KubernetesEndpointCompute, ManagedCompute};
+pub use container::{AssetContainer, ListViewType};
 pub use data_collector::{DataCollector, DeploymentCollection, RequestLogging};
 pub use deployment::{
     KubernetesOnlineDeployment, ManagedOnlineDeployment, OnlineDeployment, OnlineDeploymentOf,

@@ -1,7 +1,13 @@
 //! Scoring targets resolved through ARM: an endpoint's scoring URI and auth mode from its GET,
 //! and its credentials by auth mode (`listKeys`, `token`, or an Entra token for the ML audience).
+//! The source also remembers which deployments the endpoint is known to have (its traffic and
+//! mirror-traffic keys, then its deployment list when asked), so a call pinned to a deployment
+//! that does not exist fails before its payload is sent.
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use futures::TryStreamExt;
 
 use azure_core::credentials::{AccessToken, TokenCredential};
 use azure_core::http::{Context, Url};
@@ -89,6 +95,55 @@ impl ArmScoring {
 pub(crate) struct ArmScoringSource {
     pub(crate) arm: ArmScoring,
     pub(crate) endpoint: String,
+    /// Lower-cased names of the deployments the endpoint is known to have: the traffic and
+    /// mirror-traffic keys of the last endpoint GET, and the last deployment list.
+    deployments: Mutex<BTreeSet<String>>,
+}
+
+/// Just the name of a listed deployment (the rest of it is not needed here).
+#[derive(serde::Deserialize)]
+struct NamedResource {
+    name: Option<String>,
+}
+
+impl ArmScoringSource {
+    /// The source of `endpoint`'s scoring target.
+    pub(crate) fn new(arm: ArmScoring, endpoint: &str) -> Self {
+        Self {
+            arm,
+            endpoint: endpoint.to_owned(),
+            deployments: Mutex::default(),
+        }
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        self.deployments
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether the endpoint is known to have `deployment` (names compare case-insensitively,
+    /// as the service's do).
+    pub(crate) fn knows(&self, deployment: &str) -> bool {
+        self.known().contains(&deployment.to_lowercase())
+    }
+
+    /// Lists the endpoint's deployments (ARM), remembers them, and returns their names.
+    ///
+    /// # Errors
+    /// As any ARM list (404 when the endpoint does not exist).
+    pub(crate) async fn list_deployments(&self) -> Result<Vec<String>> {
+        let path = resources::online_deployments(self.arm.arm.api(), &self.endpoint);
+        let listed: Vec<NamedResource> = self
+            .arm
+            .arm
+            .list(&path, &Context::new())
+            .try_collect()
+            .await?;
+        let names: Vec<String> = listed.into_iter().filter_map(|d| d.name).collect();
+        *self.known() = names.iter().map(|n| n.to_lowercase()).collect();
+        Ok(names)
+    }
 }
 
 fn unix(seconds: i64) -> Option<OffsetDateTime> {
@@ -122,6 +177,13 @@ impl ScoringTargetSource for ArmScoringSource {
         let uri = Url::parse(uri).map_err(|e| {
             Error::decode("OnlineEndpoint", format!("scoringUri is not a URL: {e}"))
         })?;
+        // Deployments with live or mirrored traffic exist; others are listed when pinned.
+        *self.known() = endpoint
+            .traffic()
+            .keys()
+            .chain(endpoint.mirror_traffic().keys())
+            .map(|name| name.to_lowercase())
+            .collect();
         if endpoint.auth_mode() == &AuthMode::AadToken {
             // The scoring client fetches (and renews) the token from the credential itself.
             return Ok(ScoringTarget::new(

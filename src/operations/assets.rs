@@ -66,6 +66,11 @@ pub(crate) const DATA: AssetKind = AssetKind {
 };
 
 impl AssetKind {
+    /// Every container of this kind (`models`, `environments`).
+    pub(crate) fn collection(&self, api: &ApiVersions) -> ArmPath {
+        ArmPath::workspace([self.segment], (self.api)(api))
+    }
+
     pub(crate) fn container(&self, api: &ApiVersions, name: &str) -> ArmPath {
         ArmPath::workspace([self.segment, name], (self.api)(api))
     }

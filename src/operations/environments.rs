@@ -16,7 +16,7 @@ use crate::{rest, validate};
 /// Environment operations: register, get, list, archive.
 #[derive(Clone, Debug)]
 pub struct EnvironmentOperations {
-    core: Arc<ClientCore>,
+    pub(super) core: Arc<ClientCore>,
 }
 
 impl EnvironmentOperations {

@@ -4,8 +4,10 @@
 //! Each group is a cheap handle (an `Arc` to the client's shared core); the HTTP work is done
 //! by the one ARM client in [`crate::arm`], scoring by [`crate::invoke`].
 
+mod asset_lists;
 mod assets;
 mod datastores;
+mod download;
 mod environments;
 mod models;
 mod online_deployments;

@@ -16,7 +16,7 @@ use crate::{rest, validate};
 /// Model operations: register (uploading local files), get, list, archive.
 #[derive(Clone, Debug)]
 pub struct ModelOperations {
-    core: Arc<ClientCore>,
+    pub(super) core: Arc<ClientCore>,
 }
 
 impl ModelOperations {

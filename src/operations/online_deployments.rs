@@ -79,6 +79,7 @@ impl OnlineDeploymentOperations {
     ) -> Result<LroPoller<OnlineDeployment>> {
         let mut deployment = deployment.into();
         validate::deployment(&deployment)?;
+        validate::scoring_script(&deployment).await?;
         let endpoint_name = deployment
             .endpoint_name()
             .map(str::to_owned)

@@ -50,8 +50,8 @@ impl OnlineEndpointOperations {
         endpoint: impl Into<OnlineEndpoint>,
     ) -> Result<LroPoller<OnlineEndpoint>> {
         let mut endpoint = endpoint.into();
-        rest::strip_traffic(&mut endpoint);
         validate::endpoint(&endpoint)?;
+        rest::strip_traffic(&mut endpoint);
         if let OnlineEndpoint::Kubernetes(k8s) = &mut endpoint {
             // Python turns a bare compute name into the compute's ARM id before the PUT.
             if let Some(compute) = k8s.compute.target.as_mut() {
@@ -165,7 +165,10 @@ impl OnlineEndpointOperations {
         request: impl AsRef<InvokeRequest>,
     ) -> Result<InvokeResponse> {
         require_name("endpoint_name", endpoint_name)?;
-        self.core.scoring.get(endpoint_name).invoke(request).await
+        self.core
+            .scoring
+            .invoke(endpoint_name, request.as_ref())
+            .await
     }
 
     /// The cached scoring client of an endpoint, for services that score often (cheap to clone,

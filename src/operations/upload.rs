@@ -35,15 +35,22 @@ fn upload_options(core: &ClientCore) -> UploadOptions {
 /// The default datastore's container and credential.
 async fn default_datastore_container(core: &Arc<ClientCore>) -> Result<(String, BlobContainer)> {
     let datastores = DatastoreOperations::new(core.clone());
-    let datastore = datastores.get_default().await?;
+    datastore_container(core, datastores.get_default().await?).await
+}
+
+/// A datastore's container and credential.
+pub(super) async fn datastore_container(
+    core: &Arc<ClientCore>,
+    datastore: crate::entities::Datastore,
+) -> Result<(String, BlobContainer)> {
     let account = datastore
         .account_name
         .clone()
-        .ok_or_else(|| Error::decode("Datastore", "the default datastore has no accountName"))?;
+        .ok_or_else(|| Error::decode("Datastore", "the datastore has no accountName"))?;
     let container = datastore
         .container_name
         .clone()
-        .ok_or_else(|| Error::decode("Datastore", "the default datastore has no containerName"))?;
+        .ok_or_else(|| Error::decode("Datastore", "the datastore has no containerName"))?;
     let suffix = datastore
         .endpoint
         .clone()
@@ -56,6 +63,7 @@ async fn default_datastore_container(core: &Arc<ClientCore>) -> Result<(String, 
         .as_deref()
         .is_some_and(|t| t.eq_ignore_ascii_case("AccountKey") || t.eq_ignore_ascii_case("Sas"));
     let auth = if key_based {
+        let datastores = DatastoreOperations::new(core.clone());
         let secrets: DatastoreSecrets = datastores.secrets(&datastore.name).await?;
         match (secrets.key, secrets.sas_token) {
             (Some(key), _) => StorageAuth::shared_key(account, key)?,

@@ -111,6 +111,7 @@ fn deployment<C>(w: OnlineDeploymentResource, compute: C) -> OnlineDeploymentOf<
         provisioning_state: p.provisioning_state,
         id: w.id,
         creation_context: w.system_data.map(Into::into),
+        skip_script_validation: false,
         compute,
     }
 }

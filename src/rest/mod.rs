@@ -9,6 +9,7 @@ mod actions;
 mod assets;
 mod common;
 mod conda;
+mod container;
 mod deployment;
 mod deployment_settings;
 pub(crate) mod duration;
@@ -32,6 +33,7 @@ pub(crate) use actions::{
     get_logs_body, list_secrets_body, regenerate_keys_body, start_pending_upload_body,
 };
 pub(crate) use assets::{code_version_body, data_version_body};
+pub(crate) use container::AssetContainerResource;
 pub(crate) use deployment::{online_deployment_body, OnlineDeploymentResource};
 pub(crate) use endpoint::{
     online_endpoint_body, online_endpoint_traffic_update_body, strip_traffic,

@@ -414,7 +414,7 @@ impl BlobContainer {
 
     /// Sends one request: adds version, date and client request id, authorizes it, and turns
     /// any status outside `ok` into an [`Error::Service`] that carries no secret.
-    async fn send(
+    pub(super) async fn send(
         &self,
         method: Method,
         blob: Option<&str>,
@@ -423,65 +423,12 @@ impl BlobContainer {
         body: Bytes,
         ok: &[u16],
     ) -> Result<StorageResponse> {
-        let mut url = match blob {
-            Some(name) => self.blob_url(name)?,
-            None => self.url.clone(),
-        };
-        if !query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in query {
-                pairs.append_pair(k, v);
-            }
-        }
         let body_len = body.len() as u64;
-        let mut request = Request::new(url, method);
-        request.insert_header(header("x-ms-version"), STORAGE_API_VERSION);
-        request.insert_header(
-            header("x-ms-date"),
-            azure_core::time::to_rfc7231(&azure_core::time::OffsetDateTime::now_utc()),
-        );
-        // Set here, before signing: the pipeline's own request-id policy would add this x-ms-*
-        // header after the signature was computed and break it.
-        request.insert_header(
-            header("x-ms-client-request-id"),
-            uuid::Uuid::new_v4().to_string(),
-        );
-        for (name, value) in headers {
-            request.insert_header(name, value);
-        }
-        let mut sas: Option<&Secret> = None;
-        match &self.auth {
-            StorageAuth::Sas(token) => {
-                let url = request.url_mut();
-                let query = match url.query() {
-                    Some(q) if !q.is_empty() => format!("{q}&{}", token.secret()),
-                    _ => token.secret().to_owned(),
-                };
-                url.set_query(Some(&query));
-                sas = Some(token);
-            }
-            StorageAuth::SharedKey { account, key } => {
-                let to_sign = shared_key::string_to_sign(
-                    account,
-                    &request.method(),
-                    request.url(),
-                    request.headers(),
-                    body_len,
-                );
-                let signature = shared_key::sign(&to_sign, key)?;
-                request.insert_header(
-                    header("authorization"),
-                    format!("SharedKey {account}:{signature}"),
-                );
-            }
-            StorageAuth::Bearer(_) => {
-                let token = self.bearer_token().await?;
-                request.insert_header(
-                    header("authorization"),
-                    format!("Bearer {}", token.secret()),
-                );
-            }
-        }
+        let mut request = self.prepare(method, blob, query, headers, body_len).await?;
+        let sas = match &self.auth {
+            StorageAuth::Sas(token) => Some(token),
+            _ => None,
+        };
         request.set_body(body);
         let method_name = request.method().to_string();
         tracing::debug!(
@@ -545,6 +492,80 @@ impl BlobContainer {
         }
     }
 
+    /// A request with version, date, client request id and `headers`, authorized for this
+    /// container (SAS appended, Shared Key signed over `body_len`, or a bearer token).
+    pub(super) async fn prepare(
+        &self,
+        method: Method,
+        blob: Option<&str>,
+        query: &[(&str, &str)],
+        headers: Vec<(HeaderName, String)>,
+        body_len: u64,
+    ) -> Result<Request> {
+        let mut url = match blob {
+            Some(name) => self.blob_url(name)?,
+            None => self.url.clone(),
+        };
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in query {
+                pairs.append_pair(k, v);
+            }
+        }
+        let mut request = Request::new(url, method);
+        request.insert_header(header("x-ms-version"), STORAGE_API_VERSION);
+        request.insert_header(
+            header("x-ms-date"),
+            azure_core::time::to_rfc7231(&azure_core::time::OffsetDateTime::now_utc()),
+        );
+        // Set here, before signing: the pipeline's own request-id policy would add this x-ms-*
+        // header after the signature was computed and break it.
+        request.insert_header(
+            header("x-ms-client-request-id"),
+            uuid::Uuid::new_v4().to_string(),
+        );
+        for (name, value) in headers {
+            request.insert_header(name, value);
+        }
+        match &self.auth {
+            StorageAuth::Sas(token) => {
+                let url = request.url_mut();
+                let query = match url.query() {
+                    Some(q) if !q.is_empty() => format!("{q}&{}", token.secret()),
+                    _ => token.secret().to_owned(),
+                };
+                url.set_query(Some(&query));
+            }
+            StorageAuth::SharedKey { account, key } => {
+                let to_sign = shared_key::string_to_sign(
+                    account,
+                    &request.method(),
+                    request.url(),
+                    request.headers(),
+                    body_len,
+                );
+                let signature = shared_key::sign(&to_sign, key)?;
+                request.insert_header(
+                    header("authorization"),
+                    format!("SharedKey {account}:{signature}"),
+                );
+            }
+            StorageAuth::Bearer(_) => {
+                let token = self.bearer_token().await?;
+                request.insert_header(
+                    header("authorization"),
+                    format!("Bearer {}", token.secret()),
+                );
+            }
+        }
+        Ok(request)
+    }
+
+    /// The pipeline requests go through.
+    pub(super) fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
     async fn bearer_token(&self) -> Result<Secret> {
         let StorageAuth::Bearer(credential) = &self.auth else {
             return Err(Error::other("bearer token requested without a credential"));
@@ -572,15 +593,15 @@ impl BlobContainer {
 }
 
 /// A response, kept whole so callers can look at the status.
-struct StorageResponse {
-    status: u16,
-    headers: Headers,
-    body: Bytes,
+pub(super) struct StorageResponse {
+    pub(super) status: u16,
+    pub(super) headers: Headers,
+    pub(super) body: Bytes,
     error_code: Option<String>,
 }
 
 impl StorageResponse {
-    fn into_error(self) -> Error {
+    pub(super) fn into_error(self) -> Error {
         service_error(self.status, &self.headers, &self.body)
     }
 }

@@ -12,6 +12,7 @@
 
 mod auth;
 mod container;
+mod download;
 mod errors;
 mod pipeline;
 mod shared_key;
@@ -19,5 +20,6 @@ mod stream;
 
 pub use auth::{StorageAuth, STORAGE_SCOPE};
 pub use container::{BlobContainer, BlobProperties, DEFAULT_REQUEST_TIMEOUT, STORAGE_API_VERSION};
+pub use download::BlobItem;
 pub use pipeline::StoragePipeline;
 pub use stream::{UploadBlobOptions, DEFAULT_BLOCK_SIZE};

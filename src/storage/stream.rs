@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use bytes::{Bytes, BytesMut};
-use futures::stream::{StreamExt, TryStreamExt};
+use futures::future::Either;
+use futures::stream::{FuturesUnordered, StreamExt};
 use md5::{Digest, Md5};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -121,16 +122,16 @@ impl BlobContainer {
         let file = file.into_std().await;
         self.upload_blocks(
             name,
-            Source::<tokio::io::Empty>::File(Some(file)),
+            Source::<tokio::io::Empty>::File(file),
             length,
             options,
             on_progress,
         )
-            .await
-            .map_err(|e| match e {
-                Error::Io { path: None, source } => Error::io(path, source),
-                other => other,
-            })
+        .await
+        .map_err(|e| match e {
+            Error::Io { path: None, source } => Error::io(path, source),
+            other => other,
+        })
     }
 
     /// Uploads exactly `length` bytes from `reader` as block blob `name` (see
@@ -155,7 +156,7 @@ impl BlobContainer {
     async fn upload_blocks<R: AsyncRead + Unpin + Send>(
         &self,
         name: &str,
-        mut source: Source<R>,
+        source: Source<R>,
         length: u64,
         options: &UploadBlobOptions,
         on_progress: &mut (dyn FnMut(u64) + Send),
@@ -164,7 +165,7 @@ impl BlobContainer {
         self.blob_url(name)?;
         if length <= options.max_single_put as u64 {
             // `length` fits in usize here: it is at most max_single_put.
-            let data = source.read(length as usize).await?;
+            let (source, data) = source.read(length as usize).await?;
             if data.len() as u64 != length {
                 return Err(size_changed(length));
             }
@@ -183,107 +184,141 @@ impl BlobContainer {
                 format!("too small for {length} bytes (a blob has at most {MAX_BLOCKS} blocks)"),
             ));
         }
-        // The producer reads block after block (in order: the whole blob's MD5 needs it) and
-        // `try_buffer_unordered` keeps up to `parallel` of them on the wire. It asks for the
-        // next block only when fewer than `parallel` are in flight, so at most `parallel`
-        // blocks are alive, and reading the next one overlaps with sending the others.
+        // One read at a time, in order (the whole blob's MD5 needs it), started whenever fewer
+        // than `parallel` blocks are alive: reading and hashing the next block overlaps with
+        // sending the others, and at most `parallel` blocks are in memory. A read owns the
+        // source while it runs and hands it back with the block.
         let parallel = options.parallel_blocks.max(1);
-        let mut whole = Some(Md5::new());
         let mut ids: Vec<String> = Vec::with_capacity(blocks as usize);
-        {
-            let producer = Producer {
-                source: &mut source,
-                whole: &mut whole,
-                ids: &mut ids,
-                read: 0,
-                length,
-                block_size,
-            };
-            let puts = futures::stream::try_unfold(producer, |mut producer| async move {
-                Ok(producer.next().await?.map(|block| (block, producer)))
-            })
-            .map_ok(|(id, data, md5): (String, Bytes, String)| {
-                let len = data.len() as u64;
-                async move {
-                    self.put_block_with_md5(name, &id, data, md5)
-                        .await
-                        .map(|()| len)
+        let mut idle = Some((source, Md5::new()));
+        let mut reading = None;
+        let mut in_flight = FuturesUnordered::new();
+        let mut requested: u64 = 0;
+        let mut acked: u64 = 0;
+        loop {
+            if reading.is_none() && requested < length && in_flight.len() < parallel {
+                if let Some((source, whole)) = idle.take() {
+                    let want = (length - requested).min(block_size);
+                    requested += want;
+                    // `want` fits in usize: it is at most block_size.
+                    reading = Some((want, Box::pin(source.read_block(want as usize, whole))));
                 }
-            })
-            .try_buffer_unordered(parallel);
-            futures::pin_mut!(puts);
-            let mut acked: u64 = 0;
-            while let Some(done) = puts.next().await {
-                acked += done?;
-                on_progress(acked);
+            }
+            let event = match (reading.as_mut(), in_flight.is_empty()) {
+                (None, true) => break,
+                (None, false) => Event::Sent(in_flight.next().await),
+                (Some((_, pending)), true) => Event::Read(pending.await),
+                (Some((_, pending)), false) => {
+                    match futures::future::select(pending, in_flight.next()).await {
+                        Either::Left((block, _)) => Event::Read(block),
+                        Either::Right((sent, _)) => Event::Sent(sent),
+                    }
+                }
+            };
+            match event {
+                Event::Sent(Some(sent)) => {
+                    acked += sent?;
+                    on_progress(acked);
+                }
+                Event::Sent(None) => {}
+                Event::Read(block) => {
+                    let want = reading.take().map_or(0, |(want, _)| want);
+                    let (source, whole, Block { data, md5 }) = block?;
+                    idle = Some((source, whole));
+                    if data.len() as u64 != want {
+                        return Err(size_changed(length));
+                    }
+                    // Same-length ids are required; the index keeps them unique and ordered.
+                    let id = azure_core::base64::encode(format!("block-{:010}", ids.len()));
+                    ids.push(id.clone());
+                    in_flight.push(async move {
+                        self.put_block_with_md5(name, &id, data, md5)
+                            .await
+                            .map(|()| want)
+                    });
+                }
             }
         }
+        let (source, whole) = idle.ok_or_else(|| Error::other("block upload lost its source"))?;
         source.ensure_at_end(length).await?;
-        let digest: Option<[u8; 16]> = whole.map(|h| h.finalize().into());
-        self.put_block_list(name, &ids, digest, options.overwrite)
+        let digest: [u8; 16] = whole.finalize().into();
+        self.put_block_list(name, &ids, Some(digest), options.overwrite)
             .await?;
         tracing::debug!(target: "azure_ai_ml::storage", blob = name, bytes = length, blocks = ids.len(), "uploaded in blocks");
         Ok(length)
     }
 }
 
+/// What the block-upload loop waits for: a block read, or a block sent.
+enum Event<B, S> {
+    Read(B),
+    Sent(Option<S>),
+}
+
+/// One block of a block upload: its bytes and their MD5 (base64, its `Content-MD5`).
+struct Block {
+    data: Bytes,
+    md5: String,
+}
+
 /// Where the bytes come from: a file (read on the blocking pool, straight into the buffer that
-/// is sent) or any async reader.
+/// is sent) or any async reader. A read takes the source and hands it back, so a read in
+/// progress owns it and holds no borrow across the upload loop.
 enum Source<R> {
-    /// `None` only while a blocking read has it.
-    File(Option<std::fs::File>),
+    File(std::fs::File),
     Reader(R),
 }
 
 impl<R: AsyncRead + Unpin + Send> Source<R> {
     /// Up to `want` bytes (fewer only at end of input).
-    async fn read(&mut self, want: usize) -> Result<Bytes> {
+    async fn read(self, want: usize) -> Result<(Self, Bytes)> {
         match self {
-            Source::File(slot) => {
-                let file = slot.take().ok_or_else(file_busy)?;
+            Source::File(mut file) => {
                 let (file, data) = blocking(move || {
-                    let mut file = file;
-                    let data = read_file(&mut file, want);
-                    (file, data)
+                    let data = read_file(&mut file, want)?;
+                    Ok((file, data))
                 })
                 .await?;
-                *slot = Some(file);
-                data
+                Ok((Source::File(file), data))
             }
-            Source::Reader(reader) => read_chunk(reader, want).await,
+            Source::Reader(mut reader) => {
+                let data = read_chunk(&mut reader, want).await?;
+                Ok((Source::Reader(reader), data))
+            }
         }
     }
 
-    /// Up to `want` bytes with their MD5 (base64), and `whole` updated with them; the hashing
-    /// runs on the blocking pool, off the runtime's threads.
-    async fn read_hashed(&mut self, want: usize, whole: Md5) -> Result<(Bytes, String, Md5)> {
-        let hash = |data: Bytes, mut whole: Md5| {
+    /// Up to `want` bytes with their MD5, and `whole` (the blob's MD5 so far) updated with
+    /// them. Reading a file and all hashing run on the blocking pool, off the runtime's
+    /// threads.
+    async fn read_block(self, want: usize, whole: Md5) -> Result<(Self, Md5, Block)> {
+        fn hash(data: Bytes, mut whole: Md5) -> (Md5, Block) {
             whole.update(&data);
             let md5 = azure_core::base64::encode(Md5::digest(&data));
-            (data, md5, whole)
-        };
+            (whole, Block { data, md5 })
+        }
         match self {
-            Source::File(slot) => {
-                let file = slot.take().ok_or_else(file_busy)?;
-                let (file, block) = blocking(move || {
-                    let mut file = file;
-                    let block = read_file(&mut file, want).map(|data| hash(data, whole));
-                    (file, block)
+            Source::File(mut file) => {
+                let (file, whole, block) = blocking(move || {
+                    let data = read_file(&mut file, want)?;
+                    let (whole, block) = hash(data, whole);
+                    Ok((file, whole, block))
                 })
                 .await?;
-                *slot = Some(file);
-                block
+                Ok((Source::File(file), whole, block))
             }
-            Source::Reader(reader) => {
-                let data = read_chunk(reader, want).await?;
-                blocking(move || hash(data, whole)).await
+            Source::Reader(mut reader) => {
+                let data = read_chunk(&mut reader, want).await?;
+                let (whole, block) = blocking(move || Ok(hash(data, whole))).await?;
+                Ok((Source::Reader(reader), whole, block))
             }
         }
     }
 
     /// An error unless the input has ended.
-    async fn ensure_at_end(&mut self, length: u64) -> Result<()> {
-        if self.read(1).await?.is_empty() {
+    async fn ensure_at_end(self, length: u64) -> Result<()> {
+        let (_, more) = self.read(1).await?;
+        if more.is_empty() {
             Ok(())
         } else {
             Err(size_changed(length))
@@ -291,46 +326,11 @@ impl<R: AsyncRead + Unpin + Send> Source<R> {
     }
 }
 
-/// Reads the blocks of one upload in order, hashing each and the whole.
-struct Producer<'a, R> {
-    source: &'a mut Source<R>,
-    whole: &'a mut Option<Md5>,
-    ids: &'a mut Vec<String>,
-    read: u64,
-    length: u64,
-    block_size: u64,
-}
-
-impl<R: AsyncRead + Unpin + Send> Producer<'_, R> {
-    /// The next block: `(id, data, Content-MD5)`, or `None` after the last.
-    async fn next(&mut self) -> Result<Option<(String, Bytes, String)>> {
-        if self.read >= self.length {
-            return Ok(None);
-        }
-        let want = (self.length - self.read).min(self.block_size) as usize;
-        let hasher = self.whole.take().unwrap_or_default();
-        let (data, md5, hasher) = self.source.read_hashed(want, hasher).await?;
-        *self.whole = Some(hasher);
-        if data.len() != want {
-            return Err(size_changed(self.length));
-        }
-        self.read += want as u64;
-        // Same-length ids are required; the index keeps them unique and ordered.
-        let id = azure_core::base64::encode(format!("block-{:010}", self.ids.len()));
-        self.ids.push(id.clone());
-        Ok(Some((id, data, md5)))
-    }
-}
-
-fn file_busy() -> Error {
-    Error::other("the upload's file handle is in use")
-}
-
 /// Runs `f` on tokio's blocking pool.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| Error::other(format!("upload read task failed: {e}")))
+        .map_err(|e| Error::other(format!("upload read task failed: {e}")))?
 }
 
 /// Up to `want` bytes from the file's current position, into a buffer of exactly that

@@ -25,4 +25,4 @@ pub use transfer::{
 };
 pub use uris::datastore_uri;
 pub(crate) use uris::is_local_path;
-pub use walk::{list_files, LocalFile};
+pub use walk::{check_upload_source, list_files, LocalFile};

@@ -1,6 +1,9 @@
 //! Listing the files of a folder the way azure-ai-ml's `get_upload_files_from_folder` does:
 //! symbolic links followed (a linked file keeps its link name, a linked directory is walked
 //! under its link name), the ignore rules applied to files, empty directories dropped.
+//!
+//! [`check_upload_source`] walks the same way before any request, so that a folder an upload
+//! could not read fails first, not after the requests that precede the upload.
 
 use std::path::{Path, PathBuf};
 
@@ -25,7 +28,8 @@ pub struct LocalFile {
 ///
 /// # Errors
 /// [`Error::Io`] for an unreadable entry, a broken link or a link loop; [`Error::Validation`]
-/// on `path` for a name that is not UTF-8 (it could not become a blob name).
+/// on `path` for a name that is not UTF-8 (it could not become a blob name) or a kept entry
+/// that is not a regular file (a FIFO or socket would block or fail the upload).
 pub fn list_files(folder: &Path, ignore: &IgnoreFile) -> Result<Vec<LocalFile>> {
     let mut files = Vec::new();
     for entry in WalkDir::new(folder).follow_links(true).min_depth(1) {
@@ -46,6 +50,9 @@ pub fn list_files(folder: &Path, ignore: &IgnoreFile) -> Result<Vec<LocalFile>> 
         if ignore.is_excluded(&relative) {
             continue;
         }
+        if !entry.file_type().is_file() {
+            return Err(not_regular(folder, &relative));
+        }
         let source = std::fs::canonicalize(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
         let size = std::fs::metadata(&source)
             .map_err(|e| Error::io(&source, e))?
@@ -59,6 +66,82 @@ pub fn list_files(folder: &Path, ignore: &IgnoreFile) -> Result<Vec<LocalFile>> 
     Ok(files)
 }
 
+/// Checks, reading no file content, that an upload of `path` (a file or a folder) can read
+/// everything it needs: `path` exists; below a folder, every name is UTF-8, every folder can
+/// be listed, no symbolic link is broken or loops, the folder's ignore file is valid, every
+/// file the ignore rules keep is a regular file that can be opened, and at least one file is
+/// kept. Returns the number of files an upload would send.
+///
+/// The operations call it before their first request; [`list_files`] and the hashes walk the
+/// same way later and would fail on the same entries, after requests were sent.
+///
+/// # Errors
+/// [`Error::Validation`] on `path`, naming the entry and the problem; on the ignore file for an
+/// invalid pattern; [`Error::Io`] when the ignore file can't be read.
+pub fn check_upload_source(path: &Path) -> Result<usize> {
+    let problem = |rule: String| Error::validation("path", rule);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| problem(format!("cannot read `{}`: {e}", path.display())))?;
+    if meta.is_file() {
+        std::fs::File::open(path)
+            .map_err(|e| problem(format!("cannot read `{}`: {e}", path.display())))?;
+        return Ok(1);
+    }
+    if !meta.is_dir() {
+        return Err(problem(format!(
+            "`{}` is neither a regular file nor a folder",
+            path.display()
+        )));
+    }
+    let ignore = IgnoreFile::for_folder(path)?;
+    let mut kept = 0;
+    for entry in WalkDir::new(path).follow_links(true).min_depth(1) {
+        let entry = entry.map_err(|e| {
+            let at = e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| path.to_path_buf());
+            let cause = match (e.loop_ancestor(), e.io_error()) {
+                (Some(_), _) => "symbolic link loop".to_owned(),
+                (None, Some(io)) => io.to_string(),
+                (None, None) => e.to_string(),
+            };
+            problem(format!("cannot read `{}`: {cause}", at.display()))
+        })?;
+        let relative = relative_path(path, entry.path())?;
+        if entry.file_type().is_dir() || ignore.is_excluded(&relative) {
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            return Err(not_regular(path, &relative));
+        }
+        std::fs::File::open(entry.path()).map_err(|e| {
+            problem(format!(
+                "cannot read `{relative}` in `{}`: {e}",
+                path.display()
+            ))
+        })?;
+        kept += 1;
+    }
+    if kept == 0 {
+        return Err(problem(format!(
+            "{} is empty (after ignore rules); a folder upload needs at least one file",
+            path.display()
+        )));
+    }
+    Ok(kept)
+}
+
+fn not_regular(folder: &Path, relative: &str) -> Error {
+    Error::validation(
+        "path",
+        format!(
+            "`{relative}` in `{}` is not a regular file (a FIFO, socket or device cannot be uploaded)",
+            folder.display()
+        ),
+    )
+}
+
 /// `path` relative to `root`, `/`-separated.
 pub(crate) fn relative_path(root: &Path, path: &Path) -> Result<String> {
     let rel = path.strip_prefix(root).unwrap_or(path);
@@ -67,7 +150,10 @@ pub(crate) fn relative_path(root: &Path, path: &Path) -> Result<String> {
         let part = component.as_os_str().to_str().ok_or_else(|| {
             Error::validation(
                 "path",
-                format!("{} has a name that is not UTF-8", path.display()),
+                format!(
+                    "{} has a name that is not UTF-8 (it cannot become a blob name)",
+                    path.display()
+                ),
             )
         })?;
         parts.push(part);

@@ -71,40 +71,51 @@ impl JsonValue for reqwest::Response {
     }
 }
 
+/// A workspace started in this process, with [`Api`] calls on it.
 pub struct Ws {
     pub ws: LocalWorkspace,
+    pub api: Api,
+}
+
+impl std::ops::Deref for Ws {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+impl Ws {
+    pub async fn start(dir: &std::path::Path) -> Ws {
+        let ws = LocalWorkspace::start(options(dir))
+            .await
+            .expect("workspace starts");
+        Self::wrap(ws)
+    }
+
+    pub fn wrap(ws: LocalWorkspace) -> Ws {
+        let api = Api::new(ws.base_url().as_str(), ws.ca_pem());
+        Ws { ws, api }
+    }
+}
+
+/// REST calls to a workspace (in this process or another) at `base`, trusting its CA.
+pub struct Api {
     pub http: reqwest::Client,
     pub base: String,
     pub prefix: String,
 }
 
-impl Ws {
-    pub async fn start(dir: &std::path::Path) -> Ws {
-        let ws = LocalWorkspace::start(
-            LocalWorkspaceOptions::default()
-                .with_dir(dir)
-                .with_venv_cache(venv_cache()),
-        )
-        .await
-        .expect("workspace starts");
-        Self::wrap(ws)
-    }
-
-    pub fn wrap(ws: LocalWorkspace) -> Ws {
+impl Api {
+    pub fn new(base_url: &str, ca_pem: &str) -> Api {
         let http = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(ws.ca_pem().as_bytes()).unwrap())
+            .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
             .pool_max_idle_per_host(32)
             .build()
             .unwrap();
-        let base = ws.base_url().as_str().trim_end_matches('/').to_owned();
+        let base = base_url.trim_end_matches('/').to_owned();
         let prefix =
             "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-project-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-workspace-production".to_owned();
-        Ws {
-            ws,
-            http,
-            base,
-            prefix,
-        }
+        Api { http, base, prefix }
     }
 
     pub fn id(&self, path: &str) -> String {
@@ -349,16 +360,7 @@ impl Ws {
         deployment: Option<&str>,
         body: &Value,
     ) -> (u16, String, String) {
-        let mut req = self
-            .http
-            .post(format!("{}/endpoints/{endpoint}/score", self.base))
-            .bearer_auth(key)
-            .header("content-type", "application/json")
-            .body(body.to_string());
-        if let Some(d) = deployment {
-            req = req.header("azureml-model-deployment", d);
-        }
-        let resp = req.send().await.expect("score request");
+        let resp = self.score_request(endpoint, key, deployment, body).await;
         let status = resp.status().as_u16();
         let answered = resp
             .headers()
@@ -368,6 +370,43 @@ impl Ws {
             .to_owned();
         (status, resp.text().await.unwrap_or_default(), answered)
     }
+}
+
+impl Api {
+    /// POST to the endpoint's scoring URI; the whole answer (headers included).
+    pub async fn score_request(
+        &self,
+        endpoint: &str,
+        key: &str,
+        deployment: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(format!("{}/endpoints/{endpoint}/score", self.base))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(d) = deployment {
+            req = req.header("azureml-model-deployment", d);
+        }
+        req.send().await.expect("score request")
+    }
+
+    /// Registers the tiny scoring script, a model of these weights and the tiny environment
+    /// (named after `tag`); returns the code, model and environment ids.
+    pub async fn register_tiny(&self, tag: &str, weights: &[f64]) -> (String, String, String) {
+        let model = serde_json::to_vec(&json!({ "w": weights })).unwrap();
+        self.register_assets(tag, TINY_SCORE, ("weights.json", model), TINY_CONDA)
+            .await
+    }
+}
+
+/// Options of a test workspace in `dir` (the shared venv cache).
+pub fn options(dir: impl AsRef<std::ffi::OsStr>) -> LocalWorkspaceOptions {
+    LocalWorkspaceOptions::default()
+        .with_dir(std::path::Path::new(dir.as_ref()))
+        .with_venv_cache(venv_cache())
 }
 
 /// A deployment body with fast probes (1 s period, no initial delay).
@@ -421,6 +460,42 @@ pub fn listen_addresses(port: u16) -> Vec<String> {
 /// 127.0.0.1 in /proc/net/tcp's little-endian hex, and ::1 in tcp6's.
 pub const LOOPBACK_V4: &str = "0100007F";
 pub const LOOPBACK_V6: &str = "00000000000000000000000001000000";
+
+/// Live (non-zombie) processes started for the workspace in `dir` (model servers carry the
+/// workspace folder in their environment).
+pub fn workspace_processes(dir: &std::path::Path) -> Vec<u32> {
+    let marker = format!("AZUREML_EMULATOR_WORKSPACE={}", dir.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if !environ.split(|b| *b == 0).any(|v| v == marker.as_bytes()) {
+            continue;
+        }
+        let zombie = std::fs::read_to_string(entry.path().join("stat"))
+            .ok()
+            .and_then(|stat| {
+                let rest = stat.get(stat.rfind(')')? + 1..)?.to_owned();
+                rest.split_whitespace().next().map(|s| s == "Z" || s == "X")
+            })
+            .unwrap_or(true);
+        if !zombie {
+            found.push(pid);
+        }
+    }
+    found
+}
 
 /// Live (non-zombie) members of a process group.
 pub fn group_alive(pgid: u32) -> bool {

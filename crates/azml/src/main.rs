@@ -1,306 +1,122 @@
-//! `azml`: the seed tutorial's command-line steps (`az ml …`) on top of the crate.
+//! `azml`: the `az ml` online-endpoint workflow (endpoints, deployments, models, environments,
+//! autoscale, metrics) from the same CLI v2 YAML files, as one binary over the `azure_ai_ml`
+//! SDK; `--local` runs every command against the offline workspace.
 //!
 //! ```text
-//! azml online-endpoint show --name churn-prediction-v1 --query scoring_uri
-//! azml online-endpoint get-credentials --name churn-prediction-v1 --query primaryKey
-//! azml online-endpoint invoke --name churn-prediction-v1 --request-file sample.json [--deployment-name blue]
-//! azml online-deployment get-logs --name blue --endpoint-name churn-prediction-v1 --lines 50
-//! azml model create --name customer-churn-model --path ./model/model.pkl
+//! azml online-endpoint create -f endpoint.yml
+//! azml online-deployment create -f blue.yml --all-traffic
+//! azml online-endpoint show -n churn-prediction-v1 --query scoring_uri -o tsv
 //! ```
 //!
-//! The workspace comes from `--subscription/--resource-group/--workspace-name` or
-//! `AZURE_SUBSCRIPTION_ID`/`AZURE_RESOURCE_GROUP`/`AZUREML_WORKSPACE_NAME`; credentials from the
-//! default chain (environment, workload identity, managed identity, Azure CLI).
+//! Exit codes as `az`: 0 ok, 1 the service or the operation failed, 2 usage or validation
+//! (nothing was sent), 3 the resource does not exist.
 
-use std::path::PathBuf;
+mod cli;
+mod commands;
+mod context;
+mod error;
+#[cfg(feature = "local")]
+mod local;
+mod output;
+mod progress;
+
 use std::process::ExitCode;
 
-use azure_ai_ml::upload::{ProgressCallback, UploadProgress};
-use azure_ai_ml::{
-    default_credential, EndpointCredentials, InvokeRequest, MLClient, MLClientOptions, Model,
-    OnlineEndpoint,
-};
-use clap::{Args, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use clap::{CommandFactory, Parser};
 
-#[derive(Parser)]
-#[command(
-    name = "azml",
-    version,
-    about = "Azure ML online endpoints from the command line"
-)]
-struct Cli {
-    #[command(flatten)]
-    workspace: WorkspaceArgs,
-    #[command(subcommand)]
-    command: Command,
-}
+use crate::cli::{Cli, Command, LocalCommand};
+use crate::commands::Ctx;
+#[cfg(not(feature = "local"))]
+use crate::error::CliError;
+use crate::error::CliResult;
+use crate::output::Printer;
 
-#[derive(Args)]
-struct WorkspaceArgs {
-    /// Subscription id.
-    #[arg(long, short = 's', env = "AZURE_SUBSCRIPTION_ID", global = true)]
-    subscription: Option<String>,
-    /// Resource group.
-    #[arg(long, short = 'g', env = "AZURE_RESOURCE_GROUP", global = true)]
-    resource_group: Option<String>,
-    /// Workspace name.
-    #[arg(long, short = 'w', env = "AZUREML_WORKSPACE_NAME", global = true)]
-    workspace_name: Option<String>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Online endpoints.
-    #[command(subcommand, name = "online-endpoint")]
-    OnlineEndpoint(EndpointCommand),
-    /// Online deployments.
-    #[command(subcommand, name = "online-deployment")]
-    OnlineDeployment(DeploymentCommand),
-    /// Models.
-    #[command(subcommand)]
-    Model(ModelCommand),
-}
-
-#[derive(Subcommand)]
-enum EndpointCommand {
-    /// Shows an endpoint (JSON), or one field of it with `--query`.
-    Show {
-        #[arg(long, short = 'n')]
-        name: String,
-        /// `scoring_uri`, `swagger_uri`, `provisioning_state`, `auth_mode`, `traffic`.
-        #[arg(long)]
-        query: Option<String>,
-    },
-    /// Prints the endpoint's keys or token (JSON), or one of them with `--query`.
-    GetCredentials {
-        #[arg(long, short = 'n')]
-        name: String,
-        /// `primaryKey`, `secondaryKey` or `accessToken`.
-        #[arg(long)]
-        query: Option<String>,
-    },
-    /// Sends a request file to the endpoint and prints the answer.
-    Invoke {
-        #[arg(long, short = 'n')]
-        name: String,
-        #[arg(long, short = 'r')]
-        request_file: PathBuf,
-        #[arg(long, short = 'd')]
-        deployment_name: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum DeploymentCommand {
-    /// Prints the last lines of a deployment's log.
-    GetLogs {
-        #[arg(long, short = 'n')]
-        name: String,
-        #[arg(long, short = 'e')]
-        endpoint_name: String,
-        #[arg(long, short = 'l', default_value_t = 50)]
-        lines: u32,
-    },
-}
-
-#[derive(Subcommand)]
-enum ModelCommand {
-    /// Registers a model from a local path (with an upload progress bar).
-    Create {
-        #[arg(long, short = 'n')]
-        name: String,
-        #[arg(long, short = 'p')]
-        path: String,
-        #[arg(long, short = 'v')]
-        version: Option<String>,
-    },
-}
-
-fn client(args: &WorkspaceArgs, options: MLClientOptions) -> azure_ai_ml::Result<MLClient> {
-    let missing = |what: &str, env: &str| {
-        azure_ai_ml::Error::validation(what, format!("is required (--{what} or {env})"))
+/// `--debug`: every event of the SDK and of azure_core's pipeline (its logging policy redacts
+/// headers and query parameters it does not know to be safe); `--verbose`: info and above.
+fn init_tracing(global: &cli::Global) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let level = if global.debug {
+        LevelFilter::DEBUG
+    } else if global.verbose {
+        LevelFilter::INFO
+    } else if global.only_show_errors {
+        LevelFilter::ERROR
+    } else {
+        LevelFilter::WARN
     };
-    let subscription = args
-        .subscription
-        .clone()
-        .ok_or_else(|| missing("subscription", "AZURE_SUBSCRIPTION_ID"))?;
-    let group = args
-        .resource_group
-        .clone()
-        .ok_or_else(|| missing("resource-group", "AZURE_RESOURCE_GROUP"))?;
-    let workspace = args
-        .workspace_name
-        .clone()
-        .ok_or_else(|| missing("workspace-name", "AZUREML_WORKSPACE_NAME"))?;
-    MLClient::new(
-        default_credential()?,
-        subscription,
-        group,
-        workspace,
-        Some(options),
-    )
+    let targets = Targets::new()
+        .with_target("azure_ai_ml", level)
+        .with_target("azure_core", level)
+        .with_target("typespec_client_core", level)
+        .with_target("azure_identity", level)
+        .with_target("azml", level);
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_target(true),
+        )
+        .with(targets)
+        .try_init();
 }
 
-fn endpoint_field(endpoint: &OnlineEndpoint, query: &str) -> Option<String> {
-    match query {
-        "scoring_uri" | "scoringUri" => endpoint.scoring_uri().map(str::to_owned),
-        "swagger_uri" | "swaggerUri" => endpoint.swagger_uri().map(str::to_owned),
-        "provisioning_state" | "provisioningState" => {
-            endpoint.provisioning_state().map(|s| s.as_str().to_owned())
-        }
-        "auth_mode" | "authMode" => Some(endpoint.auth_mode().as_str().to_owned()),
-        "traffic" => serde_json::to_string(endpoint.traffic()).ok(),
-        "name" => Some(endpoint.name().to_owned()),
-        _ => None,
+#[cfg(feature = "local")]
+async fn local(ctx: &Ctx, command: LocalCommand) -> CliResult<()> {
+    match command {
+        LocalCommand::Start { detach: true, port } => local::start_detached(port).await,
+        LocalCommand::Start {
+            detach: false,
+            port,
+        } => local::start_foreground(port).await,
+        LocalCommand::Stop {} => local::stop().await,
+        LocalCommand::Status {} => ctx.print(local::status()?),
     }
 }
 
-fn upload_bar() -> (ProgressBar, ProgressCallback) {
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let handle = bar.clone();
-    let callback = ProgressCallback::new(move |p: &UploadProgress| {
-        handle.set_length(p.total_bytes);
-        handle.set_position(p.bytes_sent);
-        handle.set_message(p.path.clone());
-    });
-    (bar, callback)
+#[cfg(not(feature = "local"))]
+async fn local(_ctx: &Ctx, _command: LocalCommand) -> CliResult<()> {
+    Err(CliError::usage(
+        "this azml was built without the `local` feature (the offline workspace)",
+    ))
 }
 
-async fn run(cli: Cli) -> azure_ai_ml::Result<()> {
+async fn run(cli: Cli) -> CliResult<()> {
+    #[cfg(not(feature = "local"))]
+    if cli.global.local {
+        return Err(CliError::usage(
+            "--local: this azml was built without the `local` feature",
+        ));
+    }
+    let printer = Printer::new(cli.global.output, cli.global.query.clone())?;
+    let ctx = Ctx {
+        global: cli.global,
+        printer,
+    };
     match cli.command {
-        Command::OnlineEndpoint(EndpointCommand::Show { name, query }) => {
-            let endpoint = client(&cli.workspace, MLClientOptions::default())?
-                .online_endpoints()
-                .get(&name)
-                .await?;
-            match query {
-                Some(q) => match endpoint_field(&endpoint, &q) {
-                    Some(v) => println!("{v}"),
-                    None => {
-                        return Err(azure_ai_ml::Error::validation(
-                            "query",
-                            format!("unknown or empty field `{q}`"),
-                        ))
-                    }
-                },
-                None => {
-                    let summary = serde_json::json!({
-                        "name": endpoint.name(),
-                        "auth_mode": endpoint.auth_mode().as_str(),
-                        "scoring_uri": endpoint.scoring_uri(),
-                        "swagger_uri": endpoint.swagger_uri(),
-                        "provisioning_state": endpoint.provisioning_state().map(|s| s.as_str().to_owned()),
-                        "traffic": endpoint.traffic(),
-                    });
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&summary).unwrap_or_default()
-                    );
-                }
-            }
-        }
-        Command::OnlineEndpoint(EndpointCommand::GetCredentials { name, query }) => {
-            let credentials = client(&cli.workspace, MLClientOptions::default())?
-                .online_endpoints()
-                .get_keys(&name)
-                .await?;
-            // Printing the secret is this command's purpose (like `az ml … get-credentials`).
-            let fields: Vec<(&str, Option<String>)> = match &credentials {
-                EndpointCredentials::Keys(keys) => vec![
-                    (
-                        "primaryKey",
-                        keys.primary_key.as_ref().map(|s| s.secret().to_owned()),
-                    ),
-                    (
-                        "secondaryKey",
-                        keys.secondary_key.as_ref().map(|s| s.secret().to_owned()),
-                    ),
-                ],
-                EndpointCredentials::AmlToken(token) => {
-                    vec![("accessToken", Some(token.access_token.secret().to_owned()))]
-                }
-                EndpointCredentials::AadToken(token) => {
-                    vec![("accessToken", Some(token.token.secret().to_owned()))]
-                }
-                _ => Vec::new(),
-            };
-            match query {
-                Some(q) => match fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(&q)) {
-                    Some((_, Some(v))) => println!("{v}"),
-                    _ => {
-                        return Err(azure_ai_ml::Error::validation(
-                            "query",
-                            format!("no credential named `{q}`"),
-                        ))
-                    }
-                },
-                None => {
-                    let map: serde_json::Map<String, serde_json::Value> = fields
-                        .into_iter()
-                        .map(|(k, v)| (k.to_owned(), v.into()))
-                        .collect();
-                    println!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
-                }
-            }
-        }
-        Command::OnlineEndpoint(EndpointCommand::Invoke {
-            name,
-            request_file,
-            deployment_name,
-        }) => {
-            let mut request = InvokeRequest::file(request_file);
-            if let Some(d) = deployment_name {
-                request = request.deployment(d);
-            }
-            let out = client(&cli.workspace, MLClientOptions::default())?
-                .online_endpoints()
-                .invoke(&name, request)
-                .await?;
-            println!("{}", out.text()?);
-        }
-        Command::OnlineDeployment(DeploymentCommand::GetLogs {
-            name,
-            endpoint_name,
-            lines,
-        }) => {
-            let logs = client(&cli.workspace, MLClientOptions::default())?
-                .online_deployments()
-                .get_logs(&name, &endpoint_name, lines, None)
-                .await?;
-            print!("{logs}");
-        }
-        Command::Model(ModelCommand::Create {
-            name,
-            path,
-            version,
-        }) => {
-            let (bar, progress) = upload_bar();
-            let ml_client = client(
-                &cli.workspace,
-                MLClientOptions::default().with_upload_progress(progress),
-            )?;
-            let mut model = Model::new(name).path(path);
-            model.version = version;
-            let registered = ml_client.models().create_or_update(&model).await?;
-            bar.finish_and_clear();
-            println!("{}", registered.id().unwrap_or_default());
+        Command::OnlineEndpoint(c) => commands::endpoint::run(&ctx, c).await,
+        Command::OnlineDeployment(c) => commands::deployment::run(&ctx, c).await,
+        Command::Model(c) => commands::model::run(&ctx, c).await,
+        Command::Environment(c) => commands::environment::run(&ctx, c).await,
+        Command::Monitor(c) => commands::monitor::run(&ctx, c).await,
+        Command::Local(c) => local(&ctx, c).await,
+        Command::Completion { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "azml", &mut std::io::stdout());
+            Ok(())
         }
     }
-    Ok(())
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
+    let cli = Cli::parse();
+    init_tracing(&cli.global);
+    match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("azml: {e}");
-            ExitCode::FAILURE
+            eprintln!("ERROR: {e}");
+            ExitCode::from(e.code as u8)
         }
     }
 }
@@ -308,7 +124,6 @@ async fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn command_line_is_well_formed() {
@@ -316,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn parses_the_tutorial_commands() {
+    fn parses_the_seed_commands() {
         let cli = Cli::try_parse_from([
             "azml",
             "online-endpoint",
@@ -325,17 +140,41 @@ mod tests {
             "churn-prediction-v1",
             "--query",
             "primaryKey",
-            "-s",
-            "sub",
+            "-o",
+            "tsv",
             "-g",
             "rg",
             "-w",
             "ws",
         ])
         .unwrap();
-        assert!(
-            matches!(cli.command, Command::OnlineEndpoint(EndpointCommand::GetCredentials { ref query, .. }) if query.as_deref() == Some("primaryKey"))
-        );
-        assert_eq!(cli.workspace.workspace_name.as_deref(), Some("ws"));
+        assert_eq!(cli.global.query.as_deref(), Some("primaryKey"));
+        assert_eq!(cli.global.output, cli::OutputFormat::Tsv);
+        let cli = Cli::try_parse_from([
+            "azml",
+            "monitor",
+            "autoscale",
+            "rule",
+            "create",
+            "--resource-group",
+            "ml-project-rg",
+            "--autoscale-name",
+            "churn-autoscale",
+            "--condition",
+            "CpuUtilizationPercentage > 70 avg 5m",
+            "--scale",
+            "out",
+            "1",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Command::Monitor(_)));
+        let cli = Cli::try_parse_from([
+            "azml", "model", "create", "-f", "m.yml", "--set", "a=b", "c=d", "--set", "e=f",
+        ])
+        .unwrap();
+        let Command::Model(cli::ModelCommand::Create { set, .. }) = cli.command else {
+            panic!("model create")
+        };
+        assert_eq!(set.set, ["a=b", "c=d", "e=f"]);
     }
 }

@@ -79,6 +79,7 @@ impl Error {
 }
 
 /// Decodes JSON, reporting the path of the offending field.
+#[cfg(feature = "local")]
 pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| Error::Decode {
         what: what.into(),

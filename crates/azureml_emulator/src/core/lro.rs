@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::arm::{arm_error, now_rfc3339, ok_json, operation_url};
-use super::{CoreRequest, CoreResponse, HostKind, RuntimeState, WorkspaceCore};
+use super::faults::{Fault, InjectedEnd};
+use super::{CoreResponse, RuntimeState, WorkspaceCore};
 
 /// What a long-running operation does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,71 +74,13 @@ impl LroFailure {
     }
 }
 
-/// A failure to answer to the next matching request(s), whatever they are.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RequestFailure {
-    /// Only this method (any when `None`).
-    pub method: Option<String>,
-    /// Only paths containing this (any when `None`).
-    pub path_contains: Option<String>,
-    /// HTTP status to answer.
-    pub status: u16,
-    /// ARM error code.
-    pub code: String,
-    /// Message.
-    pub message: String,
-    /// How many matching requests fail.
-    pub times: u32,
-}
-
-impl RequestFailure {
-    /// The very next request fails with `status`, `code` and `message`.
-    pub fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            method: None,
-            path_contains: None,
-            status,
-            code: code.into(),
-            message: message.into(),
-            times: 1,
-        }
-    }
-
-    /// Only requests with this method.
-    pub fn method(mut self, method: impl Into<String>) -> Self {
-        self.method = Some(method.into().to_ascii_uppercase());
-        self
-    }
-
-    /// Only requests whose path contains `fragment`.
-    pub fn path_contains(mut self, fragment: impl Into<String>) -> Self {
-        self.path_contains = Some(fragment.into());
-        self
-    }
-
-    /// Fail this many matching requests.
-    pub fn times(mut self, times: u32) -> Self {
-        self.times = times;
-        self
-    }
-
-    fn matches(&self, request: &CoreRequest) -> bool {
-        self.times > 0
-            && self.method.as_deref().is_none_or(|m| m == request.method)
-            && self
-                .path_contains
-                .as_deref()
-                .is_none_or(|p| request.url.path().contains(p))
-    }
-}
-
 /// Where an operation stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum OpStatus {
     Running,
     Succeeded,
     Failed { code: String, message: String },
+    Canceled,
 }
 
 /// A long-running operation.
@@ -154,6 +97,9 @@ pub(crate) struct Operation {
     pub(crate) ended: Option<String>,
     /// A failure injected for this operation (applied when it would otherwise succeed).
     pub(crate) failure: Option<(String, String)>,
+    /// An injected end other than a failure: canceled, or never.
+    #[serde(default)]
+    pub(crate) injected_end: Option<InjectedEnd>,
     /// For `regenerateKeys`: which key (`Primary`/`Secondary`) becomes what value.
     #[serde(default)]
     pub(crate) new_key: Option<(String, String)>,
@@ -172,7 +118,7 @@ impl WorkspaceCore {
         deployment: Option<&str>,
         api_version: &str,
     ) -> String {
-        let failure = self
+        let mut failure = self
             .lro_failures
             .iter()
             .position(|f| f.matches(kind, endpoint, deployment))
@@ -180,6 +126,15 @@ impl WorkspaceCore {
                 let f = self.lro_failures.remove(i);
                 (f.code, f.message)
             });
+        let injected_end = match self.take_operation_fault() {
+            Some(Fault::LroFailed { code, message }) => {
+                failure = Some((code, message));
+                None
+            }
+            Some(Fault::LroCanceled) => Some(InjectedEnd::Canceled),
+            Some(Fault::LroNeverEnds) => Some(InjectedEnd::Never),
+            _ => None,
+        };
         let id = format!("oe:{}:{}", uuid::Uuid::new_v4(), self.state.seq + 1);
         self.state.seq += 1;
         let resource_polled = !self.config.async_operation_header
@@ -200,6 +155,7 @@ impl WorkspaceCore {
                 started: now_rfc3339(),
                 ended: None,
                 failure,
+                injected_end,
                 new_key: None,
                 resource_polled,
             },
@@ -239,7 +195,7 @@ impl WorkspaceCore {
     /// completes it. Returns the status after the poll.
     pub(crate) fn advance_operation(&mut self, id: &str) -> Option<OpStatus> {
         let op = self.state.operations.get_mut(id)?;
-        if op.status != OpStatus::Running {
+        if op.status != OpStatus::Running || op.injected_end == Some(InjectedEnd::Never) {
             return Some(op.status.clone());
         }
         if op.polls_left > 0 {
@@ -248,7 +204,9 @@ impl WorkspaceCore {
         }
         let (kind, endpoint, deployment) = (op.kind, op.endpoint.clone(), op.deployment.clone());
         let injected = op.failure.clone();
+        let canceled = op.injected_end == Some(InjectedEnd::Canceled);
         let outcome = match (kind, injected, deployment.as_deref()) {
+            _ if canceled => OpStatus::Canceled,
             (_, Some((code, message)), _) => OpStatus::Failed { code, message },
             (LroKind::DeploymentCreateOrUpdate | LroKind::DeploymentUpdate, None, Some(d)) => {
                 match self.runtime.deployment_state(&endpoint, d) {
@@ -273,6 +231,7 @@ impl WorkspaceCore {
         op.status = outcome.clone();
         op.ended = Some(now_rfc3339());
         let op = op.clone();
+        self.revision += 1;
         let succeeded = outcome == OpStatus::Succeeded;
         match (op.kind, succeeded) {
             (LroKind::EndpointDelete, true) => self.delete_endpoint_now(&op.endpoint),
@@ -294,7 +253,11 @@ impl WorkspaceCore {
             }
             (LroKind::RegenerateKeys, false) => {}
             _ => {
-                let state = if succeeded { "Succeeded" } else { "Failed" };
+                let state = match outcome {
+                    OpStatus::Succeeded => "Succeeded",
+                    OpStatus::Canceled => "Canceled",
+                    _ => "Failed",
+                };
                 self.set_provisioning_state(&op.endpoint, op.deployment.as_deref(), state);
             }
         }
@@ -342,6 +305,75 @@ impl WorkspaceCore {
             .and_then(Value::as_object_mut)
         {
             props.insert("provisioningState".into(), Value::String(state.into()));
+            self.revision += 1;
+        }
+    }
+
+    /// A runtime's word that a deployment's processes settled (ready or failed). Its pending
+    /// create or update completes now, when no client-visible poll is left to count down; a
+    /// deployment with nothing pending takes the runtime's outcome as its `provisioningState`,
+    /// which is how a workspace restarted from saved state repairs its statuses.
+    pub fn settle_deployment(&mut self, endpoint: &str, deployment: &str) {
+        let Some(record) = self
+            .state
+            .endpoints
+            .get(endpoint)
+            .and_then(|r| r.deployments.get(deployment))
+        else {
+            return;
+        };
+        if let Some(id) = record.pending_op.clone() {
+            let waits_on_runtime = self.state.operations.get(&id).is_some_and(|op| {
+                op.polls_left == 0
+                    && op.status == OpStatus::Running
+                    && matches!(
+                        op.kind,
+                        LroKind::DeploymentCreateOrUpdate | LroKind::DeploymentUpdate
+                    )
+            });
+            if waits_on_runtime {
+                self.advance_operation(&id);
+            }
+            return;
+        }
+        let settled = match self.runtime.deployment_state(endpoint, deployment) {
+            Some(RuntimeState::Succeeded) => "Succeeded",
+            Some(RuntimeState::Failed { .. }) => "Failed",
+            _ => return,
+        };
+        let current = record
+            .resource
+            .pointer("/properties/provisioningState")
+            .and_then(Value::as_str);
+        if current != Some(settled) {
+            self.set_provisioning_state(endpoint, Some(deployment), settled);
+        }
+    }
+
+    /// Moves on the operations a saved state left in progress that wait for no runtime
+    /// (endpoint changes, deletes, key regeneration): each completes as its remaining polls
+    /// would have completed it. Deployment creates and updates complete when the runtime
+    /// settles them ([`settle_deployment`](Self::settle_deployment)).
+    pub fn resume_operations(&mut self) {
+        let waiting: Vec<(String, u32)> = self
+            .state
+            .operations
+            .values()
+            .filter(|op| {
+                op.status == OpStatus::Running
+                    && !matches!(
+                        op.kind,
+                        LroKind::DeploymentCreateOrUpdate | LroKind::DeploymentUpdate
+                    )
+            })
+            .map(|op| (op.id.clone(), op.polls_left))
+            .collect();
+        for (id, polls_left) in waiting {
+            for _ in 0..=polls_left {
+                if self.advance_operation(&id) != Some(OpStatus::Running) {
+                    break;
+                }
+            }
         }
     }
 
@@ -378,6 +410,11 @@ impl WorkspaceCore {
             OpStatus::Failed { code, message } => {
                 body["status"] = json!("Failed");
                 body["error"] = json!({"code": code, "message": message});
+            }
+            OpStatus::Canceled => {
+                body["status"] = json!("Canceled");
+                body["error"] =
+                    json!({"code": "Canceled", "message": "The operation was canceled."});
             }
         }
         if let Some(end) = &op.ended {
@@ -430,32 +467,7 @@ impl WorkspaceCore {
                 }
             }
             OpStatus::Failed { code, message } => arm_error(400, &code, message),
+            OpStatus::Canceled => arm_error(400, "Canceled", "The operation was canceled."),
         }
-    }
-
-    /// The injected failure for this request, if one matches (consumed).
-    pub(crate) fn injected_failure(
-        &mut self,
-        kind: &HostKind,
-        request: &CoreRequest,
-    ) -> Option<CoreResponse> {
-        let i = self
-            .request_failures
-            .iter()
-            .position(|f| f.matches(request))?;
-        let failure = &mut self.request_failures[i];
-        failure.times -= 1;
-        let (status, code, message) = (
-            failure.status,
-            failure.code.clone(),
-            failure.message.clone(),
-        );
-        if failure.times == 0 {
-            self.request_failures.remove(i);
-        }
-        Some(match kind {
-            HostKind::Blob { .. } => super::blob::storage_error(status, &code, &message),
-            _ => arm_error(status, &code, message),
-        })
     }
 }

@@ -18,6 +18,7 @@ mod auth;
 mod blob;
 mod deployments;
 mod endpoints;
+mod faults;
 mod log;
 mod lro;
 pub mod monitor;
@@ -36,8 +37,9 @@ use routes::{host_of, ArmRoute};
 
 pub use auth::{classify_bearer_token, fake_access_token, CredentialKind};
 pub use blob::BlobStore;
+pub use faults::{Delivery, Fault, FaultAction, FaultRule, RequestFailure, Served, Service};
 pub use log::{LoggedRequest, RequestLog, Violation};
-pub use lro::{LroFailure, LroKind, RequestFailure};
+pub use lro::{LroFailure, LroKind};
 pub use runtime::{
     AssetFile, ContainerType, DefaultRuntime, DeploymentRuntime, DeploymentSpec, RuntimeState,
 };
@@ -282,6 +284,12 @@ impl CoreConfig {
         }
     }
 
+    /// Which service `url` addresses (the host, and for an emulator serving everything on one
+    /// host, the path prefixes configured here).
+    pub fn classify_host(&self, url: &Url) -> HostKind {
+        routes::classify_host(self, url)
+    }
+
     /// The swagger URI of `endpoint`.
     pub fn swagger_uri(&self, endpoint: &str) -> String {
         let score = self.scoring_uri(endpoint);
@@ -299,10 +307,15 @@ pub struct WorkspaceCore {
     pub(crate) runtime: Box<dyn DeploymentRuntime>,
     pub(crate) log: RequestLog,
     pub(crate) lro_failures: Vec<LroFailure>,
-    pub(crate) request_failures: Vec<RequestFailure>,
+    /// Armed fault rules, first match wins.
+    pub(crate) faults: Vec<FaultRule>,
+    /// The operation-stage rule hitting the request being handled (an index into `faults`).
+    pub(crate) operation_fault: Option<usize>,
     pub(crate) score_handler: Option<ScoreHandler>,
     /// Azure Monitor's live part: clock, metrics recorder, collected data.
     pub(crate) monitor: monitor::MonitorRuntime,
+    /// Bumped whenever the persistent state may have changed.
+    pub(crate) revision: u64,
 }
 
 impl std::fmt::Debug for WorkspaceCore {
@@ -333,9 +346,11 @@ impl WorkspaceCore {
             runtime: Box::new(DefaultRuntime),
             log: RequestLog::default(),
             lro_failures: Vec::new(),
-            request_failures: Vec::new(),
+            faults: Vec::new(),
+            operation_fault: None,
             score_handler: None,
             monitor: monitor::MonitorRuntime::default(),
+            revision: 0,
         }
     }
 
@@ -359,6 +374,12 @@ impl WorkspaceCore {
         &self.state
     }
 
+    /// A number that changes whenever [`state`](Self::state) may have changed (a resource
+    /// written, an operation ending): compare it with the one last saved to know when to save.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
     /// The base64 key of a storage account the workspace knows (a secret: don't log it).
     pub fn storage_key(&self, account: &str) -> Option<&str> {
         self.state.storage_key(account)
@@ -380,9 +401,10 @@ impl WorkspaceCore {
         self.lro_failures.push(failure);
     }
 
-    /// Answers the next request(s) matching `failure` with its status and error body.
+    /// Answers the next request(s) matching `failure` with its status and error body (a
+    /// [`Fault::Status`] rule; see [`inject`](Self::inject) for every fault).
     pub fn fail_next(&mut self, failure: RequestFailure) {
-        self.request_failures.push(failure);
+        self.inject(failure.into());
     }
 
     /// Registers the stand-in for the model behind every scoring URI.
@@ -392,10 +414,12 @@ impl WorkspaceCore {
 
     /// Which service `url` addresses.
     pub fn classify_host(&self, url: &Url) -> HostKind {
-        routes::classify_host(&self.config, url)
+        self.config.classify_host(url)
     }
 
-    /// Handles one request: logs it, checks credentials, dispatches on the host kind.
+    /// Handles one request: logs it, checks credentials, dispatches on the host kind. Faults
+    /// of the connection ([`Fault::needs_connection`], [`Fault::Delay`]) stay armed: a front
+    /// that can stage them calls [`serve`](Self::serve).
     pub fn handle(&mut self, request: &CoreRequest) -> CoreResponse {
         let kind = self.classify_host(&request.url);
         self.handle_as(kind, request)
@@ -404,11 +428,45 @@ impl WorkspaceCore {
     /// Like [`handle`](Self::handle) with the host kind decided by the caller (for an emulator
     /// that serves several services on one host).
     pub fn handle_as(&mut self, kind: HostKind, request: &CoreRequest) -> CoreResponse {
+        self.serve_inner(kind, request, false).response
+    }
+
+    /// Handles one request like [`handle`](Self::handle), with every armed fault: the answer
+    /// and how to deliver it (a delay, a reset, a truncated body, silence).
+    pub fn serve(&mut self, request: &CoreRequest) -> Served {
+        let kind = self.classify_host(&request.url);
+        self.serve_as(kind, request)
+    }
+
+    /// Like [`serve`](Self::serve) with the host kind decided by the caller.
+    pub fn serve_as(&mut self, kind: HostKind, request: &CoreRequest) -> Served {
+        self.serve_inner(kind, request, true)
+    }
+
+    fn serve_inner(
+        &mut self,
+        kind: HostKind,
+        request: &CoreRequest,
+        connection_faults: bool,
+    ) -> Served {
         let credential = self.classify_credential(request);
         let entry = self.log.record(request, &kind, credential.clone());
-        let response = self.dispatch(&kind, credential, request, entry);
+        let (response, delivery) = match self.take_fault(&kind, request, !connection_faults) {
+            Some(FaultAction::Answer(response)) => (response, Delivery::Normal),
+            Some(FaultAction::Deliver(delivery)) => {
+                (self.dispatch(&kind, credential, request, entry), delivery)
+            }
+            None => (
+                self.dispatch(&kind, credential, request, entry),
+                Delivery::Normal,
+            ),
+        };
         self.log.set_status(entry, response.status);
-        response
+        let reads = matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
+        if !reads && response.status < 400 {
+            self.revision += 1;
+        }
+        Served { response, delivery }
     }
 
     fn dispatch(
@@ -418,15 +476,15 @@ impl WorkspaceCore {
         request: &CoreRequest,
         entry: u64,
     ) -> CoreResponse {
-        if let Some(response) = self.injected_failure(kind, request) {
-            return response;
-        }
         match kind {
             HostKind::Arm => {
                 if let Err(response) = self.check_arm_credential(&credential, request, entry) {
                     return response;
                 }
-                self.handle_arm(request)
+                self.arm_operation_fault(kind, request);
+                let response = self.handle_arm(request);
+                self.operation_fault = None;
+                self.apply_list_fault(kind, request, response)
             }
             HostKind::Blob { account } => {
                 let account = account.clone();
@@ -451,9 +509,9 @@ impl WorkspaceCore {
         };
         let credential = self.classify_credential(request);
         let entry = self.log.record(request, &kind, credential.clone());
-        let route = match self.injected_failure(&kind, request) {
-            Some(response) => ScoreRoute::Rejected(response),
-            None => self.route_score_inner(endpoint, &credential, request, entry),
+        let route = match self.take_fault(&kind, request, true) {
+            Some(FaultAction::Answer(response)) => ScoreRoute::Rejected(response),
+            _ => self.route_score_inner(endpoint, &credential, request, entry),
         };
         let status = match &route {
             ScoreRoute::Deployment(_) => 200,

@@ -45,6 +45,22 @@ pub struct WorkspaceState {
     pub(crate) monitor: super::monitor::state::MonitorState,
 }
 
+#[cfg(feature = "local")]
+impl WorkspaceState {
+    /// Names of the online endpoints.
+    pub(crate) fn endpoint_names(&self) -> impl Iterator<Item = &str> {
+        self.endpoints.keys().map(String::as_str)
+    }
+
+    /// Names of an endpoint's deployments.
+    pub(crate) fn deployment_names(&self, endpoint: &str) -> impl Iterator<Item = &str> {
+        self.endpoints
+            .get(endpoint)
+            .into_iter()
+            .flat_map(|r| r.deployments.keys().map(String::as_str))
+    }
+}
+
 impl std::fmt::Debug for WorkspaceState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WorkspaceState")

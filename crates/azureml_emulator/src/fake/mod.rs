@@ -7,6 +7,14 @@
 //! `fake.client()`), so the authentication decisions they make are the ones they would make
 //! against Azure, and the fake can record a credential shown to the wrong host.
 //!
+//! Faults are injected with [`FakeWorkspace::inject`]: error statuses (429 and 503 with
+//! `Retry-After`, 500, any other), delays, long-running operations that end `Failed` or
+//! `Canceled` or never end, and list pages whose `nextLink` points at themselves. wiremock owns
+//! the connection, so faults of the connection itself ([`Fault::Silence`],
+//! [`Fault::ResetBeforeResponse`], [`Fault::ResetMidBody`], [`Fault::TruncatedBody`]) are
+//! refused here; the offline workspace (`local::LocalWorkspace`, which needs no Python for
+//! ARM, blob and scoring faults) stages every fault.
+//!
 //! ```no_run
 //! # async fn f() {
 //! use azureml_emulator::fake::{FakeWorkspace, ScoreResponse};
@@ -31,13 +39,14 @@ use url::Url;
 use wiremock::{Mock, MockServer};
 
 use crate::core::{CoreConfig, WorkspaceCore};
+use crate::error::{Error, Result};
 use server::{lock, CoreResponder};
 
 pub use crate::core::{
     fake_access_token, AuthMode, ContainerType, CoreRequest, CoreResponse, CredentialKind,
-    DeploymentRuntime, DeploymentSpec, HostKind, LoggedRequest, LroFailure, LroKind,
-    RequestFailure, RuntimeState, ScoreRequest, ScoreResponse, Violation, WorkspaceState,
-    MODEL_DEPLOYMENT_HEADER, ORIGINAL_HOST_HEADER,
+    DeploymentRuntime, DeploymentSpec, Fault, FaultRule, HostKind, LoggedRequest, LroFailure,
+    LroKind, RequestFailure, RuntimeState, ScoreRequest, ScoreResponse, Service, Violation,
+    WorkspaceState, MODEL_DEPLOYMENT_HEADER, ORIGINAL_HOST_HEADER,
 };
 pub use credential::FakeCredential;
 
@@ -174,7 +183,7 @@ impl FakeWorkspace {
         })
     }
 
-    /// The credential the clients of [`client`](Self::client) use (records requested scopes).
+    /// The credential the SDK's `fake.client()` uses (records requested scopes).
     pub fn credential(&self) -> Arc<FakeCredential> {
         self.credential.clone()
     }
@@ -248,6 +257,31 @@ impl FakeWorkspace {
     /// The next request(s) matching `failure` are answered with its status and error.
     pub fn fail_next_matching(&self, failure: RequestFailure) {
         self.with_core(|c| c.fail_next(failure));
+    }
+
+    /// Arms a fault rule: matching requests fail as it says (see [`Fault`] for the kinds, and
+    /// [`FaultRule`] for matching by method, path fragment, [`Service`] and count).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a fault of the connection ([`Fault::needs_connection`]),
+    /// which wiremock cannot stage: use the offline workspace for those.
+    pub fn inject(&self, rule: FaultRule) -> Result<()> {
+        if rule.fault().needs_connection() {
+            return Err(Error::validation(
+                "fault",
+                format!(
+                    "the wiremock fake cannot stage {:?}; local::LocalWorkspace stages faults of the connection",
+                    rule.fault()
+                ),
+            ));
+        }
+        self.with_core(|c| c.inject(rule));
+        Ok(())
+    }
+
+    /// Disarms every fault rule.
+    pub fn clear_faults(&self) {
+        self.with_core(|c| c.clear_faults());
     }
 
     /// Registers the stand-in for the model behind every scoring URI. It receives the body,

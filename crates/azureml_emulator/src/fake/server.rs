@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use wiremock::{Respond, ResponseTemplate};
 
-use crate::core::{CoreRequest, CoreResponse, WorkspaceCore, ORIGINAL_HOST_HEADER};
+use crate::core::{
+    CoreRequest, CoreResponse, Delivery, Served, WorkspaceCore, ORIGINAL_HOST_HEADER,
+};
 
 /// The logical host when a request arrives without `x-azml-original-host` (a raw test
 /// request that didn't bother): ARM.
@@ -64,10 +66,23 @@ pub(crate) fn template(response: CoreResponse) -> ResponseTemplate {
     }
 }
 
+/// The template of a served answer: wiremock can delay an answer, not reset, truncate or
+/// withhold it (those faults are refused when injected through `FakeWorkspace::inject`; one
+/// armed through the core directly is answered 501 instead of being ignored).
+fn deliver(served: Served) -> ResponseTemplate {
+    match served.delivery {
+        Delivery::Normal => template(served.response),
+        Delivery::Delay(delay) => template(served.response).set_delay(delay),
+        other => ResponseTemplate::new(501).set_body_string(format!(
+            "the wiremock fake cannot stage {other:?}: use the offline workspace (local::LocalWorkspace) for faults of the connection"
+        )),
+    }
+}
+
 impl Respond for CoreResponder {
     fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
         match logical_request(request) {
-            Some(logical) => template(lock(&self.core).handle(&logical)),
+            Some(logical) => deliver(lock(&self.core).serve(&logical)),
             None => ResponseTemplate::new(400).set_body_string(format!(
                 "the fake workspace could not rebuild the logical URL (check the {ORIGINAL_HOST_HEADER} header)"
             )),

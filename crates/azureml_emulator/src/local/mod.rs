@@ -16,14 +16,25 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A deployment serves (and its operation is `Succeeded`) the moment its readiness check
+//! passes, checked as soon as its server listens; [`LocalWorkspaceOptions::exact_probe_timing`]
+//! keeps Azure's schedule instead. Updates and deletes drain the old processes, so no call is
+//! dropped. [`LocalWorkspace::inject`] stages every [`Fault`](crate::core::Fault), faults of the
+//! connection included, for tests of clients' resilience (no Python needed for ARM, blob and
+//! scoring faults).
+//!
 //! The `azure_ai_ml` SDK opens one with `MLClient::local()` (its `local` feature).
 
 mod credential;
+mod faults;
+mod front;
 mod fsutil;
 mod https;
 mod logbuf;
+mod probes;
 mod router;
 mod runtime;
+mod spawner;
 mod spec;
 mod supervisor;
 mod swrr;

@@ -8,13 +8,14 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::core::{AssetFile, ContainerType, DeploymentRuntime, DeploymentSpec, RuntimeState};
 use crate::local::logbuf::LogBuffer;
-use crate::local::router::DeploymentTarget;
+use crate::local::router::{DeploymentTarget, RoutingTables, Serving, ServingMap};
 use crate::local::spec::ServingSpec;
 use crate::local::supervisor::{Health, ProcessSet, ProcessSpec};
 use crate::local::venv::{VenvCache, VenvSpec};
@@ -37,14 +38,24 @@ struct Entry {
     current: Option<Running>,
 }
 
+/// Called with `(endpoint, deployment)` when a deployment's processes settle (ready or
+/// failed), without the registry locked.
+pub(crate) type SettledHook = Box<dyn Fn(&str, &str) + Send + Sync>;
+
 /// Shared between the runtime hooks, the deploy tasks and the router.
 pub(crate) struct Registry {
     entries: Mutex<HashMap<(String, String), Entry>>,
     dir: PathBuf,
     venvs: VenvCache,
     keep_azureml_defaults: bool,
+    exact_probe_timing: bool,
     generation: AtomicU64,
+    settled: OnceLock<SettledHook>,
+    /// Where the router learns which deployments serve.
+    tables: Arc<RoutingTables>,
 }
+
+type Entries = HashMap<(String, String), Entry>;
 
 /// Diagnostics about one instance of a running deployment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,22 +71,68 @@ pub struct InstanceInfo {
     pub restarts: u32,
 }
 
+/// Stops processes that never served (a superseded or failed start).
 fn stop_in_background(mut set: ProcessSet) {
     tokio::spawn(async move { set.shutdown().await });
 }
 
+/// Takes serving processes out of rotation, lets the calls they are answering finish (at most
+/// their request timeout and a second), then stops them: an update or a delete drops no call.
+fn retire(mut running: Running) {
+    running.target.retire();
+    tokio::spawn(async move {
+        let limit = running.target.request_timeout + Duration::from_secs(1);
+        running.target.drained(limit).await;
+        running.processes.shutdown().await;
+    });
+}
+
 impl Registry {
-    pub(crate) fn new(dir: PathBuf, venvs: VenvCache, keep_azureml_defaults: bool) -> Arc<Self> {
+    pub(crate) fn new(
+        dir: PathBuf,
+        venvs: VenvCache,
+        keep_azureml_defaults: bool,
+        exact_probe_timing: bool,
+        tables: Arc<RoutingTables>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             entries: Mutex::new(HashMap::new()),
             dir,
             venvs,
             keep_azureml_defaults,
+            exact_probe_timing,
             generation: AtomicU64::new(0),
+            settled: OnceLock::new(),
+            tables,
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Entry>> {
+    /// Tells the router which deployments serve now (called with the entries locked, after
+    /// every change of what serves).
+    fn publish(&self, entries: &Entries) {
+        let mut serving = ServingMap::new();
+        for ((endpoint, deployment), entry) in entries {
+            let state = match (&entry.current, &entry.state) {
+                (Some(running), _) => Serving::Ready(running.target.clone()),
+                (None, RuntimeState::Failed { code, message }) => {
+                    Serving::Failed(format!("{code}: {message}"))
+                }
+                (None, _) => Serving::Starting,
+            };
+            serving
+                .entry(endpoint.clone())
+                .or_default()
+                .insert(deployment.clone(), state);
+        }
+        self.tables.publish_serving(serving);
+    }
+
+    /// Sets the hook told about settled deployments (once; later calls are ignored).
+    pub(crate) fn on_settled(&self, hook: SettledHook) {
+        let _ = self.settled.set(hook);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -120,6 +177,7 @@ impl Registry {
             drop(entry.pending.take());
             drop(entry.current.take());
         }
+        self.publish(&entries);
     }
 
     /// Stops every process and waits until all are reaped.
@@ -131,6 +189,7 @@ impl Registry {
                 sets.extend(entry.pending.take());
                 sets.extend(entry.current.take().map(|r| r.processes));
             }
+            self.publish(&entries);
             sets
         };
         for mut set in sets {
@@ -138,30 +197,37 @@ impl Registry {
         }
     }
 
+    /// Records how a generation's start ended, then tells the hook (registry unlocked).
     fn finish(&self, key: &(String, String), generation: u64, outcome: Outcome) {
-        let mut entries = self.lock();
-        let Some(entry) = entries.get_mut(key) else {
-            return;
-        };
-        if entry.generation != generation {
-            return;
-        }
-        match outcome {
-            Outcome::Ready(target) => {
-                if let Some(processes) = entry.pending.take() {
-                    if let Some(old) = entry.current.replace(Running { processes, target }) {
-                        stop_in_background(old.processes);
+        {
+            let mut entries = self.lock();
+            let Some(entry) = entries.get_mut(key) else {
+                return;
+            };
+            if entry.generation != generation {
+                return;
+            }
+            match outcome {
+                Outcome::Ready(target) => {
+                    if let Some(processes) = entry.pending.take() {
+                        if let Some(old) = entry.current.replace(Running { processes, target }) {
+                            retire(old);
+                        }
+                        entry.state = RuntimeState::Succeeded;
                     }
-                    entry.state = RuntimeState::Succeeded;
+                }
+                Outcome::Failed(code, message) => {
+                    if let Some(set) = entry.pending.take() {
+                        stop_in_background(set);
+                    }
+                    entry.build_log.push(format!("{code}: {message}"));
+                    entry.state = RuntimeState::Failed { code, message };
                 }
             }
-            Outcome::Failed(code, message) => {
-                if let Some(set) = entry.pending.take() {
-                    stop_in_background(set);
-                }
-                entry.build_log.push(format!("{code}: {message}"));
-                entry.state = RuntimeState::Failed { code, message };
-            }
+            self.publish(&entries);
+        }
+        if let Some(hook) = self.settled.get() {
+            hook(&key.0, &key.1);
         }
     }
 
@@ -214,6 +280,7 @@ impl DeploymentRuntime for LocalRuntime {
             if let Some(old) = entry.pending.take() {
                 stop_in_background(old);
             }
+            self.registry.publish(&entries);
         }
         let registry = self.registry.clone();
         tokio::spawn(async move {
@@ -230,16 +297,18 @@ impl DeploymentRuntime for LocalRuntime {
     }
 
     fn deployment_deleted(&mut self, endpoint: &str, deployment: &str) {
-        let removed = self
-            .registry
-            .lock()
-            .remove(&(endpoint.to_owned(), deployment.to_owned()));
+        let removed = {
+            let mut entries = self.registry.lock();
+            let removed = entries.remove(&(endpoint.to_owned(), deployment.to_owned()));
+            self.registry.publish(&entries);
+            removed
+        };
         if let Some(mut entry) = removed {
             if let Some(set) = entry.pending.take() {
                 stop_in_background(set);
             }
             if let Some(running) = entry.current.take() {
-                stop_in_background(running.processes);
+                retire(running);
             }
         }
     }
@@ -319,7 +388,7 @@ async fn prepare(
         .join(safe_name(&spec.endpoint))
         .join(safe_name(&spec.deployment))
         .join(generation.to_string());
-    let model_dir = folder.join("model");
+    let model_dir = folder.join(model_dir_under(local.model_id.as_deref()));
     let code_dir = folder.join("code");
     let io = |e: std::io::Error| ("StorageInitializerFailed", e.to_string());
     if folder.exists() {
@@ -337,8 +406,10 @@ async fn prepare(
         }
         // Azure's layout: a single-file model sits directly in AZUREML_MODEL_DIR, a folder
         // model keeps its folder name under it.
-        let single_file = spec.model_files.len() == 1
-            && spec.model_folder_name.as_deref() == Some(spec.model_files[0].path.as_str());
+        let single_file = match spec.model_files.as_slice() {
+            [only] => spec.model_folder_name.as_deref() == Some(only.path.as_str()),
+            _ => false,
+        };
         let base = match (&spec.model_folder_name, single_file) {
             (Some(folder), false) => model_dir.join(safe_relative(folder).map_err(bad_path)?),
             _ => model_dir.clone(),
@@ -398,11 +469,33 @@ async fn prepare(
             entry_script: script_rel.to_string_lossy().into_owned(),
             model_dir,
             env: local.environment_variables.clone(),
+            scoring_timeout: local.request.request_timeout,
+            workspace: registry.dir.clone(),
             liveness: local.liveness.clone(),
             readiness: local.readiness.clone(),
+            exact_probe_timing: registry.exact_probe_timing,
         },
         local,
     ))
+}
+
+/// `azureml-models/{name}/{version}`, where Azure mounts a model and where `azmlinfsrv`
+/// expects it: it reads the model's name and version back from the last two folders, and
+/// takes any other layout for a folder of models, listing every entry as a model folder (a
+/// `NotADirectoryError` traceback at every start for a single-file model).
+fn model_dir_under(model_id: Option<&str>) -> PathBuf {
+    let segments: Vec<&str> = model_id.unwrap_or_default().split('/').collect();
+    let named = segments.windows(4).rev().find_map(|w| match w {
+        [models, name, versions, version]
+            if models.eq_ignore_ascii_case("models")
+                && versions.eq_ignore_ascii_case("versions") =>
+        {
+            Some((safe_name(name), safe_name(version)))
+        }
+        _ => None,
+    });
+    let (name, version) = named.unwrap_or_else(|| ("model".to_owned(), "1".to_owned()));
+    Path::new("azureml-models").join(name).join(version)
 }
 
 fn bad_path(e: String) -> PrepareError {
@@ -481,5 +574,23 @@ mod tests {
         }
         assert_eq!(safe_name("blue-1"), "blue-1");
         assert_eq!(safe_name("a/b"), "a%2fb");
+    }
+
+    #[test]
+    fn models_are_laid_out_as_azure_mounts_them() {
+        let id = "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/models/churn/versions/3";
+        assert_eq!(
+            model_dir_under(Some(id)),
+            Path::new("azureml-models/churn/3")
+        );
+        assert_eq!(
+            model_dir_under(Some("azureml://registries/r/models/m/versions/2")),
+            Path::new("azureml-models/m/2")
+        );
+        assert_eq!(model_dir_under(None), Path::new("azureml-models/model/1"));
+        assert_eq!(
+            model_dir_under(Some("models/../versions/x")),
+            Path::new("azureml-models/%2e%2e/x")
+        );
     }
 }

@@ -8,18 +8,19 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::local::logbuf::LogBuffer;
+use crate::local::probes::{self, Check, PhaseEnd, Plan};
 use crate::local::spec::Probe;
-use crate::local::sys;
 use crate::local::venv::pump;
+use crate::local::{router, spawner, sys};
 
 /// Starts azmlinfsrv's own entry point with the listen host pinned to loopback.
 const LOOPBACK_SHIM: &str = "import sys\nimport azureml_inference_server_http.constants as c\nc.DEFAULT_HOST = '127.0.0.1'\nfrom azureml_inference_server_http.amlserver import run\nsys.argv[0] = 'azmlinfsrv'\nsys.exit(run())\n";
@@ -40,8 +41,17 @@ pub(crate) struct ProcessSpec {
     pub(crate) model_dir: PathBuf,
     /// The deployment's `environment_variables`.
     pub(crate) env: BTreeMap<String, String>,
+    /// `request_timeout_ms`, passed as `SCORING_TIMEOUT_MS` so the server stops a `run()` the
+    /// router has given up on instead of queueing later calls behind it.
+    pub(crate) scoring_timeout: Duration,
+    /// The workspace folder, stamped into the instance's environment so a later process can
+    /// find instances a killed one left behind ([`sys::sweep_orphans`]).
+    pub(crate) workspace: PathBuf,
     pub(crate) liveness: Probe,
     pub(crate) readiness: Probe,
+    /// Run the readiness probe on Azure's exact schedule instead of checking as soon as the
+    /// server listens ([`probes`]).
+    pub(crate) exact_probe_timing: bool,
 }
 
 /// A deployment's overall process state.
@@ -62,6 +72,43 @@ pub(crate) struct InstanceState {
     pub(crate) ready: AtomicBool,
     pub(crate) pid: AtomicU32,
     pub(crate) restarts: AtomicU32,
+    /// When the current process was started ([`epoch_ms`]).
+    spawned_at_ms: AtomicU64,
+    /// How long the last start took until readiness passed (0 before the first).
+    startup_ms: AtomicU64,
+}
+
+/// Shortest and longest wait a `Retry-After` asks for.
+const RETRY_AFTER_BOUNDS: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(30));
+
+/// Milliseconds since a process-wide origin (monotonic).
+fn epoch_ms() -> u64 {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    let origin = ORIGIN.get_or_init(Instant::now);
+    u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+impl InstanceState {
+    fn started(&self, pid: u32, port: u16) {
+        self.spawned_at_ms.store(epoch_ms(), Ordering::Release);
+        self.port.store(port, Ordering::Release);
+        self.pid.store(pid, Ordering::Release);
+    }
+
+    fn became_ready(&self) {
+        let took = epoch_ms().saturating_sub(self.spawned_at_ms.load(Ordering::Acquire));
+        self.startup_ms.store(took, Ordering::Release);
+        self.ready.store(true, Ordering::Release);
+    }
+
+    /// When a caller turned away while this instance (re)starts should come back: what is
+    /// left of its last start time, at least 1 s and at most 30 s.
+    pub(crate) fn retry_after(&self) -> Duration {
+        let startup = self.startup_ms.load(Ordering::Acquire);
+        let since = epoch_ms().saturating_sub(self.spawned_at_ms.load(Ordering::Acquire));
+        Duration::from_millis(startup.saturating_sub(since))
+            .clamp(RETRY_AFTER_BOUNDS.0, RETRY_AFTER_BOUNDS.1)
+    }
 }
 
 /// The processes of one deployment.
@@ -88,7 +135,6 @@ struct SetShared {
     health: watch::Sender<Health>,
     ready_once: Mutex<Vec<bool>>,
     groups: Arc<Mutex<Vec<u32>>>,
-    probe_client: reqwest::Client,
     prefix_lines: bool,
 }
 
@@ -98,11 +144,6 @@ impl ProcessSet {
         let (health_tx, health) = watch::channel(Health::Starting);
         let (stop, stopped) = watch::channel(false);
         let groups = Arc::new(Mutex::new(Vec::new()));
-        let probe_client = reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
-            .no_proxy()
-            .build()
-            .unwrap_or_default();
         let count = count.max(1) as usize;
         let shared = Arc::new(SetShared {
             spec,
@@ -110,7 +151,6 @@ impl ProcessSet {
             health: health_tx,
             ready_once: Mutex::new(vec![false; count]),
             groups: groups.clone(),
-            probe_client,
             prefix_lines: count > 1,
         });
         let mut instances = Vec::with_capacity(count);
@@ -139,9 +179,12 @@ impl ProcessSet {
         self.health.clone()
     }
 
-    /// Stops every instance: SIGTERM to each group, SIGKILL after a grace period, children
-    /// reaped. Ports are free when this returns.
+    /// Stops every instance: out of rotation at once, then SIGTERM to each group, SIGKILL
+    /// after a grace period, children reaped. Ports are free when this returns.
     pub(crate) async fn shutdown(&mut self) {
+        for instance in &self.instances {
+            instance.ready.store(false, Ordering::Release);
+        }
         let _ = self.stop.send(true);
         for task in self.tasks.drain(..) {
             let _ = task.await;
@@ -182,7 +225,7 @@ impl SetShared {
         self.log.with_prefix(format!("[instance {index}] "))
     }
 
-    fn spawn(&self, port: u16, log: &LogBuffer) -> std::io::Result<Child> {
+    async fn spawn(&self, port: u16, log: &LogBuffer) -> std::io::Result<Child> {
         let spec = &self.spec;
         let mut cmd = Command::new(&spec.python);
         cmd.arg("-c")
@@ -194,7 +237,14 @@ impl SetShared {
             .arg("--port")
             .arg(port.to_string())
             .current_dir(&spec.app_root)
+            .env(
+                "SCORING_TIMEOUT_MS",
+                spec.scoring_timeout.as_millis().max(1).to_string(),
+            )
+            // The deployment's own variables win, as on Azure.
             .envs(&spec.env)
+            .env(sys::WORKSPACE_ENV, &spec.workspace)
+            .env(sys::OWNER_ENV, std::process::id().to_string())
             .env("AML_APP_ROOT", &spec.app_root)
             .env("AZUREML_MODEL_DIR", &spec.model_dir)
             .env("PYTHONUNBUFFERED", "1")
@@ -210,8 +260,7 @@ impl SetShared {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        sys::terminate_with_parent(&mut cmd);
-        let mut child = cmd.spawn()?;
+        let mut child = spawner::spawn(cmd).await?;
         if let Some(out) = child.stdout.take() {
             pump(out, log.clone());
         }
@@ -225,14 +274,6 @@ impl SetShared {
                 .push(pid);
         }
         Ok(child)
-    }
-
-    async fn probe_once(&self, port: u16, probe: &Probe) -> bool {
-        let request = self
-            .probe_client
-            .get(format!("http://127.0.0.1:{port}/"))
-            .timeout(probe.timeout.max(Duration::from_millis(10)));
-        matches!(request.send().await, Ok(r) if r.status().as_u16() == 200)
     }
 
     fn mark_ready_once(&self, index: usize) {
@@ -271,6 +312,24 @@ impl SetShared {
     }
 }
 
+/// `GET /` (azmlinfsrv's only health route) within `limit`.
+async fn check_health(port: u16, limit: Duration) -> Check {
+    let Some(request) = router::instance_request(
+        axum::http::Method::GET,
+        port,
+        "/",
+        axum::http::HeaderMap::new(),
+        bytes::Bytes::new(),
+    ) else {
+        return Check::Failed;
+    };
+    match router::call_instance(port, request, limit.max(Duration::from_millis(10))).await {
+        router::Outcome::Answer { status: 200, .. } => Check::Passed,
+        router::Outcome::NotConnected => Check::NotListening,
+        _ => Check::Failed,
+    }
+}
+
 /// Stops a child's whole group and reaps the child.
 async fn stop_group(child: &mut Child, pgid: Option<u32>) {
     if let Some(pgid) = pgid {
@@ -286,72 +345,6 @@ async fn stop_group(child: &mut Child, pgid: Option<u32>) {
     }
     let _ = child.start_kill();
     let _ = child.wait().await;
-}
-
-/// Why an instance phase ended.
-enum PhaseEnd {
-    Stop,
-    Exited(String),
-    ProbeFailed,
-    Passed,
-}
-
-/// Sleeps `delay`, unless the process exits or a stop is asked first.
-async fn pause(
-    delay: Duration,
-    child: &mut Child,
-    stop: &mut watch::Receiver<bool>,
-) -> Option<PhaseEnd> {
-    tokio::select! {
-        _ = tokio::time::sleep(delay) => None,
-        status = child.wait() => Some(PhaseEnd::Exited(match status {
-            Ok(s) => s.to_string(),
-            Err(e) => e.to_string(),
-        })),
-        _ = stop.wait_for(|s| *s) => Some(PhaseEnd::Stop),
-    }
-}
-
-/// Runs a probe until it passes `success_threshold` times in a row (readiness) or fails
-/// `failure_threshold` times in a row.
-async fn run_probe(
-    shared: &SetShared,
-    port: u16,
-    probe: &Probe,
-    child: &mut Child,
-    stop: &mut watch::Receiver<bool>,
-    until_success: bool,
-) -> PhaseEnd {
-    if let Some(end) = pause(probe.initial_delay, child, stop).await {
-        return end;
-    }
-    let (mut successes, mut failures) = (0u32, 0u32);
-    loop {
-        let ok = tokio::select! {
-            ok = shared.probe_once(port, probe) => ok,
-            status = child.wait() => return PhaseEnd::Exited(match status {
-                Ok(s) => s.to_string(),
-                Err(e) => e.to_string(),
-            }),
-            _ = stop.wait_for(|s| *s) => return PhaseEnd::Stop,
-        };
-        if ok {
-            successes += 1;
-            failures = 0;
-            if until_success && successes >= probe.success_threshold {
-                return PhaseEnd::Passed;
-            }
-        } else {
-            failures += 1;
-            successes = 0;
-            if failures >= probe.failure_threshold {
-                return PhaseEnd::ProbeFailed;
-            }
-        }
-        if let Some(end) = pause(probe.period, child, stop).await {
-            return end;
-        }
-    }
 }
 
 /// One instance's life: start, readiness, liveness, restart, stop.
@@ -374,7 +367,7 @@ async fn supervise(
                 return;
             }
         };
-        let mut child = match shared.spawn(port, &log) {
+        let mut child = match shared.spawn(port, &log).await {
             Ok(c) => c,
             Err(e) => {
                 log.push(format!("could not start the inference server: {e}"));
@@ -383,17 +376,29 @@ async fn supervise(
             }
         };
         let pgid = child.id();
-        state.port.store(port, Ordering::Release);
-        state.pid.store(pgid.unwrap_or(0), Ordering::Release);
+        let started = tokio::time::Instant::now();
+        state.started(pgid.unwrap_or(0), port);
 
-        let readiness = shared.spec.readiness.clone();
-        let liveness = shared.spec.liveness.clone();
-        let end = match run_probe(&shared, port, &readiness, &mut child, &mut stop, true).await {
+        let spec = &shared.spec;
+        let readiness = if spec.exact_probe_timing {
+            Plan::exact(&spec.readiness, started)
+        } else {
+            Plan::fast_readiness(&spec.readiness, started)
+        };
+        let liveness = Plan::exact(&spec.liveness, started);
+        let check = |plan: &Plan| {
+            let limit = plan.timeout();
+            move || check_health(port, limit)
+        };
+        let end = match probes::run(&readiness, check(&readiness), &mut child, &mut stop, true)
+            .await
+        {
             PhaseEnd::Passed => {
-                state.ready.store(true, Ordering::Release);
+                state.became_ready();
                 shared.mark_ready_once(index);
                 first_start = false;
-                let end = run_probe(&shared, port, &liveness, &mut child, &mut stop, false).await;
+                let end =
+                    probes::run(&liveness, check(&liveness), &mut child, &mut stop, false).await;
                 state.ready.store(false, Ordering::Release);
                 end
             }

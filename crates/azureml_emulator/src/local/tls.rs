@@ -122,7 +122,10 @@ pub(crate) fn load_or_create(dir: &Path) -> Result<LocalTls> {
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .map_err(|e| tls_error("server certificate", e))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // rustls picks the first of ours the client offers: HTTP/1.1 unless the client speaks only
+    // h2. A call over HTTP/1.1 runs in its connection's task; hyper's HTTP/2 server hands every
+    // stream to a task of its own and back, which measured ~0.4 ms per call on 2 loaded cores.
+    config.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
     Ok(LocalTls {
         ca_pem,
         ca_path: cert_path,

@@ -1,37 +1,25 @@
 //! [`LocalWorkspace`]: the HTTPS server, the core behind it, persistence and the client.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Weak};
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::response::Response;
-use bytes::Bytes;
 use url::Url;
 
-use crate::core::{
-    AuthMode as CoreAuthMode, CoreConfig, CoreRequest, HostKind, WorkspaceCore, WorkspaceState,
-    ORIGINAL_HOST_HEADER,
-};
+use crate::core::{CoreConfig, FaultRule, WorkspaceCore, WorkspaceState};
 use crate::error::{Error, Result};
+use crate::local::front::{handle, Shared};
 use crate::local::fsutil::write_atomic;
 use crate::local::https::HttpsServer;
-use crate::local::router::{
-    AuthMode, Backends, DeploymentTarget, EndpointConfig, RequestStats, Router,
-};
+use crate::local::router::{RequestStats, RoutingTables};
 use crate::local::runtime::{InstanceInfo, LocalRuntime, Registry};
-use crate::local::tls;
 use crate::local::venv::{VenvCache, VenvSpec};
+use crate::local::{sys, tls};
 
 /// File holding the persisted workspace state inside the workspace folder.
 pub const STATE_FILE: &str = "state.json";
 
 /// File remembering the port of the last run.
 const PORT_FILE: &str = "port";
-
-/// Largest request body accepted (model uploads arrive as blob PUTs).
-const MAX_BODY: usize = 2 * 1024 * 1024 * 1024 - 1;
 
 /// Environment variable that moves the venv cache (CI shares one across runs).
 pub const VENV_CACHE_ENV: &str = "AZUREML_LOCAL_VENV_CACHE";
@@ -68,8 +56,15 @@ pub struct LocalWorkspaceOptions {
     /// Region the workspace reports.
     pub location: String,
     /// `Retry-After` seconds on in-progress operations for clients that honour it (Python);
-    /// the Rust client from [`LocalWorkspace::client`] polls on its own schedule.
+    /// the Rust client from the SDK's `workspace.client()` polls on its own schedule.
     pub retry_after_secs: u32,
+    /// Run readiness probes on Azure's exact schedule (first check after `initial_delay`, then
+    /// every `period`), for tests of probe settings. By default a deployment's readiness is
+    /// checked as soon as its server listens and then at most a second apart, and it is ready
+    /// (and its operation `Succeeded`) the moment a check passes; it still gets Azure's whole
+    /// window (`initial_delay + period × failure_threshold`) before it fails. Liveness probes
+    /// keep Azure's timing either way.
+    pub exact_probe_timing: bool,
 }
 
 impl Default for LocalWorkspaceOptions {
@@ -87,6 +82,7 @@ impl Default for LocalWorkspaceOptions {
             workspace_name: core.workspace_name,
             location: core.location,
             retry_after_secs: 1,
+            exact_probe_timing: false,
         }
     }
 }
@@ -122,6 +118,13 @@ impl LocalWorkspaceOptions {
         self
     }
 
+    /// Options with Azure's exact readiness-probe timing (see
+    /// [`exact_probe_timing`](Self::exact_probe_timing)).
+    pub fn with_exact_probe_timing(mut self, exact: bool) -> Self {
+        self.exact_probe_timing = exact;
+        self
+    }
+
     /// Options with the workspace identity set.
     pub fn with_workspace(
         mut self,
@@ -133,49 +136,6 @@ impl LocalWorkspaceOptions {
         self.resource_group = resource_group.into();
         self.workspace_name = workspace_name.into();
         self
-    }
-}
-
-/// What the HTTP handler shares.
-struct Shared {
-    core: Arc<Mutex<WorkspaceCore>>,
-    registry: Arc<Registry>,
-    router: Router,
-    state_path: PathBuf,
-    persist: Mutex<()>,
-    default_host: String,
-}
-
-/// The router's view of the core and the runtime.
-struct CoreBackends {
-    core: Arc<Mutex<WorkspaceCore>>,
-    registry: Arc<Registry>,
-}
-
-impl Backends for CoreBackends {
-    fn endpoint(&self, name: &str) -> Option<EndpointConfig> {
-        let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-        let auth = core.endpoint_auth(name)?;
-        Some(EndpointConfig {
-            auth_mode: match auth.mode {
-                CoreAuthMode::AmlToken => AuthMode::AmlToken,
-                CoreAuthMode::AadToken => AuthMode::AadToken,
-                _ => AuthMode::Key,
-            },
-            keys: vec![auth.primary_key, auth.secondary_key],
-            tokens: auth.tokens,
-            traffic: core.traffic(name),
-            mirror: core.mirror_traffic(name),
-        })
-    }
-
-    fn deployment_exists(&self, endpoint: &str, deployment: &str) -> bool {
-        let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.deployment(endpoint, deployment).is_some()
-    }
-
-    fn target(&self, endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>> {
-        self.registry.target(endpoint, deployment)
     }
 }
 
@@ -265,29 +225,36 @@ impl LocalWorkspace {
             .clone()
             .or_else(|| std::env::var_os(VENV_CACHE_ENV).map(PathBuf::from))
             .unwrap_or_else(|| dir.join("venvs"));
+        let tables = Arc::new(RoutingTables::default());
         let registry = Registry::new(
             dir.clone(),
             VenvCache::new(venv_root, options.python.clone(), options.uv.clone()),
             options.keep_azureml_defaults,
+            options.exact_probe_timing,
+            tables.clone(),
         );
         core.set_runtime(Box::new(LocalRuntime {
             registry: registry.clone(),
         }));
-        restart_deployments(&mut core);
-
-        let core = Arc::new(Mutex::new(core));
-        let router = Router::new(Arc::new(CoreBackends {
-            core: core.clone(),
-            registry: registry.clone(),
-        }));
-        let shared = Arc::new(Shared {
-            core,
-            registry,
-            router,
-            state_path,
-            persist: Mutex::new(()),
-            default_host: format!("127.0.0.1:{port}"),
-        });
+        let orphans = sys::sweep_orphans(&dir);
+        if orphans > 0 {
+            tracing::warn!("stopped {orphans} model server(s) a killed earlier run left behind");
+        }
+        let shared = Arc::new(Shared::new(core, registry, tables, state_path, port));
+        let weak: Weak<Shared> = Arc::downgrade(&shared);
+        shared
+            .registry
+            .on_settled(Box::new(move |endpoint: &str, deployment: &str| {
+                if let Some(shared) = weak.upgrade() {
+                    shared.settle(endpoint, deployment);
+                }
+            }));
+        {
+            let mut core = shared.lock_core();
+            core.resume_operations();
+            restart_deployments(&mut core);
+            shared.publish(&core);
+        }
         shared.persist_state()?;
         let app = axum::Router::new()
             .fallback(handle)
@@ -344,6 +311,19 @@ impl LocalWorkspace {
         self.shared.registry.instances(endpoint, deployment)
     }
 
+    /// Arms a fault rule: matching requests (ARM, blob or scoring) fail as it says. Every
+    /// [`Fault`](crate::core::Fault) is staged here, faults of the connection included: over
+    /// HTTP/1.1 a reset is a TCP RST, over HTTP/2 a reset of the call's stream. Scoring faults
+    /// hit before routing, so they need no deployment (and no Python).
+    pub fn inject(&self, rule: FaultRule) {
+        self.shared.inject(rule);
+    }
+
+    /// Disarms every fault rule.
+    pub fn clear_faults(&self) {
+        self.shared.clear_faults();
+    }
+
     /// The python of the venv an environment's conda file becomes (built now if not cached):
     /// run training or preprocessing with the same packages the deployment will load.
     ///
@@ -357,12 +337,13 @@ impl LocalWorkspace {
     }
 
     /// Stops the server and every deployment process (SIGTERM, then SIGKILL after a grace
-    /// period), waiting until all are reaped. The state stays in the folder.
+    /// period), waiting until all are reaped. The state is saved in the folder.
     pub async fn shutdown(&self) {
         if let Some(mut server) = self.server.lock().await.take() {
             server.stop().await;
         }
         self.shared.registry.shutdown().await;
+        self.shared.save();
     }
 }
 
@@ -370,6 +351,7 @@ impl Drop for LocalWorkspace {
     fn drop(&mut self) {
         // Without `shutdown().await` the processes are killed outright (no orphans either way).
         self.shared.registry.kill_now();
+        self.shared.save();
     }
 }
 
@@ -410,97 +392,4 @@ fn restart_deployments(core: &mut WorkspaceCore) {
         let spec = core.deployment_spec(&endpoint, &name, &resource);
         core.runtime.deployment_put(spec);
     }
-}
-
-impl Shared {
-    /// Writes the core's state atomically.
-    fn persist_state(&self) -> Result<()> {
-        let _order = self.persist.lock().unwrap_or_else(|p| p.into_inner());
-        let bytes = {
-            let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-            serde_json::to_vec(core.state()).map_err(|e| {
-                Error::other(format!("could not serialize the workspace state: {e}"))
-            })?
-        };
-        write_atomic(&self.state_path, &bytes)
-    }
-}
-
-fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// Every request: scoring goes to the router, everything else (ARM, blobs) to the core.
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(e) => return respond(413, Vec::new(), Bytes::from(e.to_string())),
-    };
-    let host = header_string(&parts.headers, ORIGINAL_HOST_HEADER)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-        .or_else(|| header_string(&parts.headers, "host"))
-        .unwrap_or_else(|| shared.default_host.clone());
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".into());
-    let url = match Url::parse(&format!("https://{host}{path_and_query}")) {
-        Ok(u) => u,
-        Err(e) => {
-            return respond(
-                400,
-                Vec::new(),
-                Bytes::from(format!("bad request URL: {e}")),
-            )
-        }
-    };
-    let kind = {
-        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.classify_host(&url)
-    };
-    if let HostKind::Scoring { endpoint } = &kind {
-        let answer = shared
-            .router
-            .score(endpoint, &parts.headers, url.query(), body)
-            .await;
-        return respond(answer.status, answer.headers, answer.body);
-    }
-    let mut core_request = CoreRequest::new(parts.method.as_str(), url).with_body(body);
-    for (name, value) in &parts.headers {
-        core_request.headers.push((
-            name.as_str().to_owned(),
-            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        ));
-    }
-    let response = {
-        let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.handle_as(kind, &core_request)
-    };
-    let mutating = !matches!(core_request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
-    if mutating && response.status < 400 {
-        if let Err(e) = shared.persist_state() {
-            tracing::error!("offline workspace: could not save state: {e}");
-        }
-    }
-    respond(response.status, response.headers, response.body)
-}
-
-fn respond(status: u16, headers: Vec<(String, String)>, body: Bytes) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    for (name, value) in headers {
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            response.headers_mut().append(n, v);
-        }
-    }
-    response
 }

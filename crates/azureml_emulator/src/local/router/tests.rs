@@ -1,7 +1,13 @@
 //! Router tests against stand-in model servers (plain HTTP on loopback); no Python needed.
 
 use super::*;
-use std::sync::atomic::AtomicBool;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::Mutex;
+
+use azure_core::credentials::Secret;
+
+use crate::local::supervisor::InstanceState;
 
 /// A stand-in for azmlinfsrv: `/score` echoes, `slow` sleeps, `fail` answers 500.
 struct Upstream {
@@ -35,6 +41,10 @@ async fn upstream(tag: &'static str) -> Upstream {
                         "{\"message\": \"An unexpected error occurred in scoring script.\"}"
                             .to_owned(),
                     ),
+                    b"server-timeout" => (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "{\"message\": \"Scoring timeout after 300 ms\"}".to_owned(),
+                    ),
                     _ => (
                         axum::http::StatusCode::OK,
                         format!("{tag}:{}", String::from_utf8_lossy(&body)),
@@ -58,37 +68,63 @@ fn ready_instance(port: u16) -> Arc<InstanceState> {
     Arc::new(s)
 }
 
+/// The endpoint `churn` and its deployments, published into routing tables on `sync`.
 struct TestBackends {
     config: Mutex<EndpointConfig>,
     targets: Mutex<HashMap<String, Arc<DeploymentTarget>>>,
     exists: AtomicBool,
+    tables: Arc<RoutingTables>,
 }
 
-impl Backends for TestBackends {
-    fn endpoint(&self, name: &str) -> Option<EndpointConfig> {
-        (name == "churn" && self.exists.load(Ordering::SeqCst))
-            .then(|| self.config.lock().unwrap().clone())
-    }
-    fn deployment_exists(&self, _endpoint: &str, deployment: &str) -> bool {
-        self.config.lock().unwrap().traffic.contains_key(deployment)
-    }
+impl TestBackends {
     fn target(&self, _endpoint: &str, deployment: &str) -> Option<Arc<DeploymentTarget>> {
         self.targets.lock().unwrap().get(deployment).cloned()
+    }
+
+    /// Publishes the endpoint (when it exists) and the targets, as the workspace does.
+    fn sync(&self) {
+        let mut config = self.config.lock().unwrap().clone();
+        config.deployments = config.traffic.keys().cloned().collect();
+        let endpoints = if self.exists.load(Ordering::SeqCst) {
+            BTreeMap::from([("churn".to_owned(), config)])
+        } else {
+            BTreeMap::new()
+        };
+        self.tables.publish_endpoints(endpoints);
+        let serving = self
+            .targets
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(name, t)| (name.clone(), Serving::Ready(t.clone())))
+            .collect();
+        self.tables
+            .publish_serving(HashMap::from([("churn".to_owned(), serving)]));
     }
 }
 
 fn backends(traffic: &[(&str, u32)]) -> Arc<TestBackends> {
-    Arc::new(TestBackends {
+    let b = Arc::new(TestBackends {
         config: Mutex::new(EndpointConfig {
             auth_mode: AuthMode::Key,
             keys: vec![Secret::new("primary-key"), Secret::new("secondary-key")],
             tokens: Vec::new(),
             traffic: traffic.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             mirror: BTreeMap::new(),
+            deployments: Default::default(),
         }),
         targets: Mutex::new(HashMap::new()),
         exists: AtomicBool::new(true),
-    })
+        tables: Arc::new(RoutingTables::default()),
+    });
+    b.sync();
+    b
+}
+
+/// A router over the backends' tables.
+fn router_over(b: &TestBackends) -> Router {
+    b.sync();
+    Router::new(b.tables.clone())
 }
 
 fn add_target(b: &TestBackends, name: &str, port: u16, max_concurrent: u32, timeout_ms: u64) {
@@ -100,6 +136,7 @@ fn add_target(b: &TestBackends, name: &str, port: u16, max_concurrent: u32, time
             Duration::from_millis(timeout_ms),
         )),
     );
+    b.sync();
 }
 
 fn auth(key: &str) -> HeaderMap {
@@ -116,7 +153,7 @@ async fn key_auth_accepts_both_keys_and_rejects_others() {
     let up = upstream("blue").await;
     let b = backends(&[("blue", 100)]);
     add_target(&b, "blue", up.port, 1, 5000);
-    let router = Router::new(b.clone());
+    let router = router_over(&b);
     for (headers, want) in [
         (HeaderMap::new(), 401),
         (auth("wrong"), 401),
@@ -133,11 +170,10 @@ async fn key_auth_accepts_both_keys_and_rejects_others() {
         .score("churn", &auth("primary-key"), None, Bytes::from("x"))
         .await;
     assert_eq!(ok.body, Bytes::from("blue:x"));
-    assert!(ok
-        .headers
-        .contains(&(DEPLOYMENT_HEADER.to_owned(), "blue".to_owned())));
+    assert_eq!(header(&ok, DEPLOYMENT_HEADER), Some("blue"));
     // A regenerated key replaces the old one: the old one now fails.
     b.config.lock().unwrap().keys[0] = Secret::new("new-primary");
+    b.sync();
     let old = router
         .score("churn", &auth("primary-key"), None, Bytes::from("x"))
         .await;
@@ -147,6 +183,7 @@ async fn key_auth_accepts_both_keys_and_rejects_others() {
         .await;
     assert_eq!(new.status, 200);
     b.exists.store(false, Ordering::SeqCst);
+    b.sync();
     let gone = router
         .score("churn", &auth("new-primary"), None, Bytes::from("x"))
         .await;
@@ -167,7 +204,7 @@ async fn aml_tokens_work_until_they_expire() {
             (Secret::new("stale"), now - 1),
         ];
     }
-    let router = Router::new(b);
+    let router = router_over(&b);
     let fresh = router
         .score("churn", &auth("fresh"), None, Bytes::new())
         .await;
@@ -189,7 +226,7 @@ async fn traffic_split_pins_and_zero_traffic() {
     let b = backends(&[("blue", 90), ("green", 10)]);
     add_target(&b, "blue", blue.port, 10, 5000);
     add_target(&b, "green", green.port, 10, 5000);
-    let router = Router::new(b.clone());
+    let router = router_over(&b);
     for _ in 0..1000 {
         let r = router
             .score("churn", &auth("primary-key"), None, Bytes::new())
@@ -204,6 +241,7 @@ async fn traffic_split_pins_and_zero_traffic() {
     assert!(blue_stats.latency_percentile_ms(50.0).is_some());
 
     b.config.lock().unwrap().traffic = [("blue".to_owned(), 0), ("green".to_owned(), 0)].into();
+    b.sync();
     let none = router
         .score("churn", &auth("primary-key"), None, Bytes::new())
         .await;
@@ -227,7 +265,7 @@ async fn mirror_traffic_copies_without_changing_the_answer() {
     b.config.lock().unwrap().mirror = [("green".to_owned(), 20)].into();
     add_target(&b, "blue", blue.port, 10, 5000);
     add_target(&b, "green", green.port, 10, 5000);
-    let router = Router::new(b.clone());
+    let router = router_over(&b);
     for _ in 0..50 {
         let r = router
             .score("churn", &auth("primary-key"), None, Bytes::from("m"))
@@ -257,7 +295,7 @@ async fn limits_timeouts_and_model_errors() {
     let up = upstream("blue").await;
     let b = backends(&[("blue", 100)]);
     add_target(&b, "blue", up.port, 1, 300);
-    let router = Arc::new(Router::new(b.clone()));
+    let router = Arc::new(router_over(&b));
     // 2 × 1 × 1 = 2 requests may be in flight; the third gets 429.
     let mut slow = Vec::new();
     for _ in 0..2 {
@@ -292,6 +330,9 @@ async fn limits_timeouts_and_model_errors() {
     assert_eq!(stats.status_counts.get(&408), Some(&2));
     assert_eq!(stats.status_counts.get(&429), Some(&1));
     assert_eq!(stats.status_counts.get(&424), Some(&1));
+    // The 429 was turned away before reaching the model: three latencies, not four.
+    assert_eq!(stats.latencies_ms.len(), 3);
+    assert_eq!(stats.requests, 4);
 }
 
 #[tokio::test]
@@ -306,9 +347,174 @@ async fn no_ready_instance_is_503() {
             Duration::from_secs(1),
         )),
     );
-    let router = Router::new(b);
+    let router = router_over(&b);
     let r = router
         .score("churn", &auth("primary-key"), None, Bytes::new())
         .await;
     assert_eq!(r.status, 503);
+    assert_eq!(header(&r, "retry-after"), Some("1"), "{:?}", r.headers);
+}
+
+fn header<'a>(r: &'a ScoreResponse, name: &str) -> Option<&'a str> {
+    r.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A loopback port nothing listens on (bound, then closed).
+fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn a_call_that_cannot_connect_goes_to_another_ready_instance() {
+    let up = upstream("blue").await;
+    let b = backends(&[("blue", 100)]);
+    b.targets.lock().unwrap().insert(
+        "blue".into(),
+        Arc::new(DeploymentTarget::new(
+            vec![ready_instance(dead_port()), ready_instance(up.port)],
+            10,
+            Duration::from_secs(5),
+        )),
+    );
+    let router = router_over(&b);
+    for _ in 0..20 {
+        let r = router
+            .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+            .await;
+        assert_eq!((r.status, r.body), (200, Bytes::from("blue:x")));
+    }
+    assert_eq!(up.hits.load(Ordering::SeqCst), 20);
+
+    // With no other instance, the caller is told when to come back instead of a bare 502.
+    let lone = backends(&[("blue", 100)]);
+    add_target(&lone, "blue", dead_port(), 1, 5000);
+    let r = router_over(&lone)
+        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+        .await;
+    assert_eq!(r.status, 503, "{:?}", r.body);
+    let wait: u64 = header(&r, "retry-after").unwrap().parse().unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    assert!(header(&r, "retry-after-ms").is_some());
+    let stats = lone.target("churn", "blue").unwrap().stats();
+    assert_eq!(stats.status_counts.get(&503), Some(&1));
+    assert!(
+        stats.latencies_ms.is_empty(),
+        "a refused call is no latency sample"
+    );
+}
+
+#[tokio::test]
+async fn retired_processes_finish_their_calls_and_new_calls_go_to_the_new_ones() {
+    let old = upstream("old").await;
+    let new = upstream("new").await;
+    let b = backends(&[("blue", 100)]);
+    add_target(&b, "blue", old.port, 10, 5000);
+    let router = Arc::new(router_over(&b));
+    let slow = {
+        let router = router.clone();
+        tokio::spawn(async move {
+            router
+                .score("churn", &auth("primary-key"), None, Bytes::from("slow"))
+                .await
+        })
+    };
+    for _ in 0..500 {
+        if old.hits.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let retired = b.target("churn", "blue").unwrap();
+    add_target(&b, "blue", new.port, 10, 5000);
+    retired.retire();
+    let fresh = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+        .await;
+    assert_eq!((fresh.status, fresh.body), (200, Bytes::from("new:x")));
+    assert_eq!(
+        retired.stats().in_flight,
+        1,
+        "the old call is still running"
+    );
+    let drained = {
+        let retired = retired.clone();
+        tokio::spawn(async move { retired.drained(Duration::from_secs(30)).await })
+    };
+    let answered = slow.await.unwrap();
+    assert_eq!((answered.status, answered.body), (200, Bytes::from("late")));
+    drained.await.unwrap();
+    assert_eq!(retired.stats().in_flight, 0);
+
+    // A call that found the retired processes before the switch follows to the new ones.
+    let held = b.target("churn", "blue").unwrap();
+    held.retire();
+    add_target(&b, "blue", old.port, 10, 5000);
+    let r = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("y"))
+        .await;
+    assert_eq!((r.status, r.body), (200, Bytes::from("old:y")));
+}
+
+#[tokio::test]
+async fn starting_and_failed_deployments_say_which_they_are() {
+    let fixed = |serving: Serving| {
+        let tables = Arc::new(RoutingTables::default());
+        tables.publish_endpoints(BTreeMap::from([(
+            "churn".to_owned(),
+            EndpointConfig {
+                auth_mode: AuthMode::Key,
+                keys: vec![Secret::new("k")],
+                tokens: Vec::new(),
+                traffic: [("blue".to_owned(), 100)].into(),
+                mirror: BTreeMap::new(),
+                deployments: ["blue".to_owned()].into(),
+            },
+        )]));
+        tables.publish_serving(HashMap::from([(
+            "churn".to_owned(),
+            HashMap::from([("blue".to_owned(), serving)]),
+        )]));
+        Router::new(tables)
+    };
+    let starting = fixed(Serving::Starting)
+        .score("churn", &auth("k"), None, Bytes::new())
+        .await;
+    assert_eq!(starting.status, 503);
+    assert_eq!(header(&starting, "retry-after"), Some("1"));
+    assert!(String::from_utf8_lossy(&starting.body).contains("no running instances yet"));
+    let failed = fixed(Serving::Failed("ResourceNotReady: init exploded".into()))
+        .score("churn", &auth("k"), None, Bytes::new())
+        .await;
+    assert_eq!(failed.status, 424, "not a status clients retry");
+    assert!(header(&failed, "retry-after").is_none());
+    let text = String::from_utf8_lossy(&failed.body);
+    assert!(
+        text.contains("failed") && text.contains("init exploded"),
+        "{text}"
+    );
+    assert!(!text.contains("yet"), "{text}");
+}
+
+#[tokio::test]
+async fn the_servers_own_scoring_timeout_is_a_408_and_rejections_add_no_latency() {
+    let up = upstream("blue").await;
+    let b = backends(&[("blue", 100)]);
+    add_target(&b, "blue", up.port, 1, 5000);
+    let router = router_over(&b);
+    let r = router
+        .score(
+            "churn",
+            &auth("primary-key"),
+            None,
+            Bytes::from("server-timeout"),
+        )
+        .await;
+    assert_eq!(r.status, 408, "{:?}", r.body);
+    let ok = router
+        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
+        .await;
+    assert_eq!(ok.status, 200);
+    let stats = b.target("churn", "blue").unwrap().stats();
+    assert_eq!(stats.latencies_ms.len(), 2, "the model answered both");
 }

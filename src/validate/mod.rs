@@ -1,11 +1,16 @@
-//! Client-side validation: pure functions the operations call before any request.
+//! Client-side validation: the functions the operations call before any request or upload.
 //!
 //! Each broken rule is an [`Error::Validation`] naming the field the way Python does
 //! (`liveness_probe.period`, `traffic.blue`) and the rule in words. Some rules are stricter
 //! than Python, which sends these values unchecked and lets the service fail later:
-//! `instance_count: 0`, negative or zero probe timings, and request settings below 1.
+//! `instance_count: 0`, negative or zero probe timings, request settings below 1, enum values
+//! the service does not know, ARM's tag limits, 32-bit and duration overflows, empty
+//! environment-variable names, and local folders an upload could not read.
 //!
-//! The only I/O is checking that local files exist (and that a conda file parses).
+//! The only I/O is on local files: that they exist, that a conda file parses, and a walk of
+//! every folder an operation would upload (names, readability, at least one file) — so that a
+//! bad folder fails before the first request instead of after a half-finished upload.
+//! [`scoring_script`] (async) checks the scoring script's Python syntax.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -16,6 +21,12 @@ use crate::entities::{
     ScaleSettings,
 };
 use crate::{Error, Result};
+
+mod files;
+mod limits;
+mod script;
+
+pub use script::scoring_script;
 
 fn fail<T>(field: impl Into<String>, rule: impl Into<String>) -> Result<T> {
     Err(Error::validation(field, rule))
@@ -80,9 +91,13 @@ fn effective(map: &BTreeMap<String, u32>) -> BTreeMap<String, u32> {
         .collect()
 }
 
+/// Rules on a traffic map as the caller wrote it; zero entries are dropped before the PUT (as
+/// Python does), so only the others must name a deployment.
 fn traffic_rules(field: &str, map: &BTreeMap<String, u32>) -> Result<()> {
     let mut seen = BTreeSet::new();
-    for name in map.keys() {
+    for name in map.iter().filter(|(_, v)| **v != 0).map(|(k, _)| k) {
+        // Every key is a deployment name (the service would refuse the PUT otherwise).
+        resource_name(&format!("{field}.{name}"), name)?;
         if !seen.insert(name.to_lowercase()) {
             return fail(
                 format!("{field}.{name}"),
@@ -101,10 +116,20 @@ fn traffic_rules(field: &str, map: &BTreeMap<String, u32>) -> Result<()> {
     Ok(())
 }
 
-/// Validates an endpoint: name, traffic (0–100 each, sum 0 or 100), mirror traffic
+/// Validates an endpoint: name, auth mode, identity, public network access and tags the
+/// service accepts, traffic (deployment names, 0–100 each, sum 0 or 100), mirror traffic
 /// (0–100 each, total ≤ 50), and no deployment in both.
 pub fn endpoint(endpoint: &OnlineEndpoint) -> Result<()> {
     resource_name("name", endpoint.name())?;
+    let e = endpoint.shared();
+    limits::known("auth_mode", &e.auth_mode)?;
+    if let Some(identity) = &e.identity {
+        limits::identity(identity)?;
+    }
+    if let Some(access) = &e.public_network_access {
+        limits::known("public_network_access", access)?;
+    }
+    limits::tags(&e.tags)?;
     traffic_rules("traffic", endpoint.traffic())?;
     traffic_rules("mirror_traffic", endpoint.mirror_traffic())?;
     let traffic = effective(endpoint.traffic());
@@ -153,6 +178,12 @@ fn probe(field: &str, probe: &ProbeSettings, liveness: bool) -> Result<()> {
                     format!("must be at least 1 (got {v})"),
                 );
             }
+            // Timings are seconds (sent as durations), thresholds 32-bit integers.
+            if name.ends_with("threshold") {
+                limits::int32(&format!("{field}.{name}"), v)?;
+            } else {
+                limits::duration_seconds(&format!("{field}.{name}"), v)?;
+            }
         }
     }
     if liveness {
@@ -178,11 +209,15 @@ fn request_settings(settings: &OnlineRequestSettings) -> Result<()> {
         ("max_queue_wait_ms", settings.max_queue_wait_ms),
     ] {
         if let Some(v) = value {
+            let field = format!("request_settings.{name}");
             if v < 1 {
-                return fail(
-                    format!("request_settings.{name}"),
-                    format!("must be at least 1 (got {v})"),
-                );
+                return fail(field, format!("must be at least 1 (got {v})"));
+            }
+            // `*_ms` are sent as durations, the concurrency as a 32-bit integer.
+            if name.ends_with("_ms") {
+                limits::duration_millis(&field, v)?;
+            } else {
+                limits::int32(&field, v)?;
             }
         }
     }
@@ -205,11 +240,14 @@ fn scale_settings(settings: &ScaleSettings, managed: bool) -> Result<()> {
         ("polling_interval", t.polling_interval),
     ] {
         if let Some(v) = value {
+            let field = format!("scale_settings.{name}");
             if v < 1 {
-                return fail(
-                    format!("scale_settings.{name}"),
-                    format!("must be at least 1 (got {v})"),
-                );
+                return fail(field, format!("must be at least 1 (got {v})"));
+            }
+            if name == "polling_interval" {
+                limits::duration_seconds(&field, v)?;
+            } else {
+                limits::int32(&field, v)?;
             }
         }
     }
@@ -290,8 +328,21 @@ fn local_path_exists(field: &str, path: &str) -> Result<()> {
     Ok(())
 }
 
-/// Validates a deployment: names, endpoint name, instance count, probes, scale settings,
-/// request settings, code (folder and script exist when local), inline model / environment.
+/// A path an operation uploads when it is local: it exists, and everything the upload would
+/// read can be read (see [`files::upload_source`]).
+fn local_source(field: &str, path: &str) -> Result<()> {
+    local_path_exists(field, path)?;
+    if is_local_path(path) {
+        files::upload_source(field, Path::new(path))?;
+    }
+    Ok(())
+}
+
+/// Validates a deployment: names, endpoint name, tags, environment variables, instance type
+/// and count, egress access, probes, scale settings, request settings, code (folder and script
+/// exist when local, and the folder can be uploaded), inline model / environment.
+///
+/// The scoring script's syntax is checked by [`scoring_script`] (async: it may run Python).
 pub fn deployment(deployment: &OnlineDeployment) -> Result<()> {
     let d = deployment.shared();
     resource_name("name", &d.name)?;
@@ -299,10 +350,21 @@ pub fn deployment(deployment: &OnlineDeployment) -> Result<()> {
         None => return fail("endpoint_name", "is required"),
         Some(e) => resource_name("endpoint_name", e)?,
     }
+    limits::tags(&d.tags)?;
+    limits::environment_variables(&d.environment_variables)?;
+    if let Some(t) = &d.instance_type {
+        if t.trim().is_empty() {
+            return fail("instance_type", "must not be empty when set");
+        }
+    }
     if let Some(n) = d.instance_count {
         if n < 1 {
             return fail("instance_count", "must be at least 1 (got 0)");
         }
+        limits::int32("instance_count", i64::from(n))?;
+    }
+    if let Some(access) = &d.egress_public_network_access {
+        limits::known("egress_public_network_access", access)?;
     }
     if let Some(p) = &d.liveness_probe {
         probe("liveness_probe", p, true)?;
@@ -342,7 +404,8 @@ pub fn deployment(deployment: &OnlineDeployment) -> Result<()> {
     Ok(())
 }
 
-/// The scoring script is named and, when the code folder is local, exists in it.
+/// The scoring script is named and, when the code folder is local, exists in it, is not
+/// left out by the folder's ignore file, and the folder can be uploaded.
 fn code_configuration(code: &CodeConfiguration) -> Result<()> {
     if code.scoring_script.trim().is_empty() {
         return fail("code_configuration.scoring_script", "must not be empty");
@@ -357,6 +420,8 @@ fn code_configuration(code: &CodeConfiguration) -> Result<()> {
                     format!("`{}` does not exist in `{folder}`", code.scoring_script),
                 );
             }
+            files::script_not_ignored(Path::new(folder), &code.scoring_script)?;
+            files::upload_source("code_configuration.code", Path::new(folder))?;
         }
     }
     Ok(())
@@ -372,11 +437,12 @@ fn inline_model(model: &Model) -> Result<()> {
             "model.path",
             "is required for a model defined in a deployment",
         ),
-        Some(p) => local_path_exists("model.path", p),
+        Some(p) => local_source("model.path", p),
     }
 }
 
-/// Validates a model before registration: name, version, `path` present and existing when local.
+/// Validates a model before registration: name, version, `path` present and, when local,
+/// existing and uploadable (every name UTF-8, every file readable, a folder not empty).
 pub fn model(model: &Model) -> Result<()> {
     asset_part("name", &model.name)?;
     if let Some(v) = &model.version {
@@ -384,7 +450,7 @@ pub fn model(model: &Model) -> Result<()> {
     }
     match model.path.as_deref() {
         None => fail("path", "is required to register a model"),
-        Some(p) => local_path_exists("path", p),
+        Some(p) => local_source("path", p),
     }
 }
 
@@ -399,7 +465,7 @@ fn environment_definition(prefix: &str, env: &Environment) -> Result<()> {
         }
         (false, None) => return fail(format!("{prefix}image"), "set either `image` or `build`"),
         (false, Some(build)) => {
-            local_path_exists(&format!("{prefix}build.path"), &build.path)?;
+            local_source(&format!("{prefix}build.path"), &build.path)?;
             if env.conda_file.is_some() {
                 return fail(
                     format!("{prefix}conda_file"),
@@ -408,6 +474,9 @@ fn environment_definition(prefix: &str, env: &Environment) -> Result<()> {
             }
         }
         (true, None) => {}
+    }
+    if let Some(os) = &env.os_type {
+        limits::known(&format!("{prefix}os_type"), os)?;
     }
     if let Some(CondaFile::Path(path)) = &env.conda_file {
         let field = format!("{prefix}conda_file");
@@ -424,8 +493,9 @@ fn environment_definition(prefix: &str, env: &Environment) -> Result<()> {
     Ok(())
 }
 
-/// Validates an environment: name, exactly one of image / build, conda file only with an
-/// image, conda file readable and valid YAML.
+/// Validates an environment: name, exactly one of image / build (a local build context
+/// uploadable), conda file only with an image, conda file readable and valid YAML, a known OS
+/// type.
 pub fn environment(env: &Environment) -> Result<()> {
     asset_part("name", &env.name)?;
     if let Some(v) = &env.version {

@@ -1,0 +1,382 @@
+//! `azml monitor autoscale …` and `azml monitor metrics list` (az monitor), over the SDK's
+//! `ml_client.autoscale()` and `ml_client.metrics()`.
+
+use std::time::Duration;
+
+use azure_ai_ml::monitor::{
+    AggregationType, AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions,
+    AutoscaleSetting, MetricStatistic, MetricsQuery, ScaleAction, ScaleCapacity, ScaleRule,
+};
+use azure_ai_ml::MLClient;
+use serde_json::Value;
+
+use super::Ctx;
+use crate::cli::{AutoscaleCommand, MetricsCommand, MonitorCommand, ResourceArgs, RuleCommand};
+use crate::error::{CliError, CliResult};
+
+/// `5m`, `1h30m`, `2d`, or ISO 8601 (`PT1M`, `P1DT2H`).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let upper = text.trim().to_ascii_uppercase();
+    let (date, time) = match upper.strip_prefix('P') {
+        Some(iso) => match iso.split_once('T') {
+            Some((d, t)) => (d.to_owned(), t.to_owned()),
+            None => (iso.to_owned(), String::new()),
+        },
+        None => (String::new(), upper.clone()),
+    };
+    let mut seconds = 0u64;
+    let mut any = false;
+    for (part, units) in [
+        (date, &[('D', 86_400u64)][..]),
+        (
+            time,
+            &[('D', 86_400), ('H', 3_600), ('M', 60), ('S', 1)][..],
+        ),
+    ] {
+        let mut number = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() {
+                number.push(c);
+                continue;
+            }
+            let scale = units.iter().find(|(u, _)| *u == c)?.1;
+            let n: u64 = number.parse().ok()?;
+            seconds = seconds.checked_add(n.checked_mul(scale)?)?;
+            number.clear();
+            any = true;
+        }
+        if !number.is_empty() {
+            return None;
+        }
+    }
+    any.then(|| Duration::from_secs(seconds))
+}
+
+fn duration(text: &str, flag: &str) -> CliResult<Duration> {
+    parse_duration(text).ok_or_else(|| {
+        CliError::usage(format!("{flag}: `{text}` is not a duration (5m, 1h, PT1M)"))
+    })
+}
+
+/// The target's ARM id: `--resource` as an id, or a name under `-g` with
+/// `--resource-namespace/--resource-parent/--resource-type`.
+fn resource_id(client: &MLClient, r: &ResourceArgs) -> CliResult<String> {
+    if r.resource.starts_with("/subscriptions/") {
+        return Ok(r.resource.clone());
+    }
+    let (Some(namespace), Some(kind)) = (&r.resource_namespace, &r.resource_type) else {
+        return Err(CliError::usage(
+            "--resource: give an ARM id, or a name with --resource-namespace and --resource-type",
+        ));
+    };
+    let parent = r
+        .resource_parent
+        .as_deref()
+        .map(|p| format!("{}/", p.trim_matches('/')))
+        .unwrap_or_default();
+    Ok(format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/{namespace}/{parent}{kind}/{}",
+        client.subscription_id(),
+        client.resource_group_name(),
+        r.resource
+    ))
+}
+
+/// The setting as `az monitor autoscale show` prints it: the ARM resource with its
+/// `properties` lifted to the top level.
+fn setting_json(setting: &AutoscaleSetting) -> CliResult<Value> {
+    let arm = serde_json::to_value(setting)
+        .map_err(|e| CliError::failure(format!("cannot encode the autoscale setting: {e}")))?;
+    let Value::Object(mut top) = arm else {
+        return Ok(Value::Null);
+    };
+    if let Some(Value::Object(props)) = top.remove("properties") {
+        for (k, v) in props {
+            if k != "name" {
+                top.entry(k).or_insert(v);
+            }
+        }
+    }
+    top.entry("name")
+        .or_insert_with(|| Value::String(setting.name.clone()));
+    Ok(Value::Object(top))
+}
+
+/// The default profile's rules, each with its index as `id` (what `rule list` prints).
+fn rules_json(setting: &Value) -> Value {
+    let rules = setting
+        .get("profiles")
+        .and_then(Value::as_array)
+        .and_then(|p| p.first())
+        .and_then(|p| p.get("rules"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    Value::Array(
+        rules
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut r)| {
+                if let Value::Object(m) = &mut r {
+                    m.insert("id".into(), Value::from(i));
+                }
+                r
+            })
+            .collect(),
+    )
+}
+
+fn rg_get(ctx: &Ctx) -> Option<AutoscaleGetOptions<'static>> {
+    ctx.global
+        .resource_group
+        .clone()
+        .map(|rg| AutoscaleGetOptions {
+            resource_group: Some(rg),
+            ..Default::default()
+        })
+}
+
+fn rg_put(ctx: &Ctx) -> Option<AutoscaleCreateOrUpdateOptions<'static>> {
+    ctx.global
+        .resource_group
+        .clone()
+        .map(|rg| AutoscaleCreateOrUpdateOptions {
+            resource_group: Some(rg),
+            ..Default::default()
+        })
+}
+
+/// `--condition … --scale out 1 [--cooldown 5] [--timegrain avg 1m]` as a rule.
+pub fn rule(
+    condition: &str,
+    scale: &str,
+    cooldown_minutes: u64,
+    timegrain: &[String],
+) -> CliResult<ScaleRule> {
+    let condition =
+        ScaleRule::when(condition).map_err(|e| CliError::usage(format!("--condition: {e}")))?;
+    let action = ScaleAction::parse(scale).map_err(|e| CliError::usage(format!("--scale: {e}")))?;
+    let mut rule = condition
+        .then(action)
+        .cooldown(Duration::from_secs(cooldown_minutes.saturating_mul(60)));
+    if !timegrain.is_empty() {
+        let [statistic, grain] = timegrain else {
+            return Err(CliError::usage(
+                "--timegrain: expected \"{avg,min,max,sum,count} PERIOD\"",
+            ));
+        };
+        let statistic = match statistic.to_ascii_lowercase().as_str() {
+            "avg" | "average" => MetricStatistic::Average,
+            "min" | "minimum" => MetricStatistic::Min,
+            "max" | "maximum" => MetricStatistic::Max,
+            "sum" | "total" => MetricStatistic::Sum,
+            "count" => MetricStatistic::Count,
+            other => {
+                return Err(CliError::usage(format!(
+                    "--timegrain: unknown statistic `{other}`"
+                )))
+            }
+        };
+        rule = rule.time_grain(statistic, duration(grain, "--timegrain")?);
+    }
+    Ok(rule)
+}
+
+/// Runs one `monitor` command.
+pub async fn run(ctx: &Ctx, command: MonitorCommand) -> CliResult<()> {
+    match command {
+        MonitorCommand::Autoscale(c) => autoscale(ctx, c).await,
+        MonitorCommand::Metrics(MetricsCommand::List {
+            resource,
+            metrics,
+            interval,
+            aggregation,
+            start_time,
+            end_time,
+            offset,
+            filter,
+        }) => {
+            let interval = duration(&interval, "--interval")?;
+            let offset = duration(&offset, "--offset")?;
+            let parse_time = |t: &str, flag: &str| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                    .map_err(|e| CliError::usage(format!("{flag}: `{t}`: {e}")))
+            };
+            let end = match &end_time {
+                Some(t) => parse_time(t, "--end-time")?,
+                None => time::OffsetDateTime::now_utc(),
+            };
+            let start = match &start_time {
+                Some(t) => parse_time(t, "--start-time")?,
+                None => end - time::Duration::try_from(offset).unwrap_or(time::Duration::HOUR),
+            };
+            let mut query = MetricsQuery::new()
+                .timespan(start, end)
+                .interval(interval)
+                .metric_names(metrics.iter().flat_map(|m| m.split(',')).map(str::trim))
+                .aggregation(aggregation.iter().map(|a| AggregationType::parse(a)));
+            if let Some(f) = filter {
+                query = query.filter(f);
+            }
+            let client = ctx.client().await?;
+            let id = resource_id(&client, &resource)?;
+            let answer = client.metrics().list(&id, &query, None).await?;
+            let value = serde_json::to_value(&answer)
+                .map_err(|e| CliError::failure(format!("cannot encode the metrics: {e}")))?;
+            ctx.print(value)
+        }
+    }
+}
+
+async fn autoscale(ctx: &Ctx, command: AutoscaleCommand) -> CliResult<()> {
+    match command {
+        AutoscaleCommand::Create {
+            resource,
+            name,
+            min_count,
+            max_count,
+            count,
+            disabled,
+            tags,
+        } => {
+            let capacity = match (min_count, max_count) {
+                (None, None) => ScaleCapacity::fixed(count),
+                (min, max) => ScaleCapacity::range(min.unwrap_or(count)..=max.unwrap_or(count))
+                    .with_default(count),
+            };
+            let client = ctx.client().await?;
+            let target = resource_id(&client, &resource)?;
+            let name = name.unwrap_or_else(|| {
+                target
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&resource.resource)
+                    .to_owned()
+            });
+            let mut setting = AutoscaleSetting::new(name)
+                .target(target)
+                .capacity(capacity)
+                .enabled(!disabled);
+            for (k, v) in super::key_values(&tags.join(" "), "--tags")? {
+                setting = setting.tag(k, v);
+            }
+            let created = client
+                .autoscale()
+                .create_or_update(&setting, rg_put(ctx))
+                .await?;
+            ctx.print(setting_json(&created)?)
+        }
+        AutoscaleCommand::Show { name } => {
+            let client = ctx.client().await?;
+            let setting = client.autoscale().get(&name, rg_get(ctx)).await?;
+            ctx.print(setting_json(&setting)?)
+        }
+        AutoscaleCommand::Delete { name } => {
+            let client = ctx.client().await?;
+            let options = ctx
+                .global
+                .resource_group
+                .clone()
+                .map(|rg| AutoscaleDeleteOptions {
+                    resource_group: Some(rg),
+                    ..Default::default()
+                });
+            client.autoscale().delete(&name, options).await?;
+            Ok(())
+        }
+        AutoscaleCommand::Rule(RuleCommand::Create {
+            autoscale_name,
+            condition,
+            scale,
+            cooldown,
+            timegrain,
+        }) => {
+            let new_rule = rule(&condition.join(" "), &scale.join(" "), cooldown, &timegrain)?;
+            let client = ctx.client().await?;
+            let setting = client.autoscale().get(&autoscale_name, rg_get(ctx)).await?;
+            let updated = client
+                .autoscale()
+                .create_or_update(&setting.rule(new_rule), rg_put(ctx))
+                .await?;
+            let rules = rules_json(&setting_json(&updated)?);
+            let last = rules
+                .as_array()
+                .and_then(|r| r.last())
+                .cloned()
+                .unwrap_or(Value::Null);
+            ctx.print(last)
+        }
+        AutoscaleCommand::Rule(RuleCommand::List { autoscale_name }) => {
+            let client = ctx.client().await?;
+            let setting = client.autoscale().get(&autoscale_name, rg_get(ctx)).await?;
+            ctx.print(rules_json(&setting_json(&setting)?))
+        }
+        AutoscaleCommand::Rule(RuleCommand::Delete {
+            autoscale_name,
+            index,
+        }) => {
+            let all = index.iter().any(|i| i.eq_ignore_ascii_case("all"));
+            let indexes: Vec<usize> = if all {
+                Vec::new()
+            } else {
+                index
+                    .iter()
+                    .map(|i| {
+                        i.parse().map_err(|_| {
+                            CliError::usage(format!("--index: `{i}` is not a number or `all`"))
+                        })
+                    })
+                    .collect::<CliResult<_>>()?
+            };
+            let client = ctx.client().await?;
+            let mut setting = client.autoscale().get(&autoscale_name, rg_get(ctx)).await?;
+            let Some(profile) = setting.profiles.first_mut() else {
+                return Err(CliError::failure("the autoscale setting has no profile"));
+            };
+            let count = profile.rules.len();
+            if let Some(bad) = indexes.iter().find(|i| **i >= count) {
+                return Err(CliError::usage(format!(
+                    "--index: {bad} is past the {count} rules"
+                )));
+            }
+            let mut i = 0;
+            profile.rules.retain(|_| {
+                let keep = !all && !indexes.contains(&i);
+                i += 1;
+                keep
+            });
+            client
+                .autoscale()
+                .create_or_update(&setting, rg_put(ctx))
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_both_spellings() {
+        assert_eq!(parse_duration("PT1M"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("P1DT2H"), Some(Duration::from_secs(93_600)));
+        assert_eq!(parse_duration("2d"), Some(Duration::from_secs(172_800)));
+        assert_eq!(parse_duration("soon"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_duration("5"), None);
+    }
+
+    #[test]
+    fn the_seed_rule_parses() {
+        let r = rule("CpuUtilizationPercentage > 70 avg 5m", "out 1", 5, &[]).unwrap();
+        assert_eq!(
+            r.to_string(),
+            "CpuUtilizationPercentage > 70 avg 5m scale out 1"
+        );
+        assert!(rule("CpuUtilizationPercentage >> 70 avg 5m", "out 1", 5, &[]).is_err());
+        assert!(rule("CpuUtilizationPercentage > 70 avg 5m", "sideways 1", 5, &[]).is_err());
+    }
+}

@@ -1,0 +1,504 @@
+//! The seed's rollout from YAML files with the built `azml`, against the SDK's fake workspace:
+//! JSON shapes, `--query`, `-o table|tsv|yaml`, exit codes, secrets kept out of `--debug`, and
+//! no request at all for bad input.
+
+mod support;
+
+use azure_ai_ml::testing::{FakeWorkspace, ScoreResponse};
+use serde_json::json;
+use support::{Project, ENDPOINT};
+
+fn project(fake: &FakeWorkspace) -> Project {
+    Project::new(b"not really a pickle")
+        .env("AZML_TEST_REDIRECT", fake.uri().as_str())
+        .env("AZML_TEST_FAKE_CREDENTIAL", "1")
+        .args(&[
+            "--subscription",
+            &fake.subscription_id(),
+            "-g",
+            &fake.resource_group(),
+            "-w",
+            &fake.workspace_name(),
+        ])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_rollout_from_yaml() {
+    let fake = FakeWorkspace::start().await;
+    fake.on_score(|_| ScoreResponse::json(&json!({"predictions": [0, 1]})));
+    let p = project(&fake);
+
+    let model = p.azml(&["model", "create", "-f", "model.yml"]).ok().json();
+    assert_eq!(model["name"], "customer-churn-model");
+    assert_eq!(model["version"], "1");
+    assert_eq!(model["type"], "custom_model");
+    assert_eq!(model["resourceGroup"], fake.resource_group());
+    assert!(
+        model["path"].as_str().unwrap().starts_with("azureml://"),
+        "{model}"
+    );
+
+    let env = p
+        .azml(&["environment", "create", "-f", "environment.yml"])
+        .ok()
+        .json();
+    assert_eq!(env["name"], "churn-model-env");
+    assert_eq!(env["conda_file"]["name"], "model-env");
+
+    let endpoint = p
+        .azml(&["online-endpoint", "create", "-f", "endpoint.yml"])
+        .ok()
+        .json();
+    assert_eq!(endpoint["name"], ENDPOINT);
+    assert_eq!(endpoint["auth_mode"], "key");
+    assert_eq!(endpoint["provisioning_state"], "Succeeded");
+    assert_eq!(
+        endpoint["tags"],
+        json!({"team": "data-science", "project": "churn"})
+    );
+    assert_eq!(endpoint["traffic"], json!({}));
+    for key in [
+        "id",
+        "scoring_uri",
+        "openapi_uri",
+        "location",
+        "kind",
+        "identity",
+        "resourceGroup",
+    ] {
+        assert!(endpoint.get(key).is_some(), "{key} missing from {endpoint}");
+    }
+    // Creating it again is refused (after one GET), as az does.
+    let again = p.azml(&["online-endpoint", "create", "-f", "endpoint.yml"]);
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+
+    let blue = p
+        .azml(&[
+            "online-deployment",
+            "create",
+            "-f",
+            "blue.yml",
+            "--all-traffic",
+        ])
+        .ok();
+    assert_eq!(blue.json()["name"], "blue");
+    assert_eq!(blue.json()["type"], "managed");
+    assert!(
+        blue.stderr
+            .contains("All traffic will be set to deployment blue"),
+        "{}",
+        blue.stderr
+    );
+    let traffic = p
+        .azml(&[
+            "online-endpoint",
+            "show",
+            "-n",
+            ENDPOINT,
+            "--query",
+            "traffic",
+        ])
+        .ok()
+        .json();
+    assert_eq!(traffic, json!({"blue": 100}));
+
+    // Green from the same file, then the blue/green split.
+    p.azml(&[
+        "online-deployment",
+        "create",
+        "-f",
+        "blue.yml",
+        "-n",
+        "green",
+        "--set",
+        "instance_count=2",
+    ])
+    .ok();
+    let green = p
+        .azml(&["online-deployment", "show", "-n", "green", "-e", ENDPOINT])
+        .ok()
+        .json();
+    assert_eq!(green["instance_count"], 2);
+    let updated = p
+        .azml(&[
+            "online-endpoint",
+            "update",
+            "-n",
+            ENDPOINT,
+            "--traffic",
+            "blue=90 green=10",
+        ])
+        .ok()
+        .json();
+    assert_eq!(updated["traffic"], json!({"blue": 90, "green": 10}));
+    let listed = p
+        .azml(&[
+            "online-deployment",
+            "list",
+            "-e",
+            ENDPOINT,
+            "--query",
+            "[].name",
+        ])
+        .ok()
+        .json();
+    assert_eq!(listed, json!(["blue", "green"]));
+
+    // Scoring: az prints the answer as a JSON string.
+    let answer = p
+        .azml(&[
+            "online-endpoint",
+            "invoke",
+            "-n",
+            ENDPOINT,
+            "-r",
+            "sample.json",
+        ])
+        .ok()
+        .json();
+    let text = answer.as_str().expect("a JSON string");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(text).unwrap(),
+        json!({"predictions": [0, 1]})
+    );
+
+    let logs = p
+        .azml(&[
+            "online-deployment",
+            "get-logs",
+            "-n",
+            "blue",
+            "-e",
+            ENDPOINT,
+            "--lines",
+            "10",
+        ])
+        .ok();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&logs.stdout).is_err(),
+        "logs are text"
+    );
+
+    // The tutorial's curl lines: scoring URI and key as bare lines.
+    let uri = p
+        .azml(&[
+            "online-endpoint",
+            "show",
+            "-n",
+            ENDPOINT,
+            "--query",
+            "scoring_uri",
+            "-o",
+            "tsv",
+        ])
+        .ok();
+    assert!(
+        uri.stdout.starts_with("https://") && uri.stdout.ends_with("/score\n"),
+        "{}",
+        uri.stdout
+    );
+    let key = p
+        .azml(&[
+            "online-endpoint",
+            "get-credentials",
+            "-n",
+            ENDPOINT,
+            "--query",
+            "primaryKey",
+            "-o",
+            "tsv",
+        ])
+        .ok();
+    let key = key.stdout.trim().to_owned();
+    assert!(key.len() > 10, "{key}");
+
+    // --debug shows the HTTP exchange on stderr, never the key.
+    let debug = p
+        .azml(&[
+            "online-endpoint",
+            "get-credentials",
+            "-n",
+            ENDPOINT,
+            "--debug",
+        ])
+        .ok();
+    assert!(debug.stdout.contains(&key));
+    assert!(debug.stderr.contains("listKeys"), "{}", debug.stderr);
+    assert!(
+        !debug.stderr.contains(&key),
+        "the key leaked into --debug output"
+    );
+
+    // Other output formats.
+    let table = p.azml(&["online-endpoint", "list", "-o", "table"]).ok();
+    let mut lines = table.stdout.lines();
+    let header = lines.next().unwrap_or_default();
+    assert!(
+        header.starts_with("Kind") && header.contains("Name"),
+        "{}",
+        table.stdout
+    );
+    assert!(lines.next().unwrap_or_default().starts_with("----"));
+    assert!(lines.next().unwrap_or_default().contains(ENDPOINT));
+    let yaml = p
+        .azml(&["online-endpoint", "show", "-n", ENDPOINT, "-o", "yaml"])
+        .ok();
+    assert!(
+        yaml.stdout.contains(&format!("name: {ENDPOINT}\n")),
+        "{}",
+        yaml.stdout
+    );
+    let none = p
+        .azml(&["online-endpoint", "show", "-n", ENDPOINT, "-o", "none"])
+        .ok();
+    assert!(none.stdout.is_empty());
+    // knack's tsv: a list is one row per item, a row that is a list is tab-separated.
+    let tsv = p
+        .azml(&[
+            "online-endpoint",
+            "show",
+            "-n",
+            ENDPOINT,
+            "--query",
+            "[name, auth_mode]",
+            "-o",
+            "tsv",
+        ])
+        .ok();
+    assert_eq!(tsv.stdout, format!("{ENDPOINT}\nkey\n"));
+    let tsv = p
+        .azml(&[
+            "online-endpoint",
+            "show",
+            "-n",
+            ENDPOINT,
+            "--query",
+            "[[name, auth_mode]]",
+            "-o",
+            "tsv",
+        ])
+        .ok();
+    assert_eq!(tsv.stdout, format!("{ENDPOINT}\tkey\n"));
+
+    // Models: list (containers), download.
+    let models = p.azml(&["model", "list"]).ok().json();
+    assert_eq!(models[0]["name"], "customer-churn-model");
+    assert_eq!(models[0]["latest version"], "1");
+    p.azml(&[
+        "model",
+        "download",
+        "-n",
+        "customer-churn-model",
+        "-v",
+        "1",
+        "-p",
+        "downloads",
+    ])
+    .ok();
+    let downloaded =
+        std::fs::read(p.path().join("downloads/customer-churn-model/model.pkl")).unwrap();
+    assert_eq!(downloaded, b"not really a pickle");
+    // Archived models leave the default list (listViewType), and come back.
+    p.azml(&["model", "archive", "-n", "customer-churn-model"])
+        .ok();
+    assert_eq!(p.azml(&["model", "list"]).ok().json(), json!([]));
+    let all = p
+        .azml(&["model", "list", "--include-archived", "--query", "[].name"])
+        .ok()
+        .json();
+    assert_eq!(all, json!(["customer-churn-model"]));
+    p.azml(&["model", "restore", "-n", "customer-churn-model"])
+        .ok();
+    let versions = p
+        .azml(&[
+            "model",
+            "list",
+            "-n",
+            "customer-churn-model",
+            "--query",
+            "[].version",
+        ])
+        .ok()
+        .json();
+    assert_eq!(versions, json!(["1"]));
+    let envs = p.azml(&["environment", "list"]).ok().json();
+    assert_eq!(
+        envs,
+        json!([{"name": "churn-model-env", "latest version": "1"}])
+    );
+    let shown = p
+        .azml(&[
+            "environment",
+            "show",
+            "-n",
+            "churn-model-env",
+            "-l",
+            "latest",
+            "--query",
+            "version",
+        ])
+        .ok()
+        .json();
+    assert_eq!(shown, "1");
+
+    // Clean up: green's traffic away, green deleted, then the endpoint.
+    p.azml(&[
+        "online-endpoint",
+        "update",
+        "-n",
+        ENDPOINT,
+        "--traffic",
+        "blue=100",
+    ])
+    .ok();
+    p.azml(&[
+        "online-deployment",
+        "delete",
+        "-n",
+        "green",
+        "-e",
+        ENDPOINT,
+        "--yes",
+    ])
+    .ok();
+    p.azml(&["online-endpoint", "delete", "-n", ENDPOINT, "--yes"])
+        .ok();
+    let gone = p.azml(&["online-endpoint", "show", "-n", ENDPOINT]);
+    assert_eq!(gone.code, 3, "{gone:?}");
+    assert!(gone.stderr.starts_with("ERROR:"), "{}", gone.stderr);
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_sends_nothing_and_exits_2() {
+    let fake = FakeWorkspace::start().await;
+    let p = project(&fake);
+    std::fs::write(
+        p.path().join("bad.yml"),
+        "name: churn\nauth_mode: key\ncolour: blue\n",
+    )
+    .unwrap();
+    std::fs::write(p.path().join("broken.yml"), "name: [unclosed\n").unwrap();
+    let cases: &[&[&str]] = &[
+        &["online-endpoint", "create", "-f", "bad.yml"],
+        &["online-endpoint", "create", "-f", "broken.yml"],
+        &["online-endpoint", "create", "-f", "missing.yml"],
+        &[
+            "online-endpoint",
+            "create",
+            "-f",
+            "endpoint.yml",
+            "--set",
+            "traffic.blue=lots",
+        ],
+        &[
+            "online-endpoint",
+            "create",
+            "-f",
+            "endpoint.yml",
+            "--set",
+            "no-equals-sign",
+        ],
+        &[
+            "online-endpoint",
+            "create",
+            "-f",
+            "endpoint.yml",
+            "--auth-mode",
+            "password",
+        ],
+        &[
+            "online-endpoint",
+            "update",
+            "-n",
+            ENDPOINT,
+            "--traffic",
+            "blue=90,green=10",
+        ],
+        &[
+            "online-endpoint",
+            "show",
+            "-n",
+            ENDPOINT,
+            "--query",
+            "[unclosed",
+        ],
+        &["online-endpoint", "delete", "-n", ENDPOINT],
+        &[
+            "online-deployment",
+            "create",
+            "-f",
+            "blue.yml",
+            "--set",
+            "model.path=./elsewhere",
+        ],
+        &[
+            "online-deployment",
+            "create",
+            "-f",
+            "blue.yml",
+            "--set",
+            "code_configuration.code=./nowhere",
+        ],
+        &[
+            "online-deployment",
+            "create",
+            "-f",
+            "blue.yml",
+            "--set",
+            "instance_count=0",
+        ],
+        &["model", "create", "-n", "m"],
+        &["model", "list", "--include-archived", "--archived-only"],
+        &["online-endpoint", "show"],
+        &["online-endpoint", "frobnicate"],
+    ];
+    for args in cases {
+        let run = p.azml(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+    }
+    assert_eq!(
+        fake.count(),
+        0,
+        "requests were sent: {:#?}",
+        fake.requests()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_comes_from_flags_then_environment_then_az_defaults_then_config_json() {
+    let fake = FakeWorkspace::start().await;
+    let base = Project::new(b"m")
+        .env("AZML_TEST_REDIRECT", fake.uri().as_str())
+        .env("AZML_TEST_FAKE_CREDENTIAL", "1");
+    // Nothing names the workspace: usage error, nothing sent.
+    let run = base.azml(&["online-endpoint", "list"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--resource-group"), "{}", run.stderr);
+
+    // config.json in the folder.
+    std::fs::write(
+        base.path().join("config.json"),
+        json!({"subscription_id": fake.subscription_id(), "resource_group": "wrong-rg", "workspace_name": "wrong-ws"}).to_string(),
+    )
+    .unwrap();
+    // `az configure --defaults` beats config.json…
+    std::fs::write(
+        base.path().join(".azure/config"),
+        format!(
+            "[defaults]\ngroup = {}\nworkspace = {}\n",
+            fake.resource_group(),
+            fake.workspace_name()
+        ),
+    )
+    .unwrap();
+    base.azml(&["online-endpoint", "list"]).ok();
+    // …and a flag beats both (a workspace the fake does not know: the service answers 404).
+    let run = base.azml(&["online-endpoint", "list", "-w", "other-ws"]);
+    assert_ne!(run.code, 0, "{run:?}");
+    let sent_to_other = fake.count_where(|r| r.path.contains("/workspaces/other-ws/"));
+    assert!(sent_to_other > 0);
+    assert_eq!(fake.count_where(|r| r.path.contains("/wrong-ws/")), 0);
+}

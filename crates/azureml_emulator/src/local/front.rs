@@ -1,0 +1,298 @@
+//! The request handler of the offline workspace and what it shares: scoring calls go to the
+//! router without touching the core (unless faults are armed), everything else (ARM, blobs)
+//! to the core, after which the state is saved and the router's endpoint table republished
+//! when they changed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use url::Url;
+
+use crate::core::{
+    AuthMode as CoreAuthMode, CoreConfig, CoreRequest, Delivery, FaultAction, FaultRule, HostKind,
+    WorkspaceCore, ORIGINAL_HOST_HEADER,
+};
+use crate::error::{Error, Result};
+use crate::local::faults::{deliver, ConnectionReset};
+use crate::local::fsutil::write_atomic;
+use crate::local::router::{AuthMode, EndpointConfig, Router, RoutingTables};
+use crate::local::runtime::Registry;
+
+/// Largest request body accepted (model uploads arrive as blob PUTs).
+const MAX_BODY: usize = 2 * 1024 * 1024 * 1024 - 1;
+
+/// What the HTTP handler shares.
+pub(crate) struct Shared {
+    core: Arc<Mutex<WorkspaceCore>>,
+    /// The core's configuration, read without its lock (it does not change after start).
+    config: CoreConfig,
+    pub(crate) registry: Arc<Registry>,
+    router: Router,
+    tables: Arc<RoutingTables>,
+    state_path: PathBuf,
+    persist: Mutex<()>,
+    /// The core revision last written to the state file.
+    saved_revision: AtomicU64,
+    /// The core revision the router's endpoint table was last built from.
+    published_revision: AtomicU64,
+    /// True while fault rules are armed: only then do scoring calls look at the core.
+    faults_armed: AtomicBool,
+    /// `127.0.0.1:{port}`.
+    default_host: String,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        core: WorkspaceCore,
+        registry: Arc<Registry>,
+        tables: Arc<RoutingTables>,
+        state_path: PathBuf,
+        port: u16,
+    ) -> Self {
+        Self {
+            config: core.config().clone(),
+            core: Arc::new(Mutex::new(core)),
+            registry,
+            router: Router::new(tables.clone()),
+            tables,
+            state_path,
+            persist: Mutex::new(()),
+            saved_revision: AtomicU64::new(u64::MAX),
+            published_revision: AtomicU64::new(u64::MAX),
+            faults_armed: AtomicBool::new(false),
+            default_host: format!("127.0.0.1:{port}"),
+        }
+    }
+
+    pub(crate) fn lock_core(&self) -> MutexGuard<'_, WorkspaceCore> {
+        self.core.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes the core's state atomically when it changed since the last write.
+    pub(crate) fn persist_state(&self) -> Result<()> {
+        // Held across serializing and writing, so an older state never overwrites a newer one.
+        let _order = self.persist.lock().unwrap_or_else(|p| p.into_inner());
+        let (revision, bytes) = {
+            let core = self.lock_core();
+            if core.revision() == self.saved_revision.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            let bytes = serde_json::to_vec(core.state()).map_err(|e| {
+                Error::other(format!("could not serialize the workspace state: {e}"))
+            })?;
+            (core.revision(), bytes)
+        };
+        write_atomic(&self.state_path, &bytes)?;
+        self.saved_revision.store(revision, Ordering::Release);
+        Ok(())
+    }
+
+    /// [`persist_state`](Self::persist_state), logging instead of failing: a request or a
+    /// status change is not undone because the disk is full.
+    pub(crate) fn save(&self) {
+        if let Err(e) = self.persist_state() {
+            tracing::error!("offline workspace: could not save state: {e}");
+        }
+    }
+
+    /// Rebuilds the router's endpoint table when the core changed since it was last built.
+    pub(crate) fn publish(&self, core: &WorkspaceCore) {
+        let revision = core.revision();
+        if self.published_revision.swap(revision, Ordering::AcqRel) != revision {
+            self.tables.publish_endpoints(endpoint_configs(core));
+        }
+    }
+
+    /// A deployment's processes settled: its status changes now, not at the next poll.
+    pub(crate) fn settle(&self, endpoint: &str, deployment: &str) {
+        {
+            let mut core = self.lock_core();
+            core.settle_deployment(endpoint, deployment);
+            self.publish(&core);
+        }
+        self.save();
+    }
+
+    /// Arms a fault rule.
+    pub(crate) fn inject(&self, rule: FaultRule) {
+        let mut core = self.lock_core();
+        core.inject(rule);
+        self.faults_armed
+            .store(!core.faults().is_empty(), Ordering::Release);
+    }
+
+    /// Disarms every fault rule.
+    pub(crate) fn clear_faults(&self) {
+        let mut core = self.lock_core();
+        core.clear_faults();
+        self.faults_armed.store(false, Ordering::Release);
+    }
+
+    /// The fault hitting a scoring call, if any (the core's rules, counted down).
+    fn take_fault(&self, kind: &HostKind, request: &CoreRequest) -> Option<FaultAction> {
+        let mut core = self.lock_core();
+        let action = core.take_fault(kind, request, false);
+        self.faults_armed
+            .store(!core.faults().is_empty(), Ordering::Release);
+        action
+    }
+
+    /// The endpoint of a call to `/endpoints/{name}/…` on this host, known without building
+    /// its URL: the path every scoring URI of the workspace has.
+    fn scoring_endpoint(&self, request: &axum::http::request::Parts) -> Option<String> {
+        let host = request.headers.get(ORIGINAL_HOST_HEADER);
+        if host.is_some_and(|h| h.as_bytes() != self.default_host.as_bytes()) {
+            return None;
+        }
+        let rest = request.uri.path().strip_prefix("/endpoints/")?;
+        let name = rest.split('/').next().filter(|n| !n.is_empty())?;
+        Some(
+            percent_encoding::percent_decode_str(name)
+                .decode_utf8_lossy()
+                .into_owned(),
+        )
+    }
+}
+
+/// The router's view of every endpoint of the core.
+fn endpoint_configs(core: &WorkspaceCore) -> BTreeMap<String, EndpointConfig> {
+    core.state()
+        .endpoint_names()
+        .filter_map(|name| {
+            let auth = core.endpoint_auth(name)?;
+            let config = EndpointConfig {
+                auth_mode: match auth.mode {
+                    CoreAuthMode::AmlToken => AuthMode::AmlToken,
+                    CoreAuthMode::AadToken => AuthMode::AadToken,
+                    _ => AuthMode::Key,
+                },
+                keys: vec![auth.primary_key, auth.secondary_key],
+                tokens: auth.tokens,
+                traffic: core.traffic(name),
+                mirror: core.mirror_traffic(name),
+                deployments: core
+                    .state()
+                    .deployment_names(name)
+                    .map(str::to_owned)
+                    .collect(),
+            };
+            Some((name.to_owned(), config))
+        })
+        .collect()
+}
+
+fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Every request: scoring goes to the router, everything else (ARM, blobs) to the core;
+/// armed faults shape the answer on the way out.
+pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let reset = parts.extensions.get::<ConnectionReset>().cloned();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => return respond(413, HeaderMap::new(), Bytes::from(e.to_string())),
+    };
+    let fast = shared.scoring_endpoint(&parts);
+    let faults_armed = shared.faults_armed.load(Ordering::Acquire);
+    if let (Some(endpoint), false) = (&fast, faults_armed) {
+        let answer = shared
+            .router
+            .score(endpoint, &parts.headers, parts.uri.query(), body)
+            .await;
+        return respond(answer.status, answer.headers, answer.body);
+    }
+    let host = header_string(&parts.headers, ORIGINAL_HOST_HEADER)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .or_else(|| header_string(&parts.headers, "host"))
+        .unwrap_or_else(|| shared.default_host.clone());
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let url = match Url::parse(&format!("https://{host}{path_and_query}")) {
+        Ok(u) => u,
+        Err(e) => {
+            return respond(
+                400,
+                HeaderMap::new(),
+                Bytes::from(format!("bad request URL: {e}")),
+            )
+        }
+    };
+    let kind = shared.config.classify_host(&url);
+    if let HostKind::Scoring { endpoint } = &kind {
+        let mut delivery = Delivery::Normal;
+        if faults_armed {
+            let probe = CoreRequest::new(parts.method.as_str(), url.clone());
+            match shared.take_fault(&kind, &probe) {
+                Some(FaultAction::Answer(r)) => {
+                    return respond(r.status, header_map(r.headers), r.body);
+                }
+                Some(FaultAction::Deliver(d)) => delivery = d,
+                _ => {}
+            }
+        }
+        let answer = shared
+            .router
+            .score(endpoint, &parts.headers, url.query(), body)
+            .await;
+        let head = respond(answer.status, answer.headers, Bytes::new());
+        return deliver(delivery, head, answer.body, reset).await;
+    }
+    let mut core_request = CoreRequest::new(parts.method.as_str(), url).with_body(body);
+    for (name, value) in &parts.headers {
+        core_request.headers.push((
+            name.as_str().to_owned(),
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        ));
+    }
+    let served = {
+        let mut core = shared.lock_core();
+        let served = core.serve_as(kind, &core_request);
+        shared
+            .faults_armed
+            .store(!core.faults().is_empty(), Ordering::Release);
+        shared.publish(&core);
+        served
+    };
+    // Every change is kept, also an operation ending on a GET poll.
+    shared.save();
+    let response = served.response;
+    let head = respond(response.status, header_map(response.headers), Bytes::new());
+    deliver(served.delivery, head, response.body, reset).await
+}
+
+/// The core's headers as a header map (names or values HTTP cannot carry are dropped).
+fn header_map(headers: Vec<(String, String)>) -> HeaderMap {
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            map.append(n, v);
+        }
+    }
+    map
+}
+
+fn respond(status: u16, headers: HeaderMap, body: Bytes) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.headers_mut() = headers;
+    response
+}

@@ -8,7 +8,7 @@
 //! bench_upload target-azurite --port P --container C # a container on Azurite, and a SAS for curl
 //! bench_upload upload --container-url URL (--sas Q | --shared-key ACCOUNT:KEY) [--ca PEM]
 //!              [--redirect BASE] --file F --blob NAME [--block-size MIB] [--parallel N]
-//!              [--runtime current|multi]
+//!              [--block-md5 true|false] [--runtime current|multi]
 //! ```
 //! Every subcommand prints one JSON line. `upload` reports seconds, MiB/s and this process's
 //! peak RSS (VmHWM), which must stay flat whatever the file size.
@@ -261,6 +261,9 @@ async fn upload(flags: &Flags) -> Result<(), AnyError> {
     if let Some(n) = flags.get("parallel") {
         blob_options = blob_options.with_parallel_blocks(n.parse()?);
     }
+    if let Some(on) = flags.get("block-md5") {
+        blob_options = blob_options.with_block_md5(on.parse()?);
+    }
     let started = Instant::now();
     let sent = container
         .upload_file(blob, &file, &blob_options, &mut |_| {})
@@ -275,6 +278,7 @@ async fn upload(flags: &Flags) -> Result<(), AnyError> {
             "peak_rss_mib": peak_rss_mib(),
             "block_size": blob_options.block_size,
             "parallel_blocks": blob_options.parallel_blocks,
+            "block_md5": blob_options.block_md5,
         })
     );
     Ok(())

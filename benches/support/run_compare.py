@@ -346,9 +346,23 @@ def write_table(results, out_dir):
     stamp = time.strftime("%Y%m%dT%H%M%S")
     with open(os.path.join(out_dir, "compare.md"), "w") as f:
         f.write(markdown)
-    payload = dict(results, table=table_json, when=stamp)
+    issue_rows = {}
+    for key, metric, wk, wm, check in (
+        ("p50", "p50_ms", "wrk_c1", "p50_ms", lambda x: x <= 1.3),
+        ("calls1", "calls_per_s_1", "wrk_c1", "req_per_s", lambda x: x >= 0.8),
+        ("calls8", "calls_per_s_conc", "wrk_c8", "req_per_s", lambda x: x >= 0.85),
+    ):
+        issue_rows[key] = {}
+        for rt in ("current", "multi"):
+            value, r, rng = per_round(results, f"rust_{rt}", metric, wk, wm)
+            issue_rows[key][rt] = {"value": value, "wrk": w1(wm) if wk == "wrk_c1" else w8(wm), "ratio": r,
+                                   "range": rng, "met": None if r is None else check(r)}
+    payload = dict(results, table=table_json, issue_rows=issue_rows, when=stamp)
     with open(os.path.join(out_dir, "compare.json"), "w") as f:
         json.dump(payload, f, indent=2)
+    # Every row of the speed table, this run's invoke rows with the other benches' latest.
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "speed_table.py"), out_dir],
+                   check=False, timeout=60)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ shared machine hits both), and the Rust process's peak RSS (VmHWM).
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -82,6 +83,9 @@ def main():
         f.write(markdown)
     with open(os.path.join(out_dir, "upload.json"), "w") as f:
         json.dump({"when": time.strftime("%Y%m%dT%H%M%S"), "table": table, "runs": runs}, f, indent=2)
+    # Every row of the speed table, this run's upload rows with the other benches' latest.
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "speed_table.py"), out_dir],
+                   check=False, timeout=60)
 
 
 if __name__ == "__main__":

@@ -301,16 +301,18 @@ impl BlobContainer {
     /// [`Error::Validation`] for an empty `block_id`; [`Error::Service`] when refused.
     pub async fn put_block(&self, name: &str, block_id: &str, body: Bytes) -> Result<()> {
         let md5 = md5_base64(&body);
-        self.put_block_with_md5(name, block_id, body, md5).await
+        self.put_block_with_md5(name, block_id, body, Some(md5))
+            .await
     }
 
-    /// [`put_block`](Self::put_block) with the body's MD5 (base64) already computed.
+    /// [`put_block`](Self::put_block) with the body's MD5 (base64) already computed, or
+    /// without `Content-MD5` (`None`).
     pub(crate) async fn put_block_with_md5(
         &self,
         name: &str,
         block_id: &str,
         body: Bytes,
-        md5: String,
+        md5: Option<String>,
     ) -> Result<()> {
         if block_id.is_empty() || block_id.len() > 88 {
             return Err(Error::validation(
@@ -318,7 +320,9 @@ impl BlobContainer {
                 "must be 1-88 base64 characters",
             ));
         }
-        let headers = vec![(header("content-md5"), md5)];
+        let headers = md5
+            .map(|md5| vec![(header("content-md5"), md5)])
+            .unwrap_or_default();
         self.send(
             Method::Put,
             Some(name),

@@ -11,8 +11,12 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use super::container::BlobContainer;
 use crate::error::{Error, Result};
 
-/// Default block size (and single-put limit): 4 MiB.
-pub const DEFAULT_BLOCK_SIZE: usize = 4 * 1024 * 1024;
+/// Default block size (and single-put limit): 8 MiB. Fewer, larger requests; measured
+/// against 4 MiB with `benches/upload.sh` (per-request cost on the server side dominates).
+pub const DEFAULT_BLOCK_SIZE: usize = 8 * 1024 * 1024;
+
+/// Default number of blocks of one blob in flight.
+pub const DEFAULT_PARALLEL_BLOCKS: usize = 4;
 
 /// The largest block the client accepts (the service allows more; memory is the limit here).
 const MAX_BLOCK_SIZE: usize = 100 * 1024 * 1024;
@@ -34,6 +38,11 @@ pub struct UploadBlobOptions {
     /// Blocks of one blob in flight at once (at least 1). Memory use is at most this many
     /// blocks.
     pub parallel_blocks: usize,
+    /// Send each block's `Content-MD5`, for the service to check (Python's
+    /// `validate_content=True`). Off by default, as in Python: it costs a second MD5 pass over
+    /// the data, TLS already protects the bytes in transit, and the whole blob's MD5 is set on
+    /// the committed blob either way.
+    pub block_md5: bool,
 }
 
 impl Default for UploadBlobOptions {
@@ -42,7 +51,8 @@ impl Default for UploadBlobOptions {
             overwrite: false,
             block_size: DEFAULT_BLOCK_SIZE,
             max_single_put: DEFAULT_BLOCK_SIZE,
-            parallel_blocks: 2,
+            parallel_blocks: DEFAULT_PARALLEL_BLOCKS,
+            block_md5: false,
         }
     }
 }
@@ -69,6 +79,12 @@ impl UploadBlobOptions {
     /// Options with `parallel_blocks` set.
     pub fn with_parallel_blocks(mut self, parallel_blocks: usize) -> Self {
         self.parallel_blocks = parallel_blocks;
+        self
+    }
+
+    /// Options with `block_md5` set.
+    pub fn with_block_md5(mut self, block_md5: bool) -> Self {
+        self.block_md5 = block_md5;
         self
     }
 
@@ -201,7 +217,8 @@ impl BlobContainer {
                     let want = (length - requested).min(block_size);
                     requested += want;
                     // `want` fits in usize: it is at most block_size.
-                    reading = Some((want, Box::pin(source.read_block(want as usize, whole))));
+                    let read = source.read_block(want as usize, whole, options.block_md5);
+                    reading = Some((want, Box::pin(read)));
                 }
             }
             let event = match (reading.as_mut(), in_flight.is_empty()) {
@@ -255,10 +272,11 @@ enum Event<B, S> {
     Sent(Option<S>),
 }
 
-/// One block of a block upload: its bytes and their MD5 (base64, its `Content-MD5`).
+/// One block of a block upload: its bytes and, when asked for, their MD5 (base64, its
+/// `Content-MD5`).
 struct Block {
     data: Bytes,
-    md5: String,
+    md5: Option<String>,
 }
 
 /// Where the bytes come from: a file (read on the blocking pool, straight into the buffer that
@@ -288,15 +306,20 @@ impl<R: AsyncRead + Unpin + Send> Source<R> {
         }
     }
 
-    /// Up to `want` bytes with their MD5, and `whole` (the blob's MD5 so far) updated with
-    /// them. Reading a file and all hashing run on the blocking pool, off the runtime's
-    /// threads.
-    async fn read_block(self, want: usize, whole: Md5) -> Result<(Self, Md5, Block)> {
-        fn hash(data: Bytes, mut whole: Md5) -> (Md5, Block) {
+    /// Up to `want` bytes (with their MD5 when `block_md5`), and `whole` (the blob's MD5 so
+    /// far) updated with them. Reading a file and all hashing run on the blocking pool, off the
+    /// runtime's threads.
+    async fn read_block(
+        self,
+        want: usize,
+        whole: Md5,
+        block_md5: bool,
+    ) -> Result<(Self, Md5, Block)> {
+        let hash = move |data: Bytes, mut whole: Md5| {
             whole.update(&data);
-            let md5 = azure_core::base64::encode(Md5::digest(&data));
+            let md5 = block_md5.then(|| azure_core::base64::encode(Md5::digest(&data)));
             (whole, Block { data, md5 })
-        }
+        };
         match self {
             Source::File(mut file) => {
                 let (file, whole, block) = blocking(move || {

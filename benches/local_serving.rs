@@ -85,13 +85,20 @@ fn tutorial_seconds() -> Option<f64> {
     let root = env!("CARGO_MANIFEST_DIR");
     let command = |verb: &str| {
         let mut c = std::process::Command::new(&cargo);
-        c.args([verb, "--quiet", "--features", "local", "--example", "tutorial"])
-            .current_dir(root)
-            // Offline: the tutorial goes to Azure when these are set.
-            .env_remove("AZURE_SUBSCRIPTION_ID")
-            .env_remove("AZURE_RESOURCE_GROUP")
-            .env_remove("AZUREML_WORKSPACE_NAME")
-            .stdout(std::process::Stdio::null());
+        c.args([
+            verb,
+            "--quiet",
+            "--features",
+            "local",
+            "--example",
+            "tutorial",
+        ])
+        .current_dir(root)
+        // Offline: the tutorial goes to Azure when these are set.
+        .env_remove("AZURE_SUBSCRIPTION_ID")
+        .env_remove("AZURE_RESOURCE_GROUP")
+        .env_remove("AZUREML_WORKSPACE_NAME")
+        .stdout(std::process::Stdio::null());
         c
     };
     let built = command("build").status().ok()?;

@@ -246,7 +246,7 @@ pub(crate) async fn exchange(
     timeout: Option<Duration>,
     whole: bool,
 ) -> std::result::Result<Answer, TryError> {
-    let deadline = timeout.map(|t| crate::http::deadline(t));
+    let deadline = timeout.map(crate::http::deadline);
     let attempt = async {
         let answer = match (wire, &target.pool) {
             (Wire::Direct { .. }, Some(pool)) => {

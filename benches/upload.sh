@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Model-upload throughput: BlobContainer::upload_file (streaming block upload) vs `curl -T` of the
-# same file to the same server, in the same run, against the offline workspace and Azurite.
+# Model-upload throughput: `models().create_or_update` of a model from one large file (content
+# hash, streaming block upload, version PUT) vs `curl -T` of the same file to the same server, in
+# the same run, against the offline workspace. (Azurite has no workspace in front of it and the
+# block uploader is crate-internal, so it is no target here.)
 #
 #   benches/upload.sh [--sizes "64 256 1024"] [--rounds N] [--baseline-bin PATH]
-#                     [--targets "local azurite"]
 #
 # Builds the bench_upload example (release, feature local), writes random files of each size
 # (MiB) under build/bench/upload, and for every size and target runs, per round: curl -T of the
@@ -19,13 +20,12 @@ set -euo pipefail
 SIZES="64 256 1024"
 ROUNDS=3
 BASELINE=""
-TARGETS="local azurite"
+TARGETS="local"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --sizes) SIZES="$2"; shift 2 ;;
         --rounds) ROUNDS="$2"; shift 2 ;;
         --baseline-bin) BASELINE="$2"; shift 2 ;;
-        --targets) TARGETS="$2"; shift 2 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -79,22 +79,6 @@ stop_local() {
     kill "$LOCAL_PID" 2>/dev/null || true
 }
 
-AZURITE_PORT=""
-if [[ " $TARGETS " == *" azurite "* ]]; then
-    AZURITE_BIN="$ROOT/build/azurite/node_modules/.bin/azurite-blob"
-    [[ -x "$AZURITE_BIN" ]] || AZURITE_BIN="${AZURITE_BLOB_BIN:?Azurite is not installed (scripts/azurite.sh install)}"
-    AZURITE_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-    mkdir -p "$WORK/azurite"
-    log "starting Azurite on port $AZURITE_PORT (disk persistence under $WORK/azurite)"
-    "$AZURITE_BIN" --blobHost 127.0.0.1 --blobPort "$AZURITE_PORT" --location "$WORK/azurite" \
-        --skipApiVersionCheck --loose --disableTelemetry --silent >"$WORK/azurite.log" 2>&1 &
-    PIDS+=("$!")
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$AZURITE_PORT/" && break
-        sleep 0.2
-    done
-fi
-
 json() { python3 -c 'import json,sys; d=json.loads(sys.stdin.readline()); print(d'"$1"')'; }
 
 # --- one measurement -------------------------------------------------------------------------
@@ -124,57 +108,33 @@ measure() { # target size round
     # curl, then each Rust build, each into a fresh workspace / a fresh blob.
     for who in curl "${clients[@]}"; do
         local name="${who%%:*}" bin="${who#*:}"
-        local container_url sas curl_url hdr ca redirect auth
-        if [[ "$target" == local ]]; then
-            local info t
-            start_local "$WORK/local-$size-$round-$name"
-            info="$LOCAL_INFO"
-            local base ca_path
-            base="$(json "['base']" <<<"$info")"
-            ca_path="$(json "['ca']" <<<"$info")"
-            t="$("$BIN" target-local --base "$base" --ca "$ca_path" \
-                --subscription "$(json "['subscription']" <<<"$info")" \
-                --resource-group "$(json "['resource_group']" <<<"$info")" \
-                --workspace "$(json "['workspace']" <<<"$info")")"
-            container_url="$(json "['container_url']" <<<"$t")"
+        local info base ca t sas curl_url hdr
+        start_local "$WORK/local-$size-$round-$name"
+        info="$LOCAL_INFO"
+        base="$(json "['base']" <<<"$info")"
+        ca="$(json "['ca']" <<<"$info")"
+        local scope=(--subscription "$(json "['subscription']" <<<"$info")"
+            --resource-group "$(json "['resource_group']" <<<"$info")"
+            --workspace "$(json "['workspace']" <<<"$info")")
+        local blob="blob-$size-$round-$name.bin"
+        if [[ "$name" == curl ]]; then
+            t="$("$BIN" target-local --base "$base" --ca "$ca" "${scope[@]}")"
             sas="$(json "['sas']" <<<"$t")"
             curl_url="$(json "['curl_container_url']" <<<"$t")"
             hdr="$(json "['curl_headers'][0]" <<<"$t")"
-            ca="$ca_path"
-            redirect="$base"
-            auth=(--sas "$sas")
-        else
-            local t
-            t="$("$BIN" target-azurite --port "$AZURITE_PORT" --container "bench")"
-            container_url="$(json "['container_url']" <<<"$t")"
-            sas="$(json "['curl_sas']" <<<"$t")"
-            curl_url="$(json "['curl_container_url']" <<<"$t")"
-            hdr=""
-            ca=""
-            redirect=""
-            auth=(--shared-key "$(json "['shared_key']" <<<"$t")")
-        fi
-        local blob="blob-$size-$round-$name.bin"
-        if [[ "$name" == curl ]]; then
             local secs
             secs="$(curl_put "$file" "$curl_url/$blob" "$sas" "$ca" "$hdr")"
             printf '{"target":"%s","size_mib":%s,"round":%s,"client":"curl","seconds":%s,"load":"%s"}\n' \
                 "$target" "$size" "$round" "$secs" "$load" >>"$RUNS"
         else
-            local args=(upload --container-url "$container_url" "${auth[@]}" --file "$file" --blob "$blob")
-            [[ -n "$ca" ]] && args+=(--ca "$ca")
-            [[ -n "$redirect" ]] && args+=(--redirect "$redirect")
             local out
-            out="$("$bin" "${args[@]}")"
+            out="$("$bin" upload --base "$base" --ca "$ca" "${scope[@]}" --file "$file" \
+                --name "bench-$size-$round")"
             python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(target=sys.argv[2], size_mib=int(sys.argv[3]), round=int(sys.argv[4]), client=sys.argv[5], load=sys.argv[6]); print(json.dumps(d))' \
                 "$out" "$target" "$size" "$round" "$name" "$load" >>"$RUNS"
         fi
-        if [[ "$target" == local ]]; then
-            stop_local
-            rm -rf "$WORK/local-$size-$round-$name"
-        else
-            curl -sS -o /dev/null -X DELETE -H "x-ms-version: 2025-01-05" "$curl_url/$blob?$sas" || true
-        fi
+        stop_local
+        rm -rf "$WORK/local-$size-$round-$name"
     done
 }
 

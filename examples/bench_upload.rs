@@ -1,55 +1,31 @@
-//! The Rust side of `benches/upload.sh`: streaming block uploads of one large file through
-//! `BlobContainer::upload_file`, to the offline workspace or to Azurite, with the numbers the
-//! script compares against `curl -T` of the same file to the same server.
+//! The Rust side of `benches/upload.sh`: a model registered from one large local file
+//! (`models().create_or_update`: content hash, streaming block upload to the workspace's
+//! datastore, model version PUT) on an offline workspace, with the numbers the script compares
+//! against `curl -T` of the same file to the same server.
 //!
 //! ```text
 //! bench_upload serve-local --dir D                   # an offline workspace until stdin closes
 //! bench_upload target-local --base URL --ca PEM      # a SAS container from startPendingUpload
-//! bench_upload target-azurite --port P --container C # a container on Azurite, and a SAS for curl
-//! bench_upload upload --container-url URL (--sas Q | --shared-key ACCOUNT:KEY) [--ca PEM]
-//!              [--redirect BASE] --file F --blob NAME [--block-size MIB] [--parallel N]
-//!              [--block-md5 true|false] [--runtime current|multi]
+//! bench_upload upload --base URL --ca PEM --subscription S --resource-group G --workspace W
+//!              --file F --name MODEL [--runtime current|multi]
 //! ```
 //! Every subcommand prints one JSON line. `upload` reports seconds, MiB/s and this process's
-//! peak RSS (VmHWM), which must stay flat whatever the file size.
+//! peak RSS (VmHWM), which must stay flat whatever the file size. The block uploader itself is
+//! crate-internal, and Azurite has no workspace in front of it, so Azurite is not a target here.
 
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Instant;
 
-use azure_ai_ml::local::{LocalWorkspace, LocalWorkspaceOptions};
-use azure_ai_ml::storage::{BlobContainer, StorageAuth, UploadBlobOptions};
-use azure_ai_ml::{MLClient, MLClientOptions};
-use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use azure_ai_ml::local::{
+    client_options_for, LocalCredential, LocalWorkspace, LocalWorkspaceOptions,
+};
+use azure_ai_ml::{MLClient, Model};
 use url::Url;
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Azurite's published development account and key.
-const AZURITE_ACCOUNT: &str = "devstoreaccount1";
-const AZURITE_KEY: &str =
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 const ORIGINAL_HOST: &str = "x-azml-original-host";
-
-/// Any token: the offline workspace accepts every bearer token.
-#[derive(Debug)]
-struct StaticToken;
-
-#[async_trait::async_trait]
-impl TokenCredential for StaticToken {
-    async fn get_token(
-        &self,
-        _: &[&str],
-        _: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            "bench-token".to_owned(),
-            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
-        ))
-    }
-}
 
 /// `--name value` pairs after the subcommand.
 struct Flags(Vec<(String, String)>);
@@ -171,114 +147,29 @@ async fn target_local(flags: &Flags) -> Result<(), AnyError> {
     Ok(())
 }
 
-/// A service SAS for a whole container (`sr=c`), signed with Azurite's account key.
-fn azurite_container_sas(container: &str, permissions: &str) -> Result<String, AnyError> {
-    let (start, expiry, version) = ("2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z", "2020-12-06");
-    let resource = format!("/blob/{AZURITE_ACCOUNT}/{container}");
-    let to_sign = [
-        permissions,
-        start,
-        expiry,
-        &resource,
-        "",
-        "",
-        "https,http",
-        version,
-        "c",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-    ]
-    .join("\n");
-    let key = azure_core::base64::decode(AZURITE_KEY)?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key)?;
-    mac.update(to_sign.as_bytes());
-    let sig = azure_core::base64::encode(mac.finalize().into_bytes());
-    Ok(url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("sv", version)
-        .append_pair("st", start)
-        .append_pair("se", expiry)
-        .append_pair("sr", "c")
-        .append_pair("sp", permissions)
-        .append_pair("spr", "https,http")
-        .append_pair("sig", &sig)
-        .finish())
-}
-
-async fn target_azurite(flags: &Flags) -> Result<(), AnyError> {
-    let port = flags.need("port")?;
-    let name = flags.need("container")?;
-    let url = Url::parse(&format!("http://127.0.0.1:{port}/{AZURITE_ACCOUNT}/{name}"))?;
-    let client = MLClient::new(Arc::new(StaticToken), "sub", "rg", "ws", None)?;
-    let container = BlobContainer::new(
-        &client,
-        url.clone(),
-        StorageAuth::shared_key(AZURITE_ACCOUNT, Secret::new(AZURITE_KEY))?,
-    )?;
-    container.create_container().await?;
-    println!(
-        "{}",
-        serde_json::json!({
-            "container_url": url.as_str(),
-            "shared_key": format!("{AZURITE_ACCOUNT}:{AZURITE_KEY}"),
-            "curl_container_url": url.as_str(),
-            "curl_sas": azurite_container_sas(name, "rcwd")?,
-            "curl_headers": [],
-        })
-    );
-    Ok(())
-}
-
 async fn upload(flags: &Flags) -> Result<(), AnyError> {
-    let container_url = Url::parse(flags.need("container-url")?)?;
-    let file = std::path::PathBuf::from(flags.need("file")?);
-    let blob = flags.need("blob")?;
-    let mut options = MLClientOptions::default();
-    if let Some(ca) = flags.get("ca") {
-        options = options.with_root_certificate_pem(std::fs::read(ca)?);
-    }
-    if let Some(base) = flags.get("redirect") {
-        options = options.with_redirect(Url::parse(base)?);
-    }
-    let client = MLClient::new(Arc::new(StaticToken), "sub", "rg", "ws", Some(options))?;
-    let auth = match (flags.get("sas"), flags.get("shared-key")) {
-        (Some(sas), _) => StorageAuth::sas(sas)?,
-        (None, Some(pair)) => {
-            let (account, key) = pair.split_once(':').ok_or("--shared-key ACCOUNT:KEY")?;
-            StorageAuth::shared_key(account, Secret::new(key.to_owned()))?
-        }
-        (None, None) => return Err("--sas or --shared-key is required".into()),
-    };
-    let container = BlobContainer::new(&client, container_url, auth)?;
-    let mut blob_options = UploadBlobOptions::default().with_overwrite(true);
-    if let Some(mib) = flags.get("block-size") {
-        blob_options = blob_options.with_block_size(mib.parse::<usize>()? * 1024 * 1024);
-    }
-    if let Some(n) = flags.get("parallel") {
-        blob_options = blob_options.with_parallel_blocks(n.parse()?);
-    }
-    if let Some(on) = flags.get("block-md5") {
-        blob_options = blob_options.with_block_md5(on.parse()?);
-    }
+    let base = Url::parse(flags.need("base")?)?;
+    let ca = std::fs::read(flags.need("ca")?)?;
+    let file = flags.need("file")?;
+    let client = MLClient::new(
+        Arc::new(LocalCredential::new()),
+        flags.need("subscription")?,
+        flags.need("resource-group")?,
+        flags.need("workspace")?,
+        Some(client_options_for(&base, &ca)),
+    )?;
+    let bytes = std::fs::metadata(file)?.len();
+    let model = Model::new(flags.need("name")?).path(file);
     let started = Instant::now();
-    let sent = container
-        .upload_file(blob, &file, &blob_options, &mut |_| {})
-        .await?;
+    client.models().create_or_update(&model, None).await?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "{}",
         serde_json::json!({
-            "bytes": sent,
+            "bytes": bytes,
             "seconds": seconds,
-            "mib_per_s": sent as f64 / (1024.0 * 1024.0) / seconds,
+            "mib_per_s": bytes as f64 / (1024.0 * 1024.0) / seconds,
             "peak_rss_mib": peak_rss_mib(),
-            "block_size": blob_options.block_size,
-            "parallel_blocks": blob_options.parallel_blocks,
-            "block_md5": blob_options.block_md5,
         })
     );
     Ok(())
@@ -310,7 +201,6 @@ fn main() {
         match command.as_str() {
             "serve-local" => serve_local(&flags).await,
             "target-local" => target_local(&flags).await,
-            "target-azurite" => target_azurite(&flags).await,
             "upload" => upload(&flags).await,
             other => Err(format!("unknown subcommand `{other}`").into()),
         }

@@ -7,7 +7,10 @@
 //! It prints the base URL and the CA certificate path. Point any client at it as a custom
 //! cloud: the Rust `MLClient` with `Cloud::Custom(CloudEndpoints::new(base_url))` and the CA in
 //! `MLClientOptions::extra_root_certificates`, or Python's azure-ai-ml with
-//! `REQUESTS_CA_BUNDLE=<ca.pem>` and a custom cloud whose resource manager is the base URL.
+//! `REQUESTS_CA_BUNDLE=<ca.pem>` and a custom cloud whose resource manager is the base URL and
+//! whose `storage_endpoint` is `core.localhost:{port}` (model uploads go to the account host
+//! `{account}.blob.core.localhost:{port}`; map names under `.localhost` to 127.0.0.1 where the
+//! system's resolver does not).
 
 use azure_ai_ml::local::{LocalWorkspace, LocalWorkspaceExt, LocalWorkspaceOptions};
 
@@ -55,12 +58,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client.workspace_name()
     );
     println!("  scoring URIs:                  {base}/endpoints/<endpoint>/score");
+    println!(
+        "  blob storage:                  https://{}.blob.{} (names under .localhost are loopback)",
+        workspace.storage_account(),
+        workspace.storage_suffix()
+    );
     println!();
     println!(
         "Python azure-ai-ml: export REQUESTS_CA_BUNDLE={}",
         workspace.ca_path().display()
     );
-    println!("  and register a custom cloud whose resource manager endpoint is {base}/ (any bearer token is accepted).");
+    println!(
+        "  and register a custom cloud whose resource manager endpoint is {base}/ and storage_endpoint {} (any bearer token is accepted; `azml local start` prints the whole snippet).",
+        workspace.storage_suffix()
+    );
     println!("Press Ctrl-C to stop (deployment processes are stopped too; the state stays in the folder).");
     tokio::signal::ctrl_c().await?;
     println!("stopping…");

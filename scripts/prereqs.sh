@@ -23,9 +23,21 @@ have npm || apt_install nodejs npm
 # per environment).
 ./scripts/local-prereqs.sh
 
+# Python azure-ai-ml in a venv of its own (build/pyclient), for the test that points a second
+# client process at `azml local start` (crates/azml/tests/python_client.rs). Pinned, like the
+# benchmark's copy (benches/compare.sh); uv installs it in seconds once its cache is warm.
+AZURE_AI_ML_VERSION="1.35.2"
+PYCLIENT="$ROOT/build/pyclient"
+if ! "$PYCLIENT/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('azure-ai-ml') != '$AZURE_AI_ML_VERSION')" >/dev/null 2>&1; then
+  echo "prereqs: installing azure-ai-ml $AZURE_AI_ML_VERSION into $PYCLIENT" >&2
+  [ -x "$PYCLIENT/bin/python" ] || "$ROOT/build/tools/bin/uv" venv --quiet --python python3 "$PYCLIENT"
+  "$ROOT/build/tools/bin/uv" pip install --quiet --python "$PYCLIENT/bin/python" "azure-ai-ml==$AZURE_AI_ML_VERSION"
+fi
+
 {
   echo "export AZURITE_BLOB_BIN=\"$ROOT/build/azurite/node_modules/.bin/azurite-blob\""
   echo "export AZUREML_LOCAL_VENV_CACHE=\"$ROOT/build/venv-cache\""
   echo "export AZUREML_LOCAL_UV=\"$ROOT/build/tools/bin/uv\""
+  echo "export AZUREML_PYCLIENT_PYTHON=\"$PYCLIENT/bin/python\""
 } > build/env.sh
 echo "prereqs: ok" >&2

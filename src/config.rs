@@ -117,6 +117,7 @@ impl MLClient {
     ///
     /// # Errors
     /// As [`WorkspaceConfig::find`] and [`MLClient::new`].
+    #[tracing::instrument(name = "MLClient.from_config", skip_all)]
     pub fn from_config(
         credential: Arc<dyn TokenCredential>,
         path: Option<&Path>,

@@ -14,7 +14,8 @@ use std::time::Duration;
 /// Microseconds per second.
 const MICROS: i128 = 1_000_000;
 
-/// Seconds → ISO-8601 (`None` for 0).
+/// Seconds → ISO-8601 (`None` for 0). Only the tests send fractional seconds today.
+#[cfg(test)]
 pub(crate) fn from_seconds(seconds: f64) -> Option<String> {
     if !seconds.is_finite() {
         return None;

@@ -240,6 +240,8 @@ impl AssetRef {
     }
 
     /// The ARM id for `kind` in `scope`, when the reference pins a version (ARM id or name:version).
+    /// (The operations resolve labels too, in `operations::references`.)
+    #[cfg(test)]
     pub fn version_id(&self, scope: &WorkspaceScope, kind: &str) -> Option<String> {
         match self {
             AssetRef::Arm(id) => Some(id.to_string()),

@@ -3,15 +3,15 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
-pub mod arm;
+pub(crate) mod arm;
 pub mod client;
-pub mod config;
+pub(crate) mod config;
 pub mod credential;
 pub(crate) mod duration;
 pub mod entities;
 pub mod error;
 pub(crate) mod http;
-pub mod ids;
+pub(crate) mod ids;
 pub mod invoke;
 #[cfg(feature = "local")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local")))]
@@ -20,16 +20,15 @@ pub mod monitor;
 pub mod operations;
 pub(crate) mod redirect;
 pub(crate) mod rest;
-pub mod storage;
+pub(crate) mod storage;
+#[cfg(test)]
+mod test_support;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
-pub mod upload;
-pub mod validate;
+pub(crate) mod upload;
+pub(crate) mod validate;
 pub mod yaml;
-
-#[doc(hidden)]
-pub use rest::private_api as __private;
 
 pub use arm::lro::{LroPoller, OperationStatus};
 pub use arm::pager::{ArmPage, ArmPager};
@@ -38,14 +37,12 @@ pub use config::WorkspaceConfig;
 pub use credential::{default_credential, DefaultAzureCredential};
 pub use entities::*;
 pub use error::{Error, ErrorDetail, Result};
-pub use ids::{ArmId, AssetRef, WorkspaceScope};
+pub use ids::{ArmId, WorkspaceScope};
 pub use invoke::{InvokeRequest, InvokeResponse, ScoringClient};
 pub use monitor::{
     AutoscaleOperations, AutoscaleSetting, MetricsOperations, MetricsQuery, ScaleRule,
 };
-pub use operations::{
-    DatastoreOperations, EndpointCredentials, EnvironmentOperations, GetLogsOptions,
-    ModelOperations, OnlineDeploymentOperations, OnlineEndpointOperations, WorkspaceOperations,
-};
+pub use operations::*;
 pub use redirect::ORIGINAL_HOST_HEADER;
+pub use upload::{ProgressCallback, UploadProgress};
 pub use yaml::{load_environment, load_model, load_online_deployment, load_online_endpoint};

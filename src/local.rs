@@ -24,7 +24,7 @@ use crate::error::Result;
 
 pub use azureml_emulator::local::{
     InstanceInfo, LocalCredential, LocalWorkspace, LocalWorkspaceOptions, RequestStats,
-    CA_CERT_FILE, STATE_FILE, VENV_CACHE_ENV,
+    ACCESS_LOG_FILE, CA_CERT_FILE, STATE_FILE, VENV_CACHE_ENV,
 };
 
 /// The SDK side of a [`LocalWorkspace`]: the cloud, options and client that reach it.
@@ -45,7 +45,7 @@ pub trait LocalWorkspaceExt {
 
 impl LocalWorkspaceExt for LocalWorkspace {
     fn cloud(&self) -> Cloud {
-        Cloud::Custom(CloudEndpoints::new(self.base_url().clone()))
+        local_cloud(self.base_url())
     }
 
     fn client_options(&self) -> MLClientOptions {
@@ -64,13 +64,23 @@ impl LocalWorkspaceExt for LocalWorkspace {
     }
 }
 
+/// The cloud of an offline workspace served at `base_url`: ARM there, storage accounts at
+/// `{account}.blob.core.localhost:{port}` (names under `.localhost` are loopback, RFC 6761;
+/// the SDK's HTTP client resolves them so itself).
+pub fn local_cloud(base_url: &url::Url) -> Cloud {
+    let port = base_url.port_or_known_default().unwrap_or(443);
+    Cloud::Custom(
+        CloudEndpoints::new(base_url.clone()).with_storage_suffix(format!("core.localhost:{port}")),
+    )
+}
+
 /// Client options that reach an offline workspace served at `base_url` with the CA
 /// certificate `ca_pem` (one started by another process, e.g. `azml local start --detach`):
 /// its cloud, its CA trusted, every request sent to its port, quick polls. Use them with a
 /// [`LocalCredential`].
 pub fn client_options_for(base_url: &url::Url, ca_pem: &[u8]) -> MLClientOptions {
     MLClientOptions::default()
-        .with_cloud(Cloud::Custom(CloudEndpoints::new(base_url.clone())))
+        .with_cloud(local_cloud(base_url))
         .with_root_certificate_pem(ca_pem.to_vec())
         .with_redirect(base_url.clone())
         .with_polling_interval(Duration::from_millis(200))

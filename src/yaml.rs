@@ -6,7 +6,8 @@
 //! (`auth_mode: password`, `type: pickle_model`), names that break the endpoint pattern and
 //! data-collector `enabled` values other than the strings `'true'`/`'false'` are rejected at
 //! load time with an [`Error::Validation`] naming the field. Everything else (file existence,
-//! traffic sums, probe values, …) is left to [`crate::validate`], which the operations run.
+//! traffic sums, probe values, …) is left to the entities' `validate()` methods
+//! ([`OnlineEndpoint::validate`](crate::OnlineEndpoint::validate), …), which the operations run.
 //!
 //! Relative paths (`path`, `conda_file`, `build.path`, `code_configuration.code`) are resolved
 //! against the YAML file's folder. A conda file is read and parsed at load time, as in Python.

@@ -16,8 +16,9 @@ use azure_ai_ml::{
     AuthMode, BuildContext, CodeConfiguration, DataCollector, DeploymentCollection, Environment,
     Error, IdentityConfiguration, IdentityType, InvokeRequest, KeyType, KubernetesOnlineDeployment,
     KubernetesOnlineEndpoint, MLClient, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
-    OnlineDeployment, OnlineEndpoint, OnlineRequestSettings, OperatingSystemType, ProbeSettings,
-    PublicNetworkAccess, RollingRate, ScaleSettings, TargetUtilizationScaleSettings,
+    OnlineDeployment, OnlineDeploymentsGetLogsOptions, OnlineEndpoint,
+    OnlineEndpointsBeginRegenerateKeysOptions, OnlineRequestSettings, OperatingSystemType,
+    ProbeSettings, PublicNetworkAccess, RollingRate, ScaleSettings, TargetUtilizationScaleSettings,
 };
 use support::TutorialFiles;
 
@@ -67,18 +68,22 @@ async fn run(fake: &FakeWorkspace, ml_client: &MLClient, row: Row) -> Option<Str
     let result = match row.op {
         Op::Endpoint(e) => ml_client
             .online_endpoints()
-            .begin_create_or_update(*e)
+            .begin_create_or_update(*e, None)
             .await
             .map(drop),
         Op::Deployment(d) => ml_client
             .online_deployments()
-            .begin_create_or_update(*d)
+            .begin_create_or_update(*d, None)
             .await
             .map(drop),
-        Op::Model(m) => ml_client.models().create_or_update(&m).await.map(drop),
+        Op::Model(m) => ml_client
+            .models()
+            .create_or_update(&m, None)
+            .await
+            .map(drop),
         Op::Environment(e) => ml_client
             .environments()
-            .create_or_update(&e)
+            .create_or_update(&e, None)
             .await
             .map(drop),
         Op::Other(call) => call(ml_client).await,
@@ -292,7 +297,10 @@ async fn workspace_with_endpoint(fake: &FakeWorkspace, files: &TutorialFiles) ->
     let ml_client = fake.client().unwrap();
     ml_client
         .models()
-        .create_or_update(&Model::new("customer-churn-model").path(files.p("model/model.pkl")))
+        .create_or_update(
+            &Model::new("customer-churn-model").path(files.p("model/model.pkl")),
+            None,
+        )
         .await
         .unwrap();
     ml_client
@@ -301,12 +309,13 @@ async fn workspace_with_endpoint(fake: &FakeWorkspace, files: &TutorialFiles) ->
             &Environment::new("churn-model-env")
                 .image("python:3.11")
                 .conda_file(files.path("environment/conda.yml")),
+            None,
         )
         .await
         .unwrap();
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&endpoint())
+        .begin_create_or_update(&endpoint(), None)
         .await
         .unwrap()
         .await
@@ -482,7 +491,7 @@ async fn endpoint_rows() {
     fake.client()
         .unwrap()
         .online_endpoints()
-        .begin_create_or_update(&edge)
+        .begin_create_or_update(&edge, None)
         .await
         .expect("50 tags at the length limits are accepted")
         .await
@@ -974,7 +983,14 @@ async fn other_operation_rows() {
             "must not be empty",
             other(|c: MLClient| async move {
                 c.online_endpoints()
-                    .begin_regenerate_keys(ENDPOINT, KeyType::Primary, Some(String::new().into()))
+                    .begin_regenerate_keys(
+                        ENDPOINT,
+                        KeyType::Primary,
+                        Some(OnlineEndpointsBeginRegenerateKeysOptions {
+                            key_value: Some(String::new().into()),
+                            ..Default::default()
+                        }),
+                    )
                     .await
                     .map(drop)
             }),
@@ -994,7 +1010,7 @@ async fn other_operation_rows() {
             "empty endpoint name to get",
             "name",
             "must not be empty",
-            other(|c: MLClient| async move { c.online_endpoints().get("").await.map(drop) }),
+            other(|c: MLClient| async move { c.online_endpoints().get("", None).await.map(drop) }),
         ),
         row(
             "empty endpoint name to invoke",
@@ -1002,7 +1018,7 @@ async fn other_operation_rows() {
             "must not be empty",
             other(|c: MLClient| async move {
                 c.online_endpoints()
-                    .invoke("", InvokeRequest::text("{}"))
+                    .invoke("", InvokeRequest::text("{}"), None)
                     .await
                     .map(drop)
             }),
@@ -1013,7 +1029,7 @@ async fn other_operation_rows() {
             "non-empty deployment name",
             other(|c: MLClient| async move {
                 c.online_endpoints()
-                    .invoke(ENDPOINT, InvokeRequest::text("{}").deployment(""))
+                    .invoke(ENDPOINT, InvokeRequest::text("{}").deployment(""), None)
                     .await
                     .map(drop)
             }),
@@ -1027,6 +1043,7 @@ async fn other_operation_rows() {
                     .invoke(
                         ENDPOINT,
                         InvokeRequest::text("{}").deployment("blue\r\nx: y"),
+                        None,
                     )
                     .await
                     .map(drop)
@@ -1043,6 +1060,7 @@ async fn other_operation_rows() {
                         InvokeRequest::text("{}")
                             .deployment("blue")
                             .header("Authorization", "Bearer other"),
+                        None,
                     )
                     .await
                     .map(drop)
@@ -1071,7 +1089,10 @@ async fn other_operation_rows() {
                         "blue",
                         ENDPOINT,
                         10,
-                        Some(azure_ai_ml::GetLogsOptions::default().container_type(container)),
+                        Some(OnlineDeploymentsGetLogsOptions {
+                            container_type: Some(container),
+                            ..Default::default()
+                        }),
                     )
                     .await
                     .map(drop)
@@ -1122,7 +1143,7 @@ async fn skip_script_validation_lets_a_broken_script_through() {
     let before = fake.count();
     let err = ml_client
         .online_deployments()
-        .begin_create_or_update(&with_code(&files, &broken))
+        .begin_create_or_update(&with_code(&files, &broken), None)
         .await
         .expect_err("refused");
     assert!(
@@ -1132,7 +1153,10 @@ async fn skip_script_validation_lets_a_broken_script_through() {
     assert_eq!(fake.count(), before, "nothing sent for a broken script");
     ml_client
         .online_deployments()
-        .begin_create_or_update(&with_code(&files, &broken).skip_script_validation(true))
+        .begin_create_or_update(
+            &with_code(&files, &broken).skip_script_validation(true),
+            None,
+        )
         .await
         .unwrap()
         .await
@@ -1170,7 +1194,7 @@ async fn invoking_a_missing_deployment_sends_no_payload() {
         d.name = name.to_owned();
         ml_client
             .online_deployments()
-            .begin_create_or_update(&d)
+            .begin_create_or_update(&d, None)
             .await
             .unwrap()
             .await
@@ -1179,7 +1203,7 @@ async fn invoking_a_missing_deployment_sends_no_payload() {
     e.traffic = [("blue".to_owned(), 100)].into();
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&e)
+        .begin_create_or_update(&e, None)
         .await
         .unwrap()
         .await
@@ -1193,7 +1217,11 @@ async fn invoking_a_missing_deployment_sends_no_payload() {
     let before = fake.count();
     let out = ml_client
         .online_endpoints()
-        .invoke(ENDPOINT, InvokeRequest::text("{}").deployment("green"))
+        .invoke(
+            ENDPOINT,
+            InvokeRequest::text("{}").deployment("green"),
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1209,6 +1237,7 @@ async fn invoking_a_missing_deployment_sends_no_payload() {
         .invoke(
             ENDPOINT,
             InvokeRequest::text("{\"secret\": 1}").deployment("purple"),
+            None,
         )
         .await
         .unwrap_err();
@@ -1230,7 +1259,7 @@ async fn invoking_a_missing_deployment_sends_no_payload() {
         let before = fake.count();
         ml_client
             .online_endpoints()
-            .invoke(ENDPOINT, InvokeRequest::text("{}").deployment(name))
+            .invoke(ENDPOINT, InvokeRequest::text("{}").deployment(name), None)
             .await
             .unwrap();
         assert_eq!(fake.count() - before, 1, "{name}");
@@ -1239,14 +1268,18 @@ async fn invoking_a_missing_deployment_sends_no_payload() {
     // Deleted since it was seen: the scoring 404 makes it list again and name the deployment.
     ml_client
         .online_deployments()
-        .begin_delete("green", ENDPOINT)
+        .begin_delete("green", ENDPOINT, None)
         .await
         .unwrap()
         .await
         .unwrap();
     let err = ml_client
         .online_endpoints()
-        .invoke(ENDPOINT, InvokeRequest::text("{}").deployment("green"))
+        .invoke(
+            ENDPOINT,
+            InvokeRequest::text("{}").deployment("green"),
+            None,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -1262,6 +1295,7 @@ async fn invoking_a_missing_deployment_sends_no_payload() {
         .invoke(
             ENDPOINT,
             InvokeRequest::text("{\"route\": \"missing\"}").deployment("blue"),
+            None,
         )
         .await
         .unwrap_err();

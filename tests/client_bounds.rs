@@ -22,7 +22,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn a_server_that_never_answers_fails_within_the_request_timeout() {
     let server = Server::start(|_| Action::Hang).await;
     let (ml_client, _) = client_with(small_limits(&server.base));
-    let err = bounded("get", ml_client.online_endpoints().get("ep"))
+    let err = bounded("get", ml_client.online_endpoints().get("ep", None))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
@@ -54,7 +54,7 @@ async fn an_answer_whose_body_never_ends_is_cut_by_the_time_limit() {
     })
     .await;
     let (ml_client, _) = client_with(small_limits(&server.base));
-    let err = bounded("get", ml_client.online_endpoints().get("ep"))
+    let err = bounded("get", ml_client.online_endpoints().get("ep", None))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
@@ -68,7 +68,7 @@ async fn a_reset_fails_within_the_budget_and_names_the_cause() {
     let mut options = small_limits(&server.base);
     options.client_options.retry = Default::default();
     let (ml_client, _) = client_with(options);
-    let err = bounded("get", ml_client.online_endpoints().get("ep"))
+    let err = bounded("get", ml_client.online_endpoints().get("ep", None))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
@@ -120,7 +120,7 @@ async fn connections_refused_are_retried_and_end_within_the_budget() {
         listener.local_addr().unwrap()
     };
     let (ml_client, _) = client_with(small_limits(&format!("http://{closed}")));
-    let err = bounded("get", ml_client.online_endpoints().get("ep"))
+    let err = bounded("get", ml_client.online_endpoints().get("ep", None))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
@@ -143,7 +143,7 @@ async fn an_hour_of_retry_after_is_capped_on_reads_polls_and_invoke() {
         .await;
     let options = small_limits(&server.uri()).with_retry_budget(Duration::from_secs(10));
     let (ml_client, _) = client_with(options);
-    let endpoint = bounded("get", ml_client.online_endpoints().get("ep"))
+    let endpoint = bounded("get", ml_client.online_endpoints().get("ep", None))
         .await
         .unwrap();
     assert_eq!(endpoint.name(), "ep");
@@ -187,7 +187,7 @@ async fn an_hour_of_retry_after_is_capped_on_reads_polls_and_invoke() {
     let created = bounded("lro", async {
         ml_client
             .online_endpoints()
-            .begin_create_or_update(&endpoint)
+            .begin_create_or_update(&endpoint, None)
             .await?
             .await
             .map_err(Error::from)
@@ -232,7 +232,7 @@ async fn a_retry_after_past_the_budget_returns_the_last_answer() {
         .with_max_retry_after(Duration::from_secs(60))
         .with_retry_budget(Duration::from_millis(300));
     let (ml_client, _) = client_with(options);
-    let err = bounded("get", ml_client.online_endpoints().get("ep"))
+    let err = bounded("get", ml_client.online_endpoints().get("ep", None))
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(503));
@@ -264,7 +264,11 @@ async fn a_next_link_that_repeats_ends_the_list_with_an_error() {
     let (ml_client, _) = client_with(small_limits(&server.uri()));
     let result: Result<Vec<_>, _> = bounded(
         "list",
-        ml_client.online_endpoints().list().try_collect::<Vec<_>>(),
+        ml_client
+            .online_endpoints()
+            .list(None)
+            .unwrap()
+            .try_collect::<Vec<_>>(),
     )
     .await;
     let err = Error::from(result.unwrap_err());
@@ -304,7 +308,7 @@ async fn follow_up_links_to_other_hosts_never_get_the_arm_token() {
     let ops = ml_client.online_endpoints();
 
     let poller = ops
-        .begin_create_or_update(&azure_ai_ml::ManagedOnlineEndpoint::new("churn"))
+        .begin_create_or_update(&azure_ai_ml::ManagedOnlineEndpoint::new("churn"), None)
         .await
         .unwrap();
     let err = Error::from(bounded("put lro", poller.into_future()).await.unwrap_err());
@@ -313,7 +317,7 @@ async fn follow_up_links_to_other_hosts_never_get_the_arm_token() {
         "{err}"
     );
 
-    let poller = ops.begin_delete("churn").await.unwrap();
+    let poller = ops.begin_delete("churn", None).await.unwrap();
     let err = Error::from(
         bounded("delete lro", poller.into_future())
             .await
@@ -321,7 +325,7 @@ async fn follow_up_links_to_other_hosts_never_get_the_arm_token() {
     );
     assert!(err.to_string().contains("Location"), "{err}");
 
-    let listed = bounded("list", ops.list().try_collect::<Vec<_>>()).await;
+    let listed = bounded("list", ops.list(None).unwrap().try_collect::<Vec<_>>()).await;
     let err = Error::from(listed.unwrap_err());
     assert!(err.to_string().contains("evil.example"), "{err}");
 
@@ -362,7 +366,7 @@ async fn keys_in_an_error_answer_are_never_quoted() {
         .mount(&server)
         .await;
     let (ml_client, _) = client_with(small_limits(&server.uri()));
-    let err = bounded("keys", ml_client.online_endpoints().get_keys("ep"))
+    let err = bounded("keys", ml_client.online_endpoints().get_keys("ep", None))
         .await
         .unwrap_err();
     let shown = format!("{err} | {err:?}");
@@ -383,7 +387,7 @@ async fn keys_in_an_error_answer_are_never_quoted() {
         ))
         .mount(&server)
         .await;
-    let err = bounded("keys", ml_client.online_endpoints().get_keys("ep"))
+    let err = bounded("keys", ml_client.online_endpoints().get_keys("ep", None))
         .await
         .unwrap_err();
     let shown = format!("{err} | {err:?}");
@@ -435,7 +439,7 @@ async fn measure_default_time_to_error() {
         let started = std::time::Instant::now();
         let result = tokio::time::timeout(
             Duration::from_secs(300),
-            ml_client.online_endpoints().get("ep"),
+            ml_client.online_endpoints().get("ep", None),
         )
         .await;
         let shown = match &result {

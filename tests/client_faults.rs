@@ -59,7 +59,7 @@ async fn begin(server: &MockServer) -> LroPoller<OnlineEndpoint> {
         client_with(small_limits(&server.uri()).with_polling_interval(Duration::ZERO));
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"))
+        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"), None)
         .await
         .unwrap()
 }
@@ -189,7 +189,7 @@ async fn the_operation_deadline_holds_whatever_retry_after_asks() {
         client_with(small_limits(&server.uri()).with_max_retry_after(Duration::from_secs(3600)));
     let poller = ml_client
         .online_endpoints()
-        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"))
+        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"), None)
         .await
         .unwrap();
     let err = Error::from(bounded("deadline", poller.into_future()).await.unwrap_err());
@@ -240,9 +240,12 @@ async fn absurd_durations_in_a_deployment_are_errors_not_panics() {
         .mount(&server)
         .await;
     let (ml_client, _) = client_with(small_limits(&server.uri()));
-    let err = bounded("get", ml_client.online_deployments().get("blue", "ep"))
-        .await
-        .unwrap_err();
+    let err = bounded(
+        "get",
+        ml_client.online_deployments().get("blue", "ep", None),
+    )
+    .await
+    .unwrap_err();
     match &err {
         Error::Decode { path, .. } => {
             assert_eq!(path.as_deref(), Some("properties.livenessProbe.period"))
@@ -264,7 +267,11 @@ async fn decode_errors_of_list_pages_and_lro_results_name_the_json_path() {
     let (ml_client, _) = client_with(small_limits(&server.uri()));
     let listed = bounded(
         "list",
-        ml_client.online_endpoints().list().try_collect::<Vec<_>>(),
+        ml_client
+            .online_endpoints()
+            .list(None)
+            .unwrap()
+            .try_collect::<Vec<_>>(),
     )
     .await;
     let err = Error::from(listed.unwrap_err());

@@ -7,14 +7,15 @@ mod monitor_support;
 use std::time::Duration;
 
 use azure_ai_ml::monitor::{
-    AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions,
-    AutoscaleListOptions, AutoscaleNotification, AutoscaleProfile, AutoscaleSetting,
-    AutoscaleSettingPatch, AutoscaleUpdateOptions, ComparisonOperator, DimensionOperator,
-    EmailNotification, MetricCondition, MetricStatistic, Recurrence, RuleParseError, ScaleAction,
-    ScaleCapacity, ScaleDirection, ScaleRule, ScaleRuleDimension, ScaleType, TimeAggregation,
-    TimeWindow, WebhookNotification,
+    AutoscaleNotification, AutoscaleProfile, AutoscaleSetting, AutoscaleSettingPatch,
+    ComparisonOperator, DimensionOperator, EmailNotification, MetricCondition, MetricStatistic,
+    Recurrence, RuleParseError, ScaleAction, ScaleCapacity, ScaleDirection, ScaleRule,
+    ScaleRuleDimension, ScaleType, TimeAggregation, TimeWindow, WebhookNotification,
 };
-use azure_ai_ml::Error;
+use azure_ai_ml::{
+    AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions,
+    AutoscaleListOptions, AutoscaleUpdateOptions, Error,
+};
 use futures::TryStreamExt;
 use monitor_support::*;
 use serde_json::{json, Value};

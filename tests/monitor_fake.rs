@@ -11,13 +11,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use azure_ai_ml::monitor::{
-    AggregationType, AutoscaleCreateOrUpdateOptions, AutoscaleSetting, AutoscaleSettingPatch,
-    MetricsInterval, MetricsQuery, MetricsResponse,
+    AggregationType, AutoscaleSetting, AutoscaleSettingPatch, MetricsInterval, MetricsQuery,
+    MetricsResponse,
 };
 use azure_ai_ml::testing::emulator::core::monitor::ManualClock;
 use azure_ai_ml::testing::{
     fake_access_token, CoreRequest, FakeWorkspace, FakeWorkspaceExt, ScoreResponse,
 };
+use azure_ai_ml::AutoscaleCreateOrUpdateOptions;
 use azure_ai_ml::{InvokeRequest, MLClient, ManagedOnlineEndpoint};
 use futures::TryStreamExt;
 use monitor_support::autoscale_example;
@@ -40,7 +41,7 @@ async fn workspace() -> (FakeWorkspace, MLClient, Arc<ManualClock>) {
     let ml_client = fake.client().unwrap();
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&ManagedOnlineEndpoint::new(ENDPOINT))
+        .begin_create_or_update(&ManagedOnlineEndpoint::new(ENDPOINT), None)
         .await
         .unwrap()
         .await
@@ -123,7 +124,7 @@ async fn the_seed_setting_lives_through_the_sdk() {
     assert_eq!(decisions.len(), 1);
     let blue = ml_client
         .online_deployments()
-        .get("blue", ENDPOINT)
+        .get("blue", ENDPOINT, None)
         .await
         .unwrap();
     assert_eq!(blue.instance_count(), Some(2));
@@ -194,7 +195,7 @@ async fn invoke(ml_client: &MLClient, n: u64) {
         let body = json!({"data": [[i]]}).to_string();
         ml_client
             .online_endpoints()
-            .invoke(ENDPOINT, InvokeRequest::text(body).deployment("blue"))
+            .invoke(ENDPOINT, InvokeRequest::text(body).deployment("blue"), None)
             .await
             .unwrap();
     }

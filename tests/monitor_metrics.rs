@@ -7,10 +7,10 @@ mod monitor_support;
 use std::time::Duration;
 
 use azure_ai_ml::monitor::{
-    ml_metrics, AggregationType, MetricDefinitionsListOptions, MetricResultType, MetricUnit,
-    MetricsInterval, MetricsQuery, MetricsResponse, Timespan,
+    ml_metrics, AggregationType, MetricResultType, MetricUnit, MetricsInterval, MetricsQuery,
+    MetricsResponse, Timespan,
 };
-use azure_ai_ml::Error;
+use azure_ai_ml::{Error, MetricsListDefinitionsOptions};
 use monitor_support::*;
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -352,7 +352,7 @@ async fn list_definitions_reads_the_collection() {
         .expect(1)
         .mount(&server)
         .await;
-    let options = MetricDefinitionsListOptions {
+    let options = MetricsListDefinitionsOptions {
         metric_namespace: Some(
             "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments".into(),
         ),

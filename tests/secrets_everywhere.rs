@@ -22,8 +22,8 @@ use azure_ai_ml::testing::{
 };
 use azure_ai_ml::{
     AuthMode, CodeConfiguration, ContainerType, DataCollector, DeploymentCollection, Environment,
-    GetLogsOptions, InvokeRequest, KeyType, MLClient, ManagedOnlineDeployment,
-    ManagedOnlineEndpoint, Model, ProbeSettings,
+    InvokeRequest, KeyType, MLClient, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
+    OnlineDeploymentsGetLogsOptions, ProbeSettings,
 };
 use futures::TryStreamExt;
 use serde_json::{json, Value};
@@ -258,7 +258,7 @@ async fn create_endpoint(
 ) {
     let poller = ml_client
         .online_endpoints()
-        .begin_create_or_update(endpoint)
+        .begin_create_or_update(endpoint, None)
         .await
         .unwrap();
     shown.debug(&poller);
@@ -270,7 +270,7 @@ async fn create_endpoint(
 async fn create_deployment(ml_client: &MLClient, shown: &mut Shown, d: &ManagedOnlineDeployment) {
     let poller = ml_client
         .online_deployments()
-        .begin_create_or_update(d)
+        .begin_create_or_update(d, None)
         .await
         .unwrap();
     shown.debug(&poller);
@@ -283,7 +283,7 @@ async fn invoke(ml_client: &MLClient, shown: &mut Shown, endpoint: &str, request
     shown.debug(&request);
     let out = ml_client
         .online_endpoints()
-        .invoke(endpoint, &request)
+        .invoke(endpoint, &request, None)
         .await;
     shown.result(&out);
     let out = out.unwrap();
@@ -303,14 +303,14 @@ async fn the_tutorial_shows_no_secret() {
 
     // Step 1 and 3: model (SharedKey upload) and environment.
     let model = Model::new("customer-churn-model").path(files.p("model/model.pkl"));
-    let registered = ml_client.models().create_or_update(&model).await;
+    let registered = ml_client.models().create_or_update(&model, None).await;
     shown.result(&registered);
     let registered = registered.unwrap();
-    shown.result(&ml_client.models().create_or_update(&model).await);
+    shown.result(&ml_client.models().create_or_update(&model, None).await);
     let env = Environment::new("churn-model-env")
         .conda_file(files.p("environment/conda.yml"))
         .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest");
-    let env = ml_client.environments().create_or_update(&env).await;
+    let env = ml_client.environments().create_or_update(&env, None).await;
     shown.result(&env);
     let env = env.unwrap();
     let (model_id, env_id) = (
@@ -350,7 +350,7 @@ async fn the_tutorial_shows_no_secret() {
     )
     .await;
     shown.debug(&ml_client.online_endpoints().scoring_client(ENDPOINT));
-    let keys = ml_client.online_endpoints().get_keys(ENDPOINT).await;
+    let keys = ml_client.online_endpoints().get_keys(ENDPOINT, None).await;
     shown.result(&keys);
     shown.result(
         &ml_client
@@ -359,7 +359,10 @@ async fn the_tutorial_shows_no_secret() {
                 "blue",
                 ENDPOINT,
                 10,
-                Some(GetLogsOptions::default().container_type(ContainerType::StorageInitializer)),
+                Some(OnlineDeploymentsGetLogsOptions {
+                    container_type: Some(ContainerType::StorageInitializer),
+                    ..Default::default()
+                }),
             )
             .await,
     );
@@ -405,7 +408,7 @@ async fn the_tutorial_shows_no_secret() {
     create_endpoint(&ml_client, &mut shown, &endpoint).await;
     let poller = ml_client
         .online_deployments()
-        .begin_delete("blue", ENDPOINT)
+        .begin_delete("blue", ENDPOINT, None)
         .await
         .unwrap();
     shown.debug(&poller);
@@ -418,15 +421,31 @@ async fn the_tutorial_shows_no_secret() {
     create_deployment(&ml_client, &mut shown, &green).await;
     let listed: Result<Vec<_>, _> = ml_client
         .online_deployments()
-        .list(ENDPOINT)
+        .list(ENDPOINT, None)
+        .unwrap()
         .try_collect()
         .await;
     shown.result(&listed);
-    let listed: Result<Vec<_>, _> = ml_client.online_endpoints().list().try_collect().await;
+    let listed: Result<Vec<_>, _> = ml_client
+        .online_endpoints()
+        .list(None)
+        .unwrap()
+        .try_collect()
+        .await;
     shown.result(&listed);
-    shown.result(&ml_client.online_endpoints().get(ENDPOINT).await);
-    shown.result(&ml_client.online_deployments().get("green", ENDPOINT).await);
-    shown.result(&ml_client.models().get_latest("customer-churn-model").await);
+    shown.result(&ml_client.online_endpoints().get(ENDPOINT, None).await);
+    shown.result(
+        &ml_client
+            .online_deployments()
+            .get("green", ENDPOINT, None)
+            .await,
+    );
+    shown.result(
+        &ml_client
+            .models()
+            .get_latest("customer-churn-model", None)
+            .await,
+    );
     harvest(&fake, &mut secrets);
 
     // The other two auth modes: AML tokens (`token` action) and Entra tokens (the credential).
@@ -451,18 +470,18 @@ async fn the_tutorial_shows_no_secret() {
         .await;
         create_endpoint(&ml_client, &mut shown, &e).await;
         invoke(&ml_client, &mut shown, name, InvokeRequest::text(SAMPLE)).await;
-        let keys = ml_client.online_endpoints().get_keys(name).await;
+        let keys = ml_client.online_endpoints().get_keys(name, None).await;
         shown.result(&keys);
         harvest(&fake, &mut secrets);
     }
 
     let poller = ml_client
         .online_endpoints()
-        .begin_delete(ENDPOINT)
+        .begin_delete(ENDPOINT, None)
         .await
         .unwrap();
     shown.result(&poller.await);
-    shown.result(&ml_client.online_endpoints().get(ENDPOINT).await);
+    shown.result(&ml_client.online_endpoints().get(ENDPOINT, None).await);
     shown.debug(&fake.requests());
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
     assert_no_leak(&shown, &secrets);
@@ -480,7 +499,10 @@ async fn error_paths_show_no_secret() {
 
     let registered = ml_client
         .models()
-        .create_or_update(&Model::new("customer-churn-model").path(files.p("model/model.pkl")))
+        .create_or_update(
+            &Model::new("customer-churn-model").path(files.p("model/model.pkl")),
+            None,
+        )
         .await
         .unwrap();
     let env = ml_client
@@ -489,6 +511,7 @@ async fn error_paths_show_no_secret() {
             &Environment::new("churn-model-env")
                 .conda_file(files.p("environment/conda.yml"))
                 .image("python:3.11"),
+            None,
         )
         .await
         .unwrap();
@@ -525,20 +548,20 @@ async fn error_paths_show_no_secret() {
             .path_contains("/listKeys")
             .times(20),
     );
-    let err = ml_client.online_endpoints().get_keys(ENDPOINT).await;
+    let err = ml_client.online_endpoints().get_keys(ENDPOINT, None).await;
     assert!(err.is_err());
     shown.result(&err);
     let fresh = fake.client().unwrap();
     let err = fresh
         .online_endpoints()
-        .invoke(ENDPOINT, InvokeRequest::text(SAMPLE))
+        .invoke(ENDPOINT, InvokeRequest::text(SAMPLE), None)
         .await;
     assert!(err.is_err());
     shown.result(&err);
     // Use up the remaining failures (each call retries a few times).
     let mut recovered = false;
     for _ in 0..20 {
-        let attempt = ml_client.online_endpoints().get_keys(ENDPOINT).await;
+        let attempt = ml_client.online_endpoints().get_keys(ENDPOINT, None).await;
         shown.result(&attempt);
         if attempt.is_ok() {
             recovered = true;
@@ -550,7 +573,7 @@ async fn error_paths_show_no_secret() {
     // A 401 on invoke: a scoring client holding a key that was regenerated since.
     let old_key = match ml_client
         .online_endpoints()
-        .get_keys(ENDPOINT)
+        .get_keys(ENDPOINT, None)
         .await
         .unwrap()
     {
@@ -560,7 +583,7 @@ async fn error_paths_show_no_secret() {
     secrets.insert(old_key.secret().to_owned());
     let uri = ml_client
         .online_endpoints()
-        .get(ENDPOINT)
+        .get(ENDPOINT, None)
         .await
         .unwrap()
         .scoring_uri()
@@ -604,7 +627,10 @@ async fn error_paths_show_no_secret() {
     );
     let poller = ml_client
         .online_deployments()
-        .begin_create_or_update(&deployment(&files, ENDPOINT, "green", &model_id, &env_id))
+        .begin_create_or_update(
+            &deployment(&files, ENDPOINT, "green", &model_id, &env_id),
+            None,
+        )
         .await
         .unwrap();
     let err = poller.await;
@@ -648,7 +674,7 @@ async fn error_paths_show_no_secret() {
     );
     let err = ml_client
         .online_deployments()
-        .begin_create_or_update(&d)
+        .begin_create_or_update(&d, None)
         .await;
     assert!(err.is_err(), "the upload was refused");
     shown.result(&err.map(drop));
@@ -657,7 +683,11 @@ async fn error_paths_show_no_secret() {
     // A pinned deployment that does not exist (refused before the payload is sent).
     let err = ml_client
         .online_endpoints()
-        .invoke(ENDPOINT, InvokeRequest::text(SAMPLE).deployment("purple"))
+        .invoke(
+            ENDPOINT,
+            InvokeRequest::text(SAMPLE).deployment("purple"),
+            None,
+        )
         .await;
     assert!(err.is_err());
     shown.result(&err);
@@ -666,7 +696,7 @@ async fn error_paths_show_no_secret() {
     fake.on_score(|_| ScoreResponse::text(500, "model crashed"));
     let err = ml_client
         .online_endpoints()
-        .invoke(ENDPOINT, InvokeRequest::text(SAMPLE))
+        .invoke(ENDPOINT, InvokeRequest::text(SAMPLE), None)
         .await;
     assert!(err.is_err());
     shown.result(&err);

@@ -22,13 +22,16 @@ async fn deploy(
     let ml_client = fake.client().unwrap();
     let model = ml_client
         .models()
-        .create_or_update(&Model::new("customer-churn-model").path(files.p("model/model.pkl")))
+        .create_or_update(
+            &Model::new("customer-churn-model").path(files.p("model/model.pkl")),
+            None,
+        )
         .await
         .unwrap();
     let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(auth);
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&endpoint)
+        .begin_create_or_update(&endpoint, None)
         .await
         .unwrap()
         .await
@@ -47,7 +50,7 @@ async fn deploy(
         .instance_count(1);
     ml_client
         .online_deployments()
-        .begin_create_or_update(&d)
+        .begin_create_or_update(&d, None)
         .await
         .unwrap()
         .await
@@ -55,7 +58,7 @@ async fn deploy(
     let endpoint = endpoint.traffic([("blue", 100)]);
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&endpoint)
+        .begin_create_or_update(&endpoint, None)
         .await
         .unwrap()
         .await
@@ -72,7 +75,7 @@ async fn tokens_and_keys_only_reach_their_own_hosts() {
     for _ in 0..3 {
         ml_client
             .online_endpoints()
-            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE))
+            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE), None)
             .await
             .unwrap();
     }
@@ -146,7 +149,7 @@ async fn aad_token_endpoints_get_a_token_for_the_ml_audience() {
     let ml_client = deploy(&fake, &files, AuthMode::AadToken).await;
     ml_client
         .online_endpoints()
-        .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE))
+        .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE), None)
         .await
         .unwrap();
     let scoring = fake
@@ -180,7 +183,7 @@ async fn aad_token_invoke_asks_the_credential_once() {
     for _ in 0..3 {
         ml_client
             .online_endpoints()
-            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE))
+            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE), None)
             .await
             .unwrap();
     }
@@ -196,7 +199,7 @@ async fn keys_never_appear_in_debug_output() {
     let (primary, secondary) = fake.endpoint_keys("churn-prediction-v1").unwrap();
     let credentials = ml_client
         .online_endpoints()
-        .get_keys("churn-prediction-v1")
+        .get_keys("churn-prediction-v1", None)
         .await
         .unwrap();
     let EndpointCredentials::Keys(keys) = &credentials else {
@@ -225,7 +228,7 @@ async fn storage_errors_do_not_print_the_sas() {
     let ml_client = fake.client().unwrap();
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn-prediction-v1"))
+        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn-prediction-v1"), None)
         .await
         .unwrap()
         .await
@@ -248,7 +251,7 @@ async fn storage_errors_do_not_print_the_sas() {
         .instance_type("Standard_DS3_v2");
     let err = ml_client
         .online_deployments()
-        .begin_create_or_update(&d)
+        .begin_create_or_update(&d, None)
         .await
         .err()
         .unwrap();

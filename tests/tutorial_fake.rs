@@ -10,8 +10,8 @@ use azure_ai_ml::testing::{
 };
 use azure_ai_ml::{
     AuthMode, CodeConfiguration, ContainerType, DataCollector, DeploymentCollection,
-    EndpointCredentials, Environment, GetLogsOptions, InvokeRequest, KeyType,
-    ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, ProbeSettings,
+    EndpointCredentials, Environment, InvokeRequest, KeyType, ManagedOnlineDeployment,
+    ManagedOnlineEndpoint, Model, OnlineDeploymentsGetLogsOptions, ProbeSettings,
 };
 use futures::TryStreamExt;
 use serde_json::json;
@@ -66,7 +66,11 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     let model = Model::new("customer-churn-model")
         .path(files.p("model/model.pkl"))
         .description("Gradient boosting classifier for customer churn prediction");
-    let registered = ml_client.models().create_or_update(&model).await.unwrap();
+    let registered = ml_client
+        .models()
+        .create_or_update(&model, None)
+        .await
+        .unwrap();
     assert_eq!(registered.version.as_deref(), Some("1"));
     let model_uri = registered.path.clone().unwrap();
     assert!(
@@ -84,7 +88,11 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
             && r.credential == CredentialKind::SharedKey)
             >= 1
     );
-    let again = ml_client.models().create_or_update(&model).await.unwrap();
+    let again = ml_client
+        .models()
+        .create_or_update(&model, None)
+        .await
+        .unwrap();
     assert_eq!(again.version.as_deref(), Some("2"));
 
     // Step 3: register the environment.
@@ -94,7 +102,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest");
     let registered_env = ml_client
         .environments()
-        .create_or_update(&env)
+        .create_or_update(&env, None)
         .await
         .unwrap();
     assert_eq!(registered_env.version.as_deref(), Some("1"));
@@ -106,7 +114,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .tags([("team", "data-science"), ("project", "churn")]);
     let created = ml_client
         .online_endpoints()
-        .begin_create_or_update(&endpoint)
+        .begin_create_or_update(&endpoint, None)
         .await
         .unwrap()
         .await
@@ -122,7 +130,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     let deployment = blue(&files, "blue", &model_id, &env_id);
     let blue_created = ml_client
         .online_deployments()
-        .begin_create_or_update(&deployment)
+        .begin_create_or_update(&deployment, None)
         .await
         .unwrap()
         .await
@@ -143,7 +151,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     endpoint.traffic = [("blue".to_owned(), 100)].into();
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&endpoint)
+        .begin_create_or_update(&endpoint, None)
         .await
         .unwrap()
         .await
@@ -163,6 +171,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .invoke(
             "churn-prediction-v1",
             InvokeRequest::file(files.path("sample.json")).deployment("blue"),
+            None,
         )
         .await
         .unwrap();
@@ -175,7 +184,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     for _ in 0..5 {
         ml_client
             .online_endpoints()
-            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE))
+            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE), None)
             .await
             .unwrap();
     }
@@ -195,7 +204,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     // Keys and logs.
     let keys = ml_client
         .online_endpoints()
-        .get_keys("churn-prediction-v1")
+        .get_keys("churn-prediction-v1", None)
         .await
         .unwrap();
     assert!(matches!(keys, EndpointCredentials::Keys(ref k) if k.primary_key.is_some()));
@@ -211,7 +220,10 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
             "blue",
             "churn-prediction-v1",
             10,
-            Some(GetLogsOptions::default().container_type(ContainerType::StorageInitializer)),
+            Some(OnlineDeploymentsGetLogsOptions {
+                container_type: Some(ContainerType::StorageInitializer),
+                ..Default::default()
+            }),
         )
         .await
         .unwrap();
@@ -233,7 +245,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     assert_eq!(regen.json.unwrap(), json!({"keyType": "Primary"}));
     ml_client
         .online_endpoints()
-        .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE))
+        .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE), None)
         .await
         .unwrap();
 
@@ -241,7 +253,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     let code_puts_before = fake.count_where(|r| r.method == "PUT" && r.path.contains("/codes/"));
     ml_client
         .online_deployments()
-        .begin_create_or_update(&blue(&files, "green", &model_id, &env_id))
+        .begin_create_or_update(&blue(&files, "green", &model_id, &env_id), None)
         .await
         .unwrap()
         .await
@@ -254,7 +266,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     endpoint.traffic = [("blue".to_owned(), 90), ("green".to_owned(), 10)].into();
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&endpoint)
+        .begin_create_or_update(&endpoint, None)
         .await
         .unwrap()
         .await
@@ -264,7 +276,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     for _ in 0..200 {
         let out = ml_client
             .online_endpoints()
-            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE))
+            .invoke("churn-prediction-v1", InvokeRequest::text(SAMPLE), None)
             .await
             .unwrap();
         let v: serde_json::Value = out.json().unwrap();
@@ -285,7 +297,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     endpoint.traffic = [("blue".to_owned(), 0), ("green".to_owned(), 100)].into();
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&endpoint)
+        .begin_create_or_update(&endpoint, None)
         .await
         .unwrap()
         .await
@@ -299,14 +311,15 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
 
     ml_client
         .online_deployments()
-        .begin_delete("blue", "churn-prediction-v1")
+        .begin_delete("blue", "churn-prediction-v1", None)
         .await
         .unwrap()
         .await
         .unwrap();
     let remaining: Vec<_> = ml_client
         .online_deployments()
-        .list("churn-prediction-v1")
+        .list("churn-prediction-v1", None)
+        .unwrap()
         .try_collect()
         .await
         .unwrap();
@@ -327,7 +340,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     );
     ml_client
         .online_deployments()
-        .begin_create_or_update(&green)
+        .begin_create_or_update(&green, None)
         .await
         .unwrap()
         .await
@@ -342,21 +355,22 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     // Listing and cleanup.
     let endpoints: Vec<_> = ml_client
         .online_endpoints()
-        .list()
+        .list(None)
+        .unwrap()
         .try_collect()
         .await
         .unwrap();
     assert_eq!(endpoints.len(), 1);
     ml_client
         .online_endpoints()
-        .begin_delete("churn-prediction-v1")
+        .begin_delete("churn-prediction-v1", None)
         .await
         .unwrap()
         .await
         .unwrap();
     let err = ml_client
         .online_endpoints()
-        .get("churn-prediction-v1")
+        .get("churn-prediction-v1", None)
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");

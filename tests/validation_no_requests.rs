@@ -34,7 +34,7 @@ async fn assert_deployment_rejected(d: ManagedOnlineDeployment, expected_field: 
     let ml_client = fake.client().unwrap();
     let err = ml_client
         .online_deployments()
-        .begin_create_or_update(&d)
+        .begin_create_or_update(&d, None)
         .await
         .err()
         .unwrap();
@@ -52,7 +52,7 @@ async fn assert_endpoint_rejected(e: ManagedOnlineEndpoint, expected_field: &str
     let ml_client = fake.client().unwrap();
     let err = ml_client
         .online_endpoints()
-        .begin_create_or_update(&e)
+        .begin_create_or_update(&e, None)
         .await
         .err()
         .unwrap();
@@ -162,7 +162,10 @@ async fn model_path_must_exist_and_nothing_is_uploaded() {
     let ml_client = fake.client().unwrap();
     let err = ml_client
         .models()
-        .create_or_update(&Model::new("customer-churn-model").path(files.p("model/missing.pkl")))
+        .create_or_update(
+            &Model::new("customer-churn-model").path(files.p("model/missing.pkl")),
+            None,
+        )
         .await
         .unwrap_err();
     assert!(field_of(&err).contains("path"), "{err}");
@@ -177,7 +180,7 @@ async fn environment_needs_exactly_one_of_image_and_build() {
     let neither = Environment::new("churn-model-env");
     let err = ml_client
         .environments()
-        .create_or_update(&neither)
+        .create_or_update(&neither, None)
         .await
         .unwrap_err();
     assert!(err.is_validation(), "{err}");
@@ -186,7 +189,7 @@ async fn environment_needs_exactly_one_of_image_and_build() {
         .conda_file(files.p("environment/none.yml"));
     let err = ml_client
         .environments()
-        .create_or_update(&missing_conda)
+        .create_or_update(&missing_conda, None)
         .await
         .unwrap_err();
     assert!(field_of(&err).contains("conda_file"), "{err}");
@@ -212,7 +215,10 @@ async fn regenerate_keys_rejects_an_empty_value() {
         .begin_regenerate_keys(
             "churn-prediction-v1",
             azure_ai_ml::KeyType::Primary,
-            Some(String::new().into()),
+            Some(azure_ai_ml::OnlineEndpointsBeginRegenerateKeysOptions {
+                key_value: Some(String::new().into()),
+                ..Default::default()
+            }),
         )
         .await
         .err()

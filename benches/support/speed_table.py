@@ -5,6 +5,7 @@ benches/results/:
   compare.json        benches/compare.sh            invoke rows (ratios to wrk, same rounds)
   local_serving.json  cargo bench --bench local_serving   offline router, deployments, tutorial
   upload.json         benches/upload.sh             model upload (ratio to curl -T, same rounds)
+  upload_blocks.json  benches/upload.sh at 2c34d1d   the block uploader alone, offline workspace and Azurite
 
 Prints the table and writes benches/results/speed.md. A bench that has not been run shows
 "not measured". Each row names the command that measured it, when, and the load average then.
@@ -120,7 +121,13 @@ def main():
     compare = load(results, "compare.json")
     local = load(results, "local_serving.json")
     upload = load(results, "upload.json")
+    blocks = load(results, "upload_blocks.json")
     rows = invoke_rows(compare) + offline_rows(local) + upload_rows(upload)
+    if blocks:
+        # The block uploader alone (BlobContainer::upload_file, before it became crate-internal),
+        # against the offline workspace and Azurite: upload_blocks.md.
+        rows += [(what + " (block uploader alone)", today, target, new, src.replace("`benches/upload.sh`", "`benches/upload.sh` at 2c34d1d"), x)
+                 for what, today, target, new, src, x in upload_rows(blocks)]
     lines = ["| what | today (main before) | target | new | measured by |", "|---|---|---|---|---|"]
     for what, today, target, new, src, _ in rows:
         lines.append(f"| {what} | {today} | {target} | {new} | {src} |")

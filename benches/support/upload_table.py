@@ -64,15 +64,14 @@ def main():
         lines.append(line)
         table.append(entry)
     loads = sorted({r["load"].split()[0] for r in runs}, key=float)
-    cfg = {r["client"]: (r.get("block_size"), r.get("parallel_blocks")) for r in runs if r["client"] != "curl"}
     notes = [
         "",
-        "Same server, same file, back to back in each round: curl -T sends the file as one Put Blob; the Rust "
-        "client streams it with BlobContainer::upload_file (block size, blocks in flight: "
-        + ", ".join(f"{k} {v[0] // (1024 * 1024) if v[0] else '?'} MiB × {v[1]}" for k, v in sorted(cfg.items()))
-        + "; per-block Content-MD5 and the whole blob's MD5 as before). Offline workspace: a fresh workspace per "
-        "upload (HTTPS, its own CA; it keeps blobs in memory and rewrites its state file, blobs included, after "
-        "every write). Azurite: http, disk persistence. Peak RSS is the Rust process's VmHWM.",
+        "Same server, same file, back to back in each round: curl -T sends the file as one Put Blob to a SAS "
+        "container of the workspace; the Rust client registers a model from the file "
+        "(models().create_or_update: the content hash, the streaming block upload to the default datastore, "
+        "8 MiB blocks, 4 in flight, the whole blob's MD5 on the block list; the model version PUT). A fresh "
+        "offline workspace per upload (HTTPS, its own CA; it keeps blobs in memory and rewrites its state "
+        "file, blobs included, after every write). Peak RSS is the Rust process's VmHWM.",
         f"Machine load average (1 min) during the runs, on {os.cpu_count() or 0} cores shared with other jobs: "
         f"{loads[0]}–{loads[-1]}.",
     ]

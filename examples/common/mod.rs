@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use azure_ai_ml::local::{LocalClient, LocalWorkspace, LocalWorkspaceOptions};
 use azure_ai_ml::{
-    default_credential, ContainerType, Error, GetLogsOptions, LroPoller, MLClient, Result,
+    default_credential, ContainerType, Error, LroPoller, MLClient, OnlineDeploymentsGetLogsOptions,
+    Result,
 };
 use futures::TryStreamExt;
 
@@ -153,8 +154,10 @@ pub async fn wait<T>(
             last_status = status;
         }
         if let Some((ml_client, name, endpoint)) = deployment {
-            let options =
-                GetLogsOptions::default().container_type(ContainerType::StorageInitializer);
+            let options = OnlineDeploymentsGetLogsOptions {
+                container_type: Some(ContainerType::StorageInitializer),
+                ..Default::default()
+            };
             if let Ok(log) = ml_client
                 .online_deployments()
                 .get_logs(name, endpoint, 1, Some(options))

@@ -62,7 +62,7 @@ pub async fn invoke(
     }
     let out = ml_client
         .online_endpoints()
-        .invoke(ENDPOINT, request)
+        .invoke(ENDPOINT, request, None)
         .await?;
     let served_by = out
         .headers
@@ -105,7 +105,7 @@ pub async fn step1_register_model(session: &Session) -> Result<String> {
     let model = Model::new("customer-churn-model")
         .path(model_path.to_string_lossy())
         .description("Gradient boosting classifier for customer churn prediction");
-    let registered = ml_client.models().create_or_update(&model).await?;
+    let registered = ml_client.models().create_or_update(&model, None).await?;
     println!(
         "    Registered model: {} version {}",
         registered.name,
@@ -134,7 +134,10 @@ pub async fn step3_register_environment(ml_client: &MLClient) -> Result<String> 
                 .into_owned(),
         )
         .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest");
-    let registered = ml_client.environments().create_or_update(&env).await?;
+    let registered = ml_client
+        .environments()
+        .create_or_update(&env, None)
+        .await?;
     println!(
         "    Environment registered: {} version {}",
         registered.name,
@@ -167,7 +170,7 @@ pub async fn step4_create_endpoint(ml_client: &MLClient) -> Result<ManagedOnline
         "endpoint",
         ml_client
             .online_endpoints()
-            .begin_create_or_update(&endpoint)
+            .begin_create_or_update(&endpoint, None)
             .await?,
         None,
     )
@@ -192,7 +195,7 @@ pub async fn route(
         &format!("traffic {label}"),
         ml_client
             .online_endpoints()
-            .begin_create_or_update(&*endpoint)
+            .begin_create_or_update(&*endpoint, None)
             .await?,
         None,
     )
@@ -205,7 +208,7 @@ pub async fn create_deployment(ml_client: &MLClient, d: &ManagedOnlineDeployment
         &d.name,
         ml_client
             .online_deployments()
-            .begin_create_or_update(d)
+            .begin_create_or_update(d, None)
             .await?,
         Some((ml_client, &d.name, ENDPOINT)),
     )
@@ -237,11 +240,14 @@ pub async fn step6_test_endpoint(session: &Session) -> Result<()> {
     println!("    Response: {}", show(&prediction));
     let scoring_uri = ml_client
         .online_endpoints()
-        .get(ENDPOINT)
+        .get(ENDPOINT, None)
         .await?
         .scoring_uri()
         .map(str::to_owned);
-    let keys = ml_client.online_endpoints().get_keys(ENDPOINT).await?;
+    let keys = ml_client
+        .online_endpoints()
+        .get_keys(ENDPOINT, None)
+        .await?;
     if let (Some(uri), EndpointCredentials::Keys(keys)) = (scoring_uri, keys) {
         println!("    ENDPOINT_URL={uri}");
         if let Some(key) = keys.primary_key {
@@ -309,7 +315,7 @@ pub async fn blue_green(
         "delete blue",
         ml_client
             .online_deployments()
-            .begin_delete("blue", ENDPOINT)
+            .begin_delete("blue", ENDPOINT, None)
             .await?,
         None,
     )
@@ -348,7 +354,10 @@ pub async fn cleanup(ml_client: &MLClient) -> Result<()> {
     println!("Cleaning up: delete the endpoint");
     wait(
         "delete endpoint",
-        ml_client.online_endpoints().begin_delete(ENDPOINT).await?,
+        ml_client
+            .online_endpoints()
+            .begin_delete(ENDPOINT, None)
+            .await?,
         None,
     )
     .await

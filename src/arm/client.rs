@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
 use azure_core::http::{
+    pager::{PagerContinuation, PagerOptions},
     policies::{auth::BearerTokenAuthorizationPolicy, Policy},
     ClientOptions, Context, Method, Pipeline, PipelineOptions, PipelineSendOptions, RawResponse,
     Request, StatusCode, Url,
@@ -330,17 +331,51 @@ impl ArmClient {
         }
     }
 
-    /// A collection as a pager that follows `nextLink` with the path's api-version.
-    pub(crate) fn list<T>(&self, path: &ArmPath, ctx: &Context<'_>) -> ArmPager<T>
+    /// A collection as a pager that follows `nextLink` with the path's api-version (from
+    /// `options.continuation` when the caller resumes a list).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a continuation that is not a link on the ARM endpoint.
+    pub(crate) fn list<T>(&self, path: &ArmPath, options: PagerOptions<'_>) -> Result<ArmPager<T>>
     where
         T: DeserializeOwned + Send + 'static,
     {
-        pager::pager(
+        self.pager(self.url(path), path.api_version(), options)
+    }
+
+    /// A pager over `first` and the pages after it, with the caller's context and continuation.
+    ///
+    /// # Errors
+    /// As [`list`](Self::list).
+    pub(crate) fn pager<T>(
+        &self,
+        first: Url,
+        api_version: &str,
+        options: PagerOptions<'_>,
+    ) -> Result<ArmPager<T>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        if let Some(continuation) = &options.continuation {
+            let PagerContinuation::Link(link) = continuation else {
+                return Err(Error::validation(
+                    "continuation",
+                    "ARM lists resume from a next link, not a token",
+                ));
+            };
+            self.check_follow_up(link, "continuation")
+                .map_err(|e| Error::validation("continuation", e.to_string()))?;
+        }
+        let options = PagerOptions {
+            context: options.context.into_owned(),
+            continuation: options.continuation,
+        };
+        Ok(pager::pager(
             self.clone(),
-            ctx.to_owned(),
-            self.url(path),
-            path.api_version().to_owned(),
-        )
+            options,
+            first,
+            api_version.to_owned(),
+        ))
     }
 
     /// PUT a tracked resource (endpoint, deployment); the poller follows its provisioning.

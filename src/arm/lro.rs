@@ -28,6 +28,7 @@ use azure_core::http::{
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Deserialize};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 pub use super::poller::LroPoller;
 use super::poller::{Outcome, TargetFn};
@@ -406,24 +407,29 @@ where
         ended: false,
         outcome: outcome.clone(),
     };
-    let statuses = futures::stream::unfold(follow, |mut follow| async move {
-        if follow.ended {
-            return None;
+    // Polls run after `begin_*` returned: they are traced under the operation's span.
+    let span = tracing::Span::current();
+    let statuses = futures::stream::unfold(follow, move |mut follow| {
+        async move {
+            if follow.ended {
+                return None;
+            }
+            let item = match follow.poll().await {
+                Ok(Step::Running(status)) => Ok(status),
+                Ok(Step::Succeeded(status, target)) => {
+                    follow.ended = true;
+                    follow.outcome.succeed(target);
+                    Ok(status)
+                }
+                Err(error) => {
+                    follow.ended = true;
+                    follow.outcome.fail(&error);
+                    Err(error.into())
+                }
+            };
+            Some((item, follow))
         }
-        let item = match follow.poll().await {
-            Ok(Step::Running(status)) => Ok(status),
-            Ok(Step::Succeeded(status, target)) => {
-                follow.ended = true;
-                follow.outcome.succeed(target);
-                Ok(status)
-            }
-            Err(error) => {
-                follow.ended = true;
-                follow.outcome.fail(&error);
-                Err(error.into())
-            }
-        };
-        Some((item, follow))
+        .instrument(span.clone())
     });
     LroPoller::new(Box::pin(statuses), outcome)
 }

@@ -5,10 +5,11 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use azure_core::http::{
-    pager::{Page, Pager, PagerContinuation, PagerResult, PagerState},
-    Context, Method, Response, Url,
+    pager::{Page, Pager, PagerContinuation, PagerOptions, PagerResult, PagerState},
+    Method, Response, Url,
 };
 use serde::{de::DeserializeOwned, Deserialize};
+use tracing::Instrument;
 
 use super::path::with_api_version;
 use super::ArmClient;
@@ -68,7 +69,7 @@ fn list_error(message: String) -> azure_core::Error {
 /// after [`MAX_PAGES`].
 pub(crate) fn pager<T>(
     arm: ArmClient,
-    ctx: Context<'static>,
+    options: PagerOptions<'static>,
     first: Url,
     api_version: String,
 ) -> ArmPager<T>
@@ -76,10 +77,12 @@ where
     T: DeserializeOwned + Send + 'static,
 {
     let seen = Arc::new(Mutex::new(Seen::default()));
+    // Pages are read after `list` returned: they are traced under the list's span.
+    let span = tracing::Span::current();
     Pager::new(
-        move |state: PagerState, _options| {
+        move |state: PagerState, options: PagerOptions<'static>| {
             let arm = arm.clone();
-            let ctx = ctx.clone();
+            let ctx = options.context;
             let seen = seen.clone();
             let url = match state {
                 PagerState::More(PagerContinuation::Link(next)) => {
@@ -87,44 +90,47 @@ where
                 }
                 _ => first.clone(),
             };
-            Box::pin(async move {
-                {
-                    let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
-                    seen.pages += 1;
-                    if seen.pages > MAX_PAGES {
-                        return Err(list_error(format!(
-                            "the service sent more than {MAX_PAGES} pages; stopped"
-                        )));
+            Box::pin(
+                async move {
+                    {
+                        let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+                        seen.pages += 1;
+                        if seen.pages > MAX_PAGES {
+                            return Err(list_error(format!(
+                                "the service sent more than {MAX_PAGES} pages; stopped"
+                            )));
+                        }
+                        if !seen.links.insert(url.as_str().to_owned()) {
+                            return Err(list_error(format!(
+                                "`{}` repeats a page already read; stopped",
+                                bounded(url.as_str(), 512)
+                            )));
+                        }
                     }
-                    if !seen.links.insert(url.as_str().to_owned()) {
-                        return Err(list_error(format!(
-                            "`{}` repeats a page already read; stopped",
-                            bounded(url.as_str(), 512)
-                        )));
-                    }
+                    let raw = arm.send(Method::Get, url, None, &ctx).await?;
+                    let page: ArmPage<T> = decode_json("list page", raw.body().as_ref())?;
+                    let next = match page.next_link.as_deref().map(str::trim) {
+                        None | Some("") => None,
+                        Some(link) => {
+                            let next = Url::parse(link).map_err(|e| {
+                                list_error(format!("`{}` is not a URL: {e}", bounded(link, 512)))
+                            })?;
+                            arm.check_follow_up(&next, "nextLink")?;
+                            Some(next)
+                        }
+                    };
+                    let response: Response<ArmPage<T>> = raw.into();
+                    Ok(match next {
+                        Some(next) => PagerResult::More {
+                            response,
+                            continuation: PagerContinuation::Link(next),
+                        },
+                        None => PagerResult::Done { response },
+                    })
                 }
-                let raw = arm.send(Method::Get, url, None, &ctx).await?;
-                let page: ArmPage<T> = decode_json("list page", raw.body().as_ref())?;
-                let next = match page.next_link.as_deref().map(str::trim) {
-                    None | Some("") => None,
-                    Some(link) => {
-                        let next = Url::parse(link).map_err(|e| {
-                            list_error(format!("`{}` is not a URL: {e}", bounded(link, 512)))
-                        })?;
-                        arm.check_follow_up(&next, "nextLink")?;
-                        Some(next)
-                    }
-                };
-                let response: Response<ArmPage<T>> = raw.into();
-                Ok(match next {
-                    Some(next) => PagerResult::More {
-                        response,
-                        continuation: PagerContinuation::Link(next),
-                    },
-                    None => PagerResult::Done { response },
-                })
-            })
+                .instrument(span.clone()),
+            )
         },
-        None,
+        Some(options),
     )
 }

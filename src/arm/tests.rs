@@ -2,10 +2,8 @@
 //! retries. (End-to-end flows against the stateful fake workspace live in `tests/`.)
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_core::http::{ClientOptions, RetryOptions};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
@@ -15,35 +13,15 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use super::{lro, ArmPath};
 use crate::client::{MLClient, MLClientOptions};
 use crate::error::Error;
-
-#[derive(Debug)]
-struct StaticCredential;
-
-#[async_trait::async_trait]
-impl TokenCredential for StaticCredential {
-    async fn get_token(
-        &self,
-        _scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            "arm-token".to_string(),
-            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
-        ))
-    }
-}
-
-const WS: &str = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
+use crate::test_support::WS;
 
 fn client(server: &MockServer, retry: RetryOptions) -> MLClient {
-    let mut options = MLClientOptions::default()
-        .with_polling_interval(Duration::ZERO)
-        .with_redirect(server.uri().parse().unwrap());
+    let mut options = MLClientOptions::default().with_polling_interval(Duration::ZERO);
     options.client_options = ClientOptions {
         retry,
         ..Default::default()
     };
-    MLClient::new(Arc::new(StaticCredential), "sub", "rg", "ws", Some(options)).unwrap()
+    crate::test_support::client(&server.uri(), options)
 }
 
 /// Three retries, 10 ms apart (what the retry tests need without sleeping long).
@@ -457,8 +435,9 @@ async fn pager_follows_next_link_with_our_api_version() {
         .arm
         .list(
             &ArmPath::workspace(["onlineEndpoints"], "2025-12-01"),
-            &ctx(),
+            Default::default(),
         )
+        .unwrap()
         .try_collect()
         .await
         .unwrap();

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use super::common::CreationContext;
 
 /// A model or environment container (all versions under one name).
-#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::AssetContainerResource")]
+///
+/// Decodes from the ARM JSON of a container (`Deserialize`).
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AssetContainer {
     /// Name.

@@ -19,11 +19,7 @@ use super::settings::{
 ///
 /// `C` may be unsized only so that [`OnlineDeployment`] can look at either kind as one
 /// `OnlineDeploymentOf<dyn Any>` when it reads a shared field, instead of matching per field.
-#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(
-    from = "crate::rest::OnlineDeploymentResource",
-    bound(deserialize = "Self: From<crate::rest::OnlineDeploymentResource>")
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OnlineDeploymentOf<C: ?Sized> {
     /// Deployment name (3–32 chars, letters, digits, `-`).
@@ -152,8 +148,7 @@ impl KubernetesOnlineDeployment {
 }
 
 /// Either kind of online deployment.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::OnlineDeploymentResource")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum OnlineDeployment {
     /// Managed compute.
     Managed(ManagedOnlineDeployment),

@@ -15,11 +15,7 @@ use super::macros::setters;
 ///
 /// `C` may be unsized only so that [`OnlineEndpoint`] can look at either kind as one
 /// `OnlineEndpointOf<dyn Any>` when it reads a shared field, instead of matching per field.
-#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(
-    from = "crate::rest::OnlineEndpointResource",
-    bound(deserialize = "Self: From<crate::rest::OnlineEndpointResource>")
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OnlineEndpointOf<C: ?Sized> {
     /// Endpoint name (unique in the region; 3–32 chars, letters, digits, `-`).
@@ -127,8 +123,7 @@ impl KubernetesOnlineEndpoint {
 }
 
 /// Either kind of online endpoint.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::OnlineEndpointResource")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum OnlineEndpoint {
     /// Managed compute.
     Managed(ManagedOnlineEndpoint),

@@ -125,8 +125,7 @@ impl InferenceConfig {
 ///     .conda_file("./environment/conda.yml");
 /// assert!(env.conda_file.is_some());
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::EnvironmentVersionResource")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Environment {
     /// Environment (container) name.

@@ -1,8 +1,9 @@
 //! Public, Python-shaped entities (the names of `azure.ai.ml.entities`).
 //!
 //! Plain structs with `pub` fields and chainable setters. Every resource entity deserializes
-//! directly from the ARM JSON the service returns (through the private wire types in
-//! `crate::rest`), so `serde_json::from_slice::<ManagedOnlineEndpoint>(body)` works.
+//! directly from the ARM JSON the service returns (the wire layer implements `Deserialize` for
+//! them through its own types), so `serde_json::from_slice::<ManagedOnlineEndpoint>(body)`
+//! works.
 
 pub(crate) mod macros;
 

@@ -18,8 +18,7 @@ use super::macros::setters;
 /// ```
 ///
 /// Deserializes directly from an ARM `ModelVersion` resource (name taken from the id).
-#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::ModelVersionResource")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Model {
     /// Model (container) name.

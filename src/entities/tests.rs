@@ -77,19 +77,6 @@ fn keys_and_tokens_never_print_their_secret() {
     let debug = format!("{token:?}");
     assert!(!debug.contains("eyJ-secret-token"), "{debug}");
     assert!(debug.contains("Bearer"));
-
-    let secrets: crate::rest::DatastoreSecrets =
-        serde_json::from_str(r#"{"secretsType":"AccountKey","key":"ACCOUNT-KEY=="}"#).unwrap();
-    let debug = format!("{secrets:?}");
-    assert!(!debug.contains("ACCOUNT-KEY"), "{debug}");
-
-    let upload: crate::rest::PendingUploadResponse = serde_json::from_str(
-        r#"{"blobReferenceForConsumption":{"blobUri":"https://a.blob.core.windows.net/c","credential":{"credentialType":"SAS","sasUri":"https://a.blob.core.windows.net/c?sig=SIGNATURE"}}}"#,
-    )
-    .unwrap();
-    let debug = format!("{upload:?}");
-    assert!(!debug.contains("SIGNATURE"), "{debug}");
-    assert_eq!(upload.blob_uri(), Some("https://a.blob.core.windows.net/c"));
 }
 
 #[test]
@@ -116,14 +103,12 @@ fn references_from_entities() {
 
 #[test]
 fn enum_wrappers_expose_shared_fields() {
-    let mut e = OnlineEndpoint::from(
+    let e = OnlineEndpoint::from(
         ManagedOnlineEndpoint::new("ep1").traffic([("Blue", 0), ("green", 100)]),
     );
     assert_eq!(e.name(), "ep1");
     assert_eq!(e.auth_mode(), &AuthMode::Key);
-    crate::rest::strip_traffic(&mut e);
-    assert_eq!(e.traffic().len(), 1);
-    assert_eq!(e.traffic().get("green"), Some(&100));
+    assert_eq!(e.traffic().len(), 2);
 
     let mut d =
         OnlineDeployment::from(KubernetesOnlineDeployment::new("blue").endpoint_name("ep1"));

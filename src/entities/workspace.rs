@@ -6,8 +6,7 @@ use super::common::{CreationContext, IdentityConfiguration};
 use super::macros::string_enum;
 
 /// An Azure Machine Learning workspace.
-#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::WorkspaceResource")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Workspace {
     /// Workspace name.
@@ -70,8 +69,7 @@ impl Default for DatastoreType {
 }
 
 /// A workspace datastore (the Azure Blob fields are the ones this crate uses).
-#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(from = "crate::rest::DatastoreResource")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Datastore {
     /// Datastore name (e.g. `workspaceblobstore`).

@@ -4,6 +4,7 @@
 pub(crate) mod direct;
 pub(crate) mod headers;
 pub(crate) mod policies;
+pub(crate) mod resolve;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,8 @@ pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 pub(crate) const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// Builds the `reqwest` client for every pipeline of an `MLClient` and for scoring clients: no
 /// redirects followed (a 3xx must not carry a token elsewhere), Nagle off (small scoring POSTs),
-/// and `root_certificates` trusted on top of the system roots.
+/// `root_certificates` trusted on top of the system roots, and names under `.localhost`
+/// resolved to loopback (RFC 6761; see [`resolve`]).
 ///
 /// `field` names the option the certificates came from, for the validation error.
 ///
@@ -54,6 +56,7 @@ pub(crate) fn client_with_tls(tls: &rustls::ClientConfig) -> Result<reqwest::Cli
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .tcp_nodelay(true)
+        .dns_resolver(resolve::LocalhostResolver)
         .tls_backend_preconfigured(tls.clone())
         .build()
         .map_err(|e| Error::Transport {
@@ -71,10 +74,13 @@ pub(crate) fn deadline(after: Duration) -> tokio::time::Instant {
         .unwrap_or(now)
 }
 
-/// True for `localhost` and loopback addresses, where plain http can't be read off the network.
+/// True for `localhost` (and names under it) and loopback addresses, where plain http can't be
+/// read off the network.
 pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || resolve::is_below_localhost(d)
+        }
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
@@ -106,6 +112,7 @@ mod tests {
         assert!(local("http://127.0.0.1:8080/score"));
         assert!(local("http://localhost:5001/"));
         assert!(local("http://[::1]:5001/"));
+        assert!(local("http://acct.blob.core.localhost:5001/"));
         assert!(!local("http://churn.eastus.inference.ml.azure.com/score"));
         assert!(!local("http://10.0.0.1/"));
     }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use futures::TryStreamExt;
 
 use azure_core::credentials::{AccessToken, TokenCredential};
-use azure_core::http::{Context, Url};
+use azure_core::http::{pager::PagerOptions, Context, Url};
 use time::OffsetDateTime;
 
 use super::target::{ScoringAuth, ScoringTarget, ScoringTargetSource};
@@ -132,12 +132,18 @@ impl ArmScoringSource {
     ///
     /// # Errors
     /// As any ARM list (404 when the endpoint does not exist).
-    pub(crate) async fn list_deployments(&self) -> Result<Vec<String>> {
+    pub(crate) async fn list_deployments(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         let path = resources::online_deployments(self.arm.arm.api(), &self.endpoint);
         let listed: Vec<NamedResource> = self
             .arm
             .arm
-            .list(&path, &Context::new())
+            .list(
+                &path,
+                PagerOptions {
+                    context: ctx.clone(),
+                    ..Default::default()
+                },
+            )?
             .try_collect()
             .await?;
         let names: Vec<String> = listed.into_iter().filter_map(|d| d.name).collect();

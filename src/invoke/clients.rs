@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use azure_core::http::Context;
 use url::Url;
 
 use super::arm_target::{ArmScoring, ArmScoringSource};
@@ -99,6 +100,7 @@ impl ScoringClients {
         &self,
         endpoint: &str,
         request: &InvokeRequest,
+        ctx: &Context<'_>,
     ) -> Result<InvokeResponse> {
         let Cached { client, source } = self.cached(endpoint);
         let Some(deployment) = request.pinned_deployment() else {
@@ -116,11 +118,11 @@ impl ScoringClients {
         // Resolving first costs nothing extra (the invoke would) and reads the traffic.
         client.resolve().await?;
         if !source.knows(deployment) {
-            require_deployment(&source, deployment).await?;
+            require_deployment(&source, deployment, ctx).await?;
         }
         match client.invoke(request).await {
             Err(e) if e.status() == Some(404) => {
-                require_deployment(&source, deployment).await?;
+                require_deployment(&source, deployment, ctx).await?;
                 Err(e)
             }
             other => other,
@@ -138,8 +140,12 @@ impl ScoringClients {
 }
 
 /// Lists the endpoint's deployments; fails naming `deployment` when it is not among them.
-async fn require_deployment(source: &ArmScoringSource, deployment: &str) -> Result<()> {
-    let names = source.list_deployments().await?;
+async fn require_deployment(
+    source: &ArmScoringSource,
+    deployment: &str,
+    ctx: &Context<'_>,
+) -> Result<()> {
+    let names = source.list_deployments(ctx).await?;
     if names.iter().any(|n| n.eq_ignore_ascii_case(deployment)) {
         return Ok(());
     }

@@ -3,16 +3,15 @@
 
 use azure_core::http::{Method, Url};
 use bytes::Bytes;
-use tracing::Instrument;
 
 use super::autoscale::{AutoscaleSetting, AutoscaleSettingPatch};
 use super::client::{decode_json, ArmPager, MonitorCore};
-use super::options::{
-    AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions,
-    AutoscaleListBySubscriptionOptions, AutoscaleListOptions, AutoscaleUpdateOptions,
-};
 use super::{validate, wire};
-use crate::{Error, Result};
+use crate::{
+    AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions,
+    AutoscaleListBySubscriptionOptions, AutoscaleListOptions, AutoscaleUpdateOptions, Error,
+    Result,
+};
 
 /// The autoscale api-version.
 pub const AUTOSCALE_API_VERSION: &str = "2022-10-01";
@@ -128,46 +127,41 @@ impl AutoscaleOperations {
     /// [`Error::Validation`] before any request; [`Error::Service`] if the service refuses
     /// the setting (or the workspace GET for the region fails); [`Error::Decode`] for an
     /// unreadable answer.
+    #[tracing::instrument(name = "Autoscale.create_or_update", skip_all, fields(name = %setting.name))]
     pub async fn create_or_update(
         &self,
         setting: &AutoscaleSetting,
         options: Option<AutoscaleCreateOrUpdateOptions<'_>>,
     ) -> Result<AutoscaleSetting> {
         let options = options.unwrap_or_default();
-        let span = tracing::info_span!("Autoscale.create_or_update", name = %setting.name);
-        async move {
-            let rg = self.resource_group(options.resource_group.as_deref())?;
-            validate::setting(setting)?;
-            let mut setting = setting.clone();
-            setting.id = None;
-            if setting.location.is_none() {
-                setting.location = Some(
-                    self.core
-                        .workspace_location(&options.method_options.context)
-                        .await?,
-                );
-            }
-            for rule in setting.profiles.iter_mut().flat_map(|p| p.rules.iter_mut()) {
-                if rule.metric_trigger.metric_resource_uri.is_none() {
-                    rule.metric_trigger.metric_resource_uri =
-                        Some(setting.target_resource_uri.clone());
-                }
-            }
-            let body = to_body(&setting)?;
-            let answer = self
-                .core
-                .send(
-                    Method::Put,
-                    self.url(rg, Some(&setting.name)),
-                    Some(body),
-                    &options.method_options.context,
-                )
-                .await?;
-            tracing::debug!(status = answer.status, "autoscale setting stored");
-            decode_json("AutoscaleSetting", &answer.body)
+        let rg = self.resource_group(options.resource_group.as_deref())?;
+        validate::setting(setting)?;
+        let mut setting = setting.clone();
+        setting.id = None;
+        if setting.location.is_none() {
+            setting.location = Some(
+                self.core
+                    .workspace_location(&options.method_options.context)
+                    .await?,
+            );
         }
-        .instrument(span)
-        .await
+        for rule in setting.profiles.iter_mut().flat_map(|p| p.rules.iter_mut()) {
+            if rule.metric_trigger.metric_resource_uri.is_none() {
+                rule.metric_trigger.metric_resource_uri = Some(setting.target_resource_uri.clone());
+            }
+        }
+        let body = to_body(&setting)?;
+        let answer = self
+            .core
+            .send(
+                Method::Put,
+                self.url(rg, Some(&setting.name)),
+                Some(body),
+                &options.method_options.context,
+            )
+            .await?;
+        tracing::debug!(status = answer.status, "autoscale setting stored");
+        decode_json("AutoscaleSetting", &answer.body)
     }
 
     /// Gets a setting.
@@ -183,29 +177,25 @@ impl AutoscaleOperations {
     /// [`Error::Validation`] for a bad name; [`Error::Service`] (404: see
     /// [`Error::is_not_found`]) if the service refuses; [`Error::Decode`] for an unreadable
     /// answer.
+    #[tracing::instrument(name = "Autoscale.get", skip_all, fields(name = %name))]
     pub async fn get(
         &self,
         name: &str,
         options: Option<AutoscaleGetOptions<'_>>,
     ) -> Result<AutoscaleSetting> {
         let options = options.unwrap_or_default();
-        let span = tracing::info_span!("Autoscale.get", name = %name);
-        async move {
-            let rg = self.resource_group(options.resource_group.as_deref())?;
-            validate::arm_name("name", name)?;
-            let answer = self
-                .core
-                .send(
-                    Method::Get,
-                    self.url(rg, Some(name)),
-                    None,
-                    &options.method_options.context,
-                )
-                .await?;
-            decode_json("AutoscaleSetting", &answer.body)
-        }
-        .instrument(span)
-        .await
+        let rg = self.resource_group(options.resource_group.as_deref())?;
+        validate::arm_name("name", name)?;
+        let answer = self
+            .core
+            .send(
+                Method::Get,
+                self.url(rg, Some(name)),
+                None,
+                &options.method_options.context,
+            )
+            .await?;
+        decode_json("AutoscaleSetting", &answer.body)
     }
 
     /// Lists the settings of a resource group (the client's by default), following `nextLink`.
@@ -228,13 +218,18 @@ impl AutoscaleOperations {
         options: Option<AutoscaleListOptions<'_>>,
     ) -> Result<ArmPager<AutoscaleSetting>> {
         let options = options.unwrap_or_default();
-        let rg = self.resource_group(options.resource_group.as_deref())?;
-        let _span = tracing::info_span!("Autoscale.list", resource_group = %rg).entered();
-        Ok(self.core.pager(
+        let rg = options.resource_group.as_deref();
+        let _span = tracing::info_span!(
+            "Autoscale.list",
+            resource_group = %rg.unwrap_or_else(|| self.core.resource_group())
+        )
+        .entered();
+        let rg = self.resource_group(rg)?;
+        self.core.pager(
             self.url(rg, None),
             AUTOSCALE_API_VERSION,
-            &options.method_options.context,
-        ))
+            options.method_options,
+        )
     }
 
     /// Lists every setting of the subscription, following `nextLink`.
@@ -250,16 +245,16 @@ impl AutoscaleOperations {
     /// # Errors
     /// None before the first page today (the `Result` keeps room for option checks); page
     /// errors come out of the pager.
+    #[tracing::instrument(
+        name = "Autoscale.list_by_subscription",
+        skip_all,
+        fields(subscription = %self.core.subscription_id())
+    )]
     pub fn list_by_subscription(
         &self,
         options: Option<AutoscaleListBySubscriptionOptions<'_>>,
     ) -> Result<ArmPager<AutoscaleSetting>> {
         let options = options.unwrap_or_default();
-        let _span = tracing::info_span!(
-            "Autoscale.list_by_subscription",
-            subscription = %self.core.subscription_id()
-        )
-        .entered();
         let url = self.core.arm_url(
             &[
                 "subscriptions",
@@ -271,9 +266,8 @@ impl AutoscaleOperations {
             AUTOSCALE_API_VERSION,
             &[],
         );
-        Ok(self
-            .core
-            .pager(url, AUTOSCALE_API_VERSION, &options.method_options.context))
+        self.core
+            .pager(url, AUTOSCALE_API_VERSION, options.method_options)
     }
 
     /// Updates a setting in place (PATCH): tags and/or properties. A patch that changes any
@@ -292,6 +286,7 @@ impl AutoscaleOperations {
     /// # Errors
     /// [`Error::Validation`] before any request (empty patch, properties without profiles, the
     /// rules of [`Self::create_or_update`]); [`Error::Service`] / [`Error::Decode`] as for `get`.
+    #[tracing::instrument(name = "Autoscale.update", skip_all, fields(name = %name))]
     pub async fn update(
         &self,
         name: &str,
@@ -299,35 +294,30 @@ impl AutoscaleOperations {
         options: Option<AutoscaleUpdateOptions<'_>>,
     ) -> Result<AutoscaleSetting> {
         let options = options.unwrap_or_default();
-        let span = tracing::info_span!("Autoscale.update", name = %name);
-        async move {
-            let rg = self.resource_group(options.resource_group.as_deref())?;
-            validate::arm_name("name", name)?;
-            validate::patch(patch)?;
-            let mut patch = patch.clone();
-            if let (Some(target), Some(profiles)) =
-                (patch.target_resource_uri.clone(), patch.profiles.as_mut())
-            {
-                for rule in profiles.iter_mut().flat_map(|p| p.rules.iter_mut()) {
-                    if rule.metric_trigger.metric_resource_uri.is_none() {
-                        rule.metric_trigger.metric_resource_uri = Some(target.clone());
-                    }
+        let rg = self.resource_group(options.resource_group.as_deref())?;
+        validate::arm_name("name", name)?;
+        validate::patch(patch)?;
+        let mut patch = patch.clone();
+        if let (Some(target), Some(profiles)) =
+            (patch.target_resource_uri.clone(), patch.profiles.as_mut())
+        {
+            for rule in profiles.iter_mut().flat_map(|p| p.rules.iter_mut()) {
+                if rule.metric_trigger.metric_resource_uri.is_none() {
+                    rule.metric_trigger.metric_resource_uri = Some(target.clone());
                 }
             }
-            let body = to_body(&wire::patch_to_wire(&patch))?;
-            let answer = self
-                .core
-                .send(
-                    Method::Patch,
-                    self.url(rg, Some(name)),
-                    Some(body),
-                    &options.method_options.context,
-                )
-                .await?;
-            decode_json("AutoscaleSetting", &answer.body)
         }
-        .instrument(span)
-        .await
+        let body = to_body(&wire::patch_to_wire(&patch))?;
+        let answer = self
+            .core
+            .send(
+                Method::Patch,
+                self.url(rg, Some(name)),
+                Some(body),
+                &options.method_options.context,
+            )
+            .await?;
+        decode_json("AutoscaleSetting", &answer.body)
     }
 
     /// Deletes a setting (200 or 204; deleting a missing setting succeeds with 204).
@@ -340,27 +330,23 @@ impl AutoscaleOperations {
     ///
     /// # Errors
     /// [`Error::Validation`] for a bad name; [`Error::Service`] if the service refuses.
+    #[tracing::instrument(name = "Autoscale.delete", skip_all, fields(name = %name))]
     pub async fn delete(
         &self,
         name: &str,
         options: Option<AutoscaleDeleteOptions<'_>>,
     ) -> Result<()> {
         let options = options.unwrap_or_default();
-        let span = tracing::info_span!("Autoscale.delete", name = %name);
-        async move {
-            let rg = self.resource_group(options.resource_group.as_deref())?;
-            validate::arm_name("name", name)?;
-            self.core
-                .send(
-                    Method::Delete,
-                    self.url(rg, Some(name)),
-                    None,
-                    &options.method_options.context,
-                )
-                .await?;
-            Ok(())
-        }
-        .instrument(span)
-        .await
+        let rg = self.resource_group(options.resource_group.as_deref())?;
+        validate::arm_name("name", name)?;
+        self.core
+            .send(
+                Method::Delete,
+                self.url(rg, Some(name)),
+                None,
+                &options.method_options.context,
+            )
+            .await?;
+        Ok(())
     }
 }

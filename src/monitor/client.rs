@@ -7,15 +7,15 @@
 //!
 //! Seam calls used:
 //! * `MLClient::core` (`Arc<ClientCore>`), `ClientCore::endpoints.resource_manager`,
-//! * `ArmClient::{scope, send, workspace_location}` (`src/arm/client.rs`),
-//! * `crate::arm::pager::{pager, ArmPager}`,
+//! * `ArmClient::{scope, send, pager, workspace_location}` (`src/arm/client.rs`),
+//! * `crate::arm::pager::ArmPager`,
 //! * `crate::rest::duration::{from_micros, parse_micros}`,
 //! * `crate::error::decode_json`, `crate::entities::macros::string_enum`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use azure_core::http::{Context, Method, Url};
+use azure_core::http::{pager::PagerOptions, Context, Method, Url};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
@@ -117,17 +117,18 @@ impl MonitorCore {
         })
     }
 
-    /// A `{value, nextLink}` list as a pager, following `nextLink` with `api_version`.
-    pub(crate) fn pager<T>(&self, first: Url, api_version: &str, ctx: &Context<'_>) -> ArmPager<T>
+    /// A `{value, nextLink}` list as a pager, following `nextLink` with `api_version`, with the
+    /// caller's context and continuation.
+    pub(crate) fn pager<T>(
+        &self,
+        first: Url,
+        api_version: &str,
+        options: PagerOptions<'_>,
+    ) -> Result<ArmPager<T>>
     where
         T: DeserializeOwned + Send + 'static,
     {
-        crate::arm::pager::pager(
-            self.core.arm.clone(),
-            ctx.to_owned(),
-            first,
-            api_version.to_owned(),
-        )
+        self.core.arm.pager(first, api_version, options)
     }
 }
 

@@ -1,10 +1,9 @@
 //! `ml_client.metrics()`: Azure Monitor metrics of any resource, with presets for online
 //! endpoints and deployments (api-version 2024-02-01).
 
-use azure_core::http::Method;
+use azure_core::http::{Context, Method};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use time::OffsetDateTime;
-use tracing::Instrument;
 
 use super::client::{decode_json, MonitorCore};
 use super::enums::AggregationType;
@@ -12,9 +11,8 @@ use super::metrics::{
     ml_metrics, MetricDefinition, MetricDefinitionCollection, MetricsInterval, MetricsQuery,
     MetricsResponse, Timespan,
 };
-use super::options::{MetricDefinitionsListOptions, MetricsListOptions};
 use super::validate;
-use crate::Result;
+use crate::{MetricsListDefinitionsOptions, MetricsListOptions, MetricsListRequestOptions, Result};
 
 /// The metrics (and metric definitions) api-version.
 pub const METRICS_API_VERSION: &str = "2024-02-01";
@@ -99,30 +97,34 @@ impl MetricsOperations {
     /// [`crate::Error::Validation`] for a bad resource id or query (end before start, `top`
     /// 0, empty names), before any request; [`crate::Error::Service`] if the service refuses;
     /// [`crate::Error::Decode`] for an unreadable answer.
+    #[tracing::instrument(name = "Metrics.list", skip_all, fields(resource = %resource_id))]
     pub async fn list(
         &self,
         resource_id: &str,
         query: &MetricsQuery,
         options: Option<MetricsListOptions<'_>>,
     ) -> Result<MetricsResponse> {
-        let options = options.unwrap_or_default();
-        let span = tracing::info_span!("Metrics.list", resource = %resource_id);
-        async move {
-            validate::metrics_resource(resource_id)?;
-            let mut pairs = vec![("api-version", METRICS_API_VERSION.to_owned())];
-            pairs.extend(query.to_pairs()?);
-            let url = self.core.arm_url_raw(
-                &format!("{resource_id}/providers/Microsoft.Insights/metrics"),
-                &query_string(&pairs),
-            );
-            let answer = self
-                .core
-                .send(Method::Get, url, None, &options.method_options.context)
-                .await?;
-            decode_json("MetricsResponse", &answer.body)
-        }
-        .instrument(span)
-        .await
+        let method_options = options.unwrap_or_default().method_options;
+        self.list_in(resource_id, query, &method_options.context)
+            .await
+    }
+
+    /// [`list`](Self::list) within the caller's span.
+    async fn list_in(
+        &self,
+        resource_id: &str,
+        query: &MetricsQuery,
+        ctx: &Context<'_>,
+    ) -> Result<MetricsResponse> {
+        validate::metrics_resource(resource_id)?;
+        let mut pairs = vec![("api-version", METRICS_API_VERSION.to_owned())];
+        pairs.extend(query.to_pairs()?);
+        let url = self.core.arm_url_raw(
+            &format!("{resource_id}/providers/Microsoft.Insights/metrics"),
+            &query_string(&pairs),
+        );
+        let answer = self.core.send(Method::Get, url, None, ctx).await?;
+        decode_json("MetricsResponse", &answer.body)
     }
 
     /// Runs a [`MetricsRequest`] (a preset).
@@ -144,13 +146,19 @@ impl MetricsOperations {
     ///
     /// # Errors
     /// As [`Self::list`].
+    #[tracing::instrument(name = "Metrics.list_request", skip_all, fields(resource = %request.resource_id))]
     pub async fn list_request(
         &self,
         request: &MetricsRequest,
-        options: Option<MetricsListOptions<'_>>,
+        options: Option<MetricsListRequestOptions<'_>>,
     ) -> Result<MetricsResponse> {
-        self.list(&request.resource_id, &request.query, options)
-            .await
+        let method_options = options.unwrap_or_default().method_options;
+        self.list_in(
+            &request.resource_id,
+            &request.query,
+            &method_options.context,
+        )
+        .await
     }
 
     /// Lists the metrics a resource emits (`metricDefinitions`, api-version 2024-02-01).
@@ -168,33 +176,29 @@ impl MetricsOperations {
     /// # Errors
     /// [`crate::Error::Validation`] for a bad resource id, before any request;
     /// [`crate::Error::Service`] / [`crate::Error::Decode`] as for [`Self::list`].
+    #[tracing::instrument(name = "Metrics.list_definitions", skip_all, fields(resource = %resource_id))]
     pub async fn list_definitions(
         &self,
         resource_id: &str,
-        options: Option<MetricDefinitionsListOptions<'_>>,
+        options: Option<MetricsListDefinitionsOptions<'_>>,
     ) -> Result<Vec<MetricDefinition>> {
         let options = options.unwrap_or_default();
-        let span = tracing::info_span!("Metrics.list_definitions", resource = %resource_id);
-        async move {
-            validate::metrics_resource(resource_id)?;
-            let mut pairs = vec![("api-version", METRICS_API_VERSION.to_owned())];
-            if let Some(ns) = options.metric_namespace {
-                pairs.push(("metricnamespace", ns));
-            }
-            let url = self.core.arm_url_raw(
-                &format!("{resource_id}/providers/Microsoft.Insights/metricDefinitions"),
-                &query_string(&pairs),
-            );
-            let answer = self
-                .core
-                .send(Method::Get, url, None, &options.method_options.context)
-                .await?;
-            let collection: MetricDefinitionCollection =
-                decode_json("MetricDefinitionCollection", &answer.body)?;
-            Ok(collection.value)
+        validate::metrics_resource(resource_id)?;
+        let mut pairs = vec![("api-version", METRICS_API_VERSION.to_owned())];
+        if let Some(ns) = options.metric_namespace {
+            pairs.push(("metricnamespace", ns));
         }
-        .instrument(span)
-        .await
+        let url = self.core.arm_url_raw(
+            &format!("{resource_id}/providers/Microsoft.Insights/metricDefinitions"),
+            &query_string(&pairs),
+        );
+        let answer = self
+            .core
+            .send(Method::Get, url, None, &options.method_options.context)
+            .await?;
+        let collection: MetricDefinitionCollection =
+            decode_json("MetricDefinitionCollection", &answer.body)?;
+        Ok(collection.value)
     }
 
     /// The ARM id of an online endpoint of the client's workspace.

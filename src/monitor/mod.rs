@@ -37,7 +37,6 @@ mod condition;
 mod enums;
 mod metrics;
 mod metrics_ops;
-mod options;
 mod validate;
 mod wire;
 
@@ -59,11 +58,6 @@ pub use metrics::{
     MetricValue, MetricsInterval, MetricsQuery, MetricsResponse, TimeSeries, Timespan,
 };
 pub use metrics_ops::{MetricsOperations, MetricsRequest, METRICS_API_VERSION};
-pub use options::{
-    AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions,
-    AutoscaleListBySubscriptionOptions, AutoscaleListOptions, AutoscaleUpdateOptions,
-    MetricDefinitionsListOptions, MetricsListOptions,
-};
 pub use validate::{
     MAX_COOLDOWN, MAX_PROFILES, MAX_RULES_PER_PROFILE, MAX_WINDOW, MIN_COOLDOWN, MIN_TIME_GRAIN,
     MIN_TIME_WINDOW,
@@ -96,25 +90,6 @@ impl MLClient {
     /// ```
     pub fn metrics(&self) -> MetricsOperations {
         MetricsOperations::new(client::MonitorCore::of(self))
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod test_support {
-    /// Reads a JSON file of the shared reference folder, wherever the checkout sits
-    /// (`../shared` next to the main checkout, `../../shared` next to a worktree).
-    pub(crate) fn shared_json(relative: &str) -> serde_json::Value {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let candidates = [
-            root.join("../shared").join(relative),
-            root.join("../../shared").join(relative),
-        ];
-        let path = candidates
-            .iter()
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| panic!("{relative} not found next to the checkout"));
-        let text = std::fs::read_to_string(path).expect("readable");
-        serde_json::from_str(&text).expect("JSON")
     }
 }
 

@@ -542,7 +542,7 @@ mod tests {
     use super::*;
 
     fn example() -> serde_json::Value {
-        crate::monitor::test_support::shared_json(
+        crate::test_support::shared_json(
             "azureml-rest/examples/monitor/autoscale/2022-10-01/createOrUpdateAutoscaleSetting.json",
         )
     }

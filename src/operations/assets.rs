@@ -1,13 +1,14 @@
 //! Versioned assets (models, environments, codes, data), written once: container and version
 //! paths, next/latest version, get, list, put, archive.
 
-use azure_core::http::Context;
+use azure_core::http::{pager::PagerOptions, Context};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::arm::pager::ArmPager;
 use crate::arm::{ApiVersions, ArmClient, ArmPath};
+use crate::entities::ListViewType;
 use crate::error::{Error, Result};
 use crate::rest::ModelContainer;
 
@@ -96,9 +97,14 @@ fn check_name(kind: AssetKind, name: &str) -> Result<()> {
 
 /// The version a new registration gets: the container's `nextVersion`, else `latestVersion + 1`,
 /// else `1` for a new asset (Python: latest + 1).
-pub(crate) async fn next_version(arm: &ArmClient, kind: AssetKind, name: &str) -> Result<String> {
+pub(crate) async fn next_version(
+    arm: &ArmClient,
+    kind: AssetKind,
+    name: &str,
+    ctx: &Context<'_>,
+) -> Result<String> {
     let container: Option<ModelContainer> = arm
-        .get_opt(&kind.container(arm.api(), name), kind.what, &Context::new())
+        .get_opt(&kind.container(arm.api(), name), kind.what, ctx)
         .await?;
     let Some(container) = container else {
         return Ok("1".into());
@@ -119,10 +125,15 @@ pub(crate) async fn next_version(arm: &ArmClient, kind: AssetKind, name: &str) -
 }
 
 /// The latest version of an asset (for `azureml:name@latest`).
-pub(crate) async fn latest_version(arm: &ArmClient, kind: AssetKind, name: &str) -> Result<String> {
+pub(crate) async fn latest_version(
+    arm: &ArmClient,
+    kind: AssetKind,
+    name: &str,
+    ctx: &Context<'_>,
+) -> Result<String> {
     check_name(kind, name)?;
     let container: ModelContainer = arm
-        .get(&kind.container(arm.api(), name), kind.what, &Context::new())
+        .get(&kind.container(arm.api(), name), kind.what, ctx)
         .await?;
     container
         .properties
@@ -143,17 +154,14 @@ pub(crate) async fn get<T: DeserializeOwned>(
     kind: AssetKind,
     name: &str,
     version: &str,
+    ctx: &Context<'_>,
 ) -> Result<T> {
     check_name(kind, name)?;
     if version.trim().is_empty() {
         return Err(Error::validation("version", "must not be empty"));
     }
-    arm.get(
-        &kind.version(arm.api(), name, version),
-        kind.what,
-        &Context::new(),
-    )
-    .await
+    arm.get(&kind.version(arm.api(), name, version), kind.what, ctx)
+        .await
 }
 
 pub(crate) async fn get_opt<T: DeserializeOwned>(
@@ -161,21 +169,35 @@ pub(crate) async fn get_opt<T: DeserializeOwned>(
     kind: AssetKind,
     name: &str,
     version: &str,
+    ctx: &Context<'_>,
 ) -> Result<Option<T>> {
-    arm.get_opt(
-        &kind.version(arm.api(), name, version),
-        kind.what,
-        &Context::new(),
-    )
-    .await
+    arm.get_opt(&kind.version(arm.api(), name, version), kind.what, ctx)
+        .await
 }
 
 pub(crate) fn list<T: DeserializeOwned + Send + 'static>(
     arm: &ArmClient,
     kind: AssetKind,
     name: &str,
-) -> ArmPager<T> {
-    arm.list(&kind.versions(arm.api(), name), &Context::new())
+    options: PagerOptions<'_>,
+) -> Result<ArmPager<T>> {
+    check_name(kind, name)?;
+    arm.list(&kind.versions(arm.api(), name), options)
+}
+
+/// The versions of `name` that `view` selects (`listViewType`).
+pub(crate) fn list_view<T: DeserializeOwned + Send + 'static>(
+    arm: &ArmClient,
+    kind: AssetKind,
+    name: &str,
+    view: ListViewType,
+    options: PagerOptions<'_>,
+) -> Result<ArmPager<T>> {
+    check_name(kind, name)?;
+    let path = kind
+        .versions(arm.api(), name)
+        .with_query("listViewType", view.as_str());
+    arm.list(&path, options)
 }
 
 pub(crate) async fn put<B, T>(
@@ -184,6 +206,7 @@ pub(crate) async fn put<B, T>(
     name: &str,
     version: &str,
     body: &B,
+    ctx: &Context<'_>,
 ) -> Result<T>
 where
     B: Serialize + ?Sized,
@@ -193,7 +216,7 @@ where
         &kind.version(arm.api(), name, version),
         body,
         kind.what,
-        &Context::new(),
+        ctx,
     )
     .await
 }
@@ -206,14 +229,14 @@ pub(crate) async fn set_archived(
     name: &str,
     version: Option<&str>,
     archived: bool,
+    ctx: &Context<'_>,
 ) -> Result<()> {
     check_name(kind, name)?;
-    let ctx = Context::new();
     let path = match version {
         Some(v) => kind.version(arm.api(), name, v),
         None => kind.container(arm.api(), name),
     };
-    let mut current: Value = arm.get(&path, kind.what, &ctx).await?;
+    let mut current: Value = arm.get(&path, kind.what, ctx).await?;
     let Some(object) = current.as_object_mut() else {
         return Err(Error::decode(kind.what, "expected a JSON object"));
     };
@@ -229,7 +252,7 @@ pub(crate) async fn set_archived(
         p.remove("nextVersion");
         p.insert("isArchived".into(), Value::Bool(archived));
     }
-    let _: Value = arm.put(&path, &current, kind.what, &ctx).await?;
+    let _: Value = arm.put(&path, &current, kind.what, ctx).await?;
     Ok(())
 }
 

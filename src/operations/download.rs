@@ -3,8 +3,11 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use azure_core::http::Context;
+
+use super::assets::{self, MODELS};
 use super::upload::datastore_container;
-use super::ModelOperations;
+use super::{DatastoreOperations, ModelOperations, ModelsDownloadOptions};
 use crate::error::{Error, Result};
 
 /// Where a model's files are: a datastore and a path in its container.
@@ -35,7 +38,10 @@ impl ModelOperations {
     ///
     /// ```no_run
     /// # async fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
-    /// let folder = ml_client.models().download("customer-churn-model", "1", ".".as_ref()).await?;
+    /// let folder = ml_client
+    ///     .models()
+    ///     .download("customer-churn-model", "1", ".".as_ref(), None)
+    ///     .await?;
     /// # Ok(()) }
     /// ```
     ///
@@ -44,13 +50,28 @@ impl ModelOperations {
     /// (`azureml://…/datastores/{name}/paths/…`); [`Error::Service`] when the model, the
     /// datastore or a blob is missing (404) or refused; [`Error::Io`] when a file cannot be
     /// written.
+    #[tracing::instrument(name = "Models.download", skip_all, fields(name = %name))]
     pub async fn download(
         &self,
         name: &str,
         version: &str,
         download_path: &Path,
+        options: Option<ModelsDownloadOptions<'_>>,
     ) -> Result<PathBuf> {
-        let model = self.get(name, version).await?;
+        let ctx = options.unwrap_or_default().method_options.context;
+        self.download_in(name, version, download_path, &ctx).await
+    }
+
+    /// [`download`](Self::download) with the caller's context.
+    async fn download_in(
+        &self,
+        name: &str,
+        version: &str,
+        download_path: &Path,
+        ctx: &Context<'_>,
+    ) -> Result<PathBuf> {
+        let model: crate::entities::Model =
+            assets::get(&self.core.arm, MODELS, name, version, ctx).await?;
         let uri = model.path.clone().unwrap_or_default();
         let (datastore, prefix) = datastore_path(&uri).ok_or_else(|| {
             Error::validation(
@@ -60,13 +81,10 @@ impl ModelOperations {
                 ),
             )
         })?;
-        let datastore = crate::MLClient {
-            core: self.core.clone(),
-        }
-        .datastores()
-        .get(datastore)
-        .await?;
-        let (_, container) = datastore_container(&self.core, datastore).await?;
+        let datastore = DatastoreOperations::new(self.core.clone())
+            .get_in(datastore, ctx)
+            .await?;
+        let (_, container) = datastore_container(&self.core, datastore, ctx).await?;
         let blobs: Vec<_> = container
             .list_blobs(prefix)
             .await?

@@ -2,7 +2,42 @@
 //! `ml_client.online_endpoints()`, …
 //!
 //! Each group is a cheap handle (an `Arc` to the client's shared core); the HTTP work is done
-//! by the one ARM client in [`crate::arm`], scoring by [`crate::invoke`].
+//! by the one ARM client, scoring by [`crate::invoke`].
+//!
+//! # Options
+//!
+//! Every operation takes, last, `Option<{Group}{Method}Options<'_>>` (the Azure SDK for Rust
+//! convention; `None` for the defaults): [`OnlineEndpointsGetOptions`] for
+//! `online_endpoints().get`, [`ModelsCreateOrUpdateOptions`] for `models().create_or_update`, …
+//! Each has `method_options`, whose `context` reaches the pipeline of every ARM request the call
+//! makes, the polls of a `begin_*` poller and the pages of a list included: a
+//! [`ClientRequestId`](azure_core::http::request::options::ClientRequestId) in it becomes the
+//! `x-ms-client-request-id` header, and policies of your own can read what you put in it. Lists
+//! take [`PagerOptions`](azure_core::http::pager::PagerOptions), whose `continuation` resumes a
+//! list where another pager left off. An operation's own knobs are the other fields (e.g.
+//! [`OnlineDeploymentsGetLogsOptions::container_type`]).
+//!
+//! ```no_run
+//! # async fn f(ml_client: azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
+//! use azure_ai_ml::OnlineEndpointsGetOptions;
+//! use azure_core::http::{request::options::ClientRequestId, ClientMethodOptions, Context};
+//!
+//! let options = OnlineEndpointsGetOptions {
+//!     method_options: ClientMethodOptions {
+//!         context: Context::new().with_value(ClientRequestId::new("churn-check-42".to_owned())),
+//!     },
+//! };
+//! let endpoint = ml_client.online_endpoints().get("churn-prediction-v1", Some(options)).await?;
+//! # let _ = endpoint;
+//! # Ok(()) }
+//! ```
+//!
+//! # Tracing
+//!
+//! Every operation opens a `tracing` span named after the Python operation
+//! (`OnlineEndpoints.begin_create_or_update`, `Models.create_or_update`, `Autoscale.get`, …)
+//! with the resource's name as a field (`name`; `endpoint_name` too for deployments); the polls
+//! of its poller and the pages of its pager run in that span.
 
 mod asset_lists;
 mod assets;
@@ -12,6 +47,7 @@ mod environments;
 mod models;
 mod online_deployments;
 mod online_endpoints;
+mod options;
 mod references;
 mod upload;
 mod workspaces;
@@ -20,8 +56,9 @@ pub use crate::invoke::EndpointCredentials;
 pub use datastores::DatastoreOperations;
 pub use environments::EnvironmentOperations;
 pub use models::ModelOperations;
-pub use online_deployments::{GetLogsOptions, OnlineDeploymentOperations};
+pub use online_deployments::OnlineDeploymentOperations;
 pub use online_endpoints::OnlineEndpointOperations;
+pub use options::*;
 pub use workspaces::WorkspaceOperations;
 
 use crate::client::MLClient;

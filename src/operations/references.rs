@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use azure_core::http::Context;
+
 use super::assets::{self, CODES, DATA, ENVIRONMENTS, MODELS};
 use super::{environments, models, upload};
 use crate::arm::ArmClient;
@@ -20,6 +22,7 @@ async fn reference_id(
     kind: assets::AssetKind,
     field: &str,
     text: &str,
+    ctx: &Context<'_>,
 ) -> Result<String> {
     match AssetRef::parse_field(text, field)? {
         AssetRef::Arm(id) => Ok(id.to_string()),
@@ -34,18 +37,22 @@ async fn reference_id(
                     format!("unknown label `{label}`: only `@latest` is supported"),
                 ));
             }
-            let version = assets::latest_version(arm, kind, &name).await?;
+            let version = assets::latest_version(arm, kind, &name, ctx).await?;
             Ok(asset_version_id(arm.scope(), kind.segment, &name, &version))
         }
     }
 }
 
 /// The ARM id of a deployment's model (registering an inline model).
-pub(crate) async fn model_id(core: &Arc<ClientCore>, model: &ModelRef) -> Result<String> {
+pub(crate) async fn model_id(
+    core: &Arc<ClientCore>,
+    model: &ModelRef,
+    ctx: &Context<'_>,
+) -> Result<String> {
     match model {
-        ModelRef::Id(text) => reference_id(&core.arm, MODELS, "model", text).await,
+        ModelRef::Id(text) => reference_id(&core.arm, MODELS, "model", text, ctx).await,
         ModelRef::Inline(model) => {
-            let registered = models::register_inline(core, model).await?;
+            let registered = models::register_inline(core, model, ctx).await?;
             registered
                 .id
                 .ok_or_else(|| Error::decode("Model", "the registered model has no id"))
@@ -57,13 +64,14 @@ pub(crate) async fn model_id(core: &Arc<ClientCore>, model: &ModelRef) -> Result
 pub(crate) async fn environment_id(
     core: &Arc<ClientCore>,
     environment: &EnvironmentRef,
+    ctx: &Context<'_>,
 ) -> Result<String> {
     match environment {
         EnvironmentRef::Id(text) => {
-            reference_id(&core.arm, ENVIRONMENTS, "environment", text).await
+            reference_id(&core.arm, ENVIRONMENTS, "environment", text, ctx).await
         }
         EnvironmentRef::Inline(environment) => {
-            let registered = environments::register_inline(core, environment).await?;
+            let registered = environments::register_inline(core, environment, ctx).await?;
             registered
                 .id
                 .ok_or_else(|| Error::decode("Environment", "the registered environment has no id"))
@@ -73,13 +81,17 @@ pub(crate) async fn environment_id(
 
 /// The ARM id of a deployment's code: a reference as is, a local folder uploaded as an
 /// anonymous code asset (deduplicated by content hash, like Python).
-pub(crate) async fn code_id(core: &Arc<ClientCore>, code: &str) -> Result<String> {
+pub(crate) async fn code_id(
+    core: &Arc<ClientCore>,
+    code: &str,
+    ctx: &Context<'_>,
+) -> Result<String> {
     let looks_like_reference = code.trim().to_ascii_lowercase().starts_with("azureml:")
         || code.starts_with("/subscriptions/");
     if looks_like_reference {
-        return reference_id(&core.arm, CODES, "code_configuration.code", code).await;
+        return reference_id(&core.arm, CODES, "code_configuration.code", code, ctx).await;
     }
-    upload::code_folder(core, std::path::Path::new(code)).await
+    upload::code_folder(core, std::path::Path::new(code), ctx).await
 }
 
 /// Registers the data asset of every enabled collection that has none (Python names them
@@ -89,6 +101,7 @@ pub(crate) async fn register_collection_data(
     endpoint: &str,
     deployment: &str,
     collector: &mut DataCollector,
+    ctx: &Context<'_>,
 ) -> Result<()> {
     for (collection_name, collection) in collector.collections.iter_mut() {
         if !collection.enabled || collection.data.is_some() {
@@ -97,7 +110,8 @@ pub(crate) async fn register_collection_data(
         let name = format!("{endpoint}-{deployment}-{collection_name}");
         let uri = format!("azureml://datastores/workspaceblobstore/paths/modelDataCollector/{endpoint}/{deployment}/{collection_name}");
         let body = rest::data_version_body(&uri);
-        let created: serde_json::Value = assets::put(&core.arm, DATA, &name, "1", &body).await?;
+        let created: serde_json::Value =
+            assets::put(&core.arm, DATA, &name, "1", &body, ctx).await?;
         let id = created
             .get("id")
             .and_then(|v| v.as_str())

@@ -20,10 +20,7 @@ use crate::client::ClientCore;
 use crate::error::{Error, Result};
 use crate::rest::{self, ArmList, CodeVersionResource, DatastoreSecrets, PendingUploadResponse};
 use crate::storage::{BlobContainer, StorageAuth};
-use crate::upload::{self, UploadOptions, ARTIFACT_ORIGIN};
-
-/// Code hash version Python sends with the hash (`hashVersion=202208`).
-const HASH_VERSION: &str = "202208";
+use crate::upload::{self, UploadOptions, ARTIFACT_ORIGIN, CONTENT_HASH_VERSION};
 
 fn upload_options(core: &ClientCore) -> UploadOptions {
     match &core.upload_progress {
@@ -33,15 +30,19 @@ fn upload_options(core: &ClientCore) -> UploadOptions {
 }
 
 /// The default datastore's container and credential.
-async fn default_datastore_container(core: &Arc<ClientCore>) -> Result<(String, BlobContainer)> {
+async fn default_datastore_container(
+    core: &Arc<ClientCore>,
+    ctx: &Context<'_>,
+) -> Result<(String, BlobContainer)> {
     let datastores = DatastoreOperations::new(core.clone());
-    datastore_container(core, datastores.get_default().await?).await
+    datastore_container(core, datastores.get_default_in(ctx).await?, ctx).await
 }
 
 /// A datastore's container and credential.
 pub(super) async fn datastore_container(
     core: &Arc<ClientCore>,
     datastore: crate::entities::Datastore,
+    ctx: &Context<'_>,
 ) -> Result<(String, BlobContainer)> {
     let account = datastore
         .account_name
@@ -64,7 +65,7 @@ pub(super) async fn datastore_container(
         .is_some_and(|t| t.eq_ignore_ascii_case("AccountKey") || t.eq_ignore_ascii_case("Sas"));
     let auth = if key_based {
         let datastores = DatastoreOperations::new(core.clone());
-        let secrets: DatastoreSecrets = datastores.secrets(&datastore.name).await?;
+        let secrets: DatastoreSecrets = datastores.secrets(&datastore.name, ctx).await?;
         match (secrets.key, secrets.sas_token) {
             (Some(key), _) => StorageAuth::shared_key(account, key)?,
             (None, Some(sas)) => StorageAuth::sas(sas.secret())?,
@@ -85,9 +86,10 @@ pub(crate) async fn model_path(
     core: &Arc<ClientCore>,
     local: &Path,
     metadata: BTreeMap<String, String>,
+    ctx: &Context<'_>,
 ) -> Result<String> {
     let hash = upload::hash_model_path(local).await?;
-    let (datastore, container) = default_datastore_container(core).await?;
+    let (datastore, container) = default_datastore_container(core, ctx).await?;
     let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
     let summary =
         upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
@@ -103,9 +105,10 @@ pub(crate) async fn build_context(
     core: &Arc<ClientCore>,
     local: &Path,
     metadata: BTreeMap<String, String>,
+    ctx: &Context<'_>,
 ) -> Result<String> {
     let hash = upload::hash_model_path(local).await?;
-    let (_, container) = default_datastore_container(core).await?;
+    let (_, container) = default_datastore_container(core, ctx).await?;
     let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
     let summary =
         upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
@@ -118,18 +121,21 @@ pub(crate) async fn build_context(
 
 /// Uploads a code folder as an anonymous code asset (once per content hash); returns the
 /// code version's ARM id.
-pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<String> {
+pub(crate) async fn code_folder(
+    core: &Arc<ClientCore>,
+    local: &Path,
+    ctx: &Context<'_>,
+) -> Result<String> {
     let hash = upload::hash_code_folder(local).await?;
     let name = anonymous_name("codes", &hash);
 
-    let ctx = Context::new();
     let arm = &core.arm;
     // Deduplicate: the same content was uploaded before (by us or by Python).
     let existing = CODES
         .versions(arm.api(), &name)
         .with_query("hash", &hash)
-        .with_query("hashVersion", HASH_VERSION);
-    let existing: ArmList<CodeVersionResource> = arm.get(&existing, "Code list", &ctx).await?;
+        .with_query("hashVersion", &CONTENT_HASH_VERSION.to_string());
+    let existing: ArmList<CodeVersionResource> = arm.get(&existing, "Code list", ctx).await?;
     if let Some(id) = existing.value.into_iter().find_map(|v| v.id) {
         tracing::debug!(code = %name, "code folder already uploaded");
         return Ok(id);
@@ -142,7 +148,7 @@ pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<
                 .join("startPendingUpload"),
             Some(&rest::start_pending_upload_body()),
             "PendingUploadResponse",
-            &ctx,
+            ctx,
         )
         .await?;
     let sas_uri = pending.sas_uri().ok_or_else(|| {
@@ -164,7 +170,7 @@ pub(crate) async fn code_folder(core: &Arc<ClientCore>, local: &Path) -> Result<
     Url::parse(&code_uri)
         .map_err(|e| Error::decode("PendingUploadResponse", format!("bad blobUri: {e}")))?;
     let body = rest::code_version_body(&code_uri, &hash);
-    let created: CodeVersionResource = assets::put(arm, CODES, &name, "1", &body).await?;
+    let created: CodeVersionResource = assets::put(arm, CODES, &name, "1", &body, ctx).await?;
     created
         .id
         .ok_or_else(|| Error::decode("CodeVersion", "the created code version has no id"))

@@ -1,7 +1,8 @@
 //! The private wire layer: ARM JSON ⇄ entities for api-version 2025-12-01.
 //!
-//! One typed struct per ARM body, used both ways: answers decode through them (entities via
-//! `#[serde(from = …)]` or the `From` impls here), and request bodies are the same structs,
+//! One typed struct per ARM body, used both ways: answers decode through them (the entities'
+//! `Deserialize` impls in `decode.rs` go through the `From` impls here; `entities` names no wire
+//! type), and request bodies are the same structs,
 //! serialized to what Python azure-ai-ml 1.35.2 sends (`oracle/bodies/*.json`). Every resource
 //! shares one envelope, [`resource::ArmResource`].
 
@@ -10,13 +11,13 @@ mod assets;
 mod common;
 mod conda;
 mod container;
+mod decode;
 mod deployment;
 mod deployment_settings;
 pub(crate) mod duration;
 mod endpoint;
 mod environment;
 mod model;
-pub mod private_api;
 mod resource;
 mod workspace;
 
@@ -24,10 +25,12 @@ use serde::Serialize;
 
 use crate::{Error, Result};
 
-pub use actions::{BlobReference, PendingUploadCredential, PendingUploadResponse};
-pub use assets::{CodeVersionProperties, CodeVersionResource, ContainerProperties, ModelContainer};
-pub use common::ArmList;
-pub use workspace::{DatastoreSecrets, SkuResource};
+pub(crate) use actions::PendingUploadResponse;
+pub(crate) use assets::{CodeVersionResource, ModelContainer};
+pub(crate) use common::ArmList;
+pub(crate) use workspace::DatastoreSecrets;
+#[cfg(test)]
+pub(crate) use {endpoint::online_endpoint_traffic_update_body, workspace::SkuResource};
 
 pub(crate) use actions::{
     get_logs_body, list_secrets_body, regenerate_keys_body, start_pending_upload_body,
@@ -35,13 +38,9 @@ pub(crate) use actions::{
 pub(crate) use assets::{code_version_body, data_version_body};
 pub(crate) use container::AssetContainerResource;
 pub(crate) use deployment::{online_deployment_body, OnlineDeploymentResource};
-pub(crate) use endpoint::{
-    online_endpoint_body, online_endpoint_traffic_update_body, strip_traffic,
-    OnlineEndpointResource,
-};
+pub(crate) use endpoint::{online_endpoint_body, strip_traffic, OnlineEndpointResource};
 pub(crate) use environment::{
-    anonymous_environment_version_body, conda_text, environment_version_body,
-    EnvironmentVersionResource,
+    anonymous_environment_version_body, environment_version_body, EnvironmentVersionResource,
 };
 pub(crate) use model::{anonymous_model_version_body, model_version_body, ModelVersionResource};
 pub(crate) use workspace::{DatastoreResource, WorkspaceResource};

@@ -5,7 +5,6 @@ use std::fmt;
 
 use azure_core::credentials::Secret;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::common::lenient_string_map;
 use super::resource::ArmResource;
@@ -135,7 +134,10 @@ impl fmt::Debug for DatastoreSecrets {
     }
 }
 
-/// `SkuResource` of `listSkus`.
+/// `SkuResource` of `listSkus`. No operation lists SKUs; the REST-example tests decode it (and
+/// read none of its fields).
+#[cfg(test)]
+#[allow(dead_code)]
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SkuResource {
@@ -144,8 +146,8 @@ pub struct SkuResource {
     pub resource_type: Option<String>,
     /// SKU name/tier as JSON.
     #[serde(default)]
-    pub sku: Option<Value>,
+    pub sku: Option<serde_json::Value>,
     /// Capacity bounds as JSON.
     #[serde(default)]
-    pub capacity: Option<Value>,
+    pub capacity: Option<serde_json::Value>,
 }

@@ -75,16 +75,6 @@ impl BlobContainer {
     /// emulator work too), without a query: a SAS goes in `auth` (or use
     /// [`BlobContainer::from_sas_url`]).
     ///
-    /// ```no_run
-    /// # fn f(ml_client: &azure_ai_ml::MLClient) -> azure_ai_ml::Result<()> {
-    /// use azure_ai_ml::storage::{BlobContainer, StorageAuth};
-    /// use azure_core::credentials::Secret;
-    /// let url = BlobContainer::container_url("mlworkspace1234", "azureml-blobstore-1", "core.windows.net")?;
-    /// let auth = StorageAuth::shared_key("mlworkspace1234", Secret::new("<account key>"))?;
-    /// let container = BlobContainer::new(ml_client, url, auth)?;
-    /// # Ok(()) }
-    /// ```
-    ///
     /// # Errors
     /// [`Error::Validation`] on `container_url` when it is not http(s), carries a query, or is
     /// plain http where that is not allowed: bearer tokens need https unless the client
@@ -149,6 +139,7 @@ impl BlobContainer {
     /// body: a request may take `timeout` plus one second per 16 KiB it sends. A request over
     /// its limit fails with [`Error::Transport`], so a connection that stalls can't hang an
     /// upload. Default: [`DEFAULT_REQUEST_TIMEOUT`].
+    #[cfg(test)]
     pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.request_timeout = timeout;
         self
@@ -209,7 +200,7 @@ impl BlobContainer {
     }
 
     /// The authorization in use.
-    pub fn auth(&self) -> &StorageAuth {
+    pub(crate) fn auth(&self) -> &StorageAuth {
         &self.auth
     }
 
@@ -217,6 +208,7 @@ impl BlobContainer {
     ///
     /// # Errors
     /// [`Error::Service`] for any other refusal, [`Error::Transport`] without an answer.
+    #[cfg(test)]
     pub async fn create_container(&self) -> Result<bool> {
         let rsp = self
             .send(
@@ -293,21 +285,14 @@ impl BlobContainer {
             .map(|_| ())
     }
 
-    /// Stages one block of blob `name` (`PUT ?comp=block`), with `Content-MD5`.
+    /// Stages one block of blob `name` (`PUT ?comp=block`), with `Content-MD5` when `md5` (the
+    /// body's MD5, base64) is given.
     ///
     /// `block_id` is the base64 id; all ids of a blob must have the same length.
     ///
     /// # Errors
     /// [`Error::Validation`] for an empty `block_id`; [`Error::Service`] when refused.
-    pub async fn put_block(&self, name: &str, block_id: &str, body: Bytes) -> Result<()> {
-        let md5 = md5_base64(&body);
-        self.put_block_with_md5(name, block_id, body, Some(md5))
-            .await
-    }
-
-    /// [`put_block`](Self::put_block) with the body's MD5 (base64) already computed, or
-    /// without `Content-MD5` (`None`).
-    pub(crate) async fn put_block_with_md5(
+    pub(crate) async fn put_block(
         &self,
         name: &str,
         block_id: &str,
@@ -601,6 +586,8 @@ pub(super) struct StorageResponse {
     pub(super) status: u16,
     pub(super) headers: Headers,
     pub(super) body: Bytes,
+    // Only `create_container` reads it, and only the tests create containers.
+    #[cfg_attr(not(test), allow(dead_code))]
     error_code: Option<String>,
 }
 

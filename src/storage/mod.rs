@@ -21,8 +21,12 @@ mod pipeline;
 mod shared_key;
 mod stream;
 
-pub use auth::{StorageAuth, STORAGE_SCOPE};
-pub use container::{BlobContainer, BlobProperties, DEFAULT_REQUEST_TIMEOUT, STORAGE_API_VERSION};
-pub use download::BlobItem;
-pub use pipeline::StoragePipeline;
-pub use stream::{UploadBlobOptions, DEFAULT_BLOCK_SIZE, DEFAULT_PARALLEL_BLOCKS};
+pub(crate) use auth::StorageAuth;
+#[cfg(test)]
+pub(crate) use auth::STORAGE_SCOPE;
+pub(crate) use container::BlobContainer;
+pub(crate) use pipeline::StoragePipeline;
+pub(crate) use stream::{UploadBlobOptions, DEFAULT_PARALLEL_BLOCKS};
+
+#[cfg(test)]
+mod tests;

@@ -79,13 +79,8 @@ impl IgnoreFile {
     }
 
     /// The ignore file these rules came from, if any.
-    pub fn path(&self) -> Option<&Path> {
+    pub(crate) fn path(&self) -> Option<&Path> {
         self.path.as_deref()
-    }
-
-    /// True when there are no rules.
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
     }
 
     /// Whether `relative_path` (`/`-separated, relative to the folder) is excluded.

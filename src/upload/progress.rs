@@ -24,7 +24,7 @@ pub struct UploadProgress {
 /// concurrently), so it must be `Send + Sync`; keep it quick, it runs on the upload task.
 ///
 /// ```
-/// use azure_ai_ml::upload::ProgressCallback;
+/// use azure_ai_ml::ProgressCallback;
 /// let progress = ProgressCallback::new(|p| {
 ///     eprintln!("{}: {}/{} bytes", p.path, p.bytes_sent, p.total_bytes);
 /// });

@@ -60,13 +60,8 @@ impl UploadOptions {
         self
     }
 
-    /// Options with block-level settings.
-    pub fn with_blob_options(mut self, blob: UploadBlobOptions) -> Self {
-        self.blob = blob;
-        self
-    }
-
     /// Options with `concurrency` set.
+    #[cfg(test)]
     pub fn with_concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency;
         self
@@ -110,16 +105,6 @@ pub fn upload_metadata(name: &str, version: &str) -> BTreeMap<String, String> {
 ///
 /// For a model: `asset_prefix = format!("{ARTIFACT_ORIGIN}/{}", hash_model_path(path).await?)`.
 /// For code: `asset_prefix = ""` in the container from `startPendingUpload`.
-///
-/// ```no_run
-/// # async fn f(container: azure_ai_ml::storage::BlobContainer) -> azure_ai_ml::Result<()> {
-/// use azure_ai_ml::upload::{hash_model_path, upload_metadata, upload_path, UploadOptions, ARTIFACT_ORIGIN};
-/// let path = std::path::Path::new("model/model.pkl");
-/// let prefix = format!("{ARTIFACT_ORIGIN}/{}", hash_model_path(path).await?);
-/// let summary = upload_path(&container, path, &prefix, &upload_metadata("churn", "1"), &UploadOptions::default()).await?;
-/// assert_eq!(summary.remote_path, format!("{prefix}/model.pkl"));
-/// # Ok(()) }
-/// ```
 ///
 /// # Errors
 /// [`Error::Validation`] on `path` when it does not exist or is an empty folder, or for a name

@@ -11,20 +11,6 @@ pub(crate) fn is_local_path(path: &str) -> bool {
 /// `azureml://subscriptions/{s}/resourcegroups/{rg}/workspaces/{ws}/datastores/{datastore}/paths/{path}`,
 /// the form of a model's `modelUri` after an upload to a datastore (the `resourcegroups` key in
 /// lower case, as Python writes it).
-///
-/// ```
-/// use azure_ai_ml::upload::datastore_uri;
-/// use azure_ai_ml::WorkspaceScope;
-/// let scope = WorkspaceScope {
-///     subscription_id: "sub".into(),
-///     resource_group: "rg".into(),
-///     workspace_name: "ws".into(),
-/// };
-/// assert_eq!(
-///     datastore_uri(&scope, "workspaceblobstore", "LocalUpload/abc/model.pkl"),
-///     "azureml://subscriptions/sub/resourcegroups/rg/workspaces/ws/datastores/workspaceblobstore/paths/LocalUpload/abc/model.pkl"
-/// );
-/// ```
 pub fn datastore_uri(scope: &WorkspaceScope, datastore: &str, path: &str) -> String {
     format!(
         "azureml://subscriptions/{}/resourcegroups/{}/workspaces/{}/datastores/{}/paths/{}",
@@ -38,7 +24,21 @@ pub fn datastore_uri(scope: &WorkspaceScope, datastore: &str, path: &str) -> Str
 
 #[cfg(test)]
 mod tests {
-    use super::is_local_path;
+    use super::{datastore_uri, is_local_path};
+    use crate::WorkspaceScope;
+
+    #[test]
+    fn datastore_uris_are_long_form() {
+        let scope = WorkspaceScope {
+            subscription_id: "sub".into(),
+            resource_group: "rg".into(),
+            workspace_name: "ws".into(),
+        };
+        assert_eq!(
+            datastore_uri(&scope, "workspaceblobstore", "LocalUpload/abc/model.pkl"),
+            "azureml://subscriptions/sub/resourcegroups/rg/workspaces/ws/datastores/workspaceblobstore/paths/LocalUpload/abc/model.pkl"
+        );
+    }
 
     #[test]
     fn tells_local_paths_from_uris() {

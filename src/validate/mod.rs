@@ -503,3 +503,110 @@ pub fn environment(env: &Environment) -> Result<()> {
     }
     environment_definition("", env)
 }
+
+// The rules as methods of the entities, for callers that check before they connect (a CLI
+// refusing a bad YAML file before it asks for a token). Written here so that `entities` does
+// not depend on `validate`.
+
+impl Model {
+    /// Checks the model by the rules [`ModelOperations::create_or_update`] applies before any
+    /// request or upload: name and version, `path` present and, when local, existing and
+    /// uploadable (every name UTF-8, every file readable, a folder not empty). Reads local
+    /// files only; sends nothing.
+    ///
+    /// [`ModelOperations::create_or_update`]: crate::ModelOperations::create_or_update
+    ///
+    /// ```no_run
+    /// use azure_ai_ml::Model;
+    /// let model = Model::new("customer-churn-model").path("./model/model.pkl");
+    /// model.validate()?;
+    /// # Ok::<(), azure_ai_ml::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] naming the first field that breaks a rule, and the rule.
+    pub fn validate(&self) -> Result<()> {
+        model(self)
+    }
+}
+
+impl Environment {
+    /// Checks the environment by the rules [`EnvironmentOperations::create_or_update`] applies
+    /// before any request or upload: name and version, exactly one of `image` and `build` (a
+    /// local build context uploadable), a conda file only with an image, readable and valid
+    /// YAML, a known OS type. Reads local files only; sends nothing.
+    ///
+    /// [`EnvironmentOperations::create_or_update`]: crate::EnvironmentOperations::create_or_update
+    ///
+    /// ```no_run
+    /// use azure_ai_ml::Environment;
+    /// let env = Environment::new("churn-model-env")
+    ///     .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest")
+    ///     .conda_file("./environment/conda.yml");
+    /// env.validate()?;
+    /// # Ok::<(), azure_ai_ml::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] naming the first field that breaks a rule, and the rule.
+    pub fn validate(&self) -> Result<()> {
+        environment(self)
+    }
+}
+
+impl OnlineEndpoint {
+    /// Checks the endpoint by the rules [`OnlineEndpointOperations::begin_create_or_update`]
+    /// applies before any request: name, auth mode, identity, public network access and tags
+    /// the service accepts, traffic (deployment names, 0–100 each, summing to 0 or 100), mirror
+    /// traffic (0–100 each, at most 50 in all), no deployment in both. Sends nothing.
+    ///
+    /// [`OnlineEndpointOperations::begin_create_or_update`]: crate::OnlineEndpointOperations::begin_create_or_update
+    ///
+    /// ```no_run
+    /// use azure_ai_ml::{AuthMode, ManagedOnlineEndpoint, OnlineEndpoint};
+    /// let endpoint: OnlineEndpoint = ManagedOnlineEndpoint::new("churn-prediction-v1")
+    ///     .auth_mode(AuthMode::Key)
+    ///     .into();
+    /// endpoint.validate()?;
+    /// # Ok::<(), azure_ai_ml::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] naming the first field that breaks a rule, and the rule.
+    pub fn validate(&self) -> Result<()> {
+        endpoint(self)
+    }
+}
+
+impl OnlineDeployment {
+    /// Checks the deployment by the rules [`OnlineDeploymentOperations::begin_create_or_update`]
+    /// applies before any request or upload: names, endpoint name, tags, environment variables,
+    /// instance type and count, egress access, probes, scale and request settings, the code
+    /// (folder and scoring script exist when local, the script is not ignored, the folder can be
+    /// uploaded), an inline model or environment. Reads local files only; sends nothing.
+    ///
+    /// The scoring script's Python syntax is not checked here: `begin_create_or_update` does
+    /// that with the machine's interpreter (unless `skip_script_validation` is set).
+    ///
+    /// [`OnlineDeploymentOperations::begin_create_or_update`]: crate::OnlineDeploymentOperations::begin_create_or_update
+    ///
+    /// ```no_run
+    /// use azure_ai_ml::{ManagedOnlineDeployment, OnlineDeployment};
+    /// let blue: OnlineDeployment = ManagedOnlineDeployment::new("blue")
+    ///     .endpoint_name("churn-prediction-v1")
+    ///     .instance_type("Standard_DS3_v2")
+    ///     .instance_count(1)
+    ///     .into();
+    /// blue.validate()?;
+    /// # Ok::<(), azure_ai_ml::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] naming the first field that breaks a rule, and the rule.
+    pub fn validate(&self) -> Result<()> {
+        deployment(self)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -680,7 +680,10 @@ pub enum MetricsCommand {
 #[derive(Debug, Subcommand)]
 pub enum LocalCommand {
     /// Run the offline workspace (in the foreground; --detach runs it in the background).
-    #[command(after_help = "Example:\n  azml local start --detach")]
+    ///
+    /// Every request is logged as a JSON line to .azureml/local/access.jsonl (secrets left
+    /// out); --verbose also prints those lines on stderr.
+    #[command(after_help = "Example:\n  azml local start --detach\n  azml --verbose local start")]
     Start {
         /// Run in the background (pid and log file under .azureml/local/) and return once it answers.
         #[arg(long)]

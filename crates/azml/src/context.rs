@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use azure_ai_ml::upload::ProgressCallback;
+use azure_ai_ml::ProgressCallback;
 use azure_ai_ml::{MLClient, MLClientOptions, WorkspaceConfig};
 use azure_core::credentials::TokenCredential;
 

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use azure_ai_ml::upload::ProgressCallback;
 use azure_ai_ml::MLClient;
+use azure_ai_ml::ProgressCallback;
 use serde_json::{json, Value};
 
 use crate::error::{CliError, CliResult};
@@ -41,11 +41,22 @@ struct Server {
 }
 
 impl Server {
+    /// The storage suffix clients build account URLs from: `core.localhost:{port}`.
+    fn storage_endpoint(&self) -> String {
+        format!(
+            "core.localhost:{}",
+            self.base_url.port_or_known_default().unwrap_or(443)
+        )
+    }
+
     fn to_json(&self) -> Value {
+        let dir = self.ca_path.parent().unwrap_or(Path::new("."));
         json!({
             "pid": self.pid,
             "base_url": self.base_url.as_str(),
+            "storage_endpoint": self.storage_endpoint(),
             "ca_path": self.ca_path.display().to_string(),
+            "access_log": dir.join(azure_ai_ml::local::ACCESS_LOG_FILE).display().to_string(),
             "subscription_id": self.subscription_id,
             "resource_group": self.resource_group,
             "workspace_name": self.workspace_name,
@@ -127,40 +138,55 @@ async fn wait_gone(pid: u32, limit: Duration) -> bool {
 fn banner(server: &Server) -> String {
     let base = server.base_url.as_str().trim_end_matches('/');
     let ca = server.ca_path.display();
+    let storage = server.storage_endpoint();
+    let dir = server.ca_path.parent().unwrap_or(Path::new("."));
+    let access_log = dir.join(azure_ai_ml::local::ACCESS_LOG_FILE);
     format!(
         "Offline Azure ML workspace (pid {pid})\n\
-         \x20 base URL:  {base}\n\
-         \x20 CA:        {ca}\n\
-         \x20 workspace: {sub} / {rg} / {ws}\n\n\
+         \x20 base URL:   {base}\n\
+         \x20 storage:    https://<account>.blob.{storage} (names under .localhost are loopback)\n\
+         \x20 CA:         {ca}\n\
+         \x20 access log: {access_log}\n\
+         \x20 workspace:  {sub} / {rg} / {ws}\n\n\
          azml (any command, from this folder):\n\
          \x20 azml --local online-endpoint list\n\n\
          Python azure-ai-ml:\n\
          \x20 export REQUESTS_CA_BUNDLE={ca}\n\
          \x20 # then, in Python:\n\
-         \x20 import time\n\
+         \x20 import socket, time\n\
          \x20 from azure.core.credentials import AccessToken\n\
          \x20 from azure.ai.ml import MLClient\n\
+         \x20 # Models upload to https://<account>.blob.{storage}: names under .localhost are\n\
+         \x20 # loopback (RFC 6761; curl and browsers know), Python's resolver may not.\n\
+         \x20 _resolve = socket.getaddrinfo\n\
+         \x20 def _loopback(host, *args, **kwargs):\n\
+         \x20     if isinstance(host, str) and host.endswith(\".localhost\"):\n\
+         \x20         host = \"127.0.0.1\"\n\
+         \x20     return _resolve(host, *args, **kwargs)\n\
+         \x20 socket.getaddrinfo = _loopback\n\
          \x20 class LocalToken:  # the offline workspace takes any token\n\
          \x20     def get_token(self, *scopes, **kwargs):\n\
          \x20         return AccessToken(\"local\", int(time.time()) + 3600)\n\
          \x20 cloud = {{\"azure_portal\": \"{base}/\", \"resource_manager\": \"{base}/\",\n\
          \x20          \"active_directory\": \"https://login.microsoftonline.com/\", \"aml_resource_id\": \"{base}/\",\n\
-         \x20          \"storage_endpoint\": \"core.windows.net\", \"registry_discovery_endpoint\": \"{base}/\"}}\n\
+         \x20          \"storage_endpoint\": \"{storage}\", \"registry_discovery_endpoint\": \"{base}/\"}}\n\
          \x20 ml_client = MLClient(LocalToken(), \"{sub}\", \"{rg}\", \"{ws}\",\n\
          \x20                      cloud=\"AzureMLLocal\", cloud_metadata=cloud)\n",
         pid = server.pid,
         sub = server.subscription_id,
         rg = server.resource_group,
         ws = server.workspace_name,
+        access_log = access_log.display(),
     )
 }
 
 /// `azml local start` in the foreground: serves until SIGINT or SIGTERM, then stops every
-/// deployment process and removes `azml.json`.
+/// deployment process and removes `azml.json`. With `verbose`, the access log (one JSON line
+/// per request, secrets left out) is also printed on stderr.
 ///
 /// # Errors
 /// A failure when another server runs from this folder or the workspace cannot start.
-pub async fn start_foreground(port: Option<u16>) -> CliResult<()> {
+pub async fn start_foreground(port: Option<u16>, verbose: bool) -> CliResult<()> {
     use azure_ai_ml::local::{LocalWorkspace, LocalWorkspaceOptions};
     let dir = workspace_dir()?;
     if let Some(running) =
@@ -172,7 +198,9 @@ pub async fn start_foreground(port: Option<u16>) -> CliResult<()> {
             running.pid
         )));
     }
-    let mut options = LocalWorkspaceOptions::default().with_dir(&dir);
+    let mut options = LocalWorkspaceOptions::default()
+        .with_dir(&dir)
+        .with_access_log_stderr(verbose);
     if let Some(port) = port {
         options = options.with_port(port);
     }
@@ -223,8 +251,9 @@ async fn wait_for_stop_signal() {
     }
 }
 
-/// Starts a detached server (or finds the running one) and returns it once it answers.
-async fn ensure_detached(port: Option<u16>) -> CliResult<(Server, bool)> {
+/// Starts a detached server (or finds the running one) and returns it once it answers; a
+/// `verbose` one also writes its access log to its log file.
+async fn ensure_detached(port: Option<u16>, verbose: bool) -> CliResult<(Server, bool)> {
     let dir = workspace_dir()?;
     if let Some(server) = Server::read(&dir).filter(Server::answers) {
         return Ok((server, false));
@@ -244,6 +273,9 @@ async fn ensure_detached(port: Option<u16>) -> CliResult<(Server, bool)> {
         .map_err(|e| CliError::failure(format!("cannot find the azml executable: {e}")))?;
     let mut command = std::process::Command::new(exe);
     command.args(["local", "start"]);
+    if verbose {
+        command.arg("--verbose");
+    }
     if let Some(port) = port {
         command.args(["--port", &port.to_string()]);
     }
@@ -287,8 +319,8 @@ fn tail(path: &Path, lines: usize) -> String {
 ///
 /// # Errors
 /// As [`ensure_detached`].
-pub async fn start_detached(port: Option<u16>) -> CliResult<()> {
-    let (server, _) = ensure_detached(port).await?;
+pub async fn start_detached(port: Option<u16>, verbose: bool) -> CliResult<()> {
+    let (server, _) = ensure_detached(port, verbose).await?;
     crate::output::write_stdout(&banner(&server))
 }
 
@@ -342,7 +374,7 @@ pub fn status() -> CliResult<Value> {
 /// # Errors
 /// Failures starting the server or reading its CA.
 pub async fn client(progress: Option<ProgressCallback>) -> CliResult<MLClient> {
-    let (server, started) = ensure_detached(None).await?;
+    let (server, started) = ensure_detached(None, false).await?;
     if started {
         eprintln!(
             "Started the offline workspace at {} (pid {}); `azml local stop` stops it.",

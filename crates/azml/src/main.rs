@@ -65,11 +65,13 @@ fn init_tracing(global: &cli::Global) {
 #[cfg(feature = "local")]
 async fn local(ctx: &Ctx, command: LocalCommand) -> CliResult<()> {
     match command {
-        LocalCommand::Start { detach: true, port } => local::start_detached(port).await,
+        LocalCommand::Start { detach: true, port } => {
+            local::start_detached(port, ctx.global.verbose).await
+        }
         LocalCommand::Start {
             detach: false,
             port,
-        } => local::start_foreground(port).await,
+        } => local::start_foreground(port, ctx.global.verbose).await,
         LocalCommand::Stop {} => local::stop().await,
         LocalCommand::Status {} => ctx.print(local::status()?),
     }

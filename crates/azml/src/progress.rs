@@ -5,7 +5,7 @@ use std::future::IntoFuture;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use azure_ai_ml::upload::{ProgressCallback, UploadProgress};
+use azure_ai_ml::{ProgressCallback, UploadProgress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 fn visible() -> bool {

@@ -76,7 +76,7 @@ async fn the_seed_rollout_offline() {
     // Started explicitly here; a `--local` command would start it too.
     let started = p.azml(&["local", "start", "--detach"]).ok();
     assert!(
-        started.stdout.contains("base URL:  https://127.0.0.1:"),
+        started.stdout.contains("base URL:   https://127.0.0.1:"),
         "{}",
         started.stdout
     );

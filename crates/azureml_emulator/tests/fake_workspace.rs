@@ -524,6 +524,20 @@ async fn code_upload_through_the_sas_from_start_pending_upload() {
             .len(),
         1
     );
+    // As the service does, the hash finds the code under any name (Python names anonymous code
+    // with a fresh GUID), and only code: other names' versions without the hash stay apart.
+    let elsewhere = url.replace("/codes/c1/", "/codes/5d0c6ad7-2b7e-4a43-9b8f-5b1f0b3f6b0e/");
+    let found = arm_url(&fake, "GET", &elsewhere, None).await.json();
+    assert_eq!(found["value"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(
+        found["value"][0]["id"].as_str().unwrap().rsplit('/').nth(2),
+        Some("c1")
+    );
+    let other_hash = elsewhere.replace(hash, &"0".repeat(64));
+    assert_eq!(
+        arm_url(&fake, "GET", &other_hash, None).await.json()["value"],
+        json!([])
+    );
     let files = fake.read_asset(&code_uri);
     assert_eq!(
         files,

@@ -147,6 +147,11 @@ pub(crate) async fn dial(
     let host = origin.host.trim_start_matches('[').trim_end_matches(']');
     let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, origin.port)],
+        // As the reqwest client resolves them (RFC 6761): loopback, without asking DNS.
+        Err(_) if crate::http::resolve::is_below_localhost(host) => vec![
+            SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, origin.port)),
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, origin.port)),
+        ],
         Err(_) => tokio::net::lookup_host((host, origin.port))
             .await
             .map_err(|e| ConnectError(format!("dns error: {e}")))?

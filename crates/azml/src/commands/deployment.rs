@@ -1,7 +1,7 @@
 //! `azml online-deployment …` (az ml online-deployment).
 
 use azure_ai_ml::yaml::{with_overrides, ToDict};
-use azure_ai_ml::{ContainerType, GetLogsOptions, OnlineDeployment};
+use azure_ai_ml::{ContainerType, OnlineDeployment, OnlineDeploymentsGetLogsOptions};
 use serde_json::{json, Value};
 
 use super::{confirm, load, overrides, wait_done, wait_model, Ctx};
@@ -50,10 +50,10 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             )?;
             let deployment: OnlineDeployment = load(Some(&file), &o)?;
             let endpoint = endpoint_of(&deployment)?;
-            azure_ai_ml::validate::deployment(&deployment)?;
+            deployment.validate()?;
             let (client, bar) = ctx.client_with_progress().await?;
             let ops = client.online_deployments();
-            match ops.get(deployment.name(), &endpoint).await {
+            match ops.get(deployment.name(), &endpoint, None).await {
                 Ok(_) => {
                     return Err(CliError::failure(
                         "(UserError) A deployment with this name already exists. If you are trying to create a new deployment, use a different name. If you are trying to update an existing deployment, use `azml online-deployment update` instead.",
@@ -72,7 +72,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
                     ));
                 }
             }
-            let poller = ops.begin_create_or_update(&deployment).await?;
+            let poller = ops.begin_create_or_update(&deployment, None).await?;
             bar.finish_and_clear();
             if no_wait.no_wait {
                 return Ok(());
@@ -83,9 +83,12 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             )
             .await?;
             if all_traffic {
-                let mut e = client.online_endpoints().get(&endpoint).await?;
+                let mut e = client.online_endpoints().get(&endpoint, None).await?;
                 *e.traffic_mut() = [(deployment.name().to_owned(), 100)].into();
-                let poller = client.online_endpoints().begin_create_or_update(&e).await?;
+                let poller = client
+                    .online_endpoints()
+                    .begin_create_or_update(&e, None)
+                    .await?;
                 wait_model(
                     format!("Sending all traffic of {endpoint} to {}", deployment.name()),
                     poller,
@@ -113,9 +116,12 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
                     )?;
                     let d: OnlineDeployment = load(Some(path), &o)?;
                     let endpoint = endpoint_of(&d)?;
-                    azure_ai_ml::validate::deployment(&d)?;
+                    d.validate()?;
                     (client, bar) = ctx.client_with_progress().await?;
-                    client.online_deployments().get(d.name(), &endpoint).await?;
+                    client
+                        .online_deployments()
+                        .get(d.name(), &endpoint, None)
+                        .await?;
                     d
                 }
                 None => {
@@ -126,14 +132,17 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
                     };
                     let o = overrides(&set.set, &[])?;
                     (client, bar) = ctx.client_with_progress().await?;
-                    let current = client.online_deployments().get(&name, &endpoint).await?;
+                    let current = client
+                        .online_deployments()
+                        .get(&name, &endpoint, None)
+                        .await?;
                     with_overrides(&current, &o)?
                 }
             };
             let endpoint = endpoint_of(&deployment)?;
             let poller = client
                 .online_deployments()
-                .begin_create_or_update(&deployment)
+                .begin_create_or_update(&deployment, None)
                 .await?;
             bar.finish_and_clear();
             if no_wait.no_wait {
@@ -154,14 +163,17 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
                 .client()
                 .await?
                 .online_deployments()
-                .get(&name, &endpoint_name)
+                .get(&name, &endpoint_name, None)
                 .await?;
             ctx.print(d.to_dict())
         }
         DeploymentCommand::List { endpoint_name } => {
             let client = ctx.client().await?;
-            let items =
-                super::collect(client.online_deployments().list(&endpoint_name), None).await?;
+            let items = super::collect(
+                client.online_deployments().list(&endpoint_name, None)?,
+                None,
+            )
+            .await?;
             ctx.print(Value::Array(items.iter().map(list_row).collect()))
         }
         DeploymentCommand::Delete {
@@ -175,7 +187,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
                 .client()
                 .await?
                 .online_deployments()
-                .begin_delete(&name, &endpoint_name)
+                .begin_delete(&name, &endpoint_name, None)
                 .await?;
             if no_wait.no_wait {
                 return Ok(());
@@ -192,11 +204,10 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             lines,
             container,
         } => {
-            let mut options = GetLogsOptions::default();
-            if let Some(c) = container {
-                let container: ContainerType = c.parse()?;
-                options = options.container_type(container);
-            }
+            let options = OnlineDeploymentsGetLogsOptions {
+                container_type: container.map(|c| c.parse::<ContainerType>()).transpose()?,
+                ..Default::default()
+            };
             let logs = ctx
                 .client()
                 .await?

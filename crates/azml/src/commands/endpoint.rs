@@ -59,10 +59,10 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
             )?;
             let endpoint: OnlineEndpoint = load(file.as_deref(), &o)?;
             // Every rule the client checks, before the existence check sends anything.
-            azure_ai_ml::validate::endpoint(&endpoint)?;
+            endpoint.validate()?;
             let client = ctx.client().await?;
             let ops = client.online_endpoints();
-            match ops.get(endpoint.name()).await {
+            match ops.get(endpoint.name(), None).await {
                 Ok(_) => {
                     return Err(CliError::failure(
                         "(UserError) An endpoint with this name already exists. If you are trying to create a new endpoint, use a different name. If you are trying to update an existing endpoint, use `azml online-endpoint update` instead.",
@@ -71,7 +71,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
                 Err(azure_ai_ml::Error::Service { status: 404, .. }) => {}
                 Err(e) => return Err(e.into()),
             }
-            let poller = ops.begin_create_or_update(&endpoint).await?;
+            let poller = ops.begin_create_or_update(&endpoint, None).await?;
             if no_wait.no_wait {
                 ctx.warn(format!(
                     "Endpoint create request initiated. Status can be checked using `azml online-endpoint show -n {}`",
@@ -100,9 +100,9 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
                 Some(path) => {
                     let o = overrides(&set.set, &[("name", name.as_deref())])?;
                     let endpoint: OnlineEndpoint = load(Some(path), &o)?;
-                    azure_ai_ml::validate::endpoint(&endpoint)?;
+                    endpoint.validate()?;
                     client = ctx.client().await?;
-                    client.online_endpoints().get(endpoint.name()).await?;
+                    client.online_endpoints().get(endpoint.name(), None).await?;
                     endpoint
                 }
                 None => {
@@ -113,7 +113,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
                     })?;
                     let o = overrides(&set.set, &[])?;
                     client = ctx.client().await?;
-                    let current = client.online_endpoints().get(&name).await?;
+                    let current = client.online_endpoints().get(&name, None).await?;
                     with_overrides(&current, &o)?
                 }
             };
@@ -125,7 +125,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
             }
             let poller = client
                 .online_endpoints()
-                .begin_create_or_update(&endpoint)
+                .begin_create_or_update(&endpoint, None)
                 .await?;
             if no_wait.no_wait {
                 ctx.warn(format!(
@@ -139,19 +139,24 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
             ctx.print(updated.to_dict())
         }
         EndpointCommand::Show { name } => {
-            let endpoint = ctx.client().await?.online_endpoints().get(&name).await?;
+            let endpoint = ctx
+                .client()
+                .await?
+                .online_endpoints()
+                .get(&name, None)
+                .await?;
             ctx.print(endpoint.to_dict())
         }
         EndpointCommand::List {} => {
             let client = ctx.client().await?;
-            let endpoints = super::collect(client.online_endpoints().list(), None).await?;
+            let endpoints = super::collect(client.online_endpoints().list(None)?, None).await?;
             ctx.print(Value::Array(endpoints.iter().map(list_row).collect()))
         }
         EndpointCommand::Delete { name, yes, no_wait } => {
             confirm(yes)?;
             let client = ctx.client().await?;
             let ops = client.online_endpoints();
-            if let Err(e) = ops.get(&name).await {
+            if let Err(e) = ops.get(&name, None).await {
                 return Err(match e {
                     azure_ai_ml::Error::Service { status: 404, .. } => {
                         CliError::not_found(format!("Online endpoint {name} does not exist."))
@@ -159,7 +164,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
                     other => other.into(),
                 });
             }
-            let poller = ops.begin_delete(&name).await?;
+            let poller = ops.begin_delete(&name, None).await?;
             if no_wait.no_wait {
                 return Ok(());
             }
@@ -173,7 +178,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
                 .client()
                 .await?
                 .online_endpoints()
-                .get_keys(&name)
+                .get_keys(&name, None)
                 .await?;
             // Printing the secret is this command's purpose, as `az ml … get-credentials`.
             let value = match credentials {
@@ -232,7 +237,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
                 .client()
                 .await?
                 .online_endpoints()
-                .invoke(&name, request)
+                .invoke(&name, request, None)
                 .await?;
             // az prints the answer as a JSON string.
             ctx.print(Value::String(out.text()?.to_owned()))

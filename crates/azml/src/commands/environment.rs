@@ -62,11 +62,11 @@ pub async fn run(ctx: &Ctx, command: EnvironmentCommand) -> CliResult<()> {
                 ],
             )?;
             let environment: Environment = load(file.as_deref(), &o)?;
-            azure_ai_ml::validate::environment(&environment)?;
+            environment.validate()?;
             let (client, bar) = ctx.client_with_progress().await?;
             let registered = crate::progress::spin(
                 format!("Registering environment {}", environment.name),
-                client.environments().create_or_update(&environment),
+                client.environments().create_or_update(&environment, None),
             )
             .await;
             bar.finish_and_clear();
@@ -81,13 +81,13 @@ pub async fn run(ctx: &Ctx, command: EnvironmentCommand) -> CliResult<()> {
             let environments = client.environments();
             let version = version_or_label(version, label, async {
                 Ok(environments
-                    .get_latest(&name)
+                    .get_latest(&name, None)
                     .await?
                     .version
                     .unwrap_or_default())
             })
             .await?;
-            ctx.print(environments.get(&name, &version).await?.to_dict())
+            ctx.print(environments.get(&name, &version, None).await?.to_dict())
         }
         EnvironmentCommand::List {
             name,
@@ -98,18 +98,22 @@ pub async fn run(ctx: &Ctx, command: EnvironmentCommand) -> CliResult<()> {
             let view = ListViewType::from_flags(include_archived, archived_only)?;
             let client = ctx.client().await?;
             let dicts: Vec<Value> = match &name {
-                Some(name) => {
-                    super::collect(client.environments().list_versions(name, view), max_results)
-                        .await?
-                        .iter()
-                        .map(ToDict::to_dict)
-                        .collect()
-                }
-                None => super::collect(client.environments().list_containers(view), max_results)
-                    .await?
-                    .iter()
-                    .map(ToDict::to_dict)
-                    .collect(),
+                Some(name) => super::collect(
+                    client.environments().list_versions(name, view, None)?,
+                    max_results,
+                )
+                .await?
+                .iter()
+                .map(ToDict::to_dict)
+                .collect(),
+                None => super::collect(
+                    client.environments().list_containers(view, None)?,
+                    max_results,
+                )
+                .await?
+                .iter()
+                .map(ToDict::to_dict)
+                .collect(),
             };
             ctx.print(Value::Array(dicts.iter().map(list_row).collect()))
         }
@@ -124,7 +128,11 @@ pub async fn run(ctx: &Ctx, command: EnvironmentCommand) -> CliResult<()> {
 
 impl Archivable for azure_ai_ml::EnvironmentOperations {
     async fn latest(&self, name: &str) -> azure_ai_ml::Result<String> {
-        Ok(self.get_latest(name).await?.version.unwrap_or_default())
+        Ok(self
+            .get_latest(name, None)
+            .await?
+            .version
+            .unwrap_or_default())
     }
 
     async fn set_archived(
@@ -134,9 +142,9 @@ impl Archivable for azure_ai_ml::EnvironmentOperations {
         archived: bool,
     ) -> azure_ai_ml::Result<()> {
         if archived {
-            self.archive(name, version).await
+            self.archive(name, version, None).await
         } else {
-            self.restore(name, version).await
+            self.restore(name, version, None).await
         }
     }
 }

@@ -86,11 +86,11 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
                 ],
             )?;
             let model: Model = load(file.as_deref(), &o)?;
-            azure_ai_ml::validate::model(&model)?;
+            model.validate()?;
             let (client, bar) = ctx.client_with_progress().await?;
             let registered = crate::progress::spin(
                 format!("Registering model {}", model.name),
-                client.models().create_or_update(&model),
+                client.models().create_or_update(&model, None),
             )
             .await;
             bar.finish_and_clear();
@@ -104,10 +104,14 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
             let client = ctx.client().await?;
             let models = client.models();
             let version = version_or_label(version, label, async {
-                Ok(models.get_latest(&name).await?.version.unwrap_or_default())
+                Ok(models
+                    .get_latest(&name, None)
+                    .await?
+                    .version
+                    .unwrap_or_default())
             })
             .await?;
-            ctx.print(models.get(&name, &version).await?.to_dict())
+            ctx.print(models.get(&name, &version, None).await?.to_dict())
         }
         ModelCommand::List {
             name,
@@ -119,15 +123,16 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
             let view = ListViewType::from_flags(include_archived, archived_only)?;
             let client = ctx.client().await?;
             let dicts: Vec<Value> = match &name {
-                Some(name) => {
-                    super::collect(client.models().list_versions(name, view), max_results)
-                        .await?
-                        .iter()
-                        .filter(|m| stage.is_none() || m.stage == stage)
-                        .map(ToDict::to_dict)
-                        .collect()
-                }
-                None => super::collect(client.models().list_containers(view), max_results)
+                Some(name) => super::collect(
+                    client.models().list_versions(name, view, None)?,
+                    max_results,
+                )
+                .await?
+                .iter()
+                .filter(|m| stage.is_none() || m.stage == stage)
+                .map(ToDict::to_dict)
+                .collect(),
+                None => super::collect(client.models().list_containers(view, None)?, max_results)
                     .await?
                     .iter()
                     .map(ToDict::to_dict)
@@ -151,7 +156,7 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
             let client = ctx.client().await?;
             crate::progress::spin(
                 format!("Downloading model {name}:{version}"),
-                client.models().download(&name, &version, &dir),
+                client.models().download(&name, &version, &dir, None),
             )
             .await?;
             Ok(())
@@ -174,7 +179,11 @@ pub(super) trait Archivable {
 
 impl Archivable for azure_ai_ml::ModelOperations {
     async fn latest(&self, name: &str) -> azure_ai_ml::Result<String> {
-        Ok(self.get_latest(name).await?.version.unwrap_or_default())
+        Ok(self
+            .get_latest(name, None)
+            .await?
+            .version
+            .unwrap_or_default())
     }
 
     async fn set_archived(
@@ -184,9 +193,9 @@ impl Archivable for azure_ai_ml::ModelOperations {
         archived: bool,
     ) -> azure_ai_ml::Result<()> {
         if archived {
-            self.archive(name, version).await
+            self.archive(name, version, None).await
         } else {
-            self.restore(name, version).await
+            self.restore(name, version, None).await
         }
     }
 }

@@ -4,10 +4,12 @@
 use std::time::Duration;
 
 use azure_ai_ml::monitor::{
-    AggregationType, AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions,
-    AutoscaleSetting, MetricStatistic, MetricsQuery, ScaleAction, ScaleCapacity, ScaleRule,
+    AggregationType, AutoscaleSetting, MetricStatistic, MetricsQuery, ScaleAction, ScaleCapacity,
+    ScaleRule,
 };
-use azure_ai_ml::MLClient;
+use azure_ai_ml::{
+    AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions, MLClient,
+};
 use serde_json::Value;
 
 use super::Ctx;

@@ -395,12 +395,24 @@ impl WorkspaceCore {
         let keep = view_filter(request);
         let hash = request.query("hash");
         let hash_version = request.query("hashVersion");
-        let mut versions: Vec<&Stored> = self
-            .state
-            .assets
-            .get(&asset_key(kind, name))
-            .map(|a| a.versions.values().collect())
-            .unwrap_or_default();
+        let mut versions: Vec<&Stored> = if kind == AssetKind::Codes && hash.is_some() {
+            // As the service does: a code asset is found by its content hash whatever name it
+            // was uploaded under (Python names anonymous code with a fresh GUID), so the same
+            // folder is uploaded once.
+            let prefix = asset_key(kind, "");
+            self.state
+                .assets
+                .range(prefix.clone()..)
+                .take_while(|(key, _)| key.starts_with(&prefix))
+                .flat_map(|(_, asset)| asset.versions.values())
+                .collect()
+        } else {
+            self.state
+                .assets
+                .get(&asset_key(kind, name))
+                .map(|a| a.versions.values().collect())
+                .unwrap_or_default()
+        };
         versions.retain(|v| keep(&v.resource));
         if let Some(hash) = &hash {
             versions.retain(|v| {

@@ -56,12 +56,24 @@ pub(crate) fn classify_host(config: &CoreConfig, url: &Url) -> HostKind {
 
 /// `(container, blob name)` of a blob URL (decoded); the blob name is empty for container-level
 /// requests. `None` for an ARM path on a shared host.
+///
+/// Three forms reach the same blobs: the account host (`https://{account}.blob.{suffix}/{container}/…`,
+/// as Azure and Python's azure-ai-ml address them), and on the path-style blob endpoint both
+/// the container path the workspace hands out (`{blob_endpoint}/{container}/…`) and Azurite's
+/// account path (`{blob_endpoint}/{account}/{container}/…`, what storage tools configured with an
+/// emulator connection string send). A container named like the storage account would be
+/// ambiguous on the path-style endpoint; the account reading wins there, as in Azurite.
 pub(crate) fn blob_path(config: &CoreConfig, url: &Url) -> Option<(String, String)> {
     let mut path = url.path();
     if let Some(base) = &config.blob_endpoint {
         if same_origin(base, url) {
             let prefix = base.path().trim_end_matches('/');
             path = path.strip_prefix(prefix)?;
+            let trimmed = path.trim_start_matches('/');
+            let (first, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+            if !rest.is_empty() && decode(first).eq_ignore_ascii_case(&config.storage_account) {
+                path = rest;
+            }
         }
     }
     let path = path.trim_start_matches('/');
@@ -335,6 +347,54 @@ mod tests {
         assert_eq!(
             classify_host(&c, &u("https://127.0.0.1:8443/subscriptions/x")),
             HostKind::Arm
+        );
+    }
+
+    #[test]
+    fn every_blob_form_reaches_the_same_blob() {
+        let mut c = config();
+        let base = Url::parse("https://127.0.0.1:8443/").unwrap();
+        c.arm_base = base.clone();
+        c.blob_endpoint = Some(base.clone());
+        c.scoring_base = Some(base);
+        c.storage_suffix = "core.localhost:8443".into();
+        let account = c.storage_account.clone();
+        let u = |s: &str| Url::parse(s).unwrap();
+        let want = Some(("cont".to_owned(), "a/b.txt".to_owned()));
+        for form in [
+            format!("https://{account}.blob.core.localhost:8443/cont/a/b.txt"),
+            "https://127.0.0.1:8443/cont/a/b.txt".to_owned(),
+            format!("https://127.0.0.1:8443/{account}/cont/a/b.txt"),
+        ] {
+            let url = u(&form);
+            assert_eq!(
+                classify_host(&c, &url),
+                HostKind::Blob {
+                    account: account.clone()
+                },
+                "{form}"
+            );
+            assert_eq!(blob_path(&c, &url), want, "{form}");
+        }
+        // Container-level requests in Azurite's form keep the container.
+        assert_eq!(
+            blob_path(
+                &c,
+                &u(&format!(
+                    "https://127.0.0.1:8443/{account}/cont?restype=container"
+                ))
+            ),
+            Some(("cont".to_owned(), String::new()))
+        );
+        // On the account host the first segment is always the container.
+        assert_eq!(
+            blob_path(
+                &c,
+                &u(&format!(
+                    "https://{account}.blob.core.localhost:8443/{account}/x"
+                ))
+            ),
+            Some((account.clone(), "x".to_owned()))
         );
     }
 }

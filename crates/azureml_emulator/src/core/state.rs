@@ -159,7 +159,9 @@ impl WorkspaceState {
         state
     }
 
-    /// Fills in what a workspace always has (ids, storage key, `workspaceblobstore`).
+    /// Fills in what a workspace always has (ids, storage key, `workspaceblobstore`), and
+    /// points the default datastore at the storage suffix of this run (an emulator's suffix
+    /// carries its port, which may change between runs).
     pub(crate) fn ensure_defaults(&mut self, config: &CoreConfig) {
         if self.workspace_id.is_empty() {
             self.workspace_id = uuid::Uuid::new_v4().to_string();
@@ -194,6 +196,18 @@ impl WorkspaceState {
             let seq = self.next_seq();
             self.datastores
                 .insert("workspaceblobstore".into(), Stored { seq, resource });
+        }
+        if let Some(props) = self
+            .datastores
+            .get_mut("workspaceblobstore")
+            .and_then(|d| d.resource.get_mut("properties"))
+            .and_then(Value::as_object_mut)
+        {
+            let ours = props.get("accountName").and_then(Value::as_str)
+                == Some(config.storage_account.as_str());
+            if ours {
+                props.insert("endpoint".into(), json!(config.storage_suffix));
+            }
         }
     }
 

@@ -23,8 +23,14 @@
 //! connection included, for tests of clients' resilience (no Python needed for ARM, blob and
 //! scoring faults).
 //!
+//! Blob storage answers on the account host `{account}.blob.core.localhost:{port}` (the
+//! default datastore's endpoint; the certificate carries `*.blob.core.localhost`) as well as
+//! path-style on 127.0.0.1. Every request is logged, secrets left out, to
+//! [`ACCESS_LOG_FILE`] in the workspace folder.
+//!
 //! The `azure_ai_ml` SDK opens one with `MLClient::local()` (its `local` feature).
 
+mod access_log;
 mod credential;
 mod faults;
 mod front;
@@ -43,6 +49,7 @@ mod tls;
 mod venv;
 mod workspace;
 
+pub use access_log::ACCESS_LOG_FILE;
 pub use credential::LocalCredential;
 pub use router::RequestStats;
 pub use runtime::InstanceInfo;

@@ -3,8 +3,11 @@
 //! Clients whose bearer-token policies refuse plain HTTP (azure_core's, Python azure-core's)
 //! must talk to the workspace over HTTPS, so the workspace generates a CA once, keeps it in its
 //! folder (`ca.pem` to hand to clients, `ca-key.pem` readable by the owner only) and signs a fresh
-//! leaf certificate for `127.0.0.1`/`localhost` on every start. Keeping the CA across restarts
-//! means a Python client configured once with `REQUESTS_CA_BUNDLE` keeps working.
+//! leaf certificate on every start for the names the workspace answers to: `localhost`,
+//! `127.0.0.1`, `::1` and the storage account hosts `*.blob.core.localhost` (RFC 6761 reserves
+//! `.localhost` for loopback, so a client that resolves those names verifies TLS against them).
+//! Keeping the CA across restarts means a Python client configured once with
+//! `REQUESTS_CA_BUNDLE` keeps working.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +25,14 @@ use crate::local::fsutil::write_atomic;
 pub const CA_CERT_FILE: &str = "ca.pem";
 /// File name of the CA private key (PEM) inside the workspace folder.
 const CA_KEY_FILE: &str = "ca-key.pem";
+
+/// The storage domain under `.localhost`: account hosts are `{account}.blob.core.localhost`.
+pub(crate) const STORAGE_DOMAIN: &str = "core.localhost";
+
+/// The DNS names of the leaf certificate (IP addresses are added apart).
+fn leaf_dns_names() -> Vec<String> {
+    vec!["localhost".to_owned(), format!("*.blob.{STORAGE_DOMAIN}")]
+}
 
 /// The workspace CA plus a server configuration whose leaf certificate it signed.
 pub(crate) struct LocalTls {
@@ -83,7 +94,7 @@ pub(crate) fn load_or_create(dir: &Path) -> Result<LocalTls> {
     let issuer = Issuer::new(params, ca_key);
 
     let leaf_key = KeyPair::generate().map_err(|e| tls_error("server key generation", e))?;
-    let mut leaf = CertificateParams::new(vec!["localhost".to_owned()])
+    let mut leaf = CertificateParams::new(leaf_dns_names())
         .map_err(|e| tls_error("server certificate parameters", e))?;
     leaf.subject_alt_names
         .push(SanType::IpAddress(std::net::IpAddr::V4(

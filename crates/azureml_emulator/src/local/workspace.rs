@@ -7,6 +7,7 @@ use url::Url;
 
 use crate::core::{CoreConfig, FaultRule, WorkspaceCore, WorkspaceState};
 use crate::error::{Error, Result};
+use crate::local::access_log::{self, AccessLog};
 use crate::local::front::{handle, Shared};
 use crate::local::fsutil::write_atomic;
 use crate::local::https::HttpsServer;
@@ -65,6 +66,10 @@ pub struct LocalWorkspaceOptions {
     /// window (`initial_delay + period × failure_threshold`) before it fails. Liveness probes
     /// keep Azure's timing either way.
     pub exact_probe_timing: bool,
+    /// Also print the access log (one JSON line per request, secrets left out) on stderr; it
+    /// is always appended to [`ACCESS_LOG_FILE`](crate::local::ACCESS_LOG_FILE) in the
+    /// workspace folder.
+    pub access_log_stderr: bool,
 }
 
 impl Default for LocalWorkspaceOptions {
@@ -83,6 +88,7 @@ impl Default for LocalWorkspaceOptions {
             location: core.location,
             retry_after_secs: 1,
             exact_probe_timing: false,
+            access_log_stderr: false,
         }
     }
 }
@@ -125,6 +131,13 @@ impl LocalWorkspaceOptions {
         self
     }
 
+    /// Options that also print the access log on stderr (see
+    /// [`access_log_stderr`](Self::access_log_stderr)).
+    pub fn with_access_log_stderr(mut self, stderr: bool) -> Self {
+        self.access_log_stderr = stderr;
+        self
+    }
+
     /// Options with the workspace identity set.
     pub fn with_workspace(
         mut self,
@@ -142,7 +155,8 @@ impl LocalWorkspaceOptions {
 /// An Azure Machine Learning workspace on this machine.
 ///
 /// Serves the ARM surface of Azure ML over HTTPS on 127.0.0.1, with blob storage on the same
-/// host and scoring URIs at `https://127.0.0.1:{port}/endpoints/{name}/score`. Environments
+/// port (on the account host `{account}.blob.core.localhost:{port}` and path-style on
+/// 127.0.0.1) and scoring URIs at `https://127.0.0.1:{port}/endpoints/{name}/score`. Environments
 /// become cached venvs, deployments become `azmlinfsrv` processes, endpoints route real
 /// traffic. State is kept in the workspace folder, so a later process sees earlier resources
 /// (and restarts their deployments).
@@ -162,6 +176,7 @@ pub struct LocalWorkspace {
     ca_pem: String,
     ca_path: PathBuf,
     dir: PathBuf,
+    storage_account: String,
     options: LocalWorkspaceOptions,
 }
 
@@ -205,11 +220,17 @@ impl LocalWorkspace {
         config.workspace_name.clone_from(&options.workspace_name);
         config.location.clone_from(&options.location);
         config.arm_base = base_url.clone();
+        // Blob storage answers on every form clients use (see `core::routes::blob_path`): the
+        // account host `{account}.blob.core.localhost:{port}` (the default datastore's
+        // `endpoint`, and what Python azure-ai-ml builds from the cloud's `storage_endpoint`),
+        // and path-style on 127.0.0.1. RFC 6761 makes every name under `.localhost` loopback.
+        config.storage_suffix = storage_suffix(port);
         config.blob_endpoint = Some(base_url.clone());
         config.scoring_base = Some(base_url.clone());
         config.retry_after_secs = options.retry_after_secs;
         config.lro_polls = 0;
 
+        let storage_account = config.storage_account.clone();
         let state_path = dir.join(STATE_FILE);
         let mut core = match std::fs::read(&state_path) {
             Ok(bytes) => {
@@ -256,9 +277,14 @@ impl LocalWorkspace {
             shared.publish(&core);
         }
         shared.persist_state()?;
+        let access_log = AccessLog::open(&dir, options.access_log_stderr)?;
         let app = axum::Router::new()
             .fallback(handle)
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                access_log,
+                access_log::record,
+            ));
         let server = HttpsServer::spawn(listener, tls.server_config.clone(), app)
             .map_err(|e| Error::io(&dir, e))?;
         Ok(Self {
@@ -268,6 +294,7 @@ impl LocalWorkspace {
             ca_pem: tls.ca_pem,
             ca_path: tls.ca_path,
             dir,
+            storage_account,
             options,
         })
     }
@@ -275,6 +302,24 @@ impl LocalWorkspace {
     /// `https://127.0.0.1:{port}`: the ARM endpoint, blob host and scoring host.
     pub fn base_url(&self) -> &Url {
         &self.base_url
+    }
+
+    /// The storage DNS suffix clients build account URLs from: `core.localhost:{port}`, so the
+    /// default datastore's account is `https://{account}.blob.core.localhost:{port}` (give it to
+    /// Python azure-ai-ml as the cloud's `storage_endpoint`). Names under `.localhost` are
+    /// loopback (RFC 6761); the certificate carries `*.blob.core.localhost`.
+    pub fn storage_suffix(&self) -> String {
+        storage_suffix(self.base_url.port().unwrap_or(443))
+    }
+
+    /// The default storage account's name.
+    pub fn storage_account(&self) -> String {
+        self.storage_account.clone()
+    }
+
+    /// Path of the access log (one JSON line per request, secrets left out).
+    pub fn access_log_path(&self) -> PathBuf {
+        self.dir.join(crate::local::ACCESS_LOG_FILE)
     }
 
     /// PEM of the workspace's certificate authority.
@@ -353,6 +398,13 @@ impl Drop for LocalWorkspace {
         self.shared.registry.kill_now();
         self.shared.save();
     }
+}
+
+/// The storage DNS suffix of a workspace on `port`: `core.localhost:{port}`, so account URLs
+/// are `https://{account}.blob.core.localhost:{port}` (the workspace certificate carries
+/// `*.blob.core.localhost`).
+pub(crate) fn storage_suffix(port: u16) -> String {
+    format!("{}:{port}", tls::STORAGE_DOMAIN)
 }
 
 /// Binds 127.0.0.1: the given port, else the port this folder used last (URLs stored in the

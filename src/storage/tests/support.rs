@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use azure_ai_ml::storage::{BlobContainer, StorageAuth};
-use azure_ai_ml::{MLClient, MLClientOptions};
+use crate::storage::{BlobContainer, StorageAuth};
+use crate::{MLClient, MLClientOptions};
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
 use azure_core::http::Url;
 use hmac::{Hmac, Mac};

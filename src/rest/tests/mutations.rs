@@ -5,27 +5,23 @@
 //! something: its Display is non-empty and names the status (service errors) or what failed to
 //! decode and where. Seeded, so a failure replays.
 
-#![cfg(feature = "testing")]
-
-mod hostile;
-
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use azure_ai_ml::__private::{
+use crate::rest::{
     ArmList, CodeVersionResource, DatastoreSecrets, ModelContainer, PendingUploadResponse,
     SkuResource,
 };
-use azure_ai_ml::testing::emulator::core::CoreRequest;
-use azure_ai_ml::testing::{fake_access_token, FakeWorkspace, FakeWorkspaceExt};
-use azure_ai_ml::{
+use crate::test_support::{client, WS};
+use crate::testing::emulator::core::CoreRequest;
+use crate::testing::{fake_access_token, FakeWorkspace, FakeWorkspaceExt};
+use crate::{
     Datastore, DeploymentLogs, EndpointAuthKeys, EndpointAuthToken, Environment, Error,
-    ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, OnlineDeployment, OnlineEndpoint,
-    Workspace,
+    MLClientOptions, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, OnlineDeployment,
+    OnlineEndpoint, Workspace,
 };
-use hostile::{client_with, small_limits, WS};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -215,13 +211,9 @@ fn mutate(rng: &mut Rng, doc: &Value) -> Vec<u8> {
     }
 }
 
-/// `shared/azureml-rest/examples`, next to the checkout (one or two folders up).
+/// `shared/azureml-rest/examples`, next to the checkout.
 fn examples_dir() -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/azureml-rest/examples"))
-        .find(|p| p.is_dir())
-        .expect("shared/azureml-rest/examples next to the checkout")
+    crate::test_support::shared_path("azureml-rest/examples")
 }
 
 /// Every response body of the official examples.
@@ -251,7 +243,7 @@ async fn fake_bodies() -> Vec<Value> {
     let ml_client = fake.client().expect("client");
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"))
+        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"), None)
         .await
         .expect("PUT")
         .await
@@ -264,7 +256,7 @@ async fn fake_bodies() -> Vec<Value> {
         .instance_count(1);
     if let Ok(poller) = ml_client
         .online_deployments()
-        .begin_create_or_update(&deployment)
+        .begin_create_or_update(&deployment, None)
         .await
     {
         let _ = poller.await;
@@ -327,7 +319,7 @@ fn serde_decoder<T: DeserializeOwned>(case: &Case) -> Option<String> {
 }
 
 fn scoring_decoder(case: &Case) -> Option<String> {
-    azure_ai_ml::invoke::decode_scoring_json::<Value>(&case.bytes)
+    crate::invoke::decode_scoring_json::<Value>(&case.bytes)
         .err()
         .map(|e| e.to_string())
 }
@@ -337,7 +329,7 @@ fn durations_decoder(case: &Case) -> Option<String> {
     fn walk(v: &Value) {
         match v {
             Value::String(s) => {
-                let _ = azure_ai_ml::__private::iso_parse_micros(s);
+                let _ = crate::duration::parse_micros(s);
             }
             Value::Array(items) => items.iter().for_each(walk),
             Value::Object(map) => map.values().for_each(walk),
@@ -380,7 +372,7 @@ const DECODERS: &[Decoder] = &[
     ("SkuResource", serde_decoder::<SkuResource>),
     (
         "OperationStatus",
-        serde_decoder::<azure_ai_ml::OperationStatus<Value>>,
+        serde_decoder::<crate::OperationStatus<Value>>,
     ),
     ("scoring answer", scoring_decoder),
     ("durations", durations_decoder),
@@ -533,13 +525,15 @@ async fn operations_survive_mutated_answers() {
         .respond_with(scripted.clone())
         .mount(&server)
         .await;
-    let mut options = small_limits(&server.uri())
+    let mut options = MLClientOptions::default()
         .with_request_timeout(Some(Duration::from_secs(5)))
-        .with_max_retry_after(Duration::from_millis(5));
+        .with_retry_budget(Duration::from_millis(500))
+        .with_max_retry_after(Duration::from_millis(5))
+        .with_scoring_timeout(Some(Duration::from_millis(300)));
     // Retries are the bounds tests' subject; here each mutated answer is read once (azure_core
     // adds up to 255 ms of jitter to every retry).
     options.client_options.retry = azure_core::http::RetryOptions::none();
-    let (ml_client, _) = client_with(options);
+    let ml_client = client(&server.uri(), options);
 
     let mut rng = Rng(SEED ^ 0xa11);
     let mut failures = Vec::new();
@@ -561,37 +555,38 @@ async fn operations_survive_mutated_answers() {
         let task = tokio::spawn(async move {
             let ops = client.online_endpoints();
             let result: Result<(), Error> = match op {
-                0 => ops.get("churn").await.map(drop),
+                0 => ops.get("churn", None).await.map(drop),
                 1 => client
                     .online_deployments()
-                    .get("blue", "churn")
+                    .get("blue", "churn", None)
                     .await
                     .map(drop),
                 2 => {
                     use futures::TryStreamExt;
-                    ops.list()
+                    ops.list(None)
+                        .unwrap()
                         .try_collect::<Vec<_>>()
                         .await
                         .map(drop)
                         .map_err(Error::from)
                 }
-                3 => ops.get_keys("churn").await.map(drop),
+                3 => ops.get_keys("churn", None).await.map(drop),
                 4 => client
                     .online_deployments()
                     .get_logs("blue", "churn", 10, None)
                     .await
                     .map(drop),
-                5 => client.models().get("m", "1").await.map(drop),
-                6 => client.workspaces().get().await.map(drop),
-                7 => client.datastores().get_default().await.map(drop),
+                5 => client.models().get("m", "1", None).await.map(drop),
+                6 => client.workspaces().get(None).await.map(drop),
+                7 => client.datastores().get_default(None).await.map(drop),
                 8 => match ops
-                    .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"))
+                    .begin_create_or_update(&ManagedOnlineEndpoint::new("churn"), None)
                     .await
                 {
                     Ok(poller) => poller.await.map(drop).map_err(Error::from),
                     Err(e) => Err(e),
                 },
-                _ => match ops.begin_delete("churn").await {
+                _ => match ops.begin_delete("churn", None).await {
                     Ok(poller) => poller.await.map(drop).map_err(Error::from),
                     Err(e) => Err(e),
                 },

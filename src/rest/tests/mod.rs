@@ -6,16 +6,26 @@ use serde_json::{json, Value};
 use super::*;
 use crate::entities::{Environment, Model, OnlineDeployment, OnlineEndpoint, ProbeSettings};
 
-const BODIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/oracle/bodies");
+mod examples;
+#[cfg(feature = "testing")]
+mod mutations;
+mod oracle;
+mod yaml_cases;
+
+/// A request body as JSON, to compare with Python's.
+fn to_json(body: &impl serde::Serialize) -> Value {
+    serde_json::to_value(body).expect("request bodies serialize")
+}
 
 fn oracle_bodies() -> Vec<(String, Value)> {
-    let mut bodies: Vec<(String, Value)> = std::fs::read_dir(BODIES)
+    let dir = crate::test_support::shared_path("oracle/bodies");
+    let mut bodies: Vec<(String, Value)> = std::fs::read_dir(&dir)
         .expect("oracle bodies are readable")
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| n.ends_with(".json") && n != "rest_bodies_index.json")
         .map(|n| {
-            let text = std::fs::read_to_string(format!("{BODIES}/{n}")).expect("readable");
+            let text = std::fs::read_to_string(dir.join(&n)).expect("readable");
             let body = serde_json::from_str(&text).expect("JSON");
             (n.trim_end_matches(".json").to_owned(), body)
         })
@@ -104,4 +114,30 @@ fn zero_durations_are_left_out_like_python() {
         serde_json::to_value(wire).expect("serializes"),
         json!({"initialDelay": "PT5S"})
     );
+}
+
+#[test]
+fn wire_secrets_never_print() {
+    let secrets: DatastoreSecrets =
+        serde_json::from_str(r#"{"secretsType":"AccountKey","key":"ACCOUNT-KEY=="}"#).unwrap();
+    let debug = format!("{secrets:?}");
+    assert!(!debug.contains("ACCOUNT-KEY"), "{debug}");
+
+    let upload: PendingUploadResponse = serde_json::from_str(
+        r#"{"blobReferenceForConsumption":{"blobUri":"https://a.blob.core.windows.net/c","credential":{"credentialType":"SAS","sasUri":"https://a.blob.core.windows.net/c?sig=SIGNATURE"}}}"#,
+    )
+    .unwrap();
+    let debug = format!("{upload:?}");
+    assert!(!debug.contains("SIGNATURE"), "{debug}");
+    assert_eq!(upload.blob_uri(), Some("https://a.blob.core.windows.net/c"));
+}
+
+#[test]
+fn zero_traffic_entries_are_stripped() {
+    let mut e = OnlineEndpoint::from(
+        crate::entities::ManagedOnlineEndpoint::new("ep1").traffic([("Blue", 0), ("green", 100)]),
+    );
+    strip_traffic(&mut e);
+    assert_eq!(e.traffic().len(), 1);
+    assert_eq!(e.traffic().get("green"), Some(&100));
 }

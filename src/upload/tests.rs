@@ -7,9 +7,7 @@
 
 use std::path::Path;
 
-use azure_ai_ml::upload::{
-    content_hash, hash_code_folder, hash_model_path, list_files, IgnoreFile,
-};
+use crate::upload::{content_hash, hash_code_folder, hash_model_path, list_files, IgnoreFile};
 
 fn write(root: &Path, rel: &str, content: &[u8]) {
     let p = root.join(rel);

@@ -7,9 +7,10 @@
 
 use std::collections::BTreeSet;
 
-use azure_ai_ml::__private as rest;
-use azure_ai_ml::{
-    validate, AssetType, AuthMode, CodeConfiguration, DataCollector, DefaultScaleSettings,
+use super::to_json;
+use crate::test_support::{shared_path, shared_text};
+use crate::{
+    rest, validate, AssetType, AuthMode, CodeConfiguration, DataCollector, DefaultScaleSettings,
     DeploymentCollection, Environment, KubernetesOnlineDeployment, KubernetesOnlineEndpoint,
     ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, OnlineDeployment, OnlineEndpoint,
     OnlineRequestSettings, ProbeSettings, PublicNetworkAccess, ResourceRequirementsSettings,
@@ -17,14 +18,11 @@ use azure_ai_ml::{
 };
 use serde_json::Value;
 
-const BODIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/oracle/bodies");
 const LOCATION: &str = "eastus";
 const WS: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-project-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-workspace-production";
 
 fn oracle(name: &str) -> Value {
-    let path = format!("{BODIES}/{name}.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    crate::test_support::shared_json(&format!("oracle/bodies/{name}.json"))
 }
 
 /// Replaces every `condaFile` string by its parsed YAML (as JSON) so text layout can't matter.
@@ -160,13 +158,13 @@ fn blue() -> ManagedOnlineDeployment {
 fn endpoint_body(endpoint: impl Into<OnlineEndpoint>) -> Value {
     let endpoint = endpoint.into();
     validate::endpoint(&endpoint).expect("valid endpoint");
-    rest::online_endpoint_body(&endpoint, LOCATION).expect("endpoint body")
+    to_json(&rest::online_endpoint_body(&endpoint, LOCATION))
 }
 
 fn deployment_body(deployment: impl Into<OnlineDeployment>) -> Value {
     let deployment = deployment.into();
     validate::deployment(&deployment).expect("valid deployment");
-    rest::online_deployment_body(&deployment, LOCATION).expect("deployment body")
+    to_json(&rest::online_deployment_body(&deployment, LOCATION).expect("deployment body"))
 }
 
 /// Every oracle file has a test below (update this list together with the tests).
@@ -195,7 +193,7 @@ const COVERED: &[&str] = &[
 
 #[test]
 fn every_oracle_body_file_has_a_test() {
-    let on_disk: BTreeSet<String> = std::fs::read_dir(BODIES)
+    let on_disk: BTreeSet<String> = std::fs::read_dir(shared_path("oracle/bodies"))
         .expect("bodies dir")
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().into_string().ok())
@@ -221,7 +219,10 @@ fn model_version() {
     let model = Model::new("customer-churn-model")
         .path("azureml://subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/ml-project-rg/workspaces/ml-workspace-production/datastores/workspaceblobstore/paths/LocalUpload/<content-hash>/model.pkl")
         .description("Gradient boosting classifier for customer churn prediction");
-    assert_body("model_version", rest::model_version_body(&model).unwrap());
+    assert_body(
+        "model_version",
+        to_json(&rest::model_version_body(&model).unwrap()),
+    );
 }
 
 #[test]
@@ -231,7 +232,7 @@ fn model_version_local_path() {
         .description("Gradient boosting classifier for customer churn prediction");
     assert_body(
         "model_version_local_path",
-        rest::model_version_body(&model).unwrap(),
+        to_json(&rest::model_version_body(&model).unwrap()),
     );
 }
 
@@ -245,23 +246,20 @@ fn model_version_mlflow_with_tags() {
         .stage("Production");
     assert_body(
         "model_version_mlflow_with_tags",
-        rest::model_version_body(&model).unwrap(),
+        to_json(&rest::model_version_body(&model).unwrap()),
     );
 }
 
 #[test]
 fn environment_version() {
-    let conda = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/oracle/yaml/environment/conda.yml"
-    );
+    let conda = shared_path("oracle/yaml/environment/conda.yml");
     let env = Environment::new("churn-model-env")
         .version("1")
         .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest")
         .conda_file(conda)
         .description("Environment for the customer churn prediction model");
     validate::environment(&env).expect("valid environment");
-    let body = rest::environment_version_body(&env).unwrap();
+    let body = to_json(&rest::environment_version_body(&env).unwrap());
     // Bonus: the very same bytes as PyYAML's re-dump.
     assert_eq!(
         body["properties"]["condaFile"],
@@ -300,7 +298,7 @@ fn online_endpoint_with_zero_traffic_raw() {
     );
     // ... and the operation strips them first: what Python actually PUTs (flow.jsonl seq 62).
     rest::strip_traffic(&mut endpoint);
-    let body = rest::online_endpoint_body(&endpoint, LOCATION).unwrap();
+    let body = to_json(&rest::online_endpoint_body(&endpoint, LOCATION));
     assert_eq!(
         body["properties"]["traffic"],
         serde_json::json!({ "green": 100 })
@@ -329,7 +327,7 @@ fn online_endpoint_traffic_update_body() {
     let e = OnlineEndpoint::from(churn_endpoint().traffic([("blue", 100)]));
     assert_body(
         "online_endpoint_traffic_update_body",
-        rest::online_endpoint_traffic_update_body(&e, LOCATION),
+        to_json(&rest::online_endpoint_traffic_update_body(&e, LOCATION)),
     );
 }
 
@@ -407,7 +405,7 @@ fn online_deployment_managed_target_utilization_is_rejected() {
         ),
     );
     match validate::deployment(&d) {
-        Err(azure_ai_ml::Error::Validation { field, rule }) => {
+        Err(crate::Error::Validation { field, rule }) => {
             assert_eq!(field, "scale_settings");
             assert!(rule.contains("DefaultScaleSettings only"), "{rule}");
         }
@@ -503,7 +501,7 @@ fn unresolved_references_are_refused_by_the_body_builder() {
     ];
     for (d, expected) in cases {
         match rest::online_deployment_body(&d, LOCATION) {
-            Err(azure_ai_ml::Error::Validation { field, .. }) => assert_eq!(field, expected),
+            Err(crate::Error::Validation { field, .. }) => assert_eq!(field, expected),
             other => panic!("{expected}: expected a validation error, got {other:?}"),
         }
     }
@@ -511,11 +509,7 @@ fn unresolved_references_are_refused_by_the_body_builder() {
 
 #[test]
 fn code_version_body_matches_the_flow() {
-    let flow = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/oracle/flow/flow.jsonl"
-    );
-    let text = std::fs::read_to_string(flow).expect("flow.jsonl");
+    let text = shared_text("oracle/flow/flow.jsonl");
     let lines: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("jsonl"))
@@ -533,25 +527,37 @@ fn code_version_body_matches_the_flow() {
     let hash = put["body"]["properties"]["properties"]["hash_sha256"]
         .as_str()
         .unwrap();
-    assert_eq!(rest::code_version_body(code_uri, hash), put["body"]);
+    assert_eq!(
+        to_json(&rest::code_version_body(code_uri, hash)),
+        put["body"]
+    );
 
     let data = by_seq(41);
     let data_uri = data["body"]["properties"]["dataUri"].as_str().unwrap();
-    assert_eq!(rest::data_version_body(data_uri), data["body"]);
+    assert_eq!(to_json(&rest::data_version_body(data_uri)), data["body"]);
 
-    assert_eq!(rest::start_pending_upload_body(), by_seq(18)["body"]);
-    assert_eq!(rest::list_secrets_body(), by_seq(4)["body"]);
+    assert_eq!(
+        to_json(&rest::start_pending_upload_body()),
+        by_seq(18)["body"]
+    );
+    assert_eq!(to_json(&rest::list_secrets_body()), by_seq(4)["body"]);
 
     let regen = by_seq(73);
     let key = azure_core::credentials::Secret::new("pRiMaRyKeY0123456789abcdefABCDEF");
     assert_eq!(
-        rest::regenerate_keys_body(azure_ai_ml::KeyType::Primary, Some(&key)),
+        to_json(&rest::regenerate_keys_body(
+            crate::KeyType::Primary,
+            Some(&key)
+        )),
         regen["body"]
     );
 
-    assert_eq!(rest::get_logs_body(None, 50), by_seq(76)["body"]);
+    assert_eq!(to_json(&rest::get_logs_body(None, 50)), by_seq(76)["body"]);
     assert_eq!(
-        rest::get_logs_body(Some(azure_ai_ml::ContainerType::StorageInitializer), 0),
+        to_json(&rest::get_logs_body(
+            Some(crate::ContainerType::StorageInitializer),
+            0
+        )),
         serde_json::json!({ "containerType": "StorageInitializer", "tail": 0 })
     );
 

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeSet;
 
-use azure_ai_ml::__private::{
+use crate::rest::{
     ArmList, CodeVersionResource, DatastoreSecrets, ModelContainer, PendingUploadResponse,
     SkuResource,
 };
-use azure_ai_ml::{
+use crate::{
     Datastore, DeploymentLogs, EndpointAuthKeys, EndpointAuthToken, Environment,
     KubernetesOnlineDeployment, KubernetesOnlineEndpoint, ManagedOnlineDeployment,
     ManagedOnlineEndpoint, Model, OnlineDeployment, OnlineEndpoint, Workspace,
@@ -19,15 +19,13 @@ use azure_ai_ml::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-const ROOT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/azureml-rest/examples"
-);
+/// The official REST examples.
+fn root() -> std::path::PathBuf {
+    crate::test_support::shared_path("azureml-rest/examples")
+}
 
 fn load(rel: &str) -> Value {
-    let path = format!("{ROOT}/{rel}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    crate::test_support::shared_json(&format!("azureml-rest/examples/{rel}"))
 }
 
 /// Decodes with the JSON path of the failing field in the message.
@@ -474,14 +472,15 @@ examples! {
 #[test]
 fn every_example_file_has_a_test() {
     let mut on_disk = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(ROOT)
+    let root = root();
+    for entry in walkdir::WalkDir::new(&root)
         .into_iter()
         .filter_map(|e| e.ok())
     {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "json") {
             let rel = path
-                .strip_prefix(ROOT)
+                .strip_prefix(&root)
                 .expect("under root")
                 .to_string_lossy()
                 .replace('\\', "/");
@@ -512,11 +511,11 @@ fn example_values_map_to_entity_fields() {
     assert_eq!(request.max_queue_wait_ms, Some(300_000));
     assert!(matches!(
         d.scale_settings,
-        Some(azure_ai_ml::ScaleSettings::Default(_))
+        Some(crate::ScaleSettings::Default(_))
     ));
     assert_eq!(
         d.provisioning_state,
-        Some(azure_ai_ml::ProvisioningState::Creating)
+        Some(crate::ProvisioningState::Creating)
     );
     assert_eq!(
         d.environment_variables.get("string").map(String::as_str),
@@ -530,22 +529,22 @@ fn example_values_map_to_entity_fields() {
 
     let ep = load("2025-12-01/Workspace/OnlineEndpoint/get.json");
     let e: OnlineEndpoint = decode("get", "endpoint", &ep["responses"]["200"]["body"]);
-    assert_eq!(e.auth_mode(), &azure_ai_ml::AuthMode::AmlToken);
+    assert_eq!(e.auth_mode(), &crate::AuthMode::AmlToken);
     let identity = e.identity().expect("identity");
-    assert_eq!(identity.type_, azure_ai_ml::IdentityType::SystemAssigned);
+    assert_eq!(identity.type_, crate::IdentityType::SystemAssigned);
     assert_eq!(identity.user_assigned_identities.len(), 1);
 
     let ws = load("2025-12-01/Workspace/get.json");
     let w: Workspace = decode("get", "workspace", &ws["responses"]["200"]["body"]);
     assert_eq!(
         w.identity.map(|i| i.type_),
-        Some(azure_ai_ml::IdentityType::SystemAndUserAssigned)
+        Some(crate::IdentityType::SystemAndUserAssigned)
     );
     assert_eq!(w.display_name.as_deref(), Some("HelloName"));
 
     let mv = load("2025-12-01/Workspace/ModelVersion/get.json");
     let m: Model = decode("get", "model", &mv["responses"]["200"]["body"]);
-    assert_eq!(m.model_type, azure_ai_ml::AssetType::CustomModel);
+    assert_eq!(m.model_type, crate::AssetType::CustomModel);
     assert_eq!(
         m.flavors
             .get("string")

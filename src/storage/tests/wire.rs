@@ -2,19 +2,17 @@
 //! request by request (flow.jsonl seq 19-21), bearer auth for identity-based datastores through
 //! the client's redirect, and chunked streaming that never reads more than one block at a time.
 
-mod storage_support;
-
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use azure_ai_ml::storage::{BlobContainer, StorageAuth, UploadBlobOptions, STORAGE_SCOPE};
-use azure_ai_ml::upload::{upload_metadata, upload_path, UploadOptions};
-use azure_ai_ml::MLClientOptions;
+use super::support::{client, client_with, FakeCredential};
+use crate::storage::{BlobContainer, StorageAuth, UploadBlobOptions, STORAGE_SCOPE};
+use crate::upload::{upload_metadata, upload_path, UploadOptions};
+use crate::MLClientOptions;
 use azure_core::credentials::Secret;
 use azure_core::http::Url;
-use storage_support::{client, client_with, FakeCredential};
 use tokio::io::{AsyncRead, ReadBuf};
 use wiremock::matchers::{method, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -180,11 +178,9 @@ async fn streaming_reads_one_block_at_a_time() {
     catch_all_storage(&server).await;
     let client = client();
     let url = Url::parse(&format!("{}/devstoreaccount1/cont", server.uri())).unwrap();
-    let auth = StorageAuth::shared_key(
-        "devstoreaccount1",
-        Secret::new(storage_support::ACCOUNT_KEY),
-    )
-    .unwrap();
+    let auth =
+        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
+            .unwrap();
     let container = BlobContainer::new(&client, url, auth).unwrap();
 
     let block = 64 * 1024;
@@ -228,6 +224,44 @@ async fn streaming_reads_one_block_at_a_time() {
     assert!(header(list, "authorization")
         .unwrap()
         .starts_with("SharedKey devstoreaccount1:"));
+    // Blocks carry no Content-MD5 unless asked for.
+    assert!(blocks.iter().all(|r| header(r, "content-md5").is_none()));
+}
+
+#[tokio::test]
+async fn blocks_carry_their_md5_when_asked() {
+    let server = MockServer::start().await;
+    catch_all_storage(&server).await;
+    let client = client();
+    let url = Url::parse(&format!("{}/devstoreaccount1/cont", server.uri())).unwrap();
+    let auth =
+        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
+            .unwrap();
+    let container = BlobContainer::new(&client, url, auth).unwrap();
+    let block = 1024;
+    let length = (block * 3 + 10) as u64;
+    let reader = CountingReader {
+        remaining: length,
+        largest: Arc::default(),
+    };
+    let options = UploadBlobOptions::default()
+        .with_block_size(block)
+        .with_max_single_put(block)
+        .with_block_md5(true);
+    container
+        .upload_reader("md5.bin", reader, length, &options, &mut |_| {})
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let blocks: Vec<&Request> = requests
+        .iter()
+        .filter(|r| r.url.query().is_some_and(|q| q.starts_with("comp=block&")))
+        .collect();
+    assert_eq!(blocks.len(), 4);
+    for r in blocks {
+        let expected = azure_core::base64::encode(<md5::Md5 as md5::Digest>::digest(&r.body));
+        assert_eq!(header(r, "content-md5"), Some(expected.as_str()));
+    }
 }
 
 #[tokio::test]
@@ -236,11 +270,9 @@ async fn readers_that_lie_about_their_length_fail() {
     catch_all_storage(&server).await;
     let client = client();
     let url = Url::parse(&format!("{}/devstoreaccount1/cont", server.uri())).unwrap();
-    let auth = StorageAuth::shared_key(
-        "devstoreaccount1",
-        Secret::new(storage_support::ACCOUNT_KEY),
-    )
-    .unwrap();
+    let auth =
+        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
+            .unwrap();
     let container = BlobContainer::new(&client, url, auth).unwrap();
     let options = UploadBlobOptions::default()
         .with_block_size(1024)
@@ -255,7 +287,7 @@ async fn readers_that_lie_about_their_length_fail() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, azure_ai_ml::Error::Io { .. }),
+            matches!(err, crate::Error::Io { .. }),
             "{actual}/{claimed}: {err}"
         );
     }
@@ -272,11 +304,9 @@ async fn bad_input_fails_before_any_request() {
     catch_all_storage(&server).await;
     let client = client();
     let url = Url::parse(&format!("{}/devstoreaccount1/cont", server.uri())).unwrap();
-    let auth = StorageAuth::shared_key(
-        "devstoreaccount1",
-        Secret::new(storage_support::ACCOUNT_KEY),
-    )
-    .unwrap();
+    let auth =
+        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
+            .unwrap();
     let container = BlobContainer::new(&client, url, auth).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty");
@@ -326,15 +356,13 @@ async fn a_server_that_never_answers_fails_the_request_instead_of_hanging() {
     });
     let client = client();
     let url = Url::parse(&format!("http://127.0.0.1:{port}/devstoreaccount1/cont")).unwrap();
-    let auth = StorageAuth::shared_key(
-        "devstoreaccount1",
-        Secret::new(storage_support::ACCOUNT_KEY),
-    )
-    .unwrap();
+    let auth =
+        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
+            .unwrap();
     let container = BlobContainer::new(&client, url, auth)
         .unwrap()
         .with_request_timeout(std::time::Duration::from_millis(300));
     let err = container.head_blob("x").await.unwrap_err();
-    assert!(matches!(err, azure_ai_ml::Error::Transport { .. }), "{err}");
+    assert!(matches!(err, crate::Error::Transport { .. }), "{err}");
     server.abort();
 }

@@ -15,30 +15,33 @@
 
 use std::path::PathBuf;
 
-use azure_ai_ml::__private as rest;
-use azure_ai_ml::{
-    load_environment, load_model, load_online_deployment, load_online_endpoint, validate,
-    AssetType, AuthMode, CodeConfiguration, CondaFile, EnvironmentRef, Error, ModelRef,
-    OnlineDeployment, PublicNetworkAccess, ScaleSettings,
+use super::to_json;
+use crate::{
+    load_environment, load_model, load_online_deployment, load_online_endpoint, AssetType,
+    AuthMode, CodeConfiguration, CondaFile, EnvironmentRef, Error, ModelRef, OnlineDeployment,
+    PublicNetworkAccess, ScaleSettings,
 };
+use crate::{rest, validate};
 use serde_json::Value;
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/oracle/yaml");
 const LOCATION: &str = "eastus";
 
-fn yml(case: &str) -> PathBuf {
-    PathBuf::from(format!("{DIR}/{case}.yml"))
+/// Python's YAML cases and results.
+fn dir() -> PathBuf {
+    crate::test_support::shared_path("oracle/yaml")
 }
 
-fn json(file: &str) -> Value {
-    let path = format!("{DIR}/{file}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+fn yml(case: &str) -> PathBuf {
+    dir().join(format!("{case}.yml"))
+}
+
+fn oracle_json(file: &str) -> Value {
+    crate::test_support::shared_json(&format!("oracle/yaml/{file}"))
 }
 
 /// The PUT bodies Python sent for `step` (`yaml.<case>`), in order.
 fn flow_puts(step: &str) -> Vec<(String, Value)> {
-    let text = std::fs::read_to_string(format!("{DIR}/flow_yaml.jsonl")).expect("flow_yaml.jsonl");
+    let text = std::fs::read_to_string(dir().join("flow_yaml.jsonl")).expect("flow_yaml.jsonl");
     text.lines()
         .map(|l| serde_json::from_str::<Value>(l).expect("jsonl"))
         .filter(|r| {
@@ -62,12 +65,12 @@ fn flow_put(step: &str, path_contains: &str) -> Value {
 }
 
 fn yaml_dir() -> String {
-    PathBuf::from(DIR).to_string_lossy().into_owned()
+    dir().to_string_lossy().into_owned()
 }
 
 #[test]
 fn model() {
-    let loaded = json("model.loaded.json");
+    let loaded = oracle_json("model.loaded.json");
     let mut model = load_model(yml("model")).unwrap();
     assert_eq!(model.name, loaded["name"].as_str().unwrap());
     assert_eq!(model.version.as_deref(), loaded["version"].as_str());
@@ -87,16 +90,16 @@ fn model() {
     // The upload replaces the local path with the datastore URI; then the body is Python's.
     let sent = flow_put("yaml.model", "/models/customer-churn-model/versions/1");
     model.path = sent["properties"]["modelUri"].as_str().map(str::to_owned);
-    let body = rest::model_version_body(&model).unwrap();
+    let body = to_json(&rest::model_version_body(&model).unwrap());
     assert_eq!(body, sent);
-    let mut expected = json("model.rest.json");
+    let mut expected = oracle_json("model.rest.json");
     expected["properties"]["modelUri"] = sent["properties"]["modelUri"].clone();
     assert_eq!(body, expected);
 }
 
 #[test]
 fn environment() {
-    let loaded = json("environment.loaded.json");
+    let loaded = oracle_json("environment.loaded.json");
     let env = load_environment(yml("environment")).unwrap();
     assert_eq!(env.name, "churn-model-env");
     assert_eq!(env.version.as_deref(), Some("1"));
@@ -109,8 +112,8 @@ fn environment() {
         other => panic!("conda file not inlined: {other:?}"),
     }
     validate::environment(&env).unwrap();
-    let body = rest::environment_version_body(&env).unwrap();
-    assert_eq!(body, json("environment.rest.json"));
+    let body = to_json(&rest::environment_version_body(&env).unwrap());
+    assert_eq!(body, oracle_json("environment.rest.json"));
     assert_eq!(
         body,
         flow_put(
@@ -122,7 +125,7 @@ fn environment() {
 
 #[test]
 fn endpoint() {
-    let loaded = json("endpoint.loaded.json");
+    let loaded = oracle_json("endpoint.loaded.json");
     let e = load_online_endpoint(yml("endpoint")).unwrap();
     assert!(!e.is_kubernetes());
     assert_eq!(e.name(), loaded["name"].as_str().unwrap());
@@ -130,8 +133,8 @@ fn endpoint() {
     assert_eq!(e.description(), loaded["description"].as_str());
     assert_eq!(e.tags().len(), 2);
     validate::endpoint(&e).unwrap();
-    let body = rest::online_endpoint_body(&e, LOCATION).unwrap();
-    assert_eq!(body, json("endpoint.rest.json"));
+    let body = to_json(&rest::online_endpoint_body(&e, LOCATION));
+    assert_eq!(body, oracle_json("endpoint.rest.json"));
     assert_eq!(
         body,
         flow_put("yaml.endpoint", "/onlineEndpoints/churn-prediction-v1")
@@ -149,8 +152,8 @@ fn endpoint_with_traffic() {
     );
     validate::endpoint(&e).unwrap();
     rest::strip_traffic(&mut e);
-    let body = rest::online_endpoint_body(&e, LOCATION).unwrap();
-    assert_eq!(body, json("endpoint_with_traffic.rest.json"));
+    let body = to_json(&rest::online_endpoint_body(&e, LOCATION));
+    assert_eq!(body, oracle_json("endpoint_with_traffic.rest.json"));
     assert_eq!(
         body,
         flow_put(
@@ -162,15 +165,15 @@ fn endpoint_with_traffic() {
 
 #[test]
 fn kubernetes_endpoint() {
-    let loaded = json("kubernetes_endpoint.loaded.json");
+    let loaded = oracle_json("kubernetes_endpoint.loaded.json");
     let e = load_online_endpoint(yml("kubernetes_endpoint")).unwrap();
     let k = e.as_kubernetes().expect("compute ⇒ Kubernetes");
     assert_eq!(k.compute.target.as_deref(), loaded["compute"].as_str());
     validate::endpoint(&e).unwrap();
     // Python sends the compute name without `azureml:` (the operation may expand it to an ARM id).
     assert_eq!(
-        rest::online_endpoint_body(&e, LOCATION).unwrap(),
-        json("kubernetes_endpoint.rest.json")
+        to_json(&rest::online_endpoint_body(&e, LOCATION)),
+        oracle_json("kubernetes_endpoint.rest.json")
     );
 }
 
@@ -201,7 +204,7 @@ fn resolve_like_the_operation(d: &mut OnlineDeployment, sent: &Value) {
 
 /// `X.rest.json` with the reference fields set to what the operation resolved them to.
 fn rest_json_resolved(file: &str, sent: &Value) -> Value {
-    let mut expected = json(file);
+    let mut expected = oracle_json(file);
     let props = &sent["properties"];
     for key in ["model", "environmentId"] {
         if props.get(key).is_some() {
@@ -223,7 +226,7 @@ fn rest_json_resolved(file: &str, sent: &Value) -> Value {
 
 #[test]
 fn deployment_blue() {
-    let loaded = json("deployment_blue.loaded.json");
+    let loaded = oracle_json("deployment_blue.loaded.json");
     let mut d = load_online_deployment(yml("deployment_blue")).unwrap();
     let m = d.as_managed().expect("managed").clone();
     assert_eq!(m.name, "blue");
@@ -259,14 +262,14 @@ fn deployment_blue() {
 
     let sent = flow_put("yaml.deployment_blue", "/deployments/blue");
     resolve_like_the_operation(&mut d, &sent);
-    let body = rest::online_deployment_body(&d, LOCATION).unwrap();
+    let body = to_json(&rest::online_deployment_body(&d, LOCATION).unwrap());
     assert_eq!(body, sent);
     assert_eq!(body, rest_json_resolved("deployment_blue.rest.json", &sent));
 }
 
 #[test]
 fn deployment_inline_assets() {
-    let loaded = json("deployment_inline_assets.loaded.json");
+    let loaded = oracle_json("deployment_inline_assets.loaded.json");
     let mut d = load_online_deployment(yml("deployment_inline_assets")).unwrap();
     let (model, env) = match (d.model().cloned(), d.environment().cloned()) {
         (Some(ModelRef::Inline(m)), Some(EnvironmentRef::Inline(e))) => (m, e),
@@ -296,7 +299,7 @@ fn deployment_inline_assets() {
         "/environments/CliV2AnonymousEnvironment/",
     );
     assert_eq!(
-        rest::anonymous_environment_version_body(&env).unwrap(),
+        to_json(&rest::anonymous_environment_version_body(&env).unwrap()),
         env_put
     );
     let model_put = flow_put("yaml.deployment_inline_assets", "/models/");
@@ -305,13 +308,13 @@ fn deployment_inline_assets() {
         .as_str()
         .map(str::to_owned);
     assert_eq!(
-        rest::anonymous_model_version_body(&uploaded).unwrap(),
+        to_json(&rest::anonymous_model_version_body(&uploaded).unwrap()),
         model_put
     );
 
     let sent = flow_put("yaml.deployment_inline_assets", "/deployments/green");
     resolve_like_the_operation(&mut d, &sent);
-    let body = rest::online_deployment_body(&d, LOCATION).unwrap();
+    let body = to_json(&rest::online_deployment_body(&d, LOCATION).unwrap());
     assert_eq!(body, sent);
     assert_eq!(
         body,
@@ -350,7 +353,7 @@ fn kubernetes_deployment() {
         "codeConfiguration": { "codeId": format!("{ws}/codes/c/versions/1") },
     }});
     resolve_like_the_operation(&mut d, &sent);
-    let body = rest::online_deployment_body(&d, LOCATION).unwrap();
+    let body = to_json(&rest::online_deployment_body(&d, LOCATION).unwrap());
     assert_eq!(
         body,
         rest_json_resolved("kubernetes_deployment.rest.json", &sent)
@@ -366,10 +369,7 @@ fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
 }
 
 #[track_caller]
-fn rejected_at_load<T: std::fmt::Debug>(
-    result: azure_ai_ml::Result<T>,
-    expected_field: &str,
-) -> String {
+fn rejected_at_load<T: std::fmt::Debug>(result: crate::Result<T>, expected_field: &str) -> String {
     match result {
         Err(Error::Validation { field, rule }) => {
             assert!(

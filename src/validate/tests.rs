@@ -4,12 +4,10 @@
 //! says so: Python sends `instance_count: 0`, negative probe timings and zero request settings
 //! unchecked and lets the service (or the container) fail later.
 
-// The helpers return the crate's own `Result`; its size is the library's choice, not ours here.
-#![allow(clippy::result_large_err)]
-
-use azure_ai_ml::{
-    validate, BuildContext, CodeConfiguration, DataCollector, DeploymentCollection, Environment,
-    Error, KubernetesOnlineDeployment, KubernetesOnlineEndpoint, ManagedOnlineDeployment,
+use crate::validate;
+use crate::{
+    BuildContext, CodeConfiguration, DataCollector, DeploymentCollection, Environment, Error,
+    KubernetesOnlineDeployment, KubernetesOnlineEndpoint, ManagedOnlineDeployment,
     ManagedOnlineEndpoint, Model, OnlineDeployment, OnlineEndpoint, OnlineRequestSettings,
     ProbeSettings, Result, TargetUtilizationScaleSettings,
 };
@@ -207,7 +205,7 @@ fn managed_deployments_accept_default_scale_settings_only() {
         rule.contains("ManagedOnlineEndpoint supports DefaultScaleSettings only"),
         "{rule}"
     );
-    deployment(blue().scale_settings(azure_ai_ml::DefaultScaleSettings::new())).unwrap();
+    deployment(blue().scale_settings(crate::DefaultScaleSettings::new())).unwrap();
     deployment(kubernetes_blue().scale_settings(target_utilization())).unwrap();
 }
 
@@ -505,4 +503,20 @@ fn data_collector_sampling_rates() {
         ))),
         "data_collector.collections.model_inputs.sampling_rate",
     );
+}
+
+#[test]
+fn the_entities_validate_methods_apply_the_same_rules() {
+    let bad_endpoint: OnlineEndpoint = ManagedOnlineEndpoint::new("x").into();
+    rejects(bad_endpoint.validate(), "name");
+    let good_endpoint: OnlineEndpoint = churn().into();
+    assert!(good_endpoint.validate().is_ok());
+
+    let bad_deployment: OnlineDeployment = blue().instance_count(0).into();
+    rejects(bad_deployment.validate(), "instance_count");
+    let good_deployment: OnlineDeployment = blue().into();
+    assert!(good_deployment.validate().is_ok());
+
+    rejects(Model::new("churn").validate(), "path");
+    rejects(Environment::new("churn-env").validate(), "image");
 }

@@ -3,19 +3,17 @@
 //! completed upload, and refusals. Each test starts its own Azurite on a free loopback port and
 //! kills it when done. Without Node/Azurite the tests are skipped loudly, unless `CI` is set.
 
-mod storage_support;
-
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use azure_ai_ml::storage::{BlobContainer, StorageAuth, UploadBlobOptions};
-use azure_ai_ml::upload::{
+use super::support::{client, container_name, container_sas, get_blob, Azurite, ACCOUNT};
+use crate::storage::{BlobContainer, StorageAuth, UploadBlobOptions};
+use crate::upload::{
     hash_model_path, upload_folder, upload_metadata, upload_path, ProgressCallback, UploadOptions,
     UploadProgress, ARTIFACT_ORIGIN,
 };
 use azure_core::credentials::Secret;
 use bytes::Bytes;
-use storage_support::{client, container_name, container_sas, get_blob, Azurite, ACCOUNT};
 
 fn md5_b64(data: &[u8]) -> String {
     use md5::{Digest, Md5};
@@ -431,10 +429,10 @@ async fn bearer_tokens_authorize_blob_requests_over_https() {
     let Some(azurite) = Azurite::start_https_oauth() else {
         return;
     };
-    let credential = Arc::new(storage_support::JwtCredential::default());
-    let options = azure_ai_ml::MLClientOptions::default()
+    let credential = Arc::new(super::support::JwtCredential::default());
+    let options = crate::MLClientOptions::default()
         .with_root_certificate_pem(azurite.ca_pem.clone().expect("https instance has a CA"));
-    let client = storage_support::client_with(credential.clone(), options);
+    let client = super::support::client_with(credential.clone(), options);
     let name = container_name("bearer");
     let c = BlobContainer::new(
         &client,
@@ -467,7 +465,7 @@ async fn bearer_tokens_authorize_blob_requests_over_https() {
     let not_jwt = BlobContainer::new(
         &client,
         azurite.container_url(&name),
-        StorageAuth::bearer(Arc::new(storage_support::FakeCredential::default())),
+        StorageAuth::bearer(Arc::new(super::support::FakeCredential::default())),
     )
     .unwrap();
     let err = not_jwt

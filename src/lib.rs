@@ -44,5 +44,5 @@ pub use monitor::{
 };
 pub use operations::*;
 pub use redirect::ORIGINAL_HOST_HEADER;
-pub use upload::{ProgressCallback, UploadProgress};
+pub use upload::{hash_code_folder, ProgressCallback, UploadProgress};
 pub use yaml::{load_environment, load_model, load_online_deployment, load_online_endpoint};

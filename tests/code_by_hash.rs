@@ -110,23 +110,10 @@ async fn code_uploaded_under_another_name_is_found_by_its_hash() {
     let ml_client = fake.client().unwrap();
     setup(&ml_client, &files).await;
 
-    // Another client (Python names anonymous code with a GUID) registered the same folder. Its
-    // content hash, as the SDK computes it: what a first deployment on a scratch workspace sent.
-    let hash = {
-        let scratch = FakeWorkspace::start().await;
-        let scratch_client = scratch.client().unwrap();
-        setup(&scratch_client, &files).await;
-        deploy(&scratch_client, &deployment(&files, "blue")).await;
-        let put = scratch
-            .requests()
-            .into_iter()
-            .find(|r| r.method == "PUT" && r.path.contains("/codes/") && r.json.is_some())
-            .unwrap();
-        put.json.unwrap()["properties"]["properties"]["hash_sha256"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    // Another client (Python names anonymous code with a GUID) registered the same folder.
+    let hash = azure_ai_ml::hash_code_folder(&files.path("scoring"))
+        .await
+        .unwrap();
     let name = "5d0c6ad7-2b7e-4a43-9b8f-5b1f0b3f6b0e";
     let id = format!("{}/codes/{name}/versions/1", fake.workspace_id());
     let url = format!("https://management.azure.com{id}?api-version=2025-12-01")

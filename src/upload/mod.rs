@@ -14,7 +14,8 @@ mod transfer;
 mod uris;
 mod walk;
 
-pub(crate) use hash::{hash_code_folder, hash_model_path, CONTENT_HASH_VERSION};
+pub use hash::hash_code_folder;
+pub(crate) use hash::{hash_model_path, CONTENT_HASH_VERSION};
 pub(crate) use ignore::IgnoreFile;
 pub use progress::{ProgressCallback, UploadProgress};
 pub(crate) use transfer::{upload_metadata, upload_path, UploadOptions, ARTIFACT_ORIGIN};

@@ -2,7 +2,10 @@
 # Side-by-side scoring benchmark: azure_ai_ml's ScoringClient vs Python azure-ai-ml's
 # online_endpoints.invoke() vs wrk, against one loopback TLS nginx in the same run.
 #
-#   benches/compare.sh [--quick]
+#   benches/compare.sh [--quick] [--rounds N] [--baseline-bin PATH] [--no-python]
+#
+# --baseline-bin runs an older build of the bench_invoke example in the same rounds (e.g. one
+# built from main), so a change shows as before/after ratios measured under the same load.
 #
 # Installs what it lacks (nginx and wrk from Debian, azure-ai-ml into build/bench/venv), makes a
 # throw-away CA and server certificate with openssl, starts nginx on 127.0.0.1 (ARM-shaped
@@ -12,8 +15,9 @@
 # Not part of the test suite.
 set -euo pipefail
 
-QUICK=""
-[[ "${1:-}" == "--quick" ]] && QUICK="--quick"
+ARGS=("$@")
+NO_PYTHON=""
+for a in "$@"; do [[ "$a" == "--no-python" ]] && NO_PYTHON=1; done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -34,7 +38,7 @@ NGINX="$(command -v nginx)"
 PYTHON_SYS="$(command -v python3)"
 
 VENV="$WORK/venv"
-if ! "$VENV/bin/python" -c "import azure.ai.ml" 2>/dev/null; then
+if [[ -z "$NO_PYTHON" ]] && ! "$VENV/bin/python" -c "import azure.ai.ml" 2>/dev/null; then
     log "installing azure-ai-ml into $VENV"
     "$PYTHON_SYS" -m venv "$VENV"
     "$VENV/bin/pip" install -q --disable-pip-version-check "azure-ai-ml==1.35.2"
@@ -114,16 +118,18 @@ for _ in $(seq 50); do [[ -s "$NGINX_DIR/nginx.pid" ]] && break; sleep 0.1; done
 
 # --- wrk request: the same body and headers the clients send -------------------------------
 KEY="$("$PYTHON_SYS" -c 'import json,sys; print(json.load(open(sys.argv[1]))["primaryKey"])' benches/support/arm/keys.json)"
+# The body goes in a level-2 long bracket: the JSON contains "]]", which ends a plain [[...]]
+# (wrk then silently ran its default GET without body or headers).
 cat >"$WORK/post.lua" <<EOF
 wrk.method = "POST"
-wrk.body = [[$(tr -d '\n' <benches/support/sample-request.json)]]
+wrk.body = [==[$(tr -d '\n' <benches/support/sample-request.json)]==]
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $KEY"
 wrk.headers["azureml-model-deployment"] = "blue"
 EOF
 
 # --- run -------------------------------------------------------------------------------------
-"$PYTHON_SYS" benches/support/run_compare.py $QUICK \
+"$PYTHON_SYS" benches/support/run_compare.py "${ARGS[@]}" \
     --base "$BASE" --ca "$CERTS/ca.pem" --access-log "$NGINX_DIR/access.log" \
     --rust-bin "$RUST_BIN" --python "$VENV/bin/python" --wrk-script "$WORK/post.lua" \
     --results "$RESULTS"

@@ -78,6 +78,44 @@ async fn deploy_to_first_prediction(w: &Ws, tag: &str) -> Duration {
     }
 }
 
+/// The README's main command, `cargo run --features local --example tutorial`, timed after an
+/// untimed build of the same example (so: already compiled, warm environment cache).
+fn tutorial_seconds() -> Option<f64> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let root = env!("CARGO_MANIFEST_DIR");
+    let command = |verb: &str| {
+        let mut c = std::process::Command::new(&cargo);
+        c.args([
+            verb,
+            "--quiet",
+            "--features",
+            "local",
+            "--example",
+            "tutorial",
+        ])
+        .current_dir(root)
+        // Offline: the tutorial goes to Azure when these are set.
+        .env_remove("AZURE_SUBSCRIPTION_ID")
+        .env_remove("AZURE_RESOURCE_GROUP")
+        .env_remove("AZUREML_WORKSPACE_NAME")
+        .stdout(std::process::Stdio::null());
+        c
+    };
+    let built = command("build").status().ok()?;
+    if !built.success() {
+        eprintln!("tutorial: build failed");
+        return None;
+    }
+    let started = Instant::now();
+    let ran = command("run").status().ok()?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if !ran.success() {
+        eprintln!("tutorial: run failed ({ran})");
+        return None;
+    }
+    Some(elapsed)
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if !python_available() {
@@ -137,6 +175,11 @@ async fn main() {
     let rss = rss_mib();
     w.ws.shutdown().await;
 
+    let tutorial = if std::env::var_os("LOCAL_SERVING_NO_TUTORIAL").is_some() {
+        None
+    } else {
+        tutorial_seconds()
+    };
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let load: Vec<&str> = load.split_whitespace().take(3).collect();
     let table = format!(
@@ -149,6 +192,7 @@ async fn main() {
          | router overhead p50 / p99 | {:.2} ms / {:.2} ms |\n\
          | router overhead per call pair (routed − the direct call before it), p50 / p99 | {p50:.2} ms / {p99:.2} ms |\n\
          | RSS of the workspace process (router + core + bench client) | {rss:.1} MiB |\n\
+         | README main command (`cargo run --features local --example tutorial`), compiled, warm cache | {} |\n\
          \n\
          Seed probes: readiness and liveness `initial_delay=30, period=10, failure_threshold=3`. \
          Direct: the deployment's azmlinfsrv on its own port, called alternately with the router. \
@@ -157,6 +201,7 @@ async fn main() {
         warm.as_secs_f64(),
         r50 - d50,
         r99 - d99,
+        tutorial.map_or_else(|| "not measured".to_owned(), |t| format!("{t:.1} s")),
         load.join(" / "),
     );
     println!("\n{table}");
@@ -164,4 +209,31 @@ async fn main() {
     if let Err(e) = std::fs::write(&out, &table) {
         eprintln!("could not write {}: {e}", out.display());
     }
+    // The rows of the speed table, for benches/support/speed_table.py.
+    let when = std::process::Command::new("date")
+        .arg("+%Y%m%dT%H%M%S")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let rows = json!({
+        "when": when,
+        "load": load.join(" / "),
+        "router_overhead_p50_ms": p50,
+        "router_overhead_p99_ms": p99,
+        "direct_p50_ms": d50,
+        "routed_p50_ms": r50,
+        "warm_deploy_s": warm.as_secs_f64(),
+        "cold_deploy_s": cold.as_secs_f64(),
+        "tutorial_s": tutorial,
+        "rss_mib": rss,
+    });
+    let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results");
+    let _ = std::fs::write(
+        results.join("local_serving.json"),
+        serde_json::to_string_pretty(&rows).unwrap_or_default(),
+    );
+    let _ = std::process::Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/support/speed_table.py"))
+        .arg(&results)
+        .status();
 }

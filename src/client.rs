@@ -10,7 +10,9 @@ pub use crate::arm::{ApiVersions, DEFAULT_API_VERSION};
 use crate::arm::{ArmClient, ArmLimits, ArmSettings};
 use crate::error::{Error, Result};
 pub use crate::ids::WorkspaceScope;
-use crate::invoke::{ArmScoring, ScoringClients, ScoringLimits, DEFAULT_SCORING_TIMEOUT};
+use crate::invoke::{
+    ArmScoring, ScoringClients, ScoringHttp, ScoringLimits, DEFAULT_SCORING_TIMEOUT,
+};
 use crate::redirect::RedirectPolicy;
 use crate::storage::StoragePipeline;
 use crate::upload::ProgressCallback;
@@ -319,9 +321,12 @@ impl MLClient {
             }
         }
         let endpoints = options.cloud.endpoints();
-        let http =
-            crate::http::build_client(&options.extra_root_certificates, "extra_root_certificates")?;
+        let tls =
+            crate::http::tls_config(&options.extra_root_certificates, "extra_root_certificates")?;
+        let http = crate::http::client_with_tls(&tls)?;
 
+        // Scoring reads the caller's own options (before the transport and redirect are added).
+        let scoring_http = ScoringHttp::new(&options.client_options, &http, tls);
         let mut client_options = options.client_options;
         if client_options.transport.is_none() {
             client_options.transport = Some(Transport::new(Arc::new(http.clone())));
@@ -353,7 +358,7 @@ impl MLClient {
                 credential: credential.clone(),
                 ml_scope: format!("{}/.default", endpoints.ml_audience.trim_end_matches('/')),
             },
-            http,
+            scoring_http,
             options.redirect.clone(),
             ScoringLimits {
                 timeout: options.scoring_timeout,

@@ -1,10 +1,12 @@
 //! The HTTP plumbing shared by ARM, storage and scoring: one way to build the `reqwest` client
 //! (connection pool, extra TLS roots), and what counts as the local machine.
 
+pub(crate) mod direct;
 pub(crate) mod headers;
 pub(crate) mod policies;
-mod resolve;
+pub(crate) mod resolve;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
@@ -12,11 +14,9 @@ use url::Url;
 use crate::error::{Error, Result};
 
 /// Longest wait for a TCP + TLS connection, on every host.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Idle pooled connections are closed after this (below Azure's 4-minute load-balancer idle cut).
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
-const CERT_MARKER: &[u8] = b"-----BEGIN CERTIFICATE-----";
-
+pub(crate) const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// Builds the `reqwest` client for every pipeline of an `MLClient` and for scoring clients: no
 /// redirects followed (a 3xx must not carry a token elsewhere), Nagle off (small scoring POSTs),
 /// `root_certificates` trusted on top of the system roots, and names under `.localhost`
@@ -28,34 +28,41 @@ const CERT_MARKER: &[u8] = b"-----BEGIN CERTIFICATE-----";
 /// [`Error::Validation`] on `field` when an entry has no PEM certificate block or does not parse;
 /// [`Error::Transport`] when the TLS backend can't be set up.
 pub(crate) fn build_client(root_certificates: &[Vec<u8>], field: &str) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
+    client_with_tls(&*tls_config(root_certificates, field)?)
+}
+
+/// The TLS settings of every connection a client makes: the platform's roots plus
+/// `root_certificates` (PEM, checked here: `field` names the option they came from), ALPN `h2`
+/// then `http/1.1`. Shared by the `reqwest` client and the scoring client's direct connections,
+/// so the system roots are loaded once per `MLClient`.
+///
+/// # Errors
+/// As [`build_client`].
+pub(crate) fn tls_config(
+    root_certificates: &[Vec<u8>],
+    field: &str,
+) -> Result<Arc<rustls::ClientConfig>> {
+    let roots = direct::parse_roots(root_certificates, field)?;
+    direct::tls_config(&roots)
+}
+
+/// The `reqwest` client over `tls` (see [`build_client`]).
+///
+/// # Errors
+/// [`Error::Transport`] when the client can't be built.
+pub(crate) fn client_with_tls(tls: &rustls::ClientConfig) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .tcp_nodelay(true)
-        .dns_resolver(resolve::LocalhostResolver);
-    let mut roots = Vec::with_capacity(root_certificates.len());
-    for pem in root_certificates {
-        // reqwest parses PEM lazily and skips blocks it can't read; look for a certificate block
-        // here so that a wrong file is reported instead of silently trusting nothing.
-        if !pem.windows(CERT_MARKER.len()).any(|w| w == CERT_MARKER) {
-            return Err(Error::validation(
-                field,
-                "not a PEM certificate (no BEGIN CERTIFICATE block)",
-            ));
-        }
-        roots.push(
-            reqwest::Certificate::from_pem(pem)
-                .map_err(|e| Error::validation(field, format!("not a PEM certificate: {e}")))?,
-        );
-    }
-    if !roots.is_empty() {
-        builder = builder.tls_certs_merge(roots);
-    }
-    builder.build().map_err(|e| Error::Transport {
-        message: format!("could not build the HTTP client: {e}"),
-        source: None,
-    })
+        .dns_resolver(resolve::LocalhostResolver)
+        .tls_backend_preconfigured(tls.clone())
+        .build()
+        .map_err(|e| Error::Transport {
+            message: format!("could not build the HTTP client: {e}"),
+            source: None,
+        })
 }
 
 /// The instant `after` from now; a span too long for the clock counts as a year (so "huge"

@@ -15,6 +15,7 @@ use url::Url;
 
 use super::target::{ScoringAuth, ScoringTarget, ScoringTargetSource};
 use crate::error::{Error, Result};
+use crate::http::direct::{DirectClient, HostPool};
 use crate::redirect::redirect_url;
 
 /// Entra tokens (and AML tokens without `refreshAfterTimeUtc`) are refreshed this long before
@@ -33,6 +34,13 @@ pub(crate) struct Resolved {
     pub(crate) original_host: Option<HeaderValue>,
     /// `Bearer …`, marked sensitive; `None` for `ScoringAuth::None`.
     pub(crate) authorization: Option<HeaderValue>,
+    /// `send_url`'s path and query (the HTTP/1.1 request target), parsed once.
+    pub(crate) origin_form: http::Uri,
+    /// `send_url` whole (HTTP/2 needs scheme and authority), parsed once.
+    pub(crate) absolute: http::Uri,
+    /// The direct client's connections to `send_url`'s origin; `None` when the client has no
+    /// direct wire or a proxy applies (then `reqwest` sends).
+    pub(crate) pool: Option<Arc<HostPool>>,
     /// Fetch fresh credentials after this instant (others keep using these meanwhile).
     refresh_at: Option<Instant>,
     /// Never send these credentials after this instant.
@@ -59,6 +67,7 @@ enum Refresh {
 pub(crate) struct TargetCache {
     pub(crate) source: Arc<dyn ScoringTargetSource>,
     redirect: Option<Url>,
+    direct: Option<Arc<DirectClient>>,
     current: ArcSwapOption<Resolved>,
     /// Held while a refresh runs; remembers the last failure so waiters share it.
     refresh: tokio::sync::Mutex<Option<(u64, Error)>>,
@@ -68,10 +77,15 @@ pub(crate) struct TargetCache {
 }
 
 impl TargetCache {
-    pub(crate) fn new(source: Arc<dyn ScoringTargetSource>, redirect: Option<Url>) -> Self {
+    pub(crate) fn new(
+        source: Arc<dyn ScoringTargetSource>,
+        redirect: Option<Url>,
+        direct: Option<Arc<DirectClient>>,
+    ) -> Self {
         Self {
             source,
             redirect,
+            direct,
             current: ArcSwapOption::empty(),
             refresh: tokio::sync::Mutex::new(None),
             attempts: AtomicU64::new(0),
@@ -212,6 +226,15 @@ impl TargetCache {
             Some(base) => HeaderValue::from_str(&redirect_url(base, &mut send_url)).ok(),
             None => None,
         };
+        let absolute: http::Uri = send_url
+            .as_str()
+            .parse()
+            .map_err(|e| Error::validation("scoring_uri", format!("is not a valid URI: {e}")))?;
+        let origin_form = match absolute.path_and_query() {
+            Some(pq) => http::Uri::from(pq.clone()),
+            None => http::Uri::from_static("/"),
+        };
+        let pool = self.direct.as_ref().and_then(|d| d.pool(&send_url));
         let now_wall = OffsetDateTime::now_utc();
         let now = Instant::now();
         Ok(Resolved {
@@ -220,6 +243,9 @@ impl TargetCache {
             send_url,
             original_host,
             authorization,
+            origin_form,
+            absolute,
+            pool,
             refresh_at: refresh_after.map(|t| instant_of(t, now_wall, now)),
             expires_at: expires_on.map(|t| instant_of(t, now_wall, now)),
             auth: target.auth,

@@ -5,24 +5,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use azure_core::credentials::Secret;
-use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
-use reqwest::header::{HeaderName, AUTHORIZATION};
-use reqwest::Method;
+use futures::StreamExt;
 use serde::{de::DeserializeOwned, Serialize};
 use url::Url;
 
-use super::cache::{bearer_header, check_scoring_uri, Resolved, TargetCache};
+use super::cache::{bearer_header, check_scoring_uri, TargetCache};
 use super::request::InvokeRequest;
 use super::response::{decode_scoring_json, InvokeResponse};
-use super::retry::backoff;
+use super::retry::Backoff;
 use super::stream::ResponseStream;
 use super::target::{FixedTarget, ScoringAuth, ScoringTarget, ScoringTargetSource};
-use crate::error::{transport_message, Error, Quote, Result};
+use super::wire::{exchange, Answer, Fallback, Wire};
+use crate::error::{Error, Quote, Result};
+use crate::http::direct::DirectClient;
 use crate::http::headers::retry_after;
-use crate::redirect::ORIGINAL_HOST_HEADER;
 
-const ORIGINAL_HOST: HeaderName = HeaderName::from_static(ORIGINAL_HOST_HEADER);
 /// Default time limit of one scoring request, answer body included: the scoring gateway ends a
 /// request itself after its deployment's `request_timeout_ms` (at most three minutes).
 pub const DEFAULT_SCORING_TIMEOUT: Duration = Duration::from_secs(180);
@@ -38,6 +35,8 @@ pub(crate) struct ScoringLimits {
     pub(crate) timeout: Option<Duration>,
     /// No retry (nor the wait before it) runs past this much time after the first try.
     pub(crate) retry_budget: Duration,
+    /// The wait before a retry when the server names none.
+    pub(crate) backoff: Backoff,
 }
 
 impl Default for ScoringLimits {
@@ -47,6 +46,7 @@ impl Default for ScoringLimits {
             max_retry_delay: Duration::from_secs(60),
             timeout: Some(DEFAULT_SCORING_TIMEOUT),
             retry_budget: Duration::from_secs(15),
+            backoff: Backoff::default(),
         }
     }
 }
@@ -78,7 +78,7 @@ pub struct ScoringClient {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    wire: Wire,
     cache: TargetCache,
     limits: ScoringLimits,
 }
@@ -107,27 +107,35 @@ impl ScoringClient {
         ScoringClientBuilder::default()
     }
 
-    /// A client whose target comes from `source` (e.g. ARM lookups by an `MLClient`), sharing
-    /// `http`'s connection pool, sending to `redirect` instead of the scoring host when set
-    /// (test fakes and emulators).
+    /// A client whose target comes from `source` (e.g. ARM lookups by an `MLClient`), sending
+    /// through `http` (its connection pool, TLS roots and proxy settings) to `redirect` instead
+    /// of the scoring host when set (test fakes and emulators).
+    ///
+    /// [`ScoringClient::builder`] with [`with_source`](ScoringClientBuilder::with_source) gives
+    /// the faster default HTTP client instead.
     pub fn from_source(
         source: Arc<dyn ScoringTargetSource>,
         http: reqwest::Client,
         redirect: Option<Url>,
     ) -> Self {
-        Self::with_limits(source, http, redirect, ScoringLimits::default())
+        Self::with_wire(
+            source,
+            Wire::Reqwest(http),
+            redirect,
+            ScoringLimits::default(),
+        )
     }
 
-    pub(crate) fn with_limits(
+    pub(crate) fn with_wire(
         source: Arc<dyn ScoringTargetSource>,
-        http: reqwest::Client,
+        wire: Wire,
         redirect: Option<Url>,
         limits: ScoringLimits,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                http,
-                cache: TargetCache::new(source, redirect),
+                cache: TargetCache::new(source, redirect, wire.direct()),
+                wire,
                 limits,
             }),
         }
@@ -157,10 +165,10 @@ impl ScoringClient {
     /// status, request id and body text for a non-2xx answer; [`Error::Transport`] when no
     /// answer arrived; [`Error::Io`] when a request file can't be read.
     pub async fn invoke(&self, request: impl AsRef<InvokeRequest>) -> Result<InvokeResponse> {
-        let response = self.send(request.as_ref()).await?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| transport(&e))?;
+        let mut answer = self.send(request.as_ref(), true).await?;
+        let status = answer.status;
+        let headers = std::mem::take(&mut answer.headers);
+        let body = answer.into_bytes().await?;
         if !(200..300).contains(&status) {
             return Err(crate::error::service_error(
                 status,
@@ -209,11 +217,11 @@ impl ScoringClient {
         &self,
         request: impl AsRef<InvokeRequest>,
     ) -> Result<ResponseStream> {
-        let response = self.send(request.as_ref()).await?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let mut answer = self.send(request.as_ref(), false).await?;
+        let status = answer.status;
+        let headers = std::mem::take(&mut answer.headers);
         if !(200..300).contains(&status) {
-            let body = response.bytes().await.map_err(|e| transport(&e))?;
+            let body = answer.into_bytes().await?;
             return Err(crate::error::service_error(
                 status,
                 &headers,
@@ -221,8 +229,7 @@ impl ScoringClient {
                 Quote::Text,
             ));
         }
-        let chunks = response.bytes_stream().map_err(|e| transport(&e));
-        Ok(ResponseStream::new(status, headers, chunks.boxed()))
+        Ok(ResponseStream::new(status, headers, answer.into_stream()))
     }
 
     /// Invokes every request with at most `concurrency` in flight; results come back in the
@@ -243,8 +250,8 @@ impl ScoringClient {
     }
 
     /// Sends until an answer that is final: 2xx, an error not worth retrying, or out of tries
-    /// or retry budget.
-    async fn send(&self, request: &InvokeRequest) -> Result<reqwest::Response> {
+    /// or retry budget. With `whole`, every try reads the whole answer within its time limit.
+    async fn send(&self, request: &InvokeRequest, whole: bool) -> Result<Answer> {
         let body = request.take_body().await?;
         let inner = &*self.inner;
         let limits = inner.limits;
@@ -255,84 +262,62 @@ impl ScoringClient {
         let mut reauthenticated = false;
         let mut retries = 0;
         loop {
-            match self.send_once(&target, request, body.clone()).await {
-                Err(e) if e.is_connect() && retries < limits.max_retries => {
+            let tried = exchange(
+                &inner.wire,
+                &target,
+                request,
+                body.clone(),
+                limits.timeout,
+                whole,
+            )
+            .await;
+            match tried {
+                Err(e) if e.connect && retries < limits.max_retries => {
                     // Nothing reached the server, so even a POST is safe to send again.
-                    let delay = backoff(retries + 1).min(limits.max_retry_delay);
+                    let delay = limits
+                        .backoff
+                        .delay(retries + 1)
+                        .min(limits.max_retry_delay);
                     if !within_budget(delay) {
-                        return Err(transport(&e));
+                        return Err(e.error);
                     }
                     retries += 1;
                     tokio::time::sleep(delay).await;
                 }
-                Err(e) => return Err(transport(&e)),
-                Ok(response) => {
-                    let status = response.status().as_u16();
+                Err(e) => return Err(e.error),
+                Ok(answer) => {
+                    let status = answer.status;
                     if matches!(status, 401 | 403) && !reauthenticated {
                         reauthenticated = true;
                         tracing::debug!(status, "scoring credentials rejected; resolving again");
-                        drain(response).await;
+                        drain(answer).await;
                         target = inner
                             .cache
                             .refresh_after_rejection(target.generation)
                             .await?;
                     } else if matches!(status, 429 | 503) && retries < limits.max_retries {
-                        let delay = retry_after(response.headers())
-                            .unwrap_or_else(|| backoff(retries + 1))
+                        let delay = retry_after(&answer.headers)
+                            .unwrap_or_else(|| limits.backoff.delay(retries + 1))
                             .min(limits.max_retry_delay);
                         if !within_budget(delay) {
-                            return Ok(response);
+                            return Ok(answer);
                         }
                         retries += 1;
                         tracing::debug!(status, ?delay, retries, "scoring endpoint busy; retrying");
-                        drain(response).await;
+                        drain(answer).await;
                         tokio::time::sleep(delay).await;
                     } else {
-                        return Ok(response);
+                        return Ok(answer);
                     }
                 }
             }
         }
     }
-
-    async fn send_once(
-        &self,
-        target: &Resolved,
-        request: &InvokeRequest,
-        body: Bytes,
-    ) -> std::result::Result<reqwest::Response, reqwest::Error> {
-        let mut http_request = reqwest::Request::new(Method::POST, target.send_url.clone());
-        let headers = http_request.headers_mut();
-        request.apply_headers(headers);
-        if let Some(authorization) = &target.authorization {
-            headers.insert(AUTHORIZATION, authorization.clone());
-        }
-        if let Some(host) = &target.original_host {
-            headers.insert(ORIGINAL_HOST, host.clone());
-        }
-        *http_request.body_mut() = Some(body.into());
-        if let Some(timeout) = self.inner.limits.timeout {
-            *http_request.timeout_mut() = Some(timeout);
-        }
-        self.inner.http.execute(http_request).await
-    }
 }
 
 /// Reads and drops a body we won't use, so the connection goes back to the pool.
-async fn drain(response: reqwest::Response) {
-    let _ = response.bytes().await;
-}
-
-fn transport(e: &reqwest::Error) -> Error {
-    // reqwest's message names the URL (the scoring URI: no secrets) and the cause chain.
-    let mut message = transport_message(e);
-    if e.is_timeout() {
-        message.insert_str(0, "timed out: ");
-    }
-    Error::Transport {
-        message,
-        source: None,
-    }
+async fn drain(answer: Answer) {
+    let _ = answer.into_bytes().await;
 }
 
 impl fmt::Debug for ScoringClient {
@@ -346,6 +331,7 @@ impl fmt::Debug for ScoringClient {
             .field("auth_mode", &resolved.as_ref().map(|r| r.auth_mode()))
             .field("source", &self.inner.cache.source)
             .field("limits", &self.inner.limits)
+            .field("http", &self.inner.wire.kind())
             .finish_non_exhaustive()
     }
 }
@@ -446,13 +432,22 @@ impl ScoringClientBuilder {
                 "must be set (with_key, with_token or with_source)",
             ))
         })?;
-        let http = match self.http {
-            Some(http) => http,
-            None => crate::http::build_client(&self.root_certificates, "root_certificates")?,
+        let wire = match self.http {
+            Some(http) => Wire::Reqwest(http),
+            None => Wire::Direct {
+                client: Arc::new(DirectClient::new(
+                    &self.root_certificates,
+                    "root_certificates",
+                )?),
+                fallback: Fallback::Lazy {
+                    roots: self.root_certificates,
+                    client: std::sync::OnceLock::new(),
+                },
+            },
         };
-        Ok(ScoringClient::with_limits(
+        Ok(ScoringClient::with_wire(
             source,
-            http,
+            wire,
             self.redirect,
             self.limits,
         ))

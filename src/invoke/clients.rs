@@ -12,6 +12,7 @@ use super::arm_target::{ArmScoring, ArmScoringSource};
 use super::client::{ScoringClient, ScoringLimits};
 use super::request::{Body, InvokeRequest};
 use super::response::InvokeResponse;
+use super::wire::ScoringHttp;
 use crate::error::{Error, Result};
 
 /// The cached client of one endpoint and the source it resolves through.
@@ -21,10 +22,10 @@ struct Cached {
     source: Arc<ArmScoringSource>,
 }
 
-/// The per-endpoint scoring clients of one `MLClient`, sharing its connection pool.
+/// The per-endpoint scoring clients of one `MLClient`, sharing its HTTP settings.
 pub(crate) struct ScoringClients {
     arm: ArmScoring,
-    http: reqwest::Client,
+    http: ScoringHttp,
     redirect: Option<Url>,
     limits: ScoringLimits,
     /// By lower-cased endpoint name (ARM names are case-insensitive).
@@ -43,7 +44,7 @@ impl ScoringClients {
     /// No clients yet; each is created on first use with `http` (and `redirect`, for fakes).
     pub(crate) fn new(
         arm: ArmScoring,
-        http: reqwest::Client,
+        http: ScoringHttp,
         redirect: Option<Url>,
         limits: ScoringLimits,
     ) -> Self {
@@ -75,11 +76,11 @@ impl ScoringClients {
             .entry(endpoint.to_lowercase())
             .or_insert_with(|| {
                 let source = Arc::new(ArmScoringSource::new(self.arm.clone(), endpoint));
-                let client = ScoringClient::with_limits(
+                let client = ScoringClient::with_wire(
                     source.clone(),
-                    self.http.clone(),
+                    self.http.wire(),
                     self.redirect.clone(),
-                    self.limits,
+                    self.http.limits(self.limits),
                 );
                 Cached { client, source }
             })

@@ -26,6 +26,7 @@ mod response;
 mod retry;
 mod stream;
 mod target;
+mod wire;
 
 pub(crate) use arm_target::ArmScoring;
 pub use arm_target::EndpointCredentials;
@@ -36,3 +37,4 @@ pub use request::{InvokeRequest, DEPLOYMENT_HEADER};
 pub use response::{decode_scoring_json, InvokeResponse};
 pub use stream::ResponseStream;
 pub use target::{ScoringAuth, ScoringTarget, ScoringTargetSource};
+pub(crate) use wire::ScoringHttp;

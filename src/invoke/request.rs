@@ -13,6 +13,9 @@ use crate::redirect::ORIGINAL_HOST_HEADER;
 /// Header that pins a request to one deployment of the endpoint.
 pub const DEPLOYMENT_HEADER: &str = "azureml-model-deployment";
 
+/// [`DEPLOYMENT_HEADER`] as a header name, built at compile time.
+const DEPLOYMENT: HeaderName = HeaderName::from_static(DEPLOYMENT_HEADER);
+
 /// Content type sent when the caller sets none (what the inference server and Python expect).
 const DEFAULT_CONTENT_TYPE: HeaderValue = HeaderValue::from_static("application/json");
 
@@ -170,10 +173,7 @@ impl InvokeRequest {
     pub(crate) fn apply_headers(&self, headers: &mut HeaderMap) {
         headers.insert(CONTENT_TYPE, self.content_type.clone());
         if let Some(deployment) = &self.deployment {
-            headers.insert(
-                HeaderName::from_static(DEPLOYMENT_HEADER),
-                deployment.clone(),
-            );
+            headers.insert(DEPLOYMENT, deployment.clone());
         }
         for (name, value) in &self.headers {
             headers.append(name.clone(), value.clone());

@@ -285,20 +285,29 @@ impl BlobContainer {
             .map(|_| ())
     }
 
-    /// Stages one block of blob `name` (`PUT ?comp=block`), with `Content-MD5`.
+    /// Stages one block of blob `name` (`PUT ?comp=block`), with `Content-MD5` when `md5` (the
+    /// body's MD5, base64) is given.
     ///
     /// `block_id` is the base64 id; all ids of a blob must have the same length.
     ///
     /// # Errors
     /// [`Error::Validation`] for an empty `block_id`; [`Error::Service`] when refused.
-    pub async fn put_block(&self, name: &str, block_id: &str, body: Bytes) -> Result<()> {
+    pub(crate) async fn put_block(
+        &self,
+        name: &str,
+        block_id: &str,
+        body: Bytes,
+        md5: Option<String>,
+    ) -> Result<()> {
         if block_id.is_empty() || block_id.len() > 88 {
             return Err(Error::validation(
                 "block_id",
                 "must be 1-88 base64 characters",
             ));
         }
-        let headers = vec![(header("content-md5"), md5_base64(&body))];
+        let headers = md5
+            .map(|md5| vec![(header("content-md5"), md5)])
+            .unwrap_or_default();
         self.send(
             Method::Put,
             Some(name),

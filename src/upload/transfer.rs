@@ -48,7 +48,7 @@ impl Default for UploadOptions {
         Self {
             progress: None,
             blob: UploadBlobOptions::default(),
-            concurrency: 2,
+            concurrency: crate::storage::DEFAULT_PARALLEL_BLOCKS,
         }
     }
 }

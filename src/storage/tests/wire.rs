@@ -224,6 +224,44 @@ async fn streaming_reads_one_block_at_a_time() {
     assert!(header(list, "authorization")
         .unwrap()
         .starts_with("SharedKey devstoreaccount1:"));
+    // Blocks carry no Content-MD5 unless asked for.
+    assert!(blocks.iter().all(|r| header(r, "content-md5").is_none()));
+}
+
+#[tokio::test]
+async fn blocks_carry_their_md5_when_asked() {
+    let server = MockServer::start().await;
+    catch_all_storage(&server).await;
+    let client = client();
+    let url = Url::parse(&format!("{}/devstoreaccount1/cont", server.uri())).unwrap();
+    let auth =
+        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
+            .unwrap();
+    let container = BlobContainer::new(&client, url, auth).unwrap();
+    let block = 1024;
+    let length = (block * 3 + 10) as u64;
+    let reader = CountingReader {
+        remaining: length,
+        largest: Arc::default(),
+    };
+    let options = UploadBlobOptions::default()
+        .with_block_size(block)
+        .with_max_single_put(block)
+        .with_block_md5(true);
+    container
+        .upload_reader("md5.bin", reader, length, &options, &mut |_| {})
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let blocks: Vec<&Request> = requests
+        .iter()
+        .filter(|r| r.url.query().is_some_and(|q| q.starts_with("comp=block&")))
+        .collect();
+    assert_eq!(blocks.len(), 4);
+    for r in blocks {
+        let expected = azure_core::base64::encode(<md5::Md5 as md5::Digest>::digest(&r.body));
+        assert_eq!(header(r, "content-md5"), Some(expected.as_str()));
+    }
 }
 
 #[tokio::test]

@@ -623,13 +623,12 @@ impl Registry {
             if entry.generation != generation {
                 return;
             }
+            let mut replaced = None;
             match outcome {
                 Outcome::Ready(target) => {
                     if let Some(processes) = entry.pending.take() {
                         let staying = processes.staying();
-                        if let Some(old) = entry.current.replace(Running { processes, target }) {
-                            self.track(retire(old));
-                        }
+                        replaced = entry.current.replace(Running { processes, target });
                         entry.state = RuntimeState::Succeeded;
                         // Scaling asked for another count while these started.
                         entry.scaling = false;
@@ -647,6 +646,11 @@ impl Registry {
                 }
             }
             self.publish(&entries);
+            // Retired only once the new processes are published: a call that finds the old
+            // ones retired looks again and finds the new ones.
+            if let Some(old) = replaced {
+                self.track(retire(old));
+            }
         }
         if let Some(hook) = self.settled.get() {
             hook(&key.0, &key.1);

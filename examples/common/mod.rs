@@ -124,8 +124,24 @@ impl Session {
                 python?
             }
         };
+        // Training is deterministic (fixed seed): a pickle made by the same script with the same
+        // environment's Python is reused, as the venv itself is.
+        let script = assets().join("train_model.py");
+        let stamp = output.with_extension("pkl.trained-by");
+        let recipe = trainer_recipe(&script, &python)?;
+        if output.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == recipe) {
+            println!(
+                "    reusing the model an earlier run trained (same train_model.py and environment): {}",
+                output.display()
+            );
+            return Ok(output);
+        }
+        let _ = std::fs::remove_file(&stamp);
         let status = tokio::process::Command::new(&python)
-            .arg(assets().join("train_model.py"))
+            .arg(&script)
+            // The environment's venv is the workspace's cache: bytecode written there makes the
+            // next run (and the deployments' servers) start faster.
+            .env_remove("PYTHONDONTWRITEBYTECODE")
             .arg(&output)
             .status()
             .await
@@ -136,6 +152,8 @@ impl Session {
         if !status.success() {
             return Err(Error::other(format!("train_model.py failed ({status})")));
         }
+        // Only a finished training is stamped; a failed write just means training next time.
+        let _ = std::fs::write(&stamp, recipe);
         Ok(output)
     }
 
@@ -231,4 +249,23 @@ where
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// What a trained pickle depends on: the training script's bytes and the interpreter (the
+/// environment's venv, whose path is its content hash) that ran it, as a SHA-256 hex string.
+fn trainer_recipe(script: &Path, python: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let code = std::fs::read(script).map_err(|e| Error::Io {
+        path: Some(script.to_path_buf()),
+        source: e,
+    })?;
+    let mut hasher = Sha256::new();
+    hasher.update(&code);
+    hasher.update(b"\n");
+    hasher.update(python.as_os_str().as_encoded_bytes());
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }

@@ -419,6 +419,27 @@ fn values(
         .unwrap_or_default()
 }
 
+/// Waits (at most 5 s) until the metrics API has a CPU sample of `deployment`: the offline
+/// workspace samples each ready instance every 2 s, so a deployment that just started may have
+/// none yet. Asking is cheaper than a fixed pause.
+async fn first_cpu_sample(ml_client: &MLClient, deployment: &str) -> Result<()> {
+    let metrics = ml_client.metrics();
+    for _ in 0..20 {
+        let span = Timespan::last(Duration::from_secs(3600));
+        let request = metrics
+            .cpu_utilization(ENDPOINT, deployment)?
+            .with_timespan(span.start, span.end)
+            .with_interval(Duration::from_secs(3600));
+        let answer = metrics.list_request(&request, None).await?;
+        let name = &request.query.metric_names[0];
+        if !values(&answer, name, |v| v.average).is_empty() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Ok(())
+}
+
 /// The seed's "Monitoring Your Endpoint": request count, latency P50/P90/P99, CPU and
 /// memory per instance and 4xx/5xx counts of a deployment over the last hour, from the
 /// metrics API (Azure Monitor's, or the offline workspace's own measurements).
@@ -587,8 +608,7 @@ pub async fn monitoring(session: &Session, deployment: &str) -> Result<()> {
     println!("Monitoring your endpoint: {deployment}");
     traffic(&session.ml_client, deployment, 20).await?;
     if session.local().is_some() {
-        // The offline workspace samples each ready instance's CPU and memory every 2 s.
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        first_cpu_sample(&session.ml_client, deployment).await?;
     }
     show_metrics(&session.ml_client, deployment).await?;
     show_collected_data(session, deployment).await

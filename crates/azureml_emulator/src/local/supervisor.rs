@@ -351,6 +351,10 @@ impl SetShared {
                 "SCORING_TIMEOUT_MS",
                 spec.scoring_timeout.as_millis().max(1).to_string(),
             )
+            // The venv is ours: let Python cache bytecode in it even when the caller's shell says
+            // not to (the first start compiles azmlinfsrv, Flask and the model's libraries once;
+            // later starts skip 2–3 s of compiling). A deployment's own variable still wins.
+            .env_remove("PYTHONDONTWRITEBYTECODE")
             // The deployment's own variables win, as on Azure.
             .envs(&spec.env)
             .env(sys::WORKSPACE_ENV, &spec.workspace)

@@ -427,38 +427,32 @@ impl EndpointYaml {
 
 // ---- model and environment -----------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+// Every key is optional (`default` for all): a missing one is `None` or empty.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 struct ModelYaml {
-    #[serde(rename = "$schema", default)]
+    #[serde(rename = "$schema")]
     _schema: Option<String>,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default, deserialize_with = "scalar_opt")]
+    #[serde(deserialize_with = "scalar_opt")]
     version: Option<String>,
-    #[serde(default)]
     path: Option<String>,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     type_: Option<String>,
-    #[serde(default)]
     description: Option<String>,
-    #[serde(default, deserialize_with = "scalar_map")]
+    #[serde(deserialize_with = "scalar_map")]
     tags: BTreeMap<String, String>,
-    #[serde(default, deserialize_with = "scalar_map")]
+    #[serde(deserialize_with = "scalar_map")]
     properties: BTreeMap<String, String>,
-    #[serde(default)]
     stage: Option<String>,
-    #[serde(default)]
     job_name: Option<String>,
-    #[serde(default)]
     flavors: Option<BTreeMap<String, BTreeMap<String, Scalar>>>,
     // What `show` prints for a registered asset and the schema tolerates: Python drops
     // `creation_context` and `latest_version` at load; the id is kept on the entity.
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default, rename = "creation_context")]
+    #[serde(rename = "creation_context")]
     _creation_context: Option<yaml_serde::Value>,
-    #[serde(default, rename = "latest_version")]
+    #[serde(rename = "latest_version")]
     _latest_version: Option<yaml_serde::Value>,
 }
 
@@ -490,36 +484,29 @@ impl ModelYaml {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+// Every key is optional (`default` for all): a missing one is `None` or empty.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 struct EnvironmentYaml {
-    #[serde(rename = "$schema", default)]
+    #[serde(rename = "$schema")]
     _schema: Option<String>,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default, deserialize_with = "scalar_opt")]
+    #[serde(deserialize_with = "scalar_opt")]
     version: Option<String>,
-    #[serde(default)]
     image: Option<String>,
-    #[serde(default)]
     conda_file: Option<yaml_serde::Value>,
-    #[serde(default)]
     build: Option<BuildYaml>,
-    #[serde(default)]
     description: Option<String>,
-    #[serde(default, deserialize_with = "scalar_map")]
+    #[serde(deserialize_with = "scalar_map")]
     tags: BTreeMap<String, String>,
-    #[serde(default, deserialize_with = "scalar_map")]
+    #[serde(deserialize_with = "scalar_map")]
     properties: BTreeMap<String, String>,
-    #[serde(default)]
     os_type: Option<String>,
-    #[serde(default)]
     inference_config: Option<InferenceConfigYaml>,
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default, rename = "creation_context")]
+    #[serde(rename = "creation_context")]
     _creation_context: Option<yaml_serde::Value>,
-    #[serde(default, rename = "latest_version")]
+    #[serde(rename = "latest_version")]
     _latest_version: Option<yaml_serde::Value>,
 }
 

@@ -26,8 +26,8 @@ use super::autoscale::{
 };
 use super::client::{iso_duration, parse_iso_duration};
 use super::enums::{
-    ComparisonOperator, DimensionOperator, MetricStatistic, ScaleDirection, ScaleType,
-    TimeAggregation,
+    ComparisonOperator, ConditionWords, DimensionOperator, MetricStatistic, ScaleDirection,
+    ScaleType, TimeAggregation,
 };
 
 /// A syntax error in a condition, scale action or rule: what was expected, the offending token
@@ -453,14 +453,8 @@ fn parse_condition(cur: &mut Cursor, mode: Mode) -> Result<MetricCondition, Rule
 
     // OPERATOR
     let (op_start, op) = cur.take_while(|c| matches!(c, '<' | '>' | '=' | '!'));
-    let operator = match op.as_str() {
-        "==" => ComparisonOperator::Equals,
-        "!=" => ComparisonOperator::NotEquals,
-        ">" => ComparisonOperator::GreaterThan,
-        ">=" => ComparisonOperator::GreaterThanOrEqual,
-        "<" => ComparisonOperator::LessThan,
-        "<=" => ComparisonOperator::LessThanOrEqual,
-        _ => return Err(cur.error_at(op_start, op, OPERATORS)),
+    let Some(operator) = ComparisonOperator::from_word(&op) else {
+        return Err(cur.error_at(op_start, op, OPERATORS));
     };
     cur.skip_ws();
 
@@ -472,20 +466,12 @@ fn parse_condition(cur: &mut Cursor, mode: Mode) -> Result<MetricCondition, Rule
     // AGGREGATION
     cur.skip_ws();
     let (start, token) = cur.word();
-    let time_aggregation = match token.to_ascii_lowercase().as_str() {
-        "avg" => TimeAggregation::Average,
-        "min" => TimeAggregation::Minimum,
-        "max" => TimeAggregation::Maximum,
-        "total" => TimeAggregation::Total,
-        "count" => TimeAggregation::Count,
-        "last" => TimeAggregation::Last,
-        _ => {
-            return Err(cur.error_at(
-                start,
-                token,
-                "a time aggregation (avg, min, max, total, count, last)",
-            ))
-        }
+    let Some(time_aggregation) = TimeAggregation::from_word(&token) else {
+        return Err(cur.error_at(
+            start,
+            token,
+            "a time aggregation (avg, min, max, total, count, last)",
+        ));
     };
 
     // PERIOD
@@ -629,17 +615,6 @@ fn parse_dimensions(
     }
 }
 
-fn parse_statistic(token: &str) -> Option<MetricStatistic> {
-    Some(match token.to_ascii_lowercase().as_str() {
-        "avg" => MetricStatistic::Average,
-        "min" => MetricStatistic::Min,
-        "max" => MetricStatistic::Max,
-        "sum" => MetricStatistic::Sum,
-        "count" => MetricStatistic::Count,
-        _ => return None,
-    })
-}
-
 /// What follows the amount of a scale action.
 struct ActionTail {
     cooldown: Option<Duration>,
@@ -721,7 +696,7 @@ fn parse_action_at(
             "timegrain" if allow_time_grain && tail.time_grain.is_none() => {
                 cur.skip_ws();
                 let (start, token) = cur.word();
-                let statistic = parse_statistic(&token).ok_or_else(|| {
+                let statistic = MetricStatistic::from_word(&token).ok_or_else(|| {
                     cur.error_at(
                         start,
                         token.clone(),

@@ -4,6 +4,29 @@
 
 use super::client::string_enum;
 
+/// The words the condition language spells an enum's known values with (`>=`, `avg`, …): one
+/// table per enum, read both ways, to print a rule and to parse one.
+pub(crate) trait ConditionWords: PartialEq + Clone + 'static {
+    /// Each known value with its word.
+    const WORDS: &'static [(Self, &'static str)];
+
+    /// The word of a known value; `None` for an unknown one.
+    fn word(&self) -> Option<&'static str> {
+        Self::WORDS
+            .iter()
+            .find(|(value, _)| value == self)
+            .map(|(_, word)| *word)
+    }
+
+    /// The value `word` names (ASCII case-insensitive).
+    fn from_word(word: &str) -> Option<Self> {
+        Self::WORDS
+            .iter()
+            .find(|(_, w)| w.eq_ignore_ascii_case(word))
+            .map(|(value, _)| value.clone())
+    }
+}
+
 string_enum! {
     /// How a metric value is compared with the threshold (`operator` of a metric trigger).
     ComparisonOperator {
@@ -25,16 +48,19 @@ string_enum! {
 impl ComparisonOperator {
     /// The condition-language symbol (`>`, `>=`, …), `None` for unknown values.
     pub fn symbol(&self) -> Option<&'static str> {
-        Some(match self {
-            Self::Equals => "==",
-            Self::NotEquals => "!=",
-            Self::GreaterThan => ">",
-            Self::GreaterThanOrEqual => ">=",
-            Self::LessThan => "<",
-            Self::LessThanOrEqual => "<=",
-            Self::Unknown(_) => return None,
-        })
+        self.word()
     }
+}
+
+impl ConditionWords for ComparisonOperator {
+    const WORDS: &'static [(Self, &'static str)] = &[
+        (Self::Equals, "=="),
+        (Self::NotEquals, "!="),
+        (Self::GreaterThan, ">"),
+        (Self::GreaterThanOrEqual, ">="),
+        (Self::LessThan, "<"),
+        (Self::LessThanOrEqual, "<="),
+    ];
 }
 
 string_enum! {
@@ -64,15 +90,18 @@ impl Default for MetricStatistic {
 impl MetricStatistic {
     /// The condition-language keyword (`avg`, `min`, `max`, `sum`, `count`), `None` for unknown.
     pub fn keyword(&self) -> Option<&'static str> {
-        Some(match self {
-            Self::Average => "avg",
-            Self::Min => "min",
-            Self::Max => "max",
-            Self::Sum => "sum",
-            Self::Count => "count",
-            Self::Unknown(_) => return None,
-        })
+        self.word()
     }
+}
+
+impl ConditionWords for MetricStatistic {
+    const WORDS: &'static [(Self, &'static str)] = &[
+        (Self::Average, "avg"),
+        (Self::Min, "min"),
+        (Self::Max, "max"),
+        (Self::Sum, "sum"),
+        (Self::Count, "count"),
+    ];
 }
 
 string_enum! {
@@ -104,16 +133,19 @@ impl Default for TimeAggregation {
 impl TimeAggregation {
     /// The condition-language keyword (`avg`, `min`, `max`, `total`, `count`, `last`).
     pub fn keyword(&self) -> Option<&'static str> {
-        Some(match self {
-            Self::Average => "avg",
-            Self::Minimum => "min",
-            Self::Maximum => "max",
-            Self::Total => "total",
-            Self::Count => "count",
-            Self::Last => "last",
-            Self::Unknown(_) => return None,
-        })
+        self.word()
     }
+}
+
+impl ConditionWords for TimeAggregation {
+    const WORDS: &'static [(Self, &'static str)] = &[
+        (Self::Average, "avg"),
+        (Self::Minimum, "min"),
+        (Self::Maximum, "max"),
+        (Self::Total, "total"),
+        (Self::Count, "count"),
+        (Self::Last, "last"),
+    ];
 }
 
 string_enum! {

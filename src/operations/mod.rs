@@ -39,7 +39,6 @@
 //! with the resource's name as a field (`name`; `endpoint_name` too for deployments); the polls
 //! of its poller and the pages of its pager run in that span.
 
-mod asset_lists;
 mod assets;
 mod datastores;
 mod download;
@@ -50,6 +49,7 @@ mod online_endpoints;
 mod options;
 mod references;
 mod upload;
+mod versioned;
 mod workspaces;
 
 pub use crate::invoke::EndpointCredentials;
@@ -59,6 +59,7 @@ pub use models::ModelOperations;
 pub use online_deployments::OnlineDeploymentOperations;
 pub use online_endpoints::OnlineEndpointOperations;
 pub use options::*;
+pub use versioned::{AssetOperations, VersionedAsset};
 pub use workspaces::WorkspaceOperations;
 
 use crate::client::MLClient;

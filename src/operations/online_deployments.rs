@@ -9,15 +9,14 @@ use crate::arm::lro::LroPoller;
 use crate::arm::pager::ArmPager;
 use crate::arm::resources;
 use crate::client::ClientCore;
-use crate::entities::{
-    DeploymentLogs, EnvironmentRef, ModelRef, OnlineDeployment, OnlineDeploymentOf,
-};
+use crate::entities::{DeploymentLogs, OnlineDeployment, OnlineDeploymentOf, Reference};
 use crate::error::{Error, Result};
 use crate::{rest, validate};
 use tracing::Instrument;
 
 use super::references;
 use super::require_name;
+use super::versioned::reference_id;
 use super::{
     OnlineDeploymentsBeginCreateOrUpdateOptions, OnlineDeploymentsBeginDeleteOptions,
     OnlineDeploymentsGetLogsOptions, OnlineDeploymentsGetOptions, OnlineDeploymentsListOptions,
@@ -133,14 +132,10 @@ impl OnlineDeploymentOperations {
             ..
         } = deployment;
         if let Some(m) = model.take() {
-            *model = Some(ModelRef::Id(
-                references::model_id(&self.core, &m, ctx).await?,
-            ));
+            *model = Some(Reference::Id(reference_id(&self.core, &m, ctx).await?));
         }
         if let Some(e) = environment.take() {
-            *environment = Some(EnvironmentRef::Id(
-                references::environment_id(&self.core, &e, ctx).await?,
-            ));
+            *environment = Some(Reference::Id(reference_id(&self.core, &e, ctx).await?));
         }
         if let Some(code) = code_configuration.as_mut() {
             if let Some(local_or_id) = code.code.take() {

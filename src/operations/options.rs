@@ -63,45 +63,29 @@ method_options! {
         container_type: Option<ContainerType>,
     }
 
-    /// Options of [`ModelOperations::create_or_update`](super::ModelOperations::create_or_update).
-    ModelsCreateOrUpdateOptions: ClientMethodOptions {}
-    /// Options of [`ModelOperations::get`](super::ModelOperations::get).
-    ModelsGetOptions: ClientMethodOptions {}
-    /// Options of [`ModelOperations::get_latest`](super::ModelOperations::get_latest).
-    ModelsGetLatestOptions: ClientMethodOptions {}
-    /// Options of [`ModelOperations::list`](super::ModelOperations::list).
-    ModelsListOptions: PagerOptions {}
-    /// Options of [`ModelOperations::list_containers`](super::ModelOperations::list_containers).
-    ModelsListContainersOptions: PagerOptions {}
-    /// Options of [`ModelOperations::list_versions`](super::ModelOperations::list_versions).
-    ModelsListVersionsOptions: PagerOptions {}
+    /// Options of [`AssetOperations::create_or_update`](super::AssetOperations::create_or_update)
+    /// (models and environments).
+    AssetsCreateOrUpdateOptions: ClientMethodOptions {}
+    /// Options of [`AssetOperations::get`](super::AssetOperations::get).
+    AssetsGetOptions: ClientMethodOptions {}
+    /// Options of [`AssetOperations::get_latest`](super::AssetOperations::get_latest).
+    AssetsGetLatestOptions: ClientMethodOptions {}
+    /// Options of [`AssetOperations::list`](super::AssetOperations::list).
+    AssetsListOptions: PagerOptions {}
+    /// Options of [`AssetOperations::list_containers`](super::AssetOperations::list_containers).
+    AssetsListContainersOptions: PagerOptions {}
+    /// Options of [`AssetOperations::list_versions`](super::AssetOperations::list_versions).
+    AssetsListVersionsOptions: PagerOptions {}
+    /// Options of [`AssetOperations::archive`](super::AssetOperations::archive).
+    AssetsArchiveOptions: ClientMethodOptions {}
+    /// Options of [`AssetOperations::restore`](super::AssetOperations::restore).
+    AssetsRestoreOptions: ClientMethodOptions {}
     /// Options of [`ModelOperations::download`](super::ModelOperations::download).
     ///
     /// The context reaches the ARM requests (the model, its datastore, the datastore's
     /// secrets); the blob downloads go out on the storage pipeline, which signs each request
     /// itself.
     ModelsDownloadOptions: ClientMethodOptions {}
-    /// Options of [`ModelOperations::archive`](super::ModelOperations::archive).
-    ModelsArchiveOptions: ClientMethodOptions {}
-    /// Options of [`ModelOperations::restore`](super::ModelOperations::restore).
-    ModelsRestoreOptions: ClientMethodOptions {}
-
-    /// Options of [`EnvironmentOperations::create_or_update`](super::EnvironmentOperations::create_or_update).
-    EnvironmentsCreateOrUpdateOptions: ClientMethodOptions {}
-    /// Options of [`EnvironmentOperations::get`](super::EnvironmentOperations::get).
-    EnvironmentsGetOptions: ClientMethodOptions {}
-    /// Options of [`EnvironmentOperations::get_latest`](super::EnvironmentOperations::get_latest).
-    EnvironmentsGetLatestOptions: ClientMethodOptions {}
-    /// Options of [`EnvironmentOperations::list`](super::EnvironmentOperations::list).
-    EnvironmentsListOptions: PagerOptions {}
-    /// Options of [`EnvironmentOperations::list_containers`](super::EnvironmentOperations::list_containers).
-    EnvironmentsListContainersOptions: PagerOptions {}
-    /// Options of [`EnvironmentOperations::list_versions`](super::EnvironmentOperations::list_versions).
-    EnvironmentsListVersionsOptions: PagerOptions {}
-    /// Options of [`EnvironmentOperations::archive`](super::EnvironmentOperations::archive).
-    EnvironmentsArchiveOptions: ClientMethodOptions {}
-    /// Options of [`EnvironmentOperations::restore`](super::EnvironmentOperations::restore).
-    EnvironmentsRestoreOptions: ClientMethodOptions {}
 
     /// Options of [`WorkspaceOperations::get`](super::WorkspaceOperations::get).
     WorkspacesGetOptions: ClientMethodOptions {}
@@ -151,3 +135,40 @@ method_options! {
         metric_namespace: Option<String>,
     }
 }
+
+// Models and environments share one generic operation group, so their options are the group's;
+// the names below keep the `{Group}{Method}Options` spelling of each alias.
+
+/// Options of [`ModelOperations::create_or_update`](super::ModelOperations::create_or_update).
+pub type ModelsCreateOrUpdateOptions<'a> = AssetsCreateOrUpdateOptions<'a>;
+/// Options of [`ModelOperations::get`](super::ModelOperations::get).
+pub type ModelsGetOptions<'a> = AssetsGetOptions<'a>;
+/// Options of [`ModelOperations::get_latest`](super::ModelOperations::get_latest).
+pub type ModelsGetLatestOptions<'a> = AssetsGetLatestOptions<'a>;
+/// Options of [`ModelOperations::list`](super::ModelOperations::list).
+pub type ModelsListOptions<'a> = AssetsListOptions<'a>;
+/// Options of [`ModelOperations::list_containers`](super::ModelOperations::list_containers).
+pub type ModelsListContainersOptions<'a> = AssetsListContainersOptions<'a>;
+/// Options of [`ModelOperations::list_versions`](super::ModelOperations::list_versions).
+pub type ModelsListVersionsOptions<'a> = AssetsListVersionsOptions<'a>;
+/// Options of [`ModelOperations::archive`](super::ModelOperations::archive).
+pub type ModelsArchiveOptions<'a> = AssetsArchiveOptions<'a>;
+/// Options of [`ModelOperations::restore`](super::ModelOperations::restore).
+pub type ModelsRestoreOptions<'a> = AssetsRestoreOptions<'a>;
+
+/// Options of [`EnvironmentOperations::create_or_update`](super::EnvironmentOperations::create_or_update).
+pub type EnvironmentsCreateOrUpdateOptions<'a> = AssetsCreateOrUpdateOptions<'a>;
+/// Options of [`EnvironmentOperations::get`](super::EnvironmentOperations::get).
+pub type EnvironmentsGetOptions<'a> = AssetsGetOptions<'a>;
+/// Options of [`EnvironmentOperations::get_latest`](super::EnvironmentOperations::get_latest).
+pub type EnvironmentsGetLatestOptions<'a> = AssetsGetLatestOptions<'a>;
+/// Options of [`EnvironmentOperations::list`](super::EnvironmentOperations::list).
+pub type EnvironmentsListOptions<'a> = AssetsListOptions<'a>;
+/// Options of [`EnvironmentOperations::list_containers`](super::EnvironmentOperations::list_containers).
+pub type EnvironmentsListContainersOptions<'a> = AssetsListContainersOptions<'a>;
+/// Options of [`EnvironmentOperations::list_versions`](super::EnvironmentOperations::list_versions).
+pub type EnvironmentsListVersionsOptions<'a> = AssetsListVersionsOptions<'a>;
+/// Options of [`EnvironmentOperations::archive`](super::EnvironmentOperations::archive).
+pub type EnvironmentsArchiveOptions<'a> = AssetsArchiveOptions<'a>;
+/// Options of [`EnvironmentOperations::restore`](super::EnvironmentOperations::restore).
+pub type EnvironmentsRestoreOptions<'a> = AssetsRestoreOptions<'a>;

@@ -1,23 +1,23 @@
 //! Turning what users write for a deployment's model, environment and code into the ARM ids
 //! the service wants: `azureml:name:version`, `azureml:name@latest`, ARM ids (with or without
-//! `azureml:`), registry URIs, inline entities (registered here, anonymously when unnamed) and
-//! local code folders (uploaded once per content hash).
+//! `azureml:`), registry URIs (inline models and environments are registered by `versioned`,
+//! anonymously when unnamed) and local code folders (uploaded once per content hash).
 
 use std::sync::Arc;
 
 use azure_core::http::Context;
 
-use super::assets::{self, CODES, DATA, ENVIRONMENTS, MODELS};
-use super::{environments, models, upload};
+use super::assets::{self, CODES, DATA};
+use super::upload;
 use crate::arm::ArmClient;
 use crate::client::ClientCore;
-use crate::entities::{DataCollector, EnvironmentRef, ModelRef};
+use crate::entities::DataCollector;
 use crate::error::{Error, Result};
 use crate::ids::{asset_version_id, AssetRef};
 use crate::rest;
 
 /// Resolves a reference (not inline) of asset `kind` to an ARM id.
-async fn reference_id(
+pub(super) async fn reference_id(
     arm: &ArmClient,
     kind: assets::AssetKind,
     field: &str,
@@ -39,42 +39,6 @@ async fn reference_id(
             }
             let version = assets::latest_version(arm, kind, &name, ctx).await?;
             Ok(asset_version_id(arm.scope(), kind.segment, &name, &version))
-        }
-    }
-}
-
-/// The ARM id of a deployment's model (registering an inline model).
-pub(crate) async fn model_id(
-    core: &Arc<ClientCore>,
-    model: &ModelRef,
-    ctx: &Context<'_>,
-) -> Result<String> {
-    match model {
-        ModelRef::Id(text) => reference_id(&core.arm, MODELS, "model", text, ctx).await,
-        ModelRef::Inline(model) => {
-            let registered = models::register_inline(core, model, ctx).await?;
-            registered
-                .id
-                .ok_or_else(|| Error::decode("Model", "the registered model has no id"))
-        }
-    }
-}
-
-/// The ARM id of a deployment's environment (registering an inline environment).
-pub(crate) async fn environment_id(
-    core: &Arc<ClientCore>,
-    environment: &EnvironmentRef,
-    ctx: &Context<'_>,
-) -> Result<String> {
-    match environment {
-        EnvironmentRef::Id(text) => {
-            reference_id(&core.arm, ENVIRONMENTS, "environment", text, ctx).await
-        }
-        EnvironmentRef::Inline(environment) => {
-            let registered = environments::register_inline(core, environment, ctx).await?;
-            registered
-                .id
-                .ok_or_else(|| Error::decode("Environment", "the registered environment has no id"))
         }
     }
 }

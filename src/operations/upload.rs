@@ -88,15 +88,11 @@ pub(crate) async fn model_path(
     metadata: BTreeMap<String, String>,
     ctx: &Context<'_>,
 ) -> Result<String> {
-    let hash = upload::hash_model_path(local).await?;
-    let (datastore, container) = default_datastore_container(core, ctx).await?;
-    let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
-    let summary =
-        upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
+    let (datastore, _, remote_path) = to_default_datastore(core, local, metadata, ctx).await?;
     Ok(upload::datastore_uri(
         core.arm.scope(),
         &datastore,
-        &summary.remote_path,
+        &remote_path,
     ))
 }
 
@@ -107,16 +103,29 @@ pub(crate) async fn build_context(
     metadata: BTreeMap<String, String>,
     ctx: &Context<'_>,
 ) -> Result<String> {
-    let hash = upload::hash_model_path(local).await?;
-    let (_, container) = default_datastore_container(core, ctx).await?;
-    let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
-    let summary =
-        upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
+    let (_, container, remote_path) = to_default_datastore(core, local, metadata, ctx).await?;
     Ok(format!(
         "{}/{}",
         container.url().as_str().trim_end_matches('/'),
-        summary.remote_path
+        remote_path
     ))
+}
+
+/// Uploads a local file or folder to the default datastore under
+/// `LocalUpload/{content hash}/…`: the datastore's name, its container and where the content
+/// went in it (each asset kind names the result its own way).
+async fn to_default_datastore(
+    core: &Arc<ClientCore>,
+    local: &Path,
+    metadata: BTreeMap<String, String>,
+    ctx: &Context<'_>,
+) -> Result<(String, BlobContainer, String)> {
+    let hash = upload::hash_model_path(local).await?;
+    let (datastore, container) = default_datastore_container(core, ctx).await?;
+    let prefix = format!("{ARTIFACT_ORIGIN}/{hash}");
+    let summary =
+        upload::upload_path(&container, local, &prefix, &metadata, &upload_options(core)).await?;
+    Ok((datastore, container, summary.remote_path))
 }
 
 /// Uploads a code folder as an anonymous code asset (once per content hash); returns the

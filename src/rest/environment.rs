@@ -151,18 +151,22 @@ pub(crate) fn conda_text(conda: &CondaFile) -> Result<String> {
 }
 
 /// Body of an environment version PUT (build context `path` must already be the uploaded URI).
+#[cfg(test)]
 pub(crate) fn environment_version_body(env: &Environment) -> Result<EnvironmentVersionResource> {
     environment_version_body_with(env, false)
 }
 
 /// Body of an anonymous environment version PUT (an environment defined inline in a deployment).
+#[cfg(test)]
 pub(crate) fn anonymous_environment_version_body(
     env: &Environment,
 ) -> Result<EnvironmentVersionResource> {
     environment_version_body_with(env, true)
 }
 
-fn environment_version_body_with(
+/// Body of an environment version PUT (build context `path` must already be the uploaded URI);
+/// an anonymous one for an environment defined inline in a deployment.
+pub(crate) fn environment_version_body_with(
     env: &Environment,
     anonymous: bool,
 ) -> Result<EnvironmentVersionResource> {

@@ -29,8 +29,14 @@ pub(crate) use actions::PendingUploadResponse;
 pub(crate) use assets::{CodeVersionResource, ModelContainer};
 pub(crate) use common::ArmList;
 pub(crate) use workspace::DatastoreSecrets;
+// The tests' names for the anonymous and named version bodies.
 #[cfg(test)]
-pub(crate) use {endpoint::online_endpoint_traffic_update_body, workspace::SkuResource};
+pub(crate) use {
+    endpoint::online_endpoint_traffic_update_body,
+    environment::{anonymous_environment_version_body, environment_version_body},
+    model::{anonymous_model_version_body, model_version_body},
+    workspace::SkuResource,
+};
 
 pub(crate) use actions::{
     get_logs_body, list_secrets_body, regenerate_keys_body, start_pending_upload_body,
@@ -39,10 +45,8 @@ pub(crate) use assets::{code_version_body, data_version_body};
 pub(crate) use container::AssetContainerResource;
 pub(crate) use deployment::{online_deployment_body, OnlineDeploymentResource};
 pub(crate) use endpoint::{online_endpoint_body, strip_traffic, OnlineEndpointResource};
-pub(crate) use environment::{
-    anonymous_environment_version_body, environment_version_body, EnvironmentVersionResource,
-};
-pub(crate) use model::{anonymous_model_version_body, model_version_body, ModelVersionResource};
+pub(crate) use environment::{environment_version_body_with, EnvironmentVersionResource};
+pub(crate) use model::{model_version_body_with, ModelVersionResource};
 pub(crate) use workspace::{DatastoreResource, WorkspaceResource};
 
 /// A typed body as JSON, for the ARM layer (which takes `serde_json::Value` bodies).

@@ -74,16 +74,23 @@ impl From<ModelVersionResource> for Model {
 }
 
 /// Body of a model version PUT (`path` must already be a datastore / https URI).
+#[cfg(test)]
 pub(crate) fn model_version_body(model: &Model) -> Result<ModelVersionResource> {
     model_version_body_with(model, false)
 }
 
 /// Body of an anonymous model version PUT (a model defined inline in a deployment).
+#[cfg(test)]
 pub(crate) fn anonymous_model_version_body(model: &Model) -> Result<ModelVersionResource> {
     model_version_body_with(model, true)
 }
 
-fn model_version_body_with(model: &Model, anonymous: bool) -> Result<ModelVersionResource> {
+/// Body of a model version PUT (`path` must already be a datastore / https URI); an anonymous
+/// one for a model defined inline in a deployment.
+pub(crate) fn model_version_body_with(
+    model: &Model,
+    anonymous: bool,
+) -> Result<ModelVersionResource> {
     let uri = model
         .path
         .as_deref()

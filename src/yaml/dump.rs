@@ -10,6 +10,7 @@
 use std::any::Any;
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{decode, DeploymentYaml, EndpointYaml, EnvironmentYaml, ModelYaml, Overrides};
@@ -186,6 +187,13 @@ impl Dict {
     fn done(self) -> Value {
         Value::Object(self.0)
     }
+
+    /// Done, with the resource's read-only `creation_context` last, as every resource dict
+    /// ends.
+    fn done_with_creation_context(self, context: Option<&CreationContext>) -> Value {
+        self.opt("creation_context", context.map(creation_context))
+            .done()
+    }
 }
 
 fn map<V: Clone + Into<Value>>(m: &std::collections::BTreeMap<String, V>) -> Value {
@@ -268,11 +276,7 @@ fn endpoint_dict(e: &OnlineEndpointOf<dyn Any>, compute: Option<&str>) -> Value 
             "provisioning_state",
             e.provisioning_state.as_ref().map(|p| p.as_str().to_owned()),
         )
-        .opt(
-            "creation_context",
-            e.creation_context.as_ref().map(creation_context),
-        )
-        .done()
+        .done_with_creation_context(e.creation_context.as_ref())
 }
 
 impl ToDict for OnlineEndpoint {
@@ -295,19 +299,19 @@ impl YamlEntity for OnlineEndpoint {
     }
 
     fn from_dict(dict: &Value, _base: &Path) -> Result<Self> {
-        let mut tree = tree_of(dict)?;
-        drop_creation_context(&mut tree);
-        let file: EndpointYaml = decode(tree, "online endpoint")?;
-        file.into_entity()
+        file_of::<EndpointYaml>(dict, "online endpoint")?.into_entity()
     }
 }
 
-/// Endpoints and deployments don't take `creation_context` in their file schema (it is read
-/// only); a dict from `show` carries it.
-fn drop_creation_context(tree: &mut yaml_serde::Value) {
-    if let yaml_serde::Value::Mapping(m) = tree {
+/// The YAML file struct a dict describes (`what` names it in errors). A dict from `show`
+/// carries the read-only `creation_context`, which endpoint and deployment file schemas don't
+/// take and the model and environment ones ignore: it is dropped first.
+fn file_of<F: DeserializeOwned>(dict: &Value, what: &str) -> Result<F> {
+    let mut tree = tree_of(dict)?;
+    if let yaml_serde::Value::Mapping(m) = &mut tree {
         m.remove("creation_context");
     }
+    decode(tree, what)
 }
 
 // ---- models and environments ---------------------------------------------------------------
@@ -334,11 +338,7 @@ impl ToDict for Model {
                 "flavors",
                 Some(Value::Object(flavors)).filter(|_| !self.flavors.is_empty()),
             )
-            .opt(
-                "creation_context",
-                self.creation_context.as_ref().map(creation_context),
-            )
-            .done()
+            .done_with_creation_context(self.creation_context.as_ref())
     }
 }
 
@@ -352,11 +352,7 @@ impl ToDict for crate::entities::AssetContainer {
             .opt("description", self.description.clone())
             .put("tags", map(&self.tags))
             .put("properties", map(&self.properties))
-            .opt(
-                "creation_context",
-                self.creation_context.as_ref().map(creation_context),
-            )
-            .done()
+            .done_with_creation_context(self.creation_context.as_ref())
     }
 }
 
@@ -366,8 +362,7 @@ impl YamlEntity for Model {
     }
 
     fn from_dict(dict: &Value, base: &Path) -> Result<Self> {
-        let file: ModelYaml = decode(tree_of(dict)?, "model")?;
-        file.into_entity(base, "")
+        file_of::<ModelYaml>(dict, "model")?.into_entity(base, "")
     }
 }
 
@@ -418,11 +413,7 @@ impl ToDict for Environment {
                 "inference_config",
                 self.inference_config.as_ref().map(inference_config),
             )
-            .opt(
-                "creation_context",
-                self.creation_context.as_ref().map(creation_context),
-            )
-            .done()
+            .done_with_creation_context(self.creation_context.as_ref())
     }
 }
 
@@ -432,8 +423,7 @@ impl YamlEntity for Environment {
     }
 
     fn from_dict(dict: &Value, base: &Path) -> Result<Self> {
-        let file: EnvironmentYaml = decode(tree_of(dict)?, "environment")?;
-        file.into_entity(base, "")
+        file_of::<EnvironmentYaml>(dict, "environment")?.into_entity(base, "")
     }
 }
 
@@ -625,10 +615,7 @@ impl YamlEntity for OnlineDeployment {
     }
 
     fn from_dict(dict: &Value, base: &Path) -> Result<Self> {
-        let mut tree = tree_of(dict)?;
-        drop_creation_context(&mut tree);
-        let file: DeploymentYaml = decode(tree, "online deployment")?;
-        file.into_entity(base)
+        file_of::<DeploymentYaml>(dict, "online deployment")?.into_entity(base)
     }
 }
 

@@ -3,15 +3,18 @@
 
 #![allow(clippy::result_large_err)] // closures returning the crate error, see invoke_support
 
+#[path = "../src/test_support/credential.rs"]
+mod credential;
 mod invoke_support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use azure_ai_ml::invoke::{InvokeRequest, ScoringAuth, ScoringClient, ScoringTarget};
 use azure_ai_ml::Error;
-use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
+use azure_core::credentials::Secret;
+use credential::TestCredential;
 use invoke_support::{aml_token, header, score_url, CountingSource};
 use time::OffsetDateTime;
 use wiremock::matchers::{header as header_is, method};
@@ -220,32 +223,6 @@ async fn a_token_due_for_refresh_is_renewed_once_while_others_keep_sending() {
     )));
 }
 
-/// A credential that counts its calls and hands out numbered tokens valid for `valid_for`.
-#[derive(Debug)]
-struct CountingCredential {
-    calls: AtomicUsize,
-    valid_for: Duration,
-    scopes: std::sync::Mutex<Vec<String>>,
-}
-
-#[async_trait::async_trait]
-impl TokenCredential for CountingCredential {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if let Ok(mut seen) = self.scopes.lock() {
-            seen.extend(scopes.iter().map(|s| s.to_string()));
-        }
-        Ok(AccessToken {
-            token: Secret::new(format!("entra-{n}")),
-            expires_on: OffsetDateTime::now_utc() + self.valid_for,
-        })
-    }
-}
-
 #[tokio::test]
 async fn entra_tokens_come_from_the_credential_once_until_due() {
     let server = MockServer::start().await;
@@ -256,11 +233,9 @@ async fn entra_tokens_come_from_the_credential_once_until_due() {
     for (valid_for, expected_calls) in
         [(Duration::from_secs(3600), 1), (Duration::from_secs(60), 5)]
     {
-        let credential = Arc::new(CountingCredential {
-            calls: AtomicUsize::new(0),
-            valid_for,
-            scopes: Default::default(),
-        });
+        // Numbered tokens, so that each renewal is a new one.
+        let credential =
+            Arc::new(TestCredential::new(|_, n| format!("entra-{n}")).valid_for(valid_for));
         let uri = score_url(&server);
         let cred = credential.clone();
         let source = CountingSource::new(move |_| {

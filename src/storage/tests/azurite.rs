@@ -465,7 +465,7 @@ async fn bearer_tokens_authorize_blob_requests_over_https() {
     let not_jwt = BlobContainer::new(
         &client,
         azurite.container_url(&name),
-        StorageAuth::bearer(Arc::new(super::support::FakeCredential::default())),
+        StorageAuth::bearer(Arc::new(super::support::TestCredential::naming_scopes())),
     )
     .unwrap();
     let err = not_jwt

@@ -9,6 +9,7 @@ use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::storage::{BlobContainer, StorageAuth};
+pub(crate) use crate::test_support::TestCredential;
 use crate::{MLClient, MLClientOptions};
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
 use azure_core::http::Url;
@@ -329,34 +330,10 @@ impl TokenCredential for JwtCredential {
     }
 }
 
-/// A credential that hands out a fixed token and records the scopes asked for.
-#[derive(Debug, Default)]
-pub struct FakeCredential {
-    pub scopes: Mutex<Vec<String>>,
-}
-
-#[async_trait::async_trait]
-impl TokenCredential for FakeCredential {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        self.scopes
-            .lock()
-            .unwrap()
-            .extend(scopes.iter().map(|s| s.to_string()));
-        Ok(AccessToken::new(
-            format!("token-for-{}", scopes.join(" ")),
-            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
-        ))
-    }
-}
-
 /// An MLClient with a fake credential and default options.
 pub fn client() -> MLClient {
     client_with(
-        Arc::new(FakeCredential::default()),
+        Arc::new(TestCredential::naming_scopes()),
         MLClientOptions::default(),
     )
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::support::{client, client_with, FakeCredential};
+use super::support::{client, client_with, TestCredential};
 use crate::storage::{BlobContainer, StorageAuth, UploadBlobOptions, STORAGE_SCOPE};
 use crate::upload::{upload_metadata, upload_path, UploadOptions};
 use crate::MLClientOptions;
@@ -47,7 +47,7 @@ async fn tutorial_code_upload_sends_what_python_sends() {
     let server = MockServer::start().await;
     catch_all_storage(&server).await;
     let options = MLClientOptions::default().with_redirect(Url::parse(&server.uri()).unwrap());
-    let client = client_with(Arc::new(FakeCredential::default()), options);
+    let client = client_with(Arc::new(TestCredential::naming_scopes()), options);
     let sas_url = format!(
         "https://mlworkspacprod1234567890.blob.core.windows.net/9d4601d9-0744-5c97-9ac4-a5df9d06633c?{SAS}"
     );
@@ -116,7 +116,7 @@ async fn tutorial_code_upload_sends_what_python_sends() {
 async fn bearer_auth_uses_the_storage_scope_once_and_never_the_arm_token() {
     let server = MockServer::start().await;
     catch_all_storage(&server).await;
-    let credential = Arc::new(FakeCredential::default());
+    let credential = Arc::new(TestCredential::naming_scopes());
     let options = MLClientOptions::default().with_redirect(Url::parse(&server.uri()).unwrap());
     let client = client_with(credential.clone(), options);
     let url =

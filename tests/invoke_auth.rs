@@ -37,6 +37,16 @@ async fn server_accepting(key: &str) -> MockServer {
     server
 }
 
+/// A scoring server answering every POST with `response`.
+async fn server_answering(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    server
+}
+
 fn client_for(source: Arc<CountingSource>) -> ScoringClient {
     ScoringClient::from_source(source, reqwest::Client::new(), None)
 }
@@ -122,30 +132,12 @@ async fn a_failing_source_is_reported_and_tried_again_on_the_next_call() {
 
 #[tokio::test]
 async fn an_expired_token_is_refreshed_exactly_once_for_100_concurrent_invokes() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("[1]"))
-        .mount(&server)
-        .await;
-    let uri = score_url(&server);
-    let now = OffsetDateTime::now_utc();
-    let source = CountingSource::new(move |n| {
-        Ok(if n == 1 {
-            aml_token(
-                &uri,
-                "expired",
-                now - Duration::from_secs(120),
-                now - Duration::from_secs(60),
-            )
-        } else {
-            aml_token(
-                &uri,
-                "fresh",
-                now + Duration::from_secs(1800),
-                now + Duration::from_secs(3600),
-            )
-        })
-    });
+    let server = server_answering(ResponseTemplate::new(200).set_body_string("[1]")).await;
+    let source = CountingSource::aml_tokens(
+        score_url(&server),
+        ("expired", -120, -60),
+        ("fresh", 1800, 3600),
+    );
     let client = client_for(source.clone());
     // The first resolve hands out a token that is already expired; it is used once (it is all
     // we have) and every later invoke finds it stale.
@@ -174,31 +166,13 @@ async fn an_expired_token_is_refreshed_exactly_once_for_100_concurrent_invokes()
 
 #[tokio::test]
 async fn a_token_due_for_refresh_is_renewed_once_while_others_keep_sending() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
-    let uri = score_url(&server);
-    let now = OffsetDateTime::now_utc();
-    let source = CountingSource::new(move |n| {
-        Ok(if n == 1 {
-            // Past its refresh time, still valid for an hour.
-            aml_token(
-                &uri,
-                "due",
-                now - Duration::from_secs(1),
-                now + Duration::from_secs(3600),
-            )
-        } else {
-            aml_token(
-                &uri,
-                "renewed",
-                now + Duration::from_secs(1800),
-                now + Duration::from_secs(3600),
-            )
-        })
-    });
+    let server = server_answering(ResponseTemplate::new(200)).await;
+    // First past its refresh time, still valid for an hour.
+    let source = CountingSource::aml_tokens(
+        score_url(&server),
+        ("due", -1, 3600),
+        ("renewed", 1800, 3600),
+    );
     let client = client_for(source.clone());
     client.resolve().await.unwrap();
     let tasks: Vec<_> = (0..50)
@@ -225,11 +199,7 @@ async fn a_token_due_for_refresh_is_renewed_once_while_others_keep_sending() {
 
 #[tokio::test]
 async fn entra_tokens_come_from_the_credential_once_until_due() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = server_answering(ResponseTemplate::new(200)).await;
     for (valid_for, expected_calls) in
         [(Duration::from_secs(3600), 1), (Duration::from_secs(60), 5)]
     {

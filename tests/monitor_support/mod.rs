@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use azure_ai_ml::monitor::{AutoscaleSetting, ScaleRule};
-use azure_ai_ml::{MLClient, MLClientOptions};
+use azure_ai_ml::{ArmPager, MLClient, MLClientOptions};
 use azure_core::http::Url;
+use futures::TryStreamExt;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -98,6 +99,13 @@ pub fn autoscale_example() -> serde_json::Value {
 
 pub fn metrics_example() -> serde_json::Value {
     shared_json("azureml-rest/examples/monitor/metrics/2024-02-01/GetMetric.json")
+}
+
+/// Every setting of a list, all its pages read.
+pub async fn all_settings(
+    pager: azure_ai_ml::Result<ArmPager<AutoscaleSetting>>,
+) -> Vec<AutoscaleSetting> {
+    pager.unwrap().try_collect().await.unwrap()
 }
 
 /// The query pairs of a request, decoded.

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use azure_ai_ml::invoke::InvokeRequest;
 use azure_ai_ml::{Cloud, CloudEndpoints, Error, MLClient, MLClientOptions, Result};
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use url::Url;
 
 /// The benchmark server's static ARM answers (from the oracle flow).
@@ -22,23 +21,10 @@ const RESOURCE_GROUP: &str = "ml-project-rg";
 const WORKSPACE: &str = "ml-workspace-production";
 const ENDPOINT: &str = "churn-prediction-v1";
 
-/// A fixed ARM token: the benchmark server checks only that one is there.
-#[derive(Debug)]
-struct StaticToken;
-
-#[async_trait::async_trait]
-impl TokenCredential for StaticToken {
-    async fn get_token(
-        &self,
-        _: &[&str],
-        _: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            "bench-arm-token".to_owned(),
-            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
-        ))
-    }
-}
+// The benchmark server checks only that an ARM token is there.
+#[path = "../src/test_support/credential.rs"]
+mod credential;
+use credential::TestCredential;
 
 struct Args {
     base: Url,
@@ -117,7 +103,7 @@ async fn run(args: Args) -> Result<()> {
         .with_cloud(Cloud::Custom(CloudEndpoints::new(args.base.clone())))
         .with_root_certificate_pem(ca);
     let ml_client = MLClient::new(
-        Arc::new(StaticToken),
+        Arc::new(TestCredential::fixed("bench-arm-token")),
         SUBSCRIPTION,
         RESOURCE_GROUP,
         WORKSPACE,

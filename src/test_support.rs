@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
-
 use crate::{MLClient, MLClientOptions};
+
+mod credential;
+pub(crate) use credential::TestCredential;
 
 /// A file or folder of the shared reference folder (Python's request bodies, the official REST
 /// examples, the tutorial's flow), wherever the checkout sits: `../shared` beside a clone,
@@ -32,27 +33,10 @@ pub(crate) fn shared_json(relative: &str) -> serde_json::Value {
 /// The workspace part of every ARM path of a [`client`].
 pub(crate) const WS: &str = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
 
-/// A credential that hands out one fixed token.
-#[derive(Debug)]
-pub(crate) struct StaticCredential;
-
-#[async_trait::async_trait]
-impl TokenCredential for StaticCredential {
-    async fn get_token(
-        &self,
-        _scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            "arm-token".to_string(),
-            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
-        ))
-    }
-}
-
 /// A client of workspace `sub/rg/ws` (see [`WS`]) with `options`, every request redirected to
 /// `base` (a wiremock server).
 pub(crate) fn client(base: &str, options: MLClientOptions) -> MLClient {
     let options = options.with_redirect(base.parse().expect("a URL"));
-    MLClient::new(Arc::new(StaticCredential), "sub", "rg", "ws", Some(options)).expect("a client")
+    let credential = Arc::new(TestCredential::fixed("arm-token"));
+    MLClient::new(credential, "sub", "rg", "ws", Some(options)).expect("a client")
 }

@@ -295,31 +295,9 @@ fn folder_rows(field: &'static str, bad: &BadFolders, op: impl Fn(&Path) -> Op) 
 /// deployments of [`blue`] can be created.
 async fn workspace_with_endpoint(fake: &FakeWorkspace, files: &TutorialFiles) -> MLClient {
     let ml_client = fake.client().unwrap();
-    ml_client
-        .models()
-        .create_or_update(
-            &Model::new("customer-churn-model").path(files.p("model/model.pkl")),
-            None,
-        )
-        .await
-        .unwrap();
-    ml_client
-        .environments()
-        .create_or_update(
-            &Environment::new("churn-model-env")
-                .image("python:3.11")
-                .conda_file(files.path("environment/conda.yml")),
-            None,
-        )
-        .await
-        .unwrap();
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint(), None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    files
+        .register_with_endpoint(&ml_client, "python:3.11")
+        .await;
     ml_client
 }
 
@@ -328,50 +306,99 @@ async fn workspace_with_endpoint(fake: &FakeWorkspace, files: &TutorialFiles) ->
 #[tokio::test]
 async fn endpoint_rows() {
     let k8s_blank_compute = KubernetesOnlineEndpoint::new(ENDPOINT).compute(" ");
-    let long_name = "n".repeat(513);
-    let mut rows = vec![
-        row(
-            "name too short",
-            "name",
-            "3 to 32",
-            ep(ManagedOnlineEndpoint::new("ab")),
-        ),
-        row(
-            "name with `_`",
-            "name",
-            "must start with a letter",
-            ep(ManagedOnlineEndpoint::new("churn_v1")),
-        ),
-        row(
+    let mut rows = Vec::new();
+    for (what, rule, name) in [
+        ("name too short", "3 to 32", "ab"),
+        ("name with `_`", "must start with a letter", "churn_v1"),
+        (
             "name starting with a digit",
-            "name",
             "must start with a letter",
-            ep(ManagedOnlineEndpoint::new("1churn")),
+            "1churn",
         ),
-        row(
+    ] {
+        rows.push(row(
+            what,
+            "name",
+            rule,
+            ep(ManagedOnlineEndpoint::new(name)),
+        ));
+    }
+    // One tag each, too long or with a character ARM refuses.
+    for (what, field, rule, name, value) in [
+        (
+            "tag name of 513 characters",
+            "tags",
+            "at most 512",
+            "n".repeat(513),
+            "v".to_owned(),
+        ),
+        (
+            "tag value of 257 characters",
+            "tags.team",
+            "at most 256",
+            "team".to_owned(),
+            "v".repeat(257),
+        ),
+        (
+            "tag name with `/`",
+            "tags.a/b",
+            "must not contain `/`",
+            "a/b".to_owned(),
+            "v".to_owned(),
+        ),
+        (
+            "tag name with `%`",
+            "tags.100%",
+            "must not contain `%`",
+            "100%".to_owned(),
+            "v".to_owned(),
+        ),
+        (
+            "empty tag name",
+            "tags",
+            "must not be empty",
+            String::new(),
+            "v".to_owned(),
+        ),
+    ] {
+        rows.push(row(what, field, rule, ep(endpoint().tag(name, value))));
+    }
+    // A live traffic split each.
+    let splits: [(_, _, _, &[(&str, u32)]); 4] = [
+        (
             "traffic sums to 95",
             "traffic",
             "add up to 100",
-            ep(endpoint().traffic([("blue", 90), ("green", 5)])),
+            &[("blue", 90), ("green", 5)],
         ),
-        row(
+        (
             "traffic over 100",
             "traffic.blue",
             "between 0 and 100",
-            ep(endpoint().traffic([("blue", 101)])),
+            &[("blue", 101)],
         ),
-        row(
+        (
             "traffic names differ in case only",
             "traffic.blue",
             "differ only in case",
-            ep(endpoint().traffic([("Blue", 50), ("blue", 50)])),
+            &[("Blue", 50), ("blue", 50)],
         ),
-        row(
+        (
             "traffic key not a deployment name",
             "traffic.b_1",
             "must start with a letter",
-            ep(endpoint().traffic([("b_1", 100)])),
+            &[("b_1", 100)],
         ),
+    ];
+    for (what, field, rule, split) in splits {
+        rows.push(row(
+            what,
+            field,
+            rule,
+            ep(endpoint().traffic(split.iter().copied())),
+        ));
+    }
+    rows.extend([
         row(
             "mirror traffic over 50",
             "mirror_traffic",
@@ -440,36 +467,6 @@ async fn endpoint_rows() {
             ep(endpoint().tags(tags(51))),
         ),
         row(
-            "tag name of 513 characters",
-            "tags",
-            "at most 512",
-            ep(endpoint().tag(long_name, "v")),
-        ),
-        row(
-            "tag value of 257 characters",
-            "tags.team",
-            "at most 256",
-            ep(endpoint().tag("team", "v".repeat(257))),
-        ),
-        row(
-            "tag name with `/`",
-            "tags.a/b",
-            "must not contain `/`",
-            ep(endpoint().tag("a/b", "v")),
-        ),
-        row(
-            "tag name with `%`",
-            "tags.100%",
-            "must not contain `%`",
-            ep(endpoint().tag("100%", "v")),
-        ),
-        row(
-            "empty tag name",
-            "tags",
-            "must not be empty",
-            ep(endpoint().tag("", "v")),
-        ),
-        row(
             "tag names differ in case only",
             "tags.team",
             "case-insensitive",
@@ -481,7 +478,7 @@ async fn endpoint_rows() {
             "must not be empty",
             ep(k8s_blank_compute),
         ),
-    ];
+    ]);
     // Valid at the edge: exactly 50 tags, 512/256 characters (these go through, so not rows).
     let edge = endpoint()
         .tags(tags(49))

@@ -8,11 +8,9 @@ mod support;
 
 use azure_ai_ml::testing::emulator::core::{fake_access_token, CoreRequest};
 use azure_ai_ml::testing::{FakeWorkspace, FakeWorkspaceExt, HostKind};
-use azure_ai_ml::{
-    CodeConfiguration, Environment, MLClient, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
-};
+use azure_ai_ml::{CodeConfiguration, MLClient, ManagedOnlineDeployment};
 use serde_json::json;
-use support::TutorialFiles;
+use support::{TutorialFiles, BASE_IMAGE};
 
 const ENDPOINT: &str = "churn-prediction-v1";
 
@@ -40,35 +38,6 @@ async fn deploy(ml_client: &MLClient, d: &ManagedOnlineDeployment) {
         .unwrap();
 }
 
-/// The model, environment and endpoint the deployments use.
-async fn setup(ml_client: &MLClient, files: &TutorialFiles) {
-    ml_client
-        .models()
-        .create_or_update(
-            &Model::new("customer-churn-model").path(files.p("model/model.pkl")),
-            None,
-        )
-        .await
-        .unwrap();
-    ml_client
-        .environments()
-        .create_or_update(
-            &Environment::new("churn-model-env")
-                .conda_file(files.p("environment/conda.yml"))
-                .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest"),
-            None,
-        )
-        .await
-        .unwrap();
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&ManagedOnlineEndpoint::new(ENDPOINT), None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
-}
-
 /// The `codeId` the last PUT of deployment `name` carried.
 fn code_id(fake: &FakeWorkspace, name: &str) -> String {
     let put = fake
@@ -88,7 +57,7 @@ async fn the_second_deployment_of_a_folder_uploads_nothing() {
     let files = TutorialFiles::new();
     let fake = FakeWorkspace::start().await;
     let ml_client = fake.client().unwrap();
-    setup(&ml_client, &files).await;
+    files.register_with_endpoint(&ml_client, BASE_IMAGE).await;
 
     let before = blob_puts(&fake);
     deploy(&ml_client, &deployment(&files, "blue")).await;
@@ -108,7 +77,7 @@ async fn code_uploaded_under_another_name_is_found_by_its_hash() {
     let files = TutorialFiles::new();
     let fake = FakeWorkspace::start().await;
     let ml_client = fake.client().unwrap();
-    setup(&ml_client, &files).await;
+    files.register_with_endpoint(&ml_client, BASE_IMAGE).await;
 
     // Another client (Python names anonymous code with a GUID) registered the same folder.
     let hash = azure_ai_ml::hash_code_folder(&files.path("scoring"))

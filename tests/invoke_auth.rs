@@ -3,15 +3,18 @@
 
 #![allow(clippy::result_large_err)] // closures returning the crate error, see invoke_support
 
+#[path = "../src/test_support/credential.rs"]
+mod credential;
 mod invoke_support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use azure_ai_ml::invoke::{InvokeRequest, ScoringAuth, ScoringClient, ScoringTarget};
 use azure_ai_ml::Error;
-use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
+use azure_core::credentials::Secret;
+use credential::TestCredential;
 use invoke_support::{aml_token, header, score_url, CountingSource};
 use time::OffsetDateTime;
 use wiremock::matchers::{header as header_is, method};
@@ -29,6 +32,16 @@ async fn server_accepting(key: &str) -> MockServer {
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(401).set_body_string("key rejected"))
         .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A scoring server answering every POST with `response`.
+async fn server_answering(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(response)
         .mount(&server)
         .await;
     server
@@ -119,30 +132,12 @@ async fn a_failing_source_is_reported_and_tried_again_on_the_next_call() {
 
 #[tokio::test]
 async fn an_expired_token_is_refreshed_exactly_once_for_100_concurrent_invokes() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("[1]"))
-        .mount(&server)
-        .await;
-    let uri = score_url(&server);
-    let now = OffsetDateTime::now_utc();
-    let source = CountingSource::new(move |n| {
-        Ok(if n == 1 {
-            aml_token(
-                &uri,
-                "expired",
-                now - Duration::from_secs(120),
-                now - Duration::from_secs(60),
-            )
-        } else {
-            aml_token(
-                &uri,
-                "fresh",
-                now + Duration::from_secs(1800),
-                now + Duration::from_secs(3600),
-            )
-        })
-    });
+    let server = server_answering(ResponseTemplate::new(200).set_body_string("[1]")).await;
+    let source = CountingSource::aml_tokens(
+        score_url(&server),
+        ("expired", -120, -60),
+        ("fresh", 1800, 3600),
+    );
     let client = client_for(source.clone());
     // The first resolve hands out a token that is already expired; it is used once (it is all
     // we have) and every later invoke finds it stale.
@@ -171,31 +166,13 @@ async fn an_expired_token_is_refreshed_exactly_once_for_100_concurrent_invokes()
 
 #[tokio::test]
 async fn a_token_due_for_refresh_is_renewed_once_while_others_keep_sending() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
-    let uri = score_url(&server);
-    let now = OffsetDateTime::now_utc();
-    let source = CountingSource::new(move |n| {
-        Ok(if n == 1 {
-            // Past its refresh time, still valid for an hour.
-            aml_token(
-                &uri,
-                "due",
-                now - Duration::from_secs(1),
-                now + Duration::from_secs(3600),
-            )
-        } else {
-            aml_token(
-                &uri,
-                "renewed",
-                now + Duration::from_secs(1800),
-                now + Duration::from_secs(3600),
-            )
-        })
-    });
+    let server = server_answering(ResponseTemplate::new(200)).await;
+    // First past its refresh time, still valid for an hour.
+    let source = CountingSource::aml_tokens(
+        score_url(&server),
+        ("due", -1, 3600),
+        ("renewed", 1800, 3600),
+    );
     let client = client_for(source.clone());
     client.resolve().await.unwrap();
     let tasks: Vec<_> = (0..50)
@@ -220,47 +197,15 @@ async fn a_token_due_for_refresh_is_renewed_once_while_others_keep_sending() {
     )));
 }
 
-/// A credential that counts its calls and hands out numbered tokens valid for `valid_for`.
-#[derive(Debug)]
-struct CountingCredential {
-    calls: AtomicUsize,
-    valid_for: Duration,
-    scopes: std::sync::Mutex<Vec<String>>,
-}
-
-#[async_trait::async_trait]
-impl TokenCredential for CountingCredential {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if let Ok(mut seen) = self.scopes.lock() {
-            seen.extend(scopes.iter().map(|s| s.to_string()));
-        }
-        Ok(AccessToken {
-            token: Secret::new(format!("entra-{n}")),
-            expires_on: OffsetDateTime::now_utc() + self.valid_for,
-        })
-    }
-}
-
 #[tokio::test]
 async fn entra_tokens_come_from_the_credential_once_until_due() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = server_answering(ResponseTemplate::new(200)).await;
     for (valid_for, expected_calls) in
         [(Duration::from_secs(3600), 1), (Duration::from_secs(60), 5)]
     {
-        let credential = Arc::new(CountingCredential {
-            calls: AtomicUsize::new(0),
-            valid_for,
-            scopes: Default::default(),
-        });
+        // Numbered tokens, so that each renewal is a new one.
+        let credential =
+            Arc::new(TestCredential::new(|_, n| format!("entra-{n}")).valid_for(valid_for));
         let uri = score_url(&server);
         let cred = credential.clone();
         let source = CountingSource::new(move |_| {

@@ -12,8 +12,8 @@
 mod local_support;
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use azure_ai_ml::local::{Clock, LocalWorkspace, LocalWorkspaceExt, ManualClock};
@@ -28,82 +28,6 @@ const T0: OffsetDateTime = datetime!(2024-07-01 10:00:10 UTC);
 const MINUTE: Duration = Duration::from_secs(60);
 const WAIT: Duration = Duration::from_secs(180);
 
-/// Instances of blue in rotation, and its processes.
-fn counts(ws: &LocalWorkspace) -> (usize, usize) {
-    let all = ws.instances("churn", "blue");
-    (
-        all.iter().filter(|i| i.ready && !i.draining).count(),
-        all.len(),
-    )
-}
-
-async fn wait_for(limit: Duration, check: impl Fn() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while !check() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    true
-}
-
-/// Callers sending their next call when the last one was answered.
-#[derive(Default)]
-struct Load {
-    sent: Arc<AtomicU64>,
-    ok: Arc<AtomicU64>,
-    failures: Arc<Mutex<Vec<String>>>,
-    request_ids: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-impl Load {
-    fn start(&mut self, api: &Arc<Api>, key: &str, callers: usize, body: Value, each: u64) {
-        self.stop.store(false, Ordering::SeqCst);
-        for _ in 0..callers {
-            let (api, key, body) = (api.clone(), key.to_owned(), body.clone());
-            let (sent, ok, failures, ids, stop) = (
-                self.sent.clone(),
-                self.ok.clone(),
-                self.failures.clone(),
-                self.request_ids.clone(),
-                self.stop.clone(),
-            );
-            self.tasks.push(tokio::spawn(async move {
-                for _ in 0..each {
-                    if stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    sent.fetch_add(1, Ordering::SeqCst);
-                    let response = api.score_request("churn", &key, None, &body).await;
-                    let status = response.status().as_u16();
-                    let id = response
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
-                    let text = response.text().await.unwrap_or_default();
-                    if status == 200 {
-                        ok.fetch_add(1, Ordering::SeqCst);
-                    } else {
-                        failures.lock().unwrap().push(format!("{status} {text}"));
-                    }
-                    ids.lock().unwrap().extend(id);
-                }
-            }));
-        }
-    }
-
-    async fn stop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        for task in self.tasks.drain(..) {
-            task.await.unwrap();
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_load_scales_out_and_back_counted_and_collected_through_the_sdk() {
     if !python_available() {
@@ -112,21 +36,22 @@ async fn a_load_scales_out_and_back_counted_and_collected_through_the_sdk() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(T0));
     let monitor: Arc<dyn Clock> = clock.clone();
-    let ws = LocalWorkspace::start(
-        options(dir.path())
-            .with_clock(monitor)
-            .with_monitor_periods(Duration::from_millis(100), Duration::from_millis(100)),
-    )
-    .await
-    .unwrap();
+    let ws = Arc::new(
+        LocalWorkspace::start(
+            options(dir.path())
+                .with_clock(monitor)
+                .with_monitor_periods(Duration::from_millis(100), Duration::from_millis(100)),
+        )
+        .await
+        .unwrap(),
+    );
     let ml_client = ws.client().unwrap();
-    let w = Arc::new(Ws::wrap(ws));
-    let api = Arc::new(Api::new(w.base.as_str(), w.ws.ca_pem()));
+    let api = Arc::new(Api::new(ws.base_url().as_str(), ws.ca_pem()));
 
-    let (code, model, env) = w.register_tiny("auto", &[1.0, 2.0]).await;
-    w.create_endpoint("churn", "Key").await;
+    let (code, model, env) = api.register_tiny("auto", &[1.0, 2.0]).await;
+    api.create_endpoint("churn", "Key").await;
     let sampled = json!({"dataCollectionMode": "Enabled", "samplingRate": 0.25});
-    let blue = w
+    let blue = api
         .put_and_wait(
             "onlineEndpoints/churn/deployments/blue",
             deployment_body(
@@ -145,13 +70,8 @@ async fn a_load_scales_out_and_back_counted_and_collected_through_the_sdk() {
         blue["properties"]["provisioningState"], "Succeeded",
         "{blue}"
     );
-    w.put_and_wait(
-        "onlineEndpoints/churn",
-        json!({"location": "eastus", "identity": {"type": "SystemAssigned"},
-               "properties": {"authMode": "Key", "traffic": {"blue": 100}}}),
-    )
-    .await;
-    let (key, _) = w.keys("churn").await;
+    api.route_all("churn", "blue").await;
+    let (key, _) = api.keys("churn").await;
 
     // The SDK writes the setting from the CLI's language.
     let autoscale = ml_client.autoscale();
@@ -173,47 +93,28 @@ async fn a_load_scales_out_and_back_counted_and_collected_through_the_sdk() {
     let stored = autoscale.create_or_update(&setting, None).await.unwrap();
     assert!(stored.enabled);
 
-    let started = Instant::now();
-    let timeline = Arc::new(Mutex::new(vec![(0.0, T0, 1usize, 1usize)]));
-    let watching = Arc::new(AtomicBool::new(true));
-    let watcher = {
-        let (w, clock, timeline, watching) =
-            (w.clone(), clock.clone(), timeline.clone(), watching.clone());
-        tokio::spawn(async move {
-            // Bounded: the test stops it; 15 minutes at most regardless.
-            while watching.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(900) {
-                let (serving, processes) = counts(&w.ws);
-                {
-                    let mut t = timeline.lock().unwrap();
-                    if t.last()
-                        .is_none_or(|(_, _, s, p)| (*s, *p) != (serving, processes))
-                    {
-                        t.push((
-                            started.elapsed().as_secs_f64(),
-                            clock.now(),
-                            serving,
-                            processes,
-                        ));
-                    }
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        })
-    };
+    let stop_watch = Arc::new(AtomicBool::new(false));
+    let watcher = watch_counts(
+        ws.clone(),
+        clock.clone(),
+        "churn",
+        "blue",
+        stop_watch.clone(),
+    );
 
     // Minute 0: load until the rule fires and the second instance is in rotation.
-    let mut load = Load::default();
+    let mut load = Load::new("churn");
     load.start(&api, &key, 4, json!({"data": [3, 4]}), 5_000);
-    assert!(wait_for(WAIT, || !w.ws.autoscale_activity().is_empty()).await);
+    assert!(wait_until(WAIT, || !ws.autoscale_activity().is_empty()).await);
     let decided = Instant::now();
-    let crossed_after = load.sent.load(Ordering::SeqCst);
+    let crossed_after = load.sent();
     assert!(
-        wait_for(WAIT, || counts(&w.ws).0 == 2).await,
+        wait_until(WAIT, || counts(&ws, "churn", "blue").0 == 2).await,
         "no second instance"
     );
     let to_ready = decided.elapsed();
-    let at_ready = load.sent.load(Ordering::SeqCst);
-    assert!(wait_for(WAIT, || load.sent.load(Ordering::SeqCst) >= at_ready + 100).await);
+    let at_ready = load.sent();
+    assert!(wait_until(WAIT, || load.sent() >= at_ready + 100).await);
     load.stop().await;
 
     // Minutes 1-4 keep the burst in the 5-minute window; at minute 5 it leaves, and blue
@@ -227,33 +128,30 @@ async fn a_load_scales_out_and_back_counted_and_collected_through_the_sdk() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     clock.advance(MINUTE);
     assert!(
-        wait_for(WAIT, || w.ws.autoscale_activity().len() == 2).await,
+        wait_until(WAIT, || ws.autoscale_activity().len() == 2).await,
         "no scale in"
     );
     assert!(
-        wait_for(WAIT, || counts(&w.ws) == (1, 1)).await,
+        wait_until(WAIT, || counts(&ws, "churn", "blue") == (1, 1)).await,
         "not back to one instance"
     );
     load.stop().await;
-    watching.store(false, Ordering::SeqCst);
-    watcher.await.unwrap();
+    stop_watch.store(true, Ordering::SeqCst);
+    let timeline = watcher.await.unwrap();
 
-    let sent = load.sent.load(Ordering::SeqCst);
-    let ok = load.ok.load(Ordering::SeqCst);
+    let sent = load.sent();
+    let ok = load.answered();
     println!(
         "sent {sent}, answered {ok}; the rule fired after {crossed_after} calls; decision → second instance in rotation {:.2} s",
         to_ready.as_secs_f64()
     );
-    println!("instance count over time (real s | monitor clock | in rotation | processes):");
-    for (real, at, serving, processes) in timeline.lock().unwrap().iter() {
-        println!("  {real:7.2} s | {} | {serving} | {processes}", at.time());
-    }
+    print_timeline(&timeline);
     assert_eq!(sent, ok, "{:?}", load.failures.lock().unwrap());
-    let moves: Vec<(u32, u32)> =
-        w.ws.autoscale_activity()
-            .iter()
-            .map(|a| (a.old_instances_count, a.new_instances_count))
-            .collect();
+    let moves: Vec<(u32, u32)> = ws
+        .autoscale_activity()
+        .iter()
+        .map(|a| (a.old_instances_count, a.new_instances_count))
+        .collect();
     assert_eq!(moves, [(1, 2), (2, 1)]);
     let deployment = ml_client
         .online_deployments()
@@ -304,7 +202,7 @@ async fn a_load_scales_out_and_back_counted_and_collected_through_the_sdk() {
     }
 
     // Data collection: one input and one output line per sampled call, same correlation id.
-    w.ws.flush_data_collection().await;
+    ws.flush_data_collection().await;
     let ids: BTreeSet<String> = load.request_ids.lock().unwrap().iter().cloned().collect();
     let expected = sent as f64 * 0.25;
     assert!(
@@ -312,7 +210,7 @@ async fn a_load_scales_out_and_back_counted_and_collected_through_the_sdk() {
         "{} sampled of {sent}",
         ids.len()
     );
-    let folder = w.ws.data_collection_dir().join("churn").join("blue");
+    let folder = ws.data_collection_dir().join("churn").join("blue");
     for collection in ["model_inputs", "model_outputs"] {
         let mut seen = Vec::new();
         let mut pending = vec![folder.join(collection)];
@@ -348,6 +246,6 @@ async fn a_load_scales_out_and_back_counted_and_collected_through_the_sdk() {
     }
 
     autoscale.delete("blue-autoscale", None).await.unwrap();
-    w.ws.shutdown().await;
+    ws.shutdown().await;
     assert!(workspace_processes(dir.path()).is_empty());
 }

@@ -10,8 +10,8 @@ mod support;
 
 use azure_ai_ml::testing::{FakeWorkspace, FakeWorkspaceExt, HostKind, LoggedRequest};
 use azure_ai_ml::{
-    AuthMode, EnvironmentsListVersionsOptions, Error, InvokeRequest, ListViewType,
-    ManagedOnlineEndpoint, Model, ModelsCreateOrUpdateOptions, ModelsDownloadOptions,
+    AuthMode, EnvironmentsListVersionsOptions, Error, InvokeRequest, InvokeResponse, ListViewType,
+    MLClient, ManagedOnlineEndpoint, Model, ModelsCreateOrUpdateOptions, ModelsDownloadOptions,
     ModelsListContainersOptions, OnlineEndpointsBeginCreateOrUpdateOptions,
     OnlineEndpointsInvokeOptions, OnlineEndpointsListOptions,
 };
@@ -48,6 +48,36 @@ fn assert_all_carry(requests: &[LoggedRequest], id: &str) {
             r.path
         );
     }
+}
+
+/// A fake workspace with the tutorial's endpoint (key auth) created, and a client on it.
+async fn fake_with_endpoint() -> (FakeWorkspace, MLClient) {
+    let fake = FakeWorkspace::start().await;
+    let ml_client = fake.client().unwrap();
+    let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(AuthMode::Key);
+    ml_client
+        .online_endpoints()
+        .begin_create_or_update(&endpoint, None)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    (fake, ml_client)
+}
+
+/// Invokes the tutorial endpoint with `request`, the caller's request id `id` in the options.
+async fn invoke_with_id(
+    ml_client: &MLClient,
+    request: InvokeRequest,
+    id: &str,
+) -> azure_ai_ml::Result<InvokeResponse> {
+    let options = OnlineEndpointsInvokeOptions {
+        method_options: method_options(id),
+    };
+    ml_client
+        .online_endpoints()
+        .invoke("churn-prediction-v1", request, Some(options))
+        .await
 }
 
 #[tokio::test]
@@ -113,16 +143,7 @@ async fn the_context_reaches_every_arm_request_of_a_model_registration() {
 
 #[tokio::test]
 async fn lists_carry_the_context_and_resume_from_a_continuation() {
-    let fake = FakeWorkspace::start().await;
-    let ml_client = fake.client().unwrap();
-    let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1");
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    let (fake, ml_client) = fake_with_endpoint().await;
 
     // Resume from a link (with another api-version, as a service's nextLink may carry): the
     // pager starts there, with the client's api-version and the caller's context.
@@ -178,29 +199,11 @@ async fn lists_carry_the_context_and_resume_from_a_continuation() {
 
 #[tokio::test]
 async fn an_invoke_sends_the_callers_request_id_to_the_scoring_uri() {
-    let fake = FakeWorkspace::start().await;
-    let ml_client = fake.client().unwrap();
-    let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(AuthMode::Key);
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    let (fake, ml_client) = fake_with_endpoint().await;
 
-    let options = OnlineEndpointsInvokeOptions {
-        method_options: method_options("score-42"),
-    };
     // No deployment takes traffic: the fake logs the request, then answers 404.
-    let answer = ml_client
-        .online_endpoints()
-        .invoke(
-            "churn-prediction-v1",
-            InvokeRequest::text(r#"{"data": [[1, 2]]}"#),
-            Some(options),
-        )
-        .await;
+    let request = InvokeRequest::text(r#"{"data": [[1, 2]]}"#);
+    let answer = invoke_with_id(&ml_client, request, "score-42").await;
     assert!(
         matches!(answer, Err(Error::Service { status: 404, .. })),
         "{answer:?}"
@@ -302,29 +305,11 @@ async fn asset_lists_and_downloads_carry_the_context_to_every_arm_request() {
 
 #[tokio::test]
 async fn the_deployment_check_of_a_pinned_invoke_carries_the_context() {
-    let fake = FakeWorkspace::start().await;
-    let ml_client = fake.client().unwrap();
-    let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(AuthMode::Key);
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    let (fake, ml_client) = fake_with_endpoint().await;
 
-    let options = OnlineEndpointsInvokeOptions {
-        method_options: method_options("pinned-42"),
-    };
     let before = fake.count();
-    let answer = ml_client
-        .online_endpoints()
-        .invoke(
-            "churn-prediction-v1",
-            InvokeRequest::text(r#"{"data": [[1, 2]]}"#).deployment("green"),
-            Some(options),
-        )
-        .await;
+    let request = InvokeRequest::text(r#"{"data": [[1, 2]]}"#).deployment("green");
+    let answer = invoke_with_id(&ml_client, request, "pinned-42").await;
     assert!(
         matches!(&answer, Err(Error::Validation { field, .. }) if field == "deployment"),
         "{answer:?}"

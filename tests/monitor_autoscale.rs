@@ -16,7 +16,6 @@ use azure_ai_ml::{
     AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions,
     AutoscaleListOptions, AutoscaleUpdateOptions, Error,
 };
-use futures::TryStreamExt;
 use monitor_support::*;
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -356,13 +355,7 @@ async fn list_follows_next_link_with_our_api_version() {
         .mount(&server)
         .await;
 
-    let all: Vec<AutoscaleSetting> = client
-        .autoscale()
-        .list(None)
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let all = all_settings(client.autoscale().list(None)).await;
     assert_eq!(all.len(), 2);
     let requests = monitor_requests(&server).await;
     assert_eq!(requests.len(), 2);
@@ -393,25 +386,13 @@ async fn list_by_subscription_and_by_another_resource_group() {
         .mount(&server)
         .await;
 
-    let all: Vec<AutoscaleSetting> = client
-        .autoscale()
-        .list_by_subscription(None)
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let all = all_settings(client.autoscale().list_by_subscription(None)).await;
     assert_eq!(all.len(), 2);
     let options = AutoscaleListOptions {
         resource_group: Some("other-rg".into()),
         ..Default::default()
     };
-    let none: Vec<AutoscaleSetting> = client
-        .autoscale()
-        .list(Some(options))
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let none = all_settings(client.autoscale().list(Some(options))).await;
     assert!(none.is_empty());
 }
 

@@ -229,67 +229,58 @@ async fn presets_target_the_endpoint_or_deployment_with_the_right_metrics() {
     );
 
     let e = "churn-prediction-v1";
-    let cases = [
-        (
-            metrics.request_count(e, None).unwrap(),
-            endpoint_id(),
-            "RequestsPerMinute",
-            "Average",
-            None,
-        ),
-        (
-            metrics.request_count(e, Some("blue")).unwrap(),
-            deployment_id(),
-            "RequestsPerMinute",
-            "Average",
-            None,
-        ),
-        (
-            metrics.request_latency(e, None).unwrap(),
-            endpoint_id(),
-            "RequestLatency_P50,RequestLatency_P90,RequestLatency_P99",
-            "Average",
-            None,
-        ),
-        (
-            metrics.request_latency(e, Some("blue")).unwrap(),
-            deployment_id(),
-            "RequestLatency_P50,RequestLatency_P90,RequestLatency_P99",
-            "Average",
-            None,
-        ),
+    let latency = "RequestLatency_P50,RequestLatency_P90,RequestLatency_P99";
+    let utilization = "Average,Maximum";
+    let mut cases = vec![
         (
             metrics.cpu_utilization(e, "blue").unwrap(),
             deployment_id(),
             "CpuUtilizationPercentage",
-            "Average,Maximum",
+            utilization,
             None,
         ),
         (
             metrics.memory_utilization(e, "blue").unwrap(),
             deployment_id(),
             "CpuMemoryUtilizationPercentage",
-            "Average,Maximum",
+            utilization,
             None,
         ),
-        (
-            metrics.error_counts(e, None).unwrap(),
-            endpoint_id(),
-            "RequestsPerMinute",
-            "Average",
-            Some("statusCodeClass eq '4xx' or statusCodeClass eq '5xx'".to_owned()),
-        ),
-        (
-            metrics.error_counts(e, Some("blue")).unwrap(),
-            endpoint_id(),
-            "RequestsPerMinute",
-            "Average",
-            Some(
-                "deployment eq 'blue' and statusCodeClass eq '4xx' or statusCodeClass eq '5xx'"
-                    .to_owned(),
-            ),
-        ),
     ];
+    // The presets that take an optional deployment, for the endpoint and for blue.
+    for (deployment, resource, errors) in [
+        (
+            None,
+            endpoint_id(),
+            "statusCodeClass eq '4xx' or statusCodeClass eq '5xx'",
+        ),
+        (
+            Some("blue"),
+            deployment_id(),
+            "deployment eq 'blue' and statusCodeClass eq '4xx' or statusCodeClass eq '5xx'",
+        ),
+    ] {
+        let count = metrics.request_count(e, deployment).unwrap();
+        cases.push((
+            count,
+            resource.clone(),
+            "RequestsPerMinute",
+            "Average",
+            None,
+        ));
+        let latencies = metrics.request_latency(e, deployment).unwrap();
+        cases.push((latencies, resource, latency, "Average", None));
+        // Errors are the endpoint's metric, filtered to the deployment.
+        let errors_query = metrics.error_counts(e, deployment).unwrap();
+        let filter = Some(errors.to_owned());
+        cases.push((
+            errors_query,
+            endpoint_id(),
+            "RequestsPerMinute",
+            "Average",
+            filter,
+        ));
+    }
     let count = cases.len();
     for (request, resource, names, aggregation, filter) in cases {
         assert_eq!(request.resource_id, resource);

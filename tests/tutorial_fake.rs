@@ -5,16 +5,21 @@
 
 mod support;
 
+// The tutorial's model, environment, endpoint and deployment, exactly as the examples build them.
+#[path = "../examples/common/spec.rs"]
+mod spec;
+
 use azure_ai_ml::testing::{
     CredentialKind, FakeWorkspace, FakeWorkspaceExt, HostKind, LoggedRequest, ScoreResponse,
 };
 use azure_ai_ml::{
-    AuthMode, CodeConfiguration, ContainerType, DataCollector, DeploymentCollection,
-    EndpointCredentials, Environment, InvokeRequest, KeyType, ManagedOnlineDeployment,
-    ManagedOnlineEndpoint, Model, OnlineDeploymentsGetLogsOptions, ProbeSettings,
+    ContainerType, DataCollector, DeploymentCollection, EndpointCredentials, InvokeRequest,
+    KeyType, LroPoller, OnlineDeploymentsGetLogsOptions,
 };
+use azure_core::http::Response;
 use futures::TryStreamExt;
 use serde_json::json;
+use std::future::Future;
 use support::{TutorialFiles, SAMPLE};
 
 /// The last request with this method whose path ends with `suffix`.
@@ -26,31 +31,11 @@ fn last_request(fake: &FakeWorkspace, method: &str, suffix: &str) -> LoggedReque
         .unwrap_or_else(|| panic!("no {method} …{suffix} reached the fake"))
 }
 
-fn blue(
-    files: &TutorialFiles,
-    name: &str,
-    model_id: &str,
-    env_id: &str,
-) -> ManagedOnlineDeployment {
-    ManagedOnlineDeployment::new(name)
-        .endpoint_name("churn-prediction-v1")
-        .model(model_id)
-        .environment(env_id)
-        .code_configuration(CodeConfiguration::new(files.p("scoring"), "score.py"))
-        .instance_type("Standard_DS3_v2")
-        .instance_count(1)
-        .liveness_probe(
-            ProbeSettings::new()
-                .initial_delay(30)
-                .period(10)
-                .failure_threshold(3),
-        )
-        .readiness_probe(
-            ProbeSettings::new()
-                .initial_delay(30)
-                .period(10)
-                .failure_threshold(3),
-        )
+/// Starts a long-running operation and waits for its end.
+async fn finish<T: Send + 'static>(
+    begin: impl Future<Output = azure_ai_ml::Result<LroPoller<T>>>,
+) -> Response<T> {
+    begin.await.unwrap().await.unwrap()
 }
 
 #[tokio::test]
@@ -61,11 +46,10 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         ScoreResponse::json(&json!({"deployment": req.deployment, "echo_len": req.body.len()}))
     });
     let ml_client = fake.client().unwrap();
+    let (endpoints, deployments) = (ml_client.online_endpoints(), ml_client.online_deployments());
 
     // Step 1: register the model (uploaded to the default datastore, version 1 then 2).
-    let model = Model::new("customer-churn-model")
-        .path(files.p("model/model.pkl"))
-        .description("Gradient boosting classifier for customer churn prediction");
+    let model = spec::model(&files.p("model/model.pkl"));
     let registered = ml_client
         .models()
         .create_or_update(&model, None)
@@ -96,10 +80,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     assert_eq!(again.version.as_deref(), Some("2"));
 
     // Step 3: register the environment.
-    let env = Environment::new("churn-model-env")
-        .description("Environment for the customer churn prediction model")
-        .conda_file(files.p("environment/conda.yml"))
-        .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest");
+    let env = spec::environment(&files.p("environment/conda.yml"));
     let registered_env = ml_client
         .environments()
         .create_or_update(&env, None)
@@ -108,17 +89,9 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     assert_eq!(registered_env.version.as_deref(), Some("1"));
 
     // Step 4: the endpoint.
-    let mut endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1")
-        .description("Real-time customer churn prediction endpoint")
-        .auth_mode(AuthMode::Key)
-        .tags([("team", "data-science"), ("project", "churn")]);
-    let created = ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
+    let mut endpoint = spec::endpoint();
+    let created = finish(endpoints.begin_create_or_update(&endpoint, None))
         .await
-        .unwrap()
-        .await
-        .unwrap()
         .into_model()
         .unwrap();
     assert_eq!(created.name(), "churn-prediction-v1");
@@ -127,14 +100,9 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     // Step 5: blue deployment (code folder uploaded as an anonymous code asset), then traffic.
     let model_id = registered.id().unwrap().to_owned();
     let env_id = registered_env.id().unwrap().to_owned();
-    let deployment = blue(&files, "blue", &model_id, &env_id);
-    let blue_created = ml_client
-        .online_deployments()
-        .begin_create_or_update(&deployment, None)
+    let deployment = spec::deployment("blue", &model_id, &env_id, &files.p("scoring"));
+    let blue_created = finish(deployments.begin_create_or_update(&deployment, None))
         .await
-        .unwrap()
-        .await
-        .unwrap()
         .into_model()
         .unwrap();
     assert_eq!(blue_created.name(), "blue");
@@ -149,13 +117,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     assert_eq!(body["sku"], json!({"name": "Default", "capacity": 1}));
 
     endpoint.traffic = [("blue".to_owned(), 100)].into();
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    finish(endpoints.begin_create_or_update(&endpoint, None)).await;
     // One workspace GET for the whole session: the location is cached.
     assert_eq!(
         fake.count_where(
@@ -234,13 +196,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     );
 
     // Regenerate the primary key: the next invoke refreshes once and succeeds.
-    ml_client
-        .online_endpoints()
-        .begin_regenerate_keys("churn-prediction-v1", KeyType::Primary, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    finish(endpoints.begin_regenerate_keys("churn-prediction-v1", KeyType::Primary, None)).await;
     let regen = last_request(&fake, "POST", "/regenerateKeys");
     assert_eq!(regen.json.unwrap(), json!({"keyType": "Primary"}));
     ml_client
@@ -251,26 +207,15 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
 
     // Blue/green: green (same code: no second upload), 90/10, then 0/100, delete blue.
     let code_puts_before = fake.count_where(|r| r.method == "PUT" && r.path.contains("/codes/"));
-    ml_client
-        .online_deployments()
-        .begin_create_or_update(&blue(&files, "green", &model_id, &env_id), None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    let green = spec::deployment("green", &model_id, &env_id, &files.p("scoring"));
+    finish(deployments.begin_create_or_update(&green, None)).await;
     assert_eq!(
         fake.count_where(|r| r.method == "PUT" && r.path.contains("/codes/")),
         code_puts_before,
         "identical code is deduplicated by hash"
     );
     endpoint.traffic = [("blue".to_owned(), 90), ("green".to_owned(), 10)].into();
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    finish(endpoints.begin_create_or_update(&endpoint, None)).await;
     let mut seen = std::collections::BTreeMap::<String, u32>::new();
     let before = fake.count();
     for _ in 0..200 {
@@ -295,13 +240,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     );
 
     endpoint.traffic = [("blue".to_owned(), 0), ("green".to_owned(), 100)].into();
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    finish(endpoints.begin_create_or_update(&endpoint, None)).await;
     let put = last_request(&fake, "PUT", "/onlineEndpoints/churn-prediction-v1");
     assert_eq!(
         put.json.unwrap()["properties"]["traffic"],
@@ -309,13 +248,7 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         "zero entries are stripped"
     );
 
-    ml_client
-        .online_deployments()
-        .begin_delete("blue", "churn-prediction-v1", None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    finish(deployments.begin_delete("blue", "churn-prediction-v1", None)).await;
     let remaining: Vec<_> = ml_client
         .online_deployments()
         .list("churn-prediction-v1", None)
@@ -332,19 +265,13 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
     );
 
     // Data collection on green (registers the collection data assets first, like Python).
-    let mut green = blue(&files, "green", &model_id, &env_id);
+    let mut green = green;
     green.data_collector = Some(
         DataCollector::new()
             .collection("model_inputs", DeploymentCollection::new())
             .collection("model_outputs", DeploymentCollection::new()),
     );
-    ml_client
-        .online_deployments()
-        .begin_create_or_update(&green, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    finish(deployments.begin_create_or_update(&green, None)).await;
     let put = last_request(&fake, "PUT", "/deployments/green");
     let collections = &put.json.unwrap()["properties"]["dataCollector"]["collections"];
     assert!(collections["model_inputs"]["dataId"]
@@ -353,21 +280,15 @@ async fn seed_tutorial_runs_end_to_end_against_the_fake() {
         .ends_with("/data/churn-prediction-v1-green-model_inputs/versions/1"));
 
     // Listing and cleanup.
-    let endpoints: Vec<_> = ml_client
+    let listed: Vec<_> = ml_client
         .online_endpoints()
         .list(None)
         .unwrap()
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(endpoints.len(), 1);
-    ml_client
-        .online_endpoints()
-        .begin_delete("churn-prediction-v1", None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    assert_eq!(listed.len(), 1);
+    finish(endpoints.begin_delete("churn-prediction-v1", None)).await;
     let err = ml_client
         .online_endpoints()
         .get("churn-prediction-v1", None)

@@ -5,10 +5,12 @@
 
 mod support;
 
+use std::future::Future;
+
 use azure_ai_ml::testing::{FakeWorkspace, FakeWorkspaceExt};
 use azure_ai_ml::{
-    CodeConfiguration, Environment, Error, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
-    ProbeSettings, ScaleSettings, TargetUtilizationScaleSettings,
+    CodeConfiguration, Environment, Error, MLClient, ManagedOnlineDeployment,
+    ManagedOnlineEndpoint, Model, ProbeSettings, ScaleSettings, TargetUtilizationScaleSettings,
 };
 use support::TutorialFiles;
 
@@ -29,15 +31,14 @@ fn deployment(files: &TutorialFiles) -> ManagedOnlineDeployment {
         .instance_count(1)
 }
 
-async fn assert_deployment_rejected(d: ManagedOnlineDeployment, expected_field: &str) {
+/// Runs `call` on a fresh fake workspace: it must fail validation at `expected_field` without
+/// sending a single request.
+async fn assert_rejected<T, Fut>(expected_field: &str, call: impl FnOnce(MLClient) -> Fut)
+where
+    Fut: Future<Output = azure_ai_ml::Result<T>>,
+{
     let fake = FakeWorkspace::start().await;
-    let ml_client = fake.client().unwrap();
-    let err = ml_client
-        .online_deployments()
-        .begin_create_or_update(&d, None)
-        .await
-        .err()
-        .unwrap();
+    let err = call(fake.client().unwrap()).await.err().unwrap();
     assert!(field_of(&err).contains(expected_field), "{err}");
     assert_eq!(
         fake.count(),
@@ -47,17 +48,24 @@ async fn assert_deployment_rejected(d: ManagedOnlineDeployment, expected_field: 
     );
 }
 
+async fn assert_deployment_rejected(d: ManagedOnlineDeployment, expected_field: &str) {
+    assert_rejected(expected_field, |ml_client| async move {
+        ml_client
+            .online_deployments()
+            .begin_create_or_update(&d, None)
+            .await
+    })
+    .await;
+}
+
 async fn assert_endpoint_rejected(e: ManagedOnlineEndpoint, expected_field: &str) {
-    let fake = FakeWorkspace::start().await;
-    let ml_client = fake.client().unwrap();
-    let err = ml_client
-        .online_endpoints()
-        .begin_create_or_update(&e, None)
-        .await
-        .err()
-        .unwrap();
-    assert!(field_of(&err).contains(expected_field), "{err}");
-    assert_eq!(fake.count(), 0);
+    assert_rejected(expected_field, |ml_client| async move {
+        ml_client
+            .online_endpoints()
+            .begin_create_or_update(&e, None)
+            .await
+    })
+    .await;
 }
 
 #[tokio::test]

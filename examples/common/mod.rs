@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod jsonl;
+pub mod spec;
 pub mod steps;
 
 use std::path::{Path, PathBuf};

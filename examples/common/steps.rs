@@ -4,22 +4,23 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 use azure_ai_ml::monitor::{
     AggregationType, AutoscaleSetting, MetricsResponse, ScaleCapacity, ScaleRule, Timespan,
 };
 use azure_ai_ml::{
-    AuthMode, CodeConfiguration, DataCollector, DeploymentCollection, EndpointCredentials,
-    Environment, InvokeRequest, MLClient, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
-    ProbeSettings, Result, ScoringClient,
+    DataCollector, DeploymentCollection, EndpointCredentials, InvokeRequest, MLClient,
+    ManagedOnlineDeployment, ManagedOnlineEndpoint, Result, ScoringClient,
 };
 use serde::Deserialize;
 
+use super::jsonl::jsonl_files;
+use super::spec;
 use super::{assets, wait, Session};
 
-pub const ENDPOINT: &str = "churn-prediction-v1";
+pub use super::spec::{endpoint, ENDPOINT};
+
 /// The seed's autoscale setting (`az monitor autoscale create --name churn-autoscale`).
 pub const AUTOSCALE: &str = "churn-autoscale";
 
@@ -32,31 +33,6 @@ pub struct Prediction {
     pub probabilities: Vec<Vec<f64>>,
     #[serde(default)]
     pub error: Option<String>,
-}
-
-pub fn deployment(name: &str, model_id: &str, env_id: &str) -> ManagedOnlineDeployment {
-    ManagedOnlineDeployment::new(name)
-        .endpoint_name(ENDPOINT)
-        .model(model_id)
-        .environment(env_id)
-        .code_configuration(CodeConfiguration::new(
-            assets().join("scoring").to_string_lossy(),
-            "score.py",
-        ))
-        .instance_type("Standard_DS3_v2")
-        .instance_count(1)
-        .liveness_probe(
-            ProbeSettings::new()
-                .initial_delay(30)
-                .period(10)
-                .failure_threshold(3),
-        )
-        .readiness_probe(
-            ProbeSettings::new()
-                .initial_delay(30)
-                .period(10)
-                .failure_threshold(3),
-        )
 }
 
 pub async fn invoke(
@@ -101,6 +77,19 @@ pub struct Registered {
     pub env_id: String,
 }
 
+impl Registered {
+    /// Deployment `name` of the registered model and environment, scored by the tutorial's
+    /// `examples/assets/scoring/score.py`.
+    pub fn deployment(&self, name: &str) -> ManagedOnlineDeployment {
+        spec::deployment(
+            name,
+            &self.model_id,
+            &self.env_id,
+            &assets().join("scoring").to_string_lossy(),
+        )
+    }
+}
+
 /// Step 1: train and register the model.
 pub async fn step1_register_model(session: &Session) -> Result<String> {
     let ml_client = &session.ml_client;
@@ -109,9 +98,7 @@ pub async fn step1_register_model(session: &Session) -> Result<String> {
         "    training the churn model (scikit-learn, fixed seed) in the environment's Python…"
     );
     let model_path = session.train_model().await?;
-    let model = Model::new("customer-churn-model")
-        .path(model_path.to_string_lossy())
-        .description("Gradient boosting classifier for customer churn prediction");
+    let model = spec::model(&model_path.to_string_lossy());
     let registered = ml_client.models().create_or_update(&model, None).await?;
     println!(
         "    Registered model: {} version {}",
@@ -132,15 +119,7 @@ pub fn step2_scoring_script() {
 /// Step 3: register the environment.
 pub async fn step3_register_environment(ml_client: &MLClient) -> Result<String> {
     println!("Step 3: define the environment");
-    let env = Environment::new("churn-model-env")
-        .description("Environment for the customer churn prediction model")
-        .conda_file(
-            assets()
-                .join("environment/conda.yml")
-                .to_string_lossy()
-                .into_owned(),
-        )
-        .image("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest");
+    let env = spec::environment(&assets().join("environment/conda.yml").to_string_lossy());
     let registered = ml_client
         .environments()
         .create_or_update(&env, None)
@@ -159,14 +138,6 @@ pub async fn register_assets(session: &Session) -> Result<Registered> {
     step2_scoring_script();
     let env_id = step3_register_environment(&session.ml_client).await?;
     Ok(Registered { model_id, env_id })
-}
-
-/// The tutorial's endpoint (key auth, tags).
-pub fn endpoint() -> ManagedOnlineEndpoint {
-    ManagedOnlineEndpoint::new(ENDPOINT)
-        .description("Real-time customer churn prediction endpoint")
-        .auth_mode(AuthMode::Key)
-        .tags([("team", "data-science"), ("project", "churn")])
 }
 
 /// Step 4: create the endpoint.
@@ -229,11 +200,7 @@ pub async fn step5_create_deployment(
     endpoint: &mut ManagedOnlineEndpoint,
 ) -> Result<()> {
     println!("Step 5: create the blue deployment");
-    create_deployment(
-        ml_client,
-        &deployment("blue", &registered.model_id, &registered.env_id),
-    )
-    .await?;
+    create_deployment(ml_client, &registered.deployment("blue")).await?;
     route(ml_client, endpoint, &[("blue", 100)]).await?;
     println!("    Deployment complete. All traffic routed to 'blue' deployment.");
     Ok(())
@@ -327,11 +294,7 @@ pub async fn blue_green(
     endpoint: &mut ManagedOnlineEndpoint,
 ) -> Result<()> {
     println!("Blue-green deployment");
-    create_deployment(
-        ml_client,
-        &deployment("green", &registered.model_id, &registered.env_id),
-    )
-    .await?;
+    create_deployment(ml_client, &registered.deployment("green")).await?;
     let (prediction, _) = invoke(ml_client, Some("green")).await?;
     println!("    green answers: {}", show(&prediction));
 
@@ -373,7 +336,7 @@ pub async fn data_collection(
     name: &str,
 ) -> Result<()> {
     println!("Monitoring: data collection on {name}");
-    let mut d = deployment(name, &registered.model_id, &registered.env_id);
+    let mut d = registered.deployment(name);
     d.data_collector = Some(
         DataCollector::new()
             .collection("model_inputs", DeploymentCollection::new())
@@ -578,28 +541,6 @@ fn shorten(text: &str, max: usize) -> String {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_owned(),
     }
-}
-
-/// The `.jsonl` files under `folder`, sorted (a few date folders deep).
-fn jsonl_files(folder: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![folder.to_path_buf()];
-    // Bounded: yyyy/MM/dd/HH folders, a handful of instance files.
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "jsonl") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 /// The seed's monitoring section for one deployment: some traffic, its metrics, the data it

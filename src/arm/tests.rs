@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use super::lro::LroPoller;
 use super::{lro, ArmPath};
 use crate::client::{MLClient, MLClientOptions};
 use crate::error::Error;
@@ -68,6 +69,45 @@ fn seq(responses: Vec<ResponseTemplate>) -> Sequence {
     }
 }
 
+/// Mounts `response` for every `verb` request, whatever its path.
+async fn answer(server: &MockServer, verb: &str, response: impl Respond + 'static) {
+    Mock::given(method(verb))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
+/// Starts the PUT of endpoint `ep` (an empty body), named `operation`.
+async fn begin_put(c: &MLClient, operation: &str) -> LroPoller<Value> {
+    c.core
+        .arm
+        .begin_put(&endpoint_path(c), &json!({}), operation.into(), &ctx())
+        .await
+        .unwrap()
+}
+
+/// Starts the DELETE of endpoint `ep`.
+async fn begin_delete(c: &MLClient) -> LroPoller<()> {
+    c.core
+        .arm
+        .begin_delete(&endpoint_path(c), "delete".into(), &ctx())
+        .await
+        .unwrap()
+}
+
+/// Starts `regenerateKeys` on endpoint `ep` (a POST action, not idempotent).
+async fn begin_regenerate(c: &MLClient) -> crate::error::Result<LroPoller<()>> {
+    c.core
+        .arm
+        .begin_action(
+            &endpoint_path(c).join("regenerateKeys"),
+            &json!({"keyType": "Primary"}),
+            "regen".into(),
+            &ctx(),
+        )
+        .await
+}
+
 #[tokio::test]
 async fn put_follows_azure_async_operation_then_gets_the_resource() {
     let server = MockServer::start().await;
@@ -100,12 +140,7 @@ async fn put_follows_azure_async_operation_then_gets_the_resource() {
         .await;
 
     let c = client(&server, RetryOptions::none());
-    let poller = c
-        .core
-        .arm
-        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "test".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_put(&c, "test").await;
     let final_value = poller.await.unwrap().into_model().unwrap();
     assert_eq!(final_value["properties"]["provisioningState"], "Succeeded");
     // PUT, two status polls (the first immediately, as Python does), then the resource GET.
@@ -128,17 +163,17 @@ async fn put_follows_azure_async_operation_then_gets_the_resource() {
 #[tokio::test]
 async fn poller_streams_each_status() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .insert_header(
-                    "Azure-AsyncOperation",
-                    "https://management.azure.com/operations/s1",
-                )
-                .set_body_json(resource_body("Creating")),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "PUT",
+        ResponseTemplate::new(201)
+            .insert_header(
+                "Azure-AsyncOperation",
+                "https://management.azure.com/operations/s1",
+            )
+            .set_body_json(resource_body("Creating")),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/operations/s1"))
         .respond_with(seq(vec![
@@ -149,12 +184,7 @@ async fn poller_streams_each_status() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let mut poller = c
-        .core
-        .arm
-        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "test".into(), &ctx())
-        .await
-        .unwrap();
+    let mut poller = begin_put(&c, "test").await;
     let mut statuses = Vec::new();
     while let Some(status) = poller.try_next().await.unwrap() {
         statuses.push(status.into_model().unwrap().status);
@@ -165,10 +195,12 @@ async fn poller_streams_each_status() {
 #[tokio::test]
 async fn put_without_header_polls_provisioning_state() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(resource_body("Updating")))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "PUT",
+        ResponseTemplate::new(200).set_body_json(resource_body("Updating")),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path(format!("{WS}/onlineEndpoints/ep")))
         .respond_with(seq(vec![
@@ -179,12 +211,7 @@ async fn put_without_header_polls_provisioning_state() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller = c
-        .core
-        .arm
-        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "test".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_put(&c, "test").await;
     let value = lro::wait(poller).await.unwrap();
     assert_eq!(value["properties"]["provisioningState"], "Succeeded");
 }
@@ -193,14 +220,14 @@ async fn put_without_header_polls_provisioning_state() {
 async fn failed_operation_keeps_the_arm_code_and_message() {
     let server = MockServer::start().await;
     let op = "https://management.azure.com/operations/op2";
-    Mock::given(method("PUT"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .insert_header("Azure-AsyncOperation", op)
-                .set_body_json(resource_body("Creating")),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "PUT",
+        ResponseTemplate::new(201)
+            .insert_header("Azure-AsyncOperation", op)
+            .set_body_json(resource_body("Creating")),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/operations/op2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -211,12 +238,7 @@ async fn failed_operation_keeps_the_arm_code_and_message() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller = c
-        .core
-        .arm
-        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "create ep".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_put(&c, "create ep").await;
     let err = lro::wait(poller).await.unwrap_err();
     match &err {
         Error::OperationFailed {
@@ -241,21 +263,20 @@ async fn failed_operation_keeps_the_arm_code_and_message() {
 #[tokio::test]
 async fn canceled_provisioning_state_is_an_error() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(resource_body("Creating")))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(resource_body("Canceled")))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "PUT",
+        ResponseTemplate::new(200).set_body_json(resource_body("Creating")),
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        ResponseTemplate::new(200).set_body_json(resource_body("Canceled")),
+    )
+    .await;
     let c = client(&server, RetryOptions::none());
-    let poller = c
-        .core
-        .arm
-        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "x".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_put(&c, "x").await;
     let err = lro::wait(poller).await.unwrap_err();
     assert!(
         matches!(&err, Error::OperationFailed { status, .. } if status == "Canceled"),
@@ -290,12 +311,7 @@ async fn delete_polls_location_while_202() {
         .await;
     let c = client(&server, RetryOptions::none());
     let started = std::time::Instant::now();
-    let poller = c
-        .core
-        .arm
-        .begin_delete(&endpoint_path(&c), "delete".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_delete(&c).await;
     lro::wait(poller).await.unwrap();
     // The override replaced Retry-After: 5 (this is a guard against sleeping, not a timing test).
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -310,12 +326,7 @@ async fn delete_answered_204_is_done_without_polling() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller = c
-        .core
-        .arm
-        .begin_delete(&endpoint_path(&c), "delete".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_delete(&c).await;
     lro::wait(poller).await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
@@ -323,27 +334,24 @@ async fn delete_answered_204_is_done_without_polling() {
 #[tokio::test]
 async fn location_poll_error_is_an_arm_error() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(202).insert_header(
+    answer(
+        &server,
+        "DELETE",
+        ResponseTemplate::new(202).insert_header(
             "Location",
             "https://management.azure.com/operationResults/d2",
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(409)
-                .set_body_json(json!({"error": {"code": "Conflict", "message": "busy"}})),
-        )
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        ResponseTemplate::new(409)
+            .set_body_json(json!({"error": {"code": "Conflict", "message": "busy"}})),
+    )
+    .await;
     let c = client(&server, RetryOptions::none());
-    let poller = c
-        .core
-        .arm
-        .begin_delete(&endpoint_path(&c), "delete".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_delete(&c).await;
     let err = lro::wait(poller).await.unwrap_err();
     assert_eq!(err.status(), Some(409));
     assert_eq!(err.code(), Some("Conflict"));
@@ -352,15 +360,12 @@ async fn location_poll_error_is_an_arm_error() {
 #[tokio::test]
 async fn service_errors_keep_code_message_details_and_request_id() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
+    answer(&server, "GET", 
             ResponseTemplate::new(400)
                 .insert_header("x-ms-request-id", "req-123")
                 .set_body_json(json!({"error": {"code": "BadArgument", "message": "traffic must sum to 100", "target": "traffic",
                     "details": [{"code": "Detail", "message": "blue=90"}]}})),
-        )
-        .mount(&server)
-        .await;
+        ).await;
     let c = client(&server, RetryOptions::none());
     let err = c
         .core
@@ -391,10 +396,12 @@ async fn service_errors_keep_code_message_details_and_request_id() {
 #[tokio::test]
 async fn non_json_error_body_is_kept_as_text() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"),
+    )
+    .await;
     let c = client(&server, RetryOptions::none());
     let err = c
         .core
@@ -448,26 +455,15 @@ async fn pager_follows_next_link_with_our_api_version() {
 #[tokio::test]
 async fn regenerate_style_actions_are_not_retried_on_500() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(500)
-                .set_body_json(json!({"error": {"code": "InternalError", "message": "boom"}})),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        ResponseTemplate::new(500)
+            .set_body_json(json!({"error": {"code": "InternalError", "message": "boom"}})),
+    )
+    .await;
     let c = client(&server, fast_retries());
-    let err = c
-        .core
-        .arm
-        .begin_action(
-            &endpoint_path(&c).join("regenerateKeys"),
-            &json!({"keyType": "Primary"}),
-            "regen".into(),
-            &ctx(),
-        )
-        .await
-        .err()
-        .unwrap();
+    let err = begin_regenerate(&c).await.err().unwrap();
     assert_eq!(err.status(), Some(500));
     assert_eq!(
         server.received_requests().await.unwrap().len(),
@@ -479,25 +475,17 @@ async fn regenerate_style_actions_are_not_retried_on_500() {
 #[tokio::test]
 async fn regenerate_style_actions_are_retried_on_429() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(seq(vec![
+    answer(
+        &server,
+        "POST",
+        seq(vec![
             ResponseTemplate::new(429).insert_header("Retry-After", "0"),
             ResponseTemplate::new(200),
-        ]))
-        .mount(&server)
-        .await;
+        ]),
+    )
+    .await;
     let c = client(&server, fast_retries());
-    let poller = c
-        .core
-        .arm
-        .begin_action(
-            &endpoint_path(&c).join("regenerateKeys"),
-            &json!({"keyType": "Primary"}),
-            "regen".into(),
-            &ctx(),
-        )
-        .await
-        .unwrap();
+    let poller = begin_regenerate(&c).await.unwrap();
     lro::wait(poller).await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
@@ -505,13 +493,15 @@ async fn regenerate_style_actions_are_retried_on_429() {
 #[tokio::test]
 async fn reads_are_retried_on_503_and_the_url_restored_for_the_bearer_policy() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(seq(vec![
+    answer(
+        &server,
+        "GET",
+        seq(vec![
             ResponseTemplate::new(503).insert_header("Retry-After", "0"),
             ResponseTemplate::new(200).set_body_json(resource_body("Succeeded")),
-        ]))
-        .mount(&server)
-        .await;
+        ]),
+    )
+    .await;
     let c = client(&server, fast_retries());
     let v: Value = c
         .core

@@ -9,43 +9,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use azure_ai_ml::{MLClient, MLClientOptions};
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_core::http::{ClientOptions, FixedRetryOptions, RetryOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+#[path = "../../src/test_support/credential.rs"]
+mod credential;
+pub use credential::TestCredential;
 
 /// The ARM token every client here sends.
 pub const ARM_TOKEN: &str = "arm-token-SECRET";
 
 /// The workspace part of every ARM path.
 pub const WS: &str = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
-
-/// A credential that hands out fixed tokens and counts what it was asked for.
-#[derive(Debug, Default)]
-pub struct CountingCredential {
-    pub scopes: Mutex<Vec<String>>,
-}
-
-#[async_trait::async_trait]
-impl TokenCredential for CountingCredential {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        let mut seen = self.scopes.lock().unwrap();
-        seen.extend(scopes.iter().map(|s| s.to_string()));
-        let token = if scopes.iter().any(|s| s.contains("management")) {
-            ARM_TOKEN.to_owned()
-        } else {
-            format!("other-token-{}", seen.len())
-        };
-        Ok(AccessToken::new(
-            token,
-            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
-        ))
-    }
-}
 
 /// Options pointed at `base` with small limits: 300 ms per try, 500 ms of retries, three
 /// retries 10 ms apart, no wait between polls unless a test says otherwise.
@@ -74,8 +50,15 @@ pub fn scoring_builder(base: &str) -> azure_ai_ml::invoke::ScoringClientBuilder 
 }
 
 /// A client for workspace `ws` with `options`.
-pub fn client_with(options: MLClientOptions) -> (MLClient, Arc<CountingCredential>) {
-    let credential = Arc::new(CountingCredential::default());
+pub fn client_with(options: MLClientOptions) -> (MLClient, Arc<TestCredential>) {
+    // ARM_TOKEN for ARM, a numbered token for any other audience.
+    let credential = Arc::new(TestCredential::new(|scopes, n| {
+        if scopes.iter().any(|s| s.contains("management")) {
+            ARM_TOKEN.to_owned()
+        } else {
+            format!("other-token-{n}")
+        }
+    }));
     let client = MLClient::new(credential.clone(), "sub", "rg", "ws", Some(options)).unwrap();
     (client, credential)
 }

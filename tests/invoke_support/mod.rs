@@ -43,6 +43,26 @@ impl CountingSource {
         })
     }
 
+    /// A source handing out AML token `first` on its first call and `then` on every later
+    /// one; each is (token, seconds from now to its refresh time, seconds from now to its
+    /// expiry), negative for the past.
+    pub fn aml_tokens(
+        uri: Url,
+        first: (&'static str, i64, i64),
+        then: (&'static str, i64, i64),
+    ) -> Arc<Self> {
+        let now = OffsetDateTime::now_utc();
+        Self::new(move |n| {
+            let (token, refresh_in, expires_in) = if n == 1 { first } else { then };
+            Ok(aml_token(
+                &uri,
+                token,
+                now + time::Duration::seconds(refresh_in),
+                now + time::Duration::seconds(expires_in),
+            ))
+        })
+    }
+
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
     }

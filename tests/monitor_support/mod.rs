@@ -8,34 +8,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use azure_ai_ml::monitor::{AutoscaleSetting, ScaleRule};
-use azure_ai_ml::{MLClient, MLClientOptions};
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
+use azure_ai_ml::{ArmPager, MLClient, MLClientOptions};
 use azure_core::http::Url;
+use futures::TryStreamExt;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+// The fake credential: tokens named after their scopes.
+#[path = "../../src/test_support/credential.rs"]
+mod credential;
+use credential::TestCredential;
 
 pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
 pub const RG: &str = "ml-project-rg";
 pub const WS: &str = "ml-workspace-production";
 pub const WORKSPACE_LOCATION: &str = "eastus";
-
-/// A credential handing out a fixed token.
-#[derive(Debug, Default)]
-pub struct FakeCredential;
-
-#[async_trait::async_trait]
-impl TokenCredential for FakeCredential {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            format!("token-for-{}", scopes.join(" ")),
-            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
-        ))
-    }
-}
 
 /// A loopback mock server (127.0.0.1) and a client whose every request lands on it.
 pub async fn setup() -> (MockServer, MLClient) {
@@ -52,7 +39,8 @@ pub fn client_for(server: &MockServer) -> MLClient {
     // No retry back-off: a test that wrongly reaches a failing mock fails at once instead of
     // sleeping through retries.
     options.client_options.retry = azure_core::http::RetryOptions::none();
-    MLClient::new(Arc::new(FakeCredential), SUB, RG, WS, Some(options)).expect("client")
+    let credential = Arc::new(TestCredential::naming_scopes());
+    MLClient::new(credential, SUB, RG, WS, Some(options)).expect("client")
 }
 
 /// `/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/{WS}`.
@@ -111,6 +99,13 @@ pub fn autoscale_example() -> serde_json::Value {
 
 pub fn metrics_example() -> serde_json::Value {
     shared_json("azureml-rest/examples/monitor/metrics/2024-02-01/GetMetric.json")
+}
+
+/// Every setting of a list, all its pages read.
+pub async fn all_settings(
+    pager: azure_ai_ml::Result<ArmPager<AutoscaleSetting>>,
+) -> Vec<AutoscaleSetting> {
+    pager.unwrap().try_collect().await.unwrap()
 }
 
 /// The query pairs of a request, decoded.

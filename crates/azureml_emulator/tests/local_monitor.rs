@@ -12,11 +12,11 @@
 mod local_support;
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use azureml_emulator::core::monitor::{Clock, ManualClock};
+use azureml_emulator::core::monitor::ManualClock;
 use azureml_emulator::local::LocalWorkspace;
 use local_support::*;
 use serde_json::{json, Value};
@@ -28,117 +28,50 @@ const T0: OffsetDateTime = datetime!(2024-07-01 10:00:10 UTC);
 const TICK: Duration = Duration::from_millis(100);
 const WAIT: Duration = Duration::from_secs(180);
 
-/// A closed-loop load: `workers` callers, each sending its next call when the last answered.
-struct Load {
-    sent: Arc<AtomicU64>,
-    answered: Arc<AtomicU64>,
-    other: Arc<Mutex<Vec<(u16, String)>>>,
-    correlation_ids: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-impl Load {
-    fn new() -> Self {
-        Self {
-            sent: Arc::default(),
-            answered: Arc::default(),
-            other: Arc::default(),
-            correlation_ids: Arc::default(),
-            stop: Arc::default(),
-            tasks: Vec::new(),
-        }
-    }
-
-    /// Starts `workers` callers sending `body`, at most `limit` calls each.
-    fn start(&mut self, api: &Arc<Api>, key: &str, workers: usize, body: Value, limit: u64) {
-        self.stop.store(false, Ordering::SeqCst);
-        for _ in 0..workers {
-            let (api, key, body) = (api.clone(), key.to_owned(), body.clone());
-            let (sent, answered, other, ids, stop) = (
-                self.sent.clone(),
-                self.answered.clone(),
-                self.other.clone(),
-                self.correlation_ids.clone(),
-                self.stop.clone(),
-            );
-            self.tasks.push(tokio::spawn(async move {
-                for _ in 0..limit {
-                    if stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    sent.fetch_add(1, Ordering::SeqCst);
-                    let (status, id, text) = api.score("churn", &key, &body).await;
-                    if status == 200 {
-                        answered.fetch_add(1, Ordering::SeqCst);
-                    } else {
-                        other.lock().unwrap().push((status, text));
-                    }
-                    ids.lock().unwrap().extend(id);
-                }
-            }));
-        }
-    }
-
-    async fn stop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        for task in self.tasks.drain(..) {
-            task.await.unwrap();
-        }
-    }
-
-    fn sent(&self) -> u64 {
-        self.sent.load(Ordering::SeqCst)
-    }
-}
-
-/// Instances of `blue` in rotation (ready, not draining) and processes in all.
-fn counts(ws: &LocalWorkspace, endpoint: &str, deployment: &str) -> (usize, usize) {
-    let instances = ws.instances(endpoint, deployment);
-    let serving = instances.iter().filter(|i| i.ready && !i.draining).count();
-    (serving, instances.len())
-}
-
-/// Records (real time, manual time, serving, processes) whenever the counts change.
-fn watch_counts(
-    ws: Arc<LocalWorkspace>,
+/// A workspace in a temporary folder on a manual monitor clock at [`T0`] (autoscaler and
+/// sampler ticking every [`TICK`]), its REST client and the tiny assets registered under one
+/// tag.
+struct Monitored {
+    dir: tempfile::TempDir,
     clock: Arc<ManualClock>,
-    deployment: &'static str,
-    stop: Arc<AtomicBool>,
-) -> tokio::task::JoinHandle<Vec<(f64, OffsetDateTime, usize, usize)>> {
-    tokio::spawn(async move {
-        let started = Instant::now();
-        let mut timeline: Vec<(f64, OffsetDateTime, usize, usize)> = Vec::new();
-        // Bounded by the test's own waits: it stops this before it ends.
-        while !stop.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(900) {
-            let (serving, processes) = counts(&ws, "churn", deployment);
-            if timeline
-                .last()
-                .is_none_or(|(_, _, s, p)| (*s, *p) != (serving, processes))
-            {
-                timeline.push((
-                    started.elapsed().as_secs_f64(),
-                    clock.now(),
-                    serving,
-                    processes,
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        timeline
-    })
+    ws: Arc<LocalWorkspace>,
+    api: Arc<Api>,
+    /// Code, model and environment ids.
+    assets: (String, String, String),
 }
 
-fn print_timeline(timeline: &[(f64, OffsetDateTime, usize, usize)]) {
-    println!("instance count over time (real s | monitor clock | in rotation | processes):");
-    for (real, at, serving, processes) in timeline {
-        println!("  {real:7.2} s | {} | {serving} | {processes}", at.time());
+impl Monitored {
+    /// None when python3 is missing (the test is then skipped, see [`python_available`]).
+    async fn start(tag: &str) -> Option<Monitored> {
+        if !python_available() {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let ws = Arc::new(
+            LocalWorkspace::start(
+                options(dir.path())
+                    .with_clock(clock.clone())
+                    .with_monitor_periods(TICK, TICK),
+            )
+            .await
+            .unwrap(),
+        );
+        let api = Arc::new(api(&ws));
+        let assets = api.register_tiny(tag, &[1.0, 2.0]).await;
+        Some(Monitored {
+            dir,
+            clock,
+            ws,
+            api,
+            assets,
+        })
     }
 }
 
 /// `{target}/providers/Microsoft.Insights/metrics` over [10:00, 10:10) at one-minute grain.
 async fn metric(api: &Api, target: &str, names: &str, aggregation: &str) -> Value {
-    let (status, answer) = api
+    let (status, answer, _) = api
         .arm_at(
             "GET",
             &format!(
@@ -153,15 +86,7 @@ async fn metric(api: &Api, target: &str, names: &str, aggregation: &str) -> Valu
 
 /// The sum of one aggregation over every point of every series of the answer's metric `name`.
 fn total(answer: &Value, name: &str, aggregation: &str) -> f64 {
-    answer["value"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| m["name"]["value"] == name)
-        .flat_map(|m| m["timeseries"].as_array().into_iter().flatten())
-        .flat_map(|t| t["data"].as_array().into_iter().flatten())
-        .filter_map(|p| p[aggregation].as_f64())
-        .sum()
+    points(answer, name, aggregation).into_iter().sum()
 }
 
 /// Points with a value of one aggregation for metric `name`.
@@ -180,7 +105,7 @@ fn points(answer: &Value, name: &str, aggregation: &str) -> Vec<f64> {
 /// Per-instance CPU of kblue at 10-second grain, `from`–`to` on 1 July 2024 (diagnostics).
 async fn cpu_metric(api: &Api, from: &str, to: &str) -> String {
     let target = api.id("onlineEndpoints/churn/deployments/kblue");
-    let (_, cpu) = api
+    let (_, cpu, _) = api
         .arm_at(
             "GET",
             &format!("{target}/providers/Microsoft.Insights/metrics?timespan=2024-07-01T{from}Z/2024-07-01T{to}Z&interval=PT10S&metricnames=CpuUtilizationPercentage&aggregation=Average,Count&$filter=instanceId%20eq%20%27*%27&api-version=2024-02-01"),
@@ -198,28 +123,17 @@ fn autoscale_path(name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_load_scales_out_and_back_with_every_call_answered_counted_and_collected() {
-    if !python_available() {
+    let Some(m) = Monitored::start("scale").await else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(T0));
-    let ws = Arc::new(
-        LocalWorkspace::start(
-            options(dir.path())
-                .with_clock(clock.clone())
-                .with_monitor_periods(TICK, TICK),
-        )
-        .await
-        .unwrap(),
-    );
-    let api = Arc::new(Api::new(&ws));
-    let (code, model, env) = api.register_tiny("scale", &[1.0, 2.0]).await;
-    api.create_endpoint("churn", json!({})).await;
+    };
+    let (clock, ws, api) = (m.clock.clone(), m.ws.clone(), m.api.clone());
+    let (code, model, env) = &m.assets;
+    api.create_endpoint("churn", "Key").await;
     let sampled = json!({"dataCollectionMode": "Enabled", "samplingRate": 0.5});
     let body = deployment_body(
-        &code,
-        &model,
-        &env,
+        code,
+        model,
+        env,
         1,
         json!({
             "requestSettings": {"maxConcurrentRequestsPerInstance": 4, "requestTimeout": "PT10S"},
@@ -234,7 +148,7 @@ async fn a_load_scales_out_and_back_with_every_call_answered_counted_and_collect
         "{blue}"
     );
     api.route_all("churn", "blue").await;
-    let key = api.key("churn").await;
+    let (key, _) = api.keys("churn").await;
 
     // Out when the deployment averages more than 50 calls a minute over 5 minutes, in below
     // 20; one-minute cooldowns; between 1 and 2 instances.
@@ -251,17 +165,23 @@ async fn a_load_scales_out_and_back_with_every_call_answered_counted_and_collect
         "enabled": true, "targetResourceUri": target,
         "profiles": [{"name": "default", "capacity": {"minimum": "1", "maximum": "2", "default": "1"},
             "rules": [rule("GreaterThan", 50.0, "Increase"), rule("LessThan", 20.0, "Decrease")]}]}});
-    let (status, stored) = api
+    let (status, stored, _) = api
         .arm_at("PUT", &autoscale_path("blue-autoscale"), Some(setting))
         .await;
     assert_eq!(status, 201, "{stored}");
 
     let stop_watch = Arc::new(AtomicBool::new(false));
-    let watcher = watch_counts(ws.clone(), clock.clone(), "blue", stop_watch.clone());
+    let watcher = watch_counts(
+        ws.clone(),
+        clock.clone(),
+        "churn",
+        "blue",
+        stop_watch.clone(),
+    );
     let started = Instant::now();
 
     // Minute 0: four callers until the rule fires and the second instance is in rotation.
-    let mut load = Load::new();
+    let mut load = Load::new("churn");
     load.start(&api, &key, 4, json!({"data": [3, 4]}), 5_000);
     assert!(
         wait_until(WAIT, || !ws.autoscale_activity().is_empty()).await,
@@ -308,7 +228,7 @@ async fn a_load_scales_out_and_back_with_every_call_answered_counted_and_collect
     let timeline = watcher.await.unwrap();
 
     let sent = load.sent();
-    let answered = load.answered.load(Ordering::SeqCst);
+    let answered = load.answered();
     println!(
         "sent {sent}, answered {answered} (burst {burst}); scale out decided after {threshold_at} calls; decision → new instance in rotation {:.2} s; whole run {:.1} s",
         ready_after.as_secs_f64(),
@@ -319,7 +239,7 @@ async fn a_load_scales_out_and_back_with_every_call_answered_counted_and_collect
         sent,
         answered,
         "calls not answered with 200: {:?}",
-        load.other.lock().unwrap()
+        load.failures.lock().unwrap()
     );
     let in_rotation: Vec<usize> = timeline.iter().map(|(_, _, s, _)| *s).collect();
     assert!(
@@ -328,7 +248,7 @@ async fn a_load_scales_out_and_back_with_every_call_answered_counted_and_collect
     );
 
     // The activity log, through the API and the workspace.
-    let (status, activity) = api
+    let (status, activity, _) = api
         .arm_at(
             "GET",
             &format!(
@@ -350,12 +270,12 @@ async fn a_load_scales_out_and_back_with_every_call_answered_counted_and_collect
         })
         .collect();
     assert_eq!(moves, [(1, 2), (2, 1)]);
-    let (_, deployment) = api
+    let (_, deployment, _) = api
         .arm("GET", "onlineEndpoints/churn/deployments/blue", None)
         .await;
     assert_eq!(deployment["sku"]["capacity"], 1, "the ARM view follows");
     // Every scale action is in the deployment's log.
-    let (status, logs) = api
+    let (status, logs, _) = api
         .arm(
             "POST",
             "onlineEndpoints/churn/deployments/blue/getLogs",
@@ -427,13 +347,7 @@ async fn a_load_scales_out_and_back_with_every_call_answered_counted_and_collect
     let folder = ws.data_collection_dir().join("churn").join("blue");
     let inputs = jsonl_records(&folder.join("model_inputs"));
     let outputs = jsonl_records(&folder.join("model_outputs"));
-    let ids: BTreeSet<String> = load
-        .correlation_ids
-        .lock()
-        .unwrap()
-        .iter()
-        .cloned()
-        .collect();
+    let ids: BTreeSet<String> = load.request_ids.lock().unwrap().iter().cloned().collect();
     let half = sent as f64 / 2.0;
     assert!(
         (ids.len() as f64 - half).abs() <= 1.0,
@@ -465,35 +379,27 @@ async fn a_load_scales_out_and_back_with_every_call_answered_counted_and_collect
     );
 
     ws.shutdown().await;
-    assert!(workspace_processes(dir.path()).is_empty());
+    assert!(workspace_processes(m.dir.path()).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_kubernetes_deployment_scales_on_its_own_cpu_target() {
-    if !python_available() {
+    let Some(m) = Monitored::start("k8s").await else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(T0));
-    let ws = Arc::new(
-        LocalWorkspace::start(
-            options(dir.path())
-                .with_clock(clock.clone())
-                .with_monitor_periods(TICK, TICK),
-        )
-        .await
-        .unwrap(),
-    );
-    let api = Arc::new(Api::new(&ws));
-    let (code, model, env) = api.register_tiny("k8s", &[1.0, 2.0]).await;
+    };
+    let (clock, ws, api) = (m.clock.clone(), m.ws.clone(), m.api.clone());
+    let (code, model, env) = &m.assets;
     let endpoint = api
-        .create_endpoint("churn", json!({"compute": "k8s-compute"}))
+        .create_endpoint_with(
+            "churn",
+            json!({"authMode": "Key", "compute": "k8s-compute"}),
+        )
         .await;
     assert_eq!(endpoint["properties"]["compute"], "k8s-compute");
     let body = deployment_body(
-        &code,
-        &model,
-        &env,
+        code,
+        model,
+        env,
         1,
         json!({
             "endpointComputeType": "Kubernetes",
@@ -524,12 +430,18 @@ async fn a_kubernetes_deployment_scales_on_its_own_cpu_target() {
         "requests and limits are kept"
     );
     api.route_all("churn", "kblue").await;
-    let key = api.key("churn").await;
+    let (key, _) = api.keys("churn").await;
 
     let stop_watch = Arc::new(AtomicBool::new(false));
-    let watcher = watch_counts(ws.clone(), clock.clone(), "kblue", stop_watch.clone());
+    let watcher = watch_counts(
+        ws.clone(),
+        clock.clone(),
+        "churn",
+        "kblue",
+        stop_watch.clone(),
+    );
     // Calls that burn CPU: both workers of the instance busy, far above 40 % of 0.25 core.
-    let mut load = Load::new();
+    let mut load = Load::new("churn");
     load.start(&api, &key, 2, json!({"data": [1, 1], "busy": 0.2}), 2_000);
     let scaled_out = wait_until(WAIT, || counts(&ws, "churn", "kblue").0 == 2).await;
     load.stop().await;
@@ -551,8 +463,8 @@ async fn a_kubernetes_deployment_scales_on_its_own_cpu_target() {
     }
     stop_watch.store(true, Ordering::SeqCst);
     print_timeline(&watcher.await.unwrap());
-    let (sent, answered) = (load.sent(), load.answered.load(Ordering::SeqCst));
-    assert_eq!(sent, answered, "{:?}", load.other.lock().unwrap());
+    let (sent, answered) = (load.sent(), load.answered());
+    assert_eq!(sent, answered, "{:?}", load.failures.lock().unwrap());
     let activity = ws.autoscale_activity();
     let moves: Vec<(u32, u32, &str)> = activity
         .iter()
@@ -572,7 +484,7 @@ async fn a_kubernetes_deployment_scales_on_its_own_cpu_target() {
 
     // CPU and memory per instance, named as the instances are.
     let target = api.id("onlineEndpoints/churn/deployments/kblue");
-    let (status, cpu) = api
+    let (status, cpu, _) = api
         .arm_at(
             "GET",
             &format!("{target}/providers/Microsoft.Insights/metrics?timespan=2024-07-01T10:00:00Z/2024-07-01T10:10:00Z&interval=PT1M&metricnames=CpuUtilizationPercentage&aggregation=Maximum&$filter=instanceId%20eq%20%27*%27&api-version=2024-02-01"),
@@ -591,5 +503,5 @@ async fn a_kubernetes_deployment_scales_on_its_own_cpu_target() {
         assert!(id.starts_with("kblue-"), "{id}");
     }
     ws.shutdown().await;
-    assert!(workspace_processes(dir.path()).is_empty());
+    assert!(workspace_processes(m.dir.path()).is_empty());
 }

@@ -12,9 +12,9 @@ use crate::test_support::{shared_path, shared_text};
 use crate::{
     rest, validate, AssetType, AuthMode, CodeConfiguration, DataCollector, DefaultScaleSettings,
     DeploymentCollection, Environment, KubernetesOnlineDeployment, KubernetesOnlineEndpoint,
-    ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, OnlineDeployment, OnlineEndpoint,
-    OnlineRequestSettings, ProbeSettings, PublicNetworkAccess, ResourceRequirementsSettings,
-    ResourceSettings, RollingRate, TargetUtilizationScaleSettings,
+    ManagedOnlineDeployment, ManagedOnlineEndpoint, Model, OnlineDeployment, OnlineDeploymentOf,
+    OnlineEndpoint, OnlineRequestSettings, ProbeSettings, PublicNetworkAccess,
+    ResourceRequirementsSettings, ResourceSettings, RollingRate, TargetUtilizationScaleSettings,
 };
 use serde_json::Value;
 
@@ -143,16 +143,22 @@ fn churn_endpoint() -> ManagedOnlineEndpoint {
         .tag("project", "churn")
 }
 
-fn blue() -> ManagedOnlineDeployment {
-    ManagedOnlineDeployment::new("blue")
-        .endpoint_name("churn-prediction-v1")
+/// Deployment `blue` of `endpoint` on one `instance_type`: the tutorial's model, environment,
+/// code and probes, on either kind of compute.
+fn blue_of<C: Default>(endpoint: &str, instance_type: &str) -> OnlineDeploymentOf<C> {
+    OnlineDeploymentOf::new("blue")
+        .endpoint_name(endpoint)
         .model(model_id())
         .environment(environment_id())
         .code_configuration(CodeConfiguration::new(code_id(), "score.py"))
-        .instance_type("Standard_DS3_v2")
+        .instance_type(instance_type)
         .instance_count(1)
         .liveness_probe(probe())
         .readiness_probe(probe())
+}
+
+fn blue() -> ManagedOnlineDeployment {
+    blue_of("churn-prediction-v1", "Standard_DS3_v2")
 }
 
 fn endpoint_body(endpoint: impl Into<OnlineEndpoint>) -> Value {
@@ -414,15 +420,7 @@ fn online_deployment_managed_target_utilization_is_rejected() {
 }
 
 fn kubernetes_blue() -> KubernetesOnlineDeployment {
-    KubernetesOnlineDeployment::new("blue")
-        .endpoint_name("churn-prediction-k8s")
-        .model(model_id())
-        .environment(environment_id())
-        .code_configuration(CodeConfiguration::new(code_id(), "score.py"))
-        .instance_type("defaultinstancetype")
-        .instance_count(1)
-        .liveness_probe(probe())
-        .readiness_probe(probe())
+    blue_of("churn-prediction-k8s", "defaultinstancetype")
 }
 
 #[test]

@@ -19,7 +19,7 @@ use super::to_json;
 use crate::{
     load_environment, load_model, load_online_deployment, load_online_endpoint, AssetType,
     AuthMode, CodeConfiguration, CondaFile, EnvironmentRef, Error, ModelRef, OnlineDeployment,
-    PublicNetworkAccess, ScaleSettings,
+    OnlineEndpoint, PublicNetworkAccess, ScaleSettings,
 };
 use crate::{rest, validate};
 use serde_json::Value;
@@ -123,6 +123,18 @@ fn environment() {
     );
 }
 
+/// The endpoint's body is Python's `{case}.rest.json` and what Python sent in step `yaml.{case}`.
+#[track_caller]
+fn assert_endpoint_body_like_python(e: &OnlineEndpoint, case: &str) {
+    let body = to_json(&rest::online_endpoint_body(e, LOCATION));
+    assert_eq!(body, oracle_json(&format!("{case}.rest.json")), "{case}");
+    let sent = flow_put(
+        &format!("yaml.{case}"),
+        "/onlineEndpoints/churn-prediction-v1",
+    );
+    assert_eq!(body, sent, "{case}");
+}
+
 #[test]
 fn endpoint() {
     let loaded = oracle_json("endpoint.loaded.json");
@@ -133,12 +145,7 @@ fn endpoint() {
     assert_eq!(e.description(), loaded["description"].as_str());
     assert_eq!(e.tags().len(), 2);
     validate::endpoint(&e).unwrap();
-    let body = to_json(&rest::online_endpoint_body(&e, LOCATION));
-    assert_eq!(body, oracle_json("endpoint.rest.json"));
-    assert_eq!(
-        body,
-        flow_put("yaml.endpoint", "/onlineEndpoints/churn-prediction-v1")
-    );
+    assert_endpoint_body_like_python(&e, "endpoint");
 }
 
 #[test]
@@ -152,15 +159,7 @@ fn endpoint_with_traffic() {
     );
     validate::endpoint(&e).unwrap();
     rest::strip_traffic(&mut e);
-    let body = to_json(&rest::online_endpoint_body(&e, LOCATION));
-    assert_eq!(body, oracle_json("endpoint_with_traffic.rest.json"));
-    assert_eq!(
-        body,
-        flow_put(
-            "yaml.endpoint_with_traffic",
-            "/onlineEndpoints/churn-prediction-v1"
-        )
-    );
+    assert_endpoint_body_like_python(&e, "endpoint_with_traffic");
 }
 
 #[test]
@@ -224,6 +223,17 @@ fn rest_json_resolved(file: &str, sent: &Value) -> Value {
     expected
 }
 
+/// Resolves `d` as the operation did for `sent`, builds its body and checks it against Python's
+/// `{case}.rest.json` resolved likewise; returns the body.
+#[track_caller]
+fn deployment_body_like_python(d: &mut OnlineDeployment, case: &str, sent: &Value) -> Value {
+    resolve_like_the_operation(d, sent);
+    let body = to_json(&rest::online_deployment_body(d, LOCATION).unwrap());
+    let expected = rest_json_resolved(&format!("{case}.rest.json"), sent);
+    assert_eq!(body, expected, "{case}");
+    body
+}
+
 #[test]
 fn deployment_blue() {
     let loaded = oracle_json("deployment_blue.loaded.json");
@@ -261,10 +271,10 @@ fn deployment_blue() {
     validate::deployment(&d).unwrap();
 
     let sent = flow_put("yaml.deployment_blue", "/deployments/blue");
-    resolve_like_the_operation(&mut d, &sent);
-    let body = to_json(&rest::online_deployment_body(&d, LOCATION).unwrap());
-    assert_eq!(body, sent);
-    assert_eq!(body, rest_json_resolved("deployment_blue.rest.json", &sent));
+    assert_eq!(
+        deployment_body_like_python(&mut d, "deployment_blue", &sent),
+        sent
+    );
 }
 
 #[test]
@@ -313,13 +323,8 @@ fn deployment_inline_assets() {
     );
 
     let sent = flow_put("yaml.deployment_inline_assets", "/deployments/green");
-    resolve_like_the_operation(&mut d, &sent);
-    let body = to_json(&rest::online_deployment_body(&d, LOCATION).unwrap());
+    let body = deployment_body_like_python(&mut d, "deployment_inline_assets", &sent);
     assert_eq!(body, sent);
-    assert_eq!(
-        body,
-        rest_json_resolved("deployment_inline_assets.rest.json", &sent)
-    );
 }
 
 #[test]
@@ -352,12 +357,7 @@ fn kubernetes_deployment() {
         "environmentId": format!("{ws}/environments/churn-model-env/versions/1"),
         "codeConfiguration": { "codeId": format!("{ws}/codes/c/versions/1") },
     }});
-    resolve_like_the_operation(&mut d, &sent);
-    let body = to_json(&rest::online_deployment_body(&d, LOCATION).unwrap());
-    assert_eq!(
-        body,
-        rest_json_resolved("kubernetes_deployment.rest.json", &sent)
-    );
+    deployment_body_like_python(&mut d, "kubernetes_deployment", &sent);
 }
 
 // ---- bad YAML (Python's `summary.json` → `bad_yaml`; files written here from the descriptions) ----
@@ -387,36 +387,25 @@ const DEPLOYMENT_HEAD: &str = "name: blue\nendpoint_name: churn-prediction-v1\nm
 #[test]
 fn bad_endpoint_name_and_auth_mode_fail_at_load() {
     let dir = tempfile::tempdir().unwrap();
-    rejected_at_load(
-        load_online_endpoint(write(
-            &dir,
-            "a.yml",
-            "name: churn_prediction\nauth_mode: key\n",
-        )),
-        "name",
-    );
-    let rule = rejected_at_load(
-        load_online_endpoint(write(
-            &dir,
-            "b.yml",
+    // (YAML, the field refused, what the rule must mention)
+    for (text, field, mentions) in [
+        ("name: churn_prediction\nauth_mode: key\n", "name", ""),
+        (
             "name: churn-prediction\nauth_mode: password\n",
-        )),
-        "auth_mode",
-    );
-    assert!(rule.contains("password"), "{rule}");
+            "auth_mode",
+            "password",
+        ),
+    ] {
+        let rule = rejected_at_load(load_online_endpoint(write(&dir, "e.yml", text)), field);
+        assert!(rule.contains(mentions), "{field}: {rule}");
+    }
 }
 
 #[test]
 fn unknown_fields_fail_at_load() {
     let dir = tempfile::tempdir().unwrap();
-    let rule = rejected_at_load(
-        load_online_deployment(write(
-            &dir,
-            "d.yml",
-            &format!("{DEPLOYMENT_HEAD}replicas: 3\n"),
-        )),
-        "",
-    );
+    let path = write(&dir, "d.yml", &format!("{DEPLOYMENT_HEAD}replicas: 3\n"));
+    let rule = rejected_at_load(load_online_deployment(path), "");
     assert!(rule.contains("replicas"), "{rule}");
 }
 
@@ -438,14 +427,8 @@ fn data_collector_enabled_takes_the_strings_true_or_false_only() {
 #[test]
 fn bad_model_type_fails_at_load() {
     let dir = tempfile::tempdir().unwrap();
-    let rule = rejected_at_load(
-        load_model(write(
-            &dir,
-            "m.yml",
-            "name: m\nversion: 1\npath: ./m.pkl\ntype: pickle_model\n",
-        )),
-        "type",
-    );
+    let text = "name: m\nversion: 1\npath: ./m.pkl\ntype: pickle_model\n";
+    let rule = rejected_at_load(load_model(write(&dir, "m.yml", text)), "type");
     assert!(rule.contains("pickle_model"), "{rule}");
 }
 
@@ -487,28 +470,15 @@ fn missing_files_and_bad_yaml_are_errors_not_panics() {
         load_model(dir.path().join("missing.yml")),
         Err(Error::Io { .. })
     ));
-    rejected_at_load(
-        load_online_endpoint(write(&dir, "x.yml", "name: [unclosed\n")),
-        "x.yml",
-    );
-    rejected_at_load(
-        load_online_endpoint(write(&dir, "y.yml", "- just\n- a list\n")),
-        "y.yml",
-    );
-    rejected_at_load(
-        load_environment(write(
-            &dir,
-            "e.yml",
-            "name: e\nimage: img\nconda_file: ./nope.yml\n",
-        )),
-        "conda_file",
-    );
-    rejected_at_load(
-        load_online_deployment(write(
-            &dir,
-            "k.yml",
-            &format!("{DEPLOYMENT_HEAD}type: serverless\n"),
-        )),
-        "type",
-    );
+    // Not YAML, and not a mapping: the error names the file.
+    for (name, text) in [
+        ("x.yml", "name: [unclosed\n"),
+        ("y.yml", "- just\n- a list\n"),
+    ] {
+        rejected_at_load(load_online_endpoint(write(&dir, name, text)), name);
+    }
+    let text = "name: e\nimage: img\nconda_file: ./nope.yml\n";
+    rejected_at_load(load_environment(write(&dir, "e.yml", text)), "conda_file");
+    let text = format!("{DEPLOYMENT_HEAD}type: serverless\n");
+    rejected_at_load(load_online_deployment(write(&dir, "k.yml", &text)), "type");
 }

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use super::support::{client, container_name, container_sas, get_blob, Azurite, ACCOUNT};
+use super::support::{
+    azurite_container, client, container_name, container_sas, get_blob, Azurite, ACCOUNT,
+};
 use crate::storage::{BlobContainer, StorageAuth, UploadBlobOptions};
 use crate::upload::{
     hash_model_path, upload_folder, upload_metadata, upload_path, ProgressCallback, UploadOptions,
@@ -83,13 +85,9 @@ async fn shared_key_container_blob_head_and_metadata() {
 
 #[tokio::test]
 async fn names_with_spaces_unicode_and_punctuation_sign_correctly() {
-    let Some(azurite) = Azurite::start() else {
+    let Some((azurite, _, name, c)) = azurite_container("names").await else {
         return;
     };
-    let client = client();
-    let name = container_name("names");
-    let c = azurite.shared_key_container(&client, &name);
-    c.create_container().await.unwrap();
     for blob in [
         "dir with space/file name.txt",
         "ünïcödé/日本語.bin",
@@ -114,13 +112,9 @@ async fn names_with_spaces_unicode_and_punctuation_sign_correctly() {
 
 #[tokio::test]
 async fn large_files_go_up_in_blocks_and_read_back_identical() {
-    let Some(azurite) = Azurite::start() else {
+    let Some((azurite, _, name, c)) = azurite_container("blocks").await else {
         return;
     };
-    let client = client();
-    let name = container_name("blocks");
-    let c = azurite.shared_key_container(&client, &name);
-    c.create_container().await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let data = pseudo_random(64 * 1024 * 5 / 2 + 17, 7); // 2.5 blocks and a bit
@@ -187,16 +181,9 @@ async fn large_files_go_up_in_blocks_and_read_back_identical() {
 
 #[tokio::test]
 async fn a_wrong_account_key_is_refused_without_leaking_it() {
-    let Some(azurite) = Azurite::start() else {
+    let Some((azurite, client, name, _)) = azurite_container("badkey").await else {
         return;
     };
-    let client = client();
-    let name = container_name("badkey");
-    azurite
-        .shared_key_container(&client, &name)
-        .create_container()
-        .await
-        .unwrap();
     let wrong_key = azure_core::base64::encode(b"definitely-not-the-azurite-account-key!!");
     let auth = StorageAuth::shared_key(ACCOUNT, Secret::new(wrong_key.clone())).unwrap();
     let c = BlobContainer::new(&client, azurite.container_url(&name), auth).unwrap();
@@ -217,16 +204,9 @@ async fn a_wrong_account_key_is_refused_without_leaking_it() {
 
 #[tokio::test]
 async fn sas_container_uploads_a_code_folder_like_python() {
-    let Some(azurite) = Azurite::start() else {
+    let Some((azurite, client, name, _)) = azurite_container("sas").await else {
         return;
     };
-    let client = client();
-    let name = container_name("sas");
-    azurite
-        .shared_key_container(&client, &name)
-        .create_container()
-        .await
-        .unwrap();
     // What startPendingUpload returns: a container URL with a SAS.
     let sas_url = format!(
         "{}?{}",
@@ -308,13 +288,9 @@ async fn sas_container_uploads_a_code_folder_like_python() {
 
 #[tokio::test]
 async fn model_upload_to_local_upload_hash_then_reuse() {
-    let Some(azurite) = Azurite::start() else {
+    let Some((azurite, _, name, c)) = azurite_container("model").await else {
         return;
     };
-    let client = client();
-    let name = container_name("model");
-    let c = azurite.shared_key_container(&client, &name);
-    c.create_container().await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model.pkl");
@@ -365,13 +341,9 @@ async fn model_upload_to_local_upload_hash_then_reuse() {
 
 #[tokio::test]
 async fn interrupted_uploads_are_completed_by_overwriting() {
-    let Some(azurite) = Azurite::start() else {
+    let Some((azurite, _, name, c)) = azurite_container("resume").await else {
         return;
     };
-    let client = client();
-    let name = container_name("resume");
-    let c = azurite.shared_key_container(&client, &name);
-    c.create_container().await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("code");
@@ -429,7 +401,7 @@ async fn bearer_tokens_authorize_blob_requests_over_https() {
     let Some(azurite) = Azurite::start_https_oauth() else {
         return;
     };
-    let credential = Arc::new(super::support::JwtCredential::default());
+    let credential = Arc::new(super::support::jwt_credential());
     let options = crate::MLClientOptions::default()
         .with_root_certificate_pem(azurite.ca_pem.clone().expect("https instance has a CA"));
     let client = super::support::client_with(credential.clone(), options);
@@ -459,13 +431,13 @@ async fn bearer_tokens_authorize_blob_requests_over_https() {
         .unwrap();
     assert_eq!(props.content_length, 11);
     assert_eq!(props.metadata, meta);
-    assert_eq!(*credential.calls.lock().unwrap(), 1, "the token is cached");
+    assert_eq!(credential.calls(), 1, "the token is cached");
 
     // Azurite really checks the token: one that is not a JWT is refused.
     let not_jwt = BlobContainer::new(
         &client,
         azurite.container_url(&name),
-        StorageAuth::bearer(Arc::new(super::support::FakeCredential::default())),
+        StorageAuth::bearer(Arc::new(super::support::TestCredential::naming_scopes())),
     )
     .unwrap();
     let err = not_jwt

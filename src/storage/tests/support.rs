@@ -9,8 +9,9 @@ use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::storage::{BlobContainer, StorageAuth};
+pub(crate) use crate::test_support::TestCredential;
 use crate::{MLClient, MLClientOptions};
-use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
+use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::Url;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -289,19 +290,8 @@ fn make_tls_files() -> (tempfile::TempDir, Vec<u8>) {
 
 /// A credential that hands out a JWT-shaped Entra token for the requested scope, as Azurite's
 /// basic OAuth check wants it (storage audience, Entra issuer, valid lifetime; unsigned).
-#[derive(Debug, Default)]
-pub struct JwtCredential {
-    pub calls: Mutex<usize>,
-}
-
-#[async_trait::async_trait]
-impl TokenCredential for JwtCredential {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        *self.calls.lock().unwrap() += 1;
+pub fn jwt_credential() -> TestCredential {
+    TestCredential::new(|scopes, _| {
         let now = azure_core::time::OffsetDateTime::now_utc().unix_timestamp();
         let audience = scopes
             .first()
@@ -317,46 +307,18 @@ impl TokenCredential for JwtCredential {
             )
             .as_bytes(),
         );
-        let token = format!(
+        format!(
             "{}.{}.c2lnbmF0dXJl",
             header.trim_end_matches('='),
             payload.trim_end_matches('=')
-        );
-        Ok(AccessToken::new(
-            token,
-            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
-        ))
-    }
-}
-
-/// A credential that hands out a fixed token and records the scopes asked for.
-#[derive(Debug, Default)]
-pub struct FakeCredential {
-    pub scopes: Mutex<Vec<String>>,
-}
-
-#[async_trait::async_trait]
-impl TokenCredential for FakeCredential {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        self.scopes
-            .lock()
-            .unwrap()
-            .extend(scopes.iter().map(|s| s.to_string()));
-        Ok(AccessToken::new(
-            format!("token-for-{}", scopes.join(" ")),
-            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
-        ))
-    }
+        )
+    })
 }
 
 /// An MLClient with a fake credential and default options.
 pub fn client() -> MLClient {
     client_with(
-        Arc::new(FakeCredential::default()),
+        Arc::new(TestCredential::naming_scopes()),
         MLClientOptions::default(),
     )
 }
@@ -420,6 +382,17 @@ pub async fn get_blob(azurite: &Azurite, container: &str, blob_path: &str) -> Re
         return Err(rsp.status().as_u16());
     }
     Ok(rsp.bytes().await.map_err(|_| 0u16)?.to_vec())
+}
+
+/// A fresh Azurite (`None` when skipped, see [`Azurite::start`]), a client, and a new
+/// container named after `tag` with a Shared Key client of it.
+pub async fn azurite_container(tag: &str) -> Option<(Azurite, MLClient, String, BlobContainer)> {
+    let azurite = Azurite::start()?;
+    let client = client();
+    let name = container_name(tag);
+    let container = azurite.shared_key_container(&client, &name);
+    container.create_container().await.unwrap();
+    Some((azurite, client, name, container))
 }
 
 /// A unique, valid container name.

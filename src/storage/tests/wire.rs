@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::support::{client, client_with, FakeCredential};
+use super::support::{client, client_with, TestCredential};
 use crate::storage::{BlobContainer, StorageAuth, UploadBlobOptions, STORAGE_SCOPE};
 use crate::upload::{upload_metadata, upload_path, UploadOptions};
 use crate::MLClientOptions;
@@ -42,12 +42,38 @@ async fn catch_all_storage(server: &MockServer) {
         .await;
 }
 
+/// A wiremock storage account answering every blob request, and a container client on it
+/// signed with the dev account key.
+async fn storage_server() -> (MockServer, BlobContainer) {
+    let server = MockServer::start().await;
+    catch_all_storage(&server).await;
+    let container = shared_key_container(&server.uri());
+    (server, container)
+}
+
+/// Container `cont` of the dev account at `base`, signed with its key.
+fn shared_key_container(base: &str) -> BlobContainer {
+    let url = Url::parse(&format!("{base}/devstoreaccount1/cont")).unwrap();
+    let auth =
+        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
+            .unwrap();
+    BlobContainer::new(&client(), url, auth).unwrap()
+}
+
+/// The Put Block requests among `requests`.
+fn blocks(requests: &[Request]) -> Vec<&Request> {
+    requests
+        .iter()
+        .filter(|r| r.url.query().is_some_and(|q| q.starts_with("comp=block&")))
+        .collect()
+}
+
 #[tokio::test]
 async fn tutorial_code_upload_sends_what_python_sends() {
     let server = MockServer::start().await;
     catch_all_storage(&server).await;
     let options = MLClientOptions::default().with_redirect(Url::parse(&server.uri()).unwrap());
-    let client = client_with(Arc::new(FakeCredential::default()), options);
+    let client = client_with(Arc::new(TestCredential::naming_scopes()), options);
     let sas_url = format!(
         "https://mlworkspacprod1234567890.blob.core.windows.net/9d4601d9-0744-5c97-9ac4-a5df9d06633c?{SAS}"
     );
@@ -116,7 +142,7 @@ async fn tutorial_code_upload_sends_what_python_sends() {
 async fn bearer_auth_uses_the_storage_scope_once_and_never_the_arm_token() {
     let server = MockServer::start().await;
     catch_all_storage(&server).await;
-    let credential = Arc::new(FakeCredential::default());
+    let credential = Arc::new(TestCredential::naming_scopes());
     let options = MLClientOptions::default().with_redirect(Url::parse(&server.uri()).unwrap());
     let client = client_with(credential.clone(), options);
     let url =
@@ -158,6 +184,15 @@ struct CountingReader {
     largest: Arc<AtomicUsize>,
 }
 
+impl CountingReader {
+    fn new(len: u64) -> Self {
+        CountingReader {
+            remaining: len,
+            largest: Arc::default(),
+        }
+    }
+}
+
 impl AsyncRead for CountingReader {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -174,22 +209,12 @@ impl AsyncRead for CountingReader {
 
 #[tokio::test]
 async fn streaming_reads_one_block_at_a_time() {
-    let server = MockServer::start().await;
-    catch_all_storage(&server).await;
-    let client = client();
-    let url = Url::parse(&format!("{}/devstoreaccount1/cont", server.uri())).unwrap();
-    let auth =
-        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
-            .unwrap();
-    let container = BlobContainer::new(&client, url, auth).unwrap();
+    let (server, container) = storage_server().await;
 
     let block = 64 * 1024;
     let length = (block * 16 + 100) as u64;
-    let largest = Arc::new(AtomicUsize::new(0));
-    let reader = CountingReader {
-        remaining: length,
-        largest: largest.clone(),
-    };
+    let reader = CountingReader::new(length);
+    let largest = reader.largest.clone();
     let options = UploadBlobOptions::default()
         .with_block_size(block)
         .with_max_single_put(block);
@@ -204,10 +229,7 @@ async fn streaming_reads_one_block_at_a_time() {
     );
 
     let requests = server.received_requests().await.unwrap();
-    let blocks: Vec<&Request> = requests
-        .iter()
-        .filter(|r| r.url.query().is_some_and(|q| q.starts_with("comp=block&")))
-        .collect();
+    let blocks = blocks(&requests);
     assert_eq!(blocks.len(), 17);
     assert!(blocks.iter().all(|r| r.body.len() <= block));
     assert_eq!(
@@ -230,20 +252,10 @@ async fn streaming_reads_one_block_at_a_time() {
 
 #[tokio::test]
 async fn blocks_carry_their_md5_when_asked() {
-    let server = MockServer::start().await;
-    catch_all_storage(&server).await;
-    let client = client();
-    let url = Url::parse(&format!("{}/devstoreaccount1/cont", server.uri())).unwrap();
-    let auth =
-        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
-            .unwrap();
-    let container = BlobContainer::new(&client, url, auth).unwrap();
+    let (server, container) = storage_server().await;
     let block = 1024;
     let length = (block * 3 + 10) as u64;
-    let reader = CountingReader {
-        remaining: length,
-        largest: Arc::default(),
-    };
+    let reader = CountingReader::new(length);
     let options = UploadBlobOptions::default()
         .with_block_size(block)
         .with_max_single_put(block)
@@ -253,10 +265,7 @@ async fn blocks_carry_their_md5_when_asked() {
         .await
         .unwrap();
     let requests = server.received_requests().await.unwrap();
-    let blocks: Vec<&Request> = requests
-        .iter()
-        .filter(|r| r.url.query().is_some_and(|q| q.starts_with("comp=block&")))
-        .collect();
+    let blocks = blocks(&requests);
     assert_eq!(blocks.len(), 4);
     for r in blocks {
         let expected = azure_core::base64::encode(<md5::Md5 as md5::Digest>::digest(&r.body));
@@ -266,22 +275,12 @@ async fn blocks_carry_their_md5_when_asked() {
 
 #[tokio::test]
 async fn readers_that_lie_about_their_length_fail() {
-    let server = MockServer::start().await;
-    catch_all_storage(&server).await;
-    let client = client();
-    let url = Url::parse(&format!("{}/devstoreaccount1/cont", server.uri())).unwrap();
-    let auth =
-        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
-            .unwrap();
-    let container = BlobContainer::new(&client, url, auth).unwrap();
+    let (server, container) = storage_server().await;
     let options = UploadBlobOptions::default()
         .with_block_size(1024)
         .with_max_single_put(1024);
     for (actual, claimed) in [(10u64, 20u64), (30, 20), (5000, 4000), (3000, 4000)] {
-        let reader = CountingReader {
-            remaining: actual,
-            largest: Arc::default(),
-        };
+        let reader = CountingReader::new(actual);
         let err = container
             .upload_reader("x.bin", reader, claimed, &options, &mut |_| {})
             .await
@@ -300,14 +299,7 @@ async fn readers_that_lie_about_their_length_fail() {
 
 #[tokio::test]
 async fn bad_input_fails_before_any_request() {
-    let server = MockServer::start().await;
-    catch_all_storage(&server).await;
-    let client = client();
-    let url = Url::parse(&format!("{}/devstoreaccount1/cont", server.uri())).unwrap();
-    let auth =
-        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
-            .unwrap();
-    let container = BlobContainer::new(&client, url, auth).unwrap();
+    let (server, container) = storage_server().await;
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
@@ -354,13 +346,7 @@ async fn a_server_that_never_answers_fails_the_request_instead_of_hanging() {
             held.push(socket);
         }
     });
-    let client = client();
-    let url = Url::parse(&format!("http://127.0.0.1:{port}/devstoreaccount1/cont")).unwrap();
-    let auth =
-        StorageAuth::shared_key("devstoreaccount1", Secret::new(super::support::ACCOUNT_KEY))
-            .unwrap();
-    let container = BlobContainer::new(&client, url, auth)
-        .unwrap()
+    let container = shared_key_container(&format!("http://127.0.0.1:{port}"))
         .with_request_timeout(std::time::Duration::from_millis(300));
     let err = container.head_blob("x").await.unwrap_err();
     assert!(matches!(err, crate::Error::Transport { .. }), "{err}");

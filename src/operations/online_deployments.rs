@@ -101,8 +101,9 @@ impl OnlineDeploymentOperations {
             )
             .await?;
 
-        self.resolve(&endpoint_name, &name, deployment.shared_mut(), ctx)
-            .await?;
+        // Boxed: resolving references may register and upload every local asset, a large
+        // future that would otherwise be carried inline by every caller's future.
+        Box::pin(self.resolve(&endpoint_name, &name, deployment.shared_mut(), ctx)).await?;
 
         let location = arm.workspace_location(ctx).await?;
         let body = rest::online_deployment_body(&deployment, &location)?;

@@ -9,7 +9,9 @@ string_enum! {
     /// How callers authenticate to an online endpoint's scoring URI.
     ///
     /// Python / YAML spellings (`key`, `aml_token`, `aad_token`) parse too.
-    AuthMode {
+    ///
+    /// Default: `Key` (Python's default is `key`).
+    AuthMode (default = Key) {
         /// Endpoint keys (`listKeys`).
         Key = "Key",
         /// Short-lived Azure ML tokens (`token` action).
@@ -19,29 +21,17 @@ string_enum! {
     }
 }
 
-impl Default for AuthMode {
-    /// Python's default is `key`.
-    fn default() -> Self {
-        AuthMode::Key
-    }
-}
-
 string_enum! {
     /// The type of a registered model (`type` in YAML, `modelType` on the wire).
-    AssetType {
+    ///
+    /// Default: `CustomModel`.
+    AssetType (default = CustomModel) {
         /// A folder or file of any format.
         CustomModel = "custom_model",
         /// An MLflow model folder.
         MlflowModel = "mlflow_model",
         /// A Triton model repository.
         TritonModel = "triton_model",
-    }
-}
-
-#[allow(clippy::derivable_impls)] // the enum comes from a macro that cannot mark `#[default]`
-impl Default for AssetType {
-    fn default() -> Self {
-        AssetType::CustomModel
     }
 }
 
@@ -77,7 +67,9 @@ impl ProvisioningState {
 
 string_enum! {
     /// Managed identity type of an endpoint or workspace.
-    IdentityType {
+    ///
+    /// Default: `SystemAssigned` (Python's endpoint default).
+    IdentityType (default = SystemAssigned) {
         /// No identity.
         None = "None",
         /// System-assigned identity.
@@ -86,13 +78,6 @@ string_enum! {
         UserAssigned = "UserAssigned",
         /// Both (`SystemAssigned,UserAssigned` on the wire).
         SystemAndUserAssigned = "SystemAssigned,UserAssigned",
-    }
-}
-
-impl Default for IdentityType {
-    /// Python's endpoint default.
-    fn default() -> Self {
-        IdentityType::SystemAssigned
     }
 }
 
@@ -153,37 +138,6 @@ pub enum KeyType {
     Secondary,
 }
 
-impl KeyType {
-    /// Wire spelling (`Primary` / `Secondary`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            KeyType::Primary => "Primary",
-            KeyType::Secondary => "Secondary",
-        }
-    }
-}
-
-impl std::fmt::Display for KeyType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for KeyType {
-    type Err = crate::Error;
-    /// Accepts `primary` / `secondary` in any case.
-    fn from_str(s: &str) -> crate::Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "primary" => Ok(KeyType::Primary),
-            "secondary" => Ok(KeyType::Secondary),
-            _ => Err(crate::Error::validation(
-                "key_type",
-                format!("must be `primary` or `secondary`, got `{s}`"),
-            )),
-        }
-    }
-}
-
 /// Which container's logs to fetch from a deployment (serialized as its wire spelling).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum ContainerType {
@@ -193,13 +147,82 @@ pub enum ContainerType {
     InferenceServer,
 }
 
-impl ContainerType {
-    /// Wire spelling.
+/// A closed set of values the SDK parses from user text (CLI flags, YAML) and sends in its wire
+/// spelling: one table per enum, one parser and one printer for all of them.
+trait ClosedSet: Copy + PartialEq + 'static {
+    /// The field named in parse errors.
+    const FIELD: &'static str;
+    /// Each value with its wire spelling and the Python/CLI spelling users type.
+    const VALUES: &'static [(Self, &'static str, &'static str)];
+
+    fn wire_name(self) -> &'static str {
+        Self::VALUES
+            .iter()
+            .find(|(v, _, _)| *v == self)
+            .map_or("", |(_, wire, _)| wire)
+    }
+
+    /// Any case; `_`, `-` and spaces ignored.
+    fn parse(s: &str) -> crate::Result<Self> {
+        let wanted = super::macros::normalize(s);
+        Self::VALUES
+            .iter()
+            .find(|(_, _, typed)| super::macros::normalize(typed) == wanted)
+            .map(|(v, _, _)| *v)
+            .ok_or_else(|| {
+                let names: Vec<String> = Self::VALUES
+                    .iter()
+                    .map(|(_, _, typed)| format!("`{typed}`"))
+                    .collect();
+                crate::Error::validation(
+                    Self::FIELD,
+                    format!("must be {}, got `{s}`", names.join(" or ")),
+                )
+            })
+    }
+}
+
+impl ClosedSet for KeyType {
+    const FIELD: &'static str = "key_type";
+    const VALUES: &'static [(Self, &'static str, &'static str)] = &[
+        (KeyType::Primary, "Primary", "primary"),
+        (KeyType::Secondary, "Secondary", "secondary"),
+    ];
+}
+
+impl ClosedSet for ContainerType {
+    const FIELD: &'static str = "container_type";
+    const VALUES: &'static [(Self, &'static str, &'static str)] = &[
+        (
+            ContainerType::StorageInitializer,
+            "StorageInitializer",
+            "storage_initializer",
+        ),
+        (
+            ContainerType::InferenceServer,
+            "InferenceServer",
+            "inference_server",
+        ),
+    ];
+}
+
+impl KeyType {
+    /// Wire spelling (`Primary` / `Secondary`).
     pub fn as_str(&self) -> &'static str {
-        match self {
-            ContainerType::StorageInitializer => "StorageInitializer",
-            ContainerType::InferenceServer => "InferenceServer",
-        }
+        self.wire_name()
+    }
+}
+
+impl ContainerType {
+    /// Wire spelling (`StorageInitializer` / `InferenceServer`).
+    pub fn as_str(&self) -> &'static str {
+        self.wire_name()
+    }
+}
+
+impl std::fmt::Display for KeyType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -209,17 +232,18 @@ impl std::fmt::Display for ContainerType {
     }
 }
 
+impl std::str::FromStr for KeyType {
+    type Err = crate::Error;
+    /// Accepts `primary` / `secondary` in any case.
+    fn from_str(s: &str) -> crate::Result<Self> {
+        Self::parse(s)
+    }
+}
+
 impl std::str::FromStr for ContainerType {
     type Err = crate::Error;
     /// Accepts `storage_initializer` / `inference_server` (any case, `_` optional).
     fn from_str(s: &str) -> crate::Result<Self> {
-        match super::macros::normalize(s).as_str() {
-            "storageinitializer" => Ok(ContainerType::StorageInitializer),
-            "inferenceserver" => Ok(ContainerType::InferenceServer),
-            _ => Err(crate::Error::validation(
-                "container_type",
-                format!("must be `storage_initializer` or `inference_server`, got `{s}`"),
-            )),
-        }
+        Self::parse(s)
     }
 }

@@ -14,7 +14,7 @@
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
-        $name:ident {
+        $name:ident $( (default = $default:ident) )? {
             $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)?
         }
     ) => {
@@ -25,6 +25,15 @@ macro_rules! string_enum {
             /// A value this version of the crate does not know (kept as sent).
             Unknown(String),
         }
+
+        // `Name (default = Variant) { … }` (a derive cannot mark a variant of a macro-declared enum).
+        $(
+            impl Default for $name {
+                fn default() -> Self {
+                    Self::$default
+                }
+            }
+        )?
 
         impl $name {
             /// The canonical wire spelling.

@@ -66,7 +66,9 @@ impl ConditionWords for ComparisonOperator {
 string_enum! {
     /// How the metric values of several instances are combined (`statistic`; the `avg` of the
     /// CLI's `--timegrain "avg 1m"`).
-    MetricStatistic {
+    ///
+    /// Default: `Average` (the CLI's default, `--timegrain "avg 1m"`).
+    MetricStatistic (default = Average) {
         /// `avg`.
         Average = "Average",
         /// `min`.
@@ -77,13 +79,6 @@ string_enum! {
         Sum = "Sum",
         /// `count`.
         Count = "Count",
-    }
-}
-
-impl Default for MetricStatistic {
-    /// The CLI's default (`--timegrain "avg 1m"`).
-    fn default() -> Self {
-        MetricStatistic::Average
     }
 }
 
@@ -107,7 +102,9 @@ impl ConditionWords for MetricStatistic {
 string_enum! {
     /// How the values inside the time window are combined (`timeAggregation`; the `avg` of
     /// `"CpuUtilizationPercentage > 70 avg 5m"`).
-    TimeAggregation {
+    ///
+    /// Default: `Average` (the service's documented default).
+    TimeAggregation (default = Average) {
         /// `avg`.
         Average = "Average",
         /// `min`.
@@ -120,13 +117,6 @@ string_enum! {
         Count = "Count",
         /// `last`.
         Last = "Last",
-    }
-}
-
-impl Default for TimeAggregation {
-    /// The service's documented default.
-    fn default() -> Self {
-        TimeAggregation::Average
     }
 }
 

@@ -16,7 +16,7 @@
 //! * silence and operations that never end stop within the configured bounds, and a `nextLink`
 //!   to its own page stops the list.
 //!
-//! Limits are small (300 ms a try, 2 s of retries) and every case runs under a time limit, so a
+//! Limits are small (300 ms a try, 1 s of retries) and every case runs under a time limit, so a
 //! regression fails its case, by name, instead of hanging the suite. Loopback only.
 #![cfg(feature = "testing")]
 
@@ -42,7 +42,7 @@ const ENDPOINT: &str = "ep-faulty";
 /// Time limit of one try (ARM and scoring).
 const TRY_LIMIT: Duration = Duration::from_millis(300);
 /// How long a call keeps retrying.
-const BUDGET: Duration = Duration::from_secs(2);
+const BUDGET: Duration = Duration::from_secs(1);
 /// What a throttled answer asks to wait.
 const THROTTLE: Duration = Duration::from_millis(100);
 /// The operation deadline the service is made to announce (see [`ShortOperationDeadline`]).
@@ -124,8 +124,7 @@ impl Call {
             }
             Call::GetKeys => endpoints.get_keys(ENDPOINT, None).await.map(drop),
             Call::Invoke => {
-                // Pinned: the endpoint's traffic is left empty.
-                let request = InvokeRequest::json(&json!({"data": [1]}))?.deployment("blue");
+                let request = InvokeRequest::json(&json!({"data": [1]}))?;
                 endpoints.invoke(ENDPOINT, request, None).await.map(drop)
             }
             Call::Regenerate => {
@@ -230,7 +229,7 @@ fn fake_cases() -> Vec<Case> {
     let e500 = Fault::internal_error;
     let failed = || Fault::lro_failed("ResourceNotReady", "the container crashed on purpose");
     let conflict = || Fault::status(409, "Conflict", "another operation is in progress");
-    let slow = || Fault::Delay(Duration::from_secs(2));
+    let slow = || Fault::Delay(Duration::from_secs(1));
     let (once, twice, always) = (Some(1), Some(2), None);
     vec![
         // Transient: retried until the call succeeds, the `Retry-After` waited out.
@@ -449,6 +448,9 @@ fn check(case: &Case, result: Result<(), Error>, took: Duration, seen: usize, ke
             if let Some(sent) = sent_message(&case.fault) {
                 assert!(err.to_string().contains(sent), "{name}: {err}");
             }
+            // An operation that ended says which answer said so; one that timed out had none.
+            let id = err.request_id().unwrap_or_default();
+            assert_eq!(id.is_empty(), *status == "TimedOut", "{name}: {err}");
         }
         (Expect::Transport(says, tries), Error::Transport { message, .. }) => {
             assert!(message.contains(says), "{name}: {message}");
@@ -485,10 +487,7 @@ async fn fake_workspace() -> (FakeWorkspace, MLClient) {
     let client = fake
         .client_with(small_limits(fake.client_options()))
         .unwrap();
-    let endpoint = ManagedOnlineEndpoint::new(ENDPOINT);
-    let endpoints = client.online_endpoints();
-    let poller = endpoints.begin_create_or_update(&endpoint, None);
-    poller.await.unwrap().await.unwrap();
+    create_endpoint(&client, ManagedOnlineEndpoint::new(ENDPOINT)).await;
     // The deployment straight into the workspace: invoke only needs it to exist.
     let url = format!(
         "https://management.azure.com{}/onlineEndpoints/{ENDPOINT}/deployments/blue?api-version=2025-12-01",
@@ -504,7 +503,16 @@ async fn fake_workspace() -> (FakeWorkspace, MLClient) {
         );
     let answer = fake.with_core(|core| core.handle(&put));
     assert!(answer.status < 300, "deployment: {}", answer.status);
+    let routed = ManagedOnlineEndpoint::new(ENDPOINT).traffic([("blue", 100)]);
+    create_endpoint(&client, routed).await;
     (fake, client)
+}
+
+/// Creates or updates `endpoint`, to the end of its operation.
+async fn create_endpoint(client: &MLClient, endpoint: ManagedOnlineEndpoint) {
+    let endpoints = client.online_endpoints();
+    let poller = endpoints.begin_create_or_update(&endpoint, None);
+    poller.await.unwrap().await.unwrap();
 }
 
 /// Requests the fake saw on `call`'s route.
@@ -543,5 +551,119 @@ async fn the_fake_s_faults_end_as_a_user_relies_on() {
             .unwrap();
         let (result, took) = timed(&case, case.call.run(&client, &model)).await;
         check(&case, result, took, fake_seen(&fake, case.call), &keys);
+    }
+}
+
+/// Faults of the connection, which only the offline workspace's own front can stage.
+#[cfg(feature = "local")]
+mod connection {
+    use super::*;
+    use azure_ai_ml::local::{
+        LocalCredential, LocalWorkspace, LocalWorkspaceExt, LocalWorkspaceOptions,
+    };
+    use azure_ai_ml::EndpointCredentials;
+
+    /// A silent try never reaches the access log, which writes a request's line once it is
+    /// answered: the silent tries are not counted.
+    const NONE: RangeInclusive<usize> = 0..=0;
+
+    /// A transport error after `tries` requests.
+    fn broken(tries: RangeInclusive<usize>) -> Expect {
+        Expect::Transport("", tries)
+    }
+
+    /// A transport error that says the request was not sent again.
+    fn not_sent_again(tries: RangeInclusive<usize>) -> Expect {
+        Expect::Transport("not sent again", tries)
+    }
+
+    /// Resets, cut answers and silence, against the same calls.
+    fn cases() -> Vec<Case> {
+        use Call::*;
+        use Fault::{
+            ResetBeforeResponse as Reset, ResetMidBody as Cut, Silence, TruncatedBody as Short,
+        };
+        let (once, always) = (Some(1), None);
+        vec![
+            // Calls that may run twice: tried again, and they succeed.
+            case(Get, Reset, once, ok(1)),
+            case(Get, Cut, once, ok(1)),
+            case(Get, Short, once, ok(1)),
+            case(Get, Silence, once, Expect::Succeeds(0, TRY_LIMIT)),
+            case(Create, Reset, once, ok(1)),
+            case(List, Short, once, ok(1)),
+            case(GetKeys, Cut, once, ok(1)),
+            // The reset PUT was stored: its retry meets the blob (409) and overwrites it.
+            case(Upload, Reset, once, ok(2)),
+            // Never answered in full: every try, then the last error, with no key in it.
+            case(Get, Silence, always, timed_out(NONE)),
+            case(List, Cut, always, broken(ALL)),
+            case(GetKeys, Short, always, broken(ALL)),
+            // POSTs that must not run twice: the service may have acted on the first.
+            case(Regenerate, Reset, once, not_sent_again(ONE)),
+            // Its answer (202) has no body, so half of it is all of it: one POST, and done.
+            case(Regenerate, Cut, once, ok(0)),
+            case(Regenerate, Silence, once, not_sent_again(NONE)),
+            case(Invoke, Reset, once, broken(ONE)),
+            case(Invoke, Short, once, broken(ONE)),
+            case(Invoke, Silence, once, timed_out(NONE)),
+        ]
+    }
+
+    /// Lines of the access log from `from` on that are on `call`'s route.
+    fn seen(log: &Path, from: usize, call: Call) -> usize {
+        let (service, method, path) = call.route();
+        let service = match service {
+            Service::Arm => "arm",
+            Service::Blob => "blob",
+            _ => "scoring",
+        };
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        text.lines()
+            .skip(from)
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|l| l["service"] == service && l["method"] == method)
+            .filter(|l| l["path"].as_str().is_some_and(|p| p.contains(path)))
+            .count()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_offline_workspace_s_connection_faults_end_as_a_user_relies_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = model_file(&dir);
+        let options = LocalWorkspaceOptions::default().with_dir(dir.path().join("ws"));
+        let ws = LocalWorkspace::start(options).await.unwrap();
+        let scope = ws.options();
+        let client = MLClient::new(
+            Arc::new(LocalCredential::new()),
+            scope.subscription_id.clone(),
+            scope.resource_group.clone(),
+            scope.workspace_name.clone(),
+            Some(small_limits(ws.client_options())),
+        )
+        .unwrap();
+        create_endpoint(&client, ManagedOnlineEndpoint::new(ENDPOINT)).await;
+        let endpoints = client.online_endpoints();
+        let EndpointCredentials::Keys(keys) = endpoints.get_keys(ENDPOINT, None).await.unwrap()
+        else {
+            panic!("a key-auth endpoint has keys");
+        };
+        let keys: Vec<String> = [keys.primary_key, keys.secondary_key]
+            .into_iter()
+            .flatten()
+            .map(|key| key.secret().to_owned())
+            .collect();
+        let log = ws.access_log_path();
+        for case in cases() {
+            ws.clear_faults();
+            let from = std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .lines()
+                .count();
+            ws.inject(case.call.rule(case.fault.clone(), case.times));
+            let (result, took) = timed(&case, case.call.run(&client, &model)).await;
+            check(&case, result, took, seen(&log, from, case.call), &keys);
+        }
+        ws.shutdown().await;
     }
 }

@@ -222,6 +222,7 @@ fn case(call: Call, fault: Fault, times: Option<u32>, expect: Expect) -> Case {
 }
 
 /// The faults the wiremock fake stages: statuses, delays, operations, list pages.
+#[rustfmt::skip] // A table: one case a line.
 fn fake_cases() -> Vec<Case> {
     use Call::*;
     let t429 = || Fault::throttled(THROTTLE);
@@ -249,72 +250,27 @@ fn fake_cases() -> Vec<Case> {
         case(Upload, e500(), twice, ok(2)),
         case(Upload, e503(None), once, ok(1)),
         // Permanent: the last answer, typed, within the budget.
-        case(
-            Get,
-            e500(),
-            always,
-            refused(500, "InternalServerError", ALL),
-        ),
+        case(Get, e500(), always, refused(500, "InternalServerError", ALL)),
         case(Get, t429(), always, refused(429, "TooManyRequests", ALL)),
         case(Get, slow(), always, timed_out(ALL)),
         case(Create, conflict(), once, refused(409, "Conflict", ONE)),
         case(GetKeys, conflict(), once, refused(409, "Conflict", ONE)),
-        case(
-            List,
-            e503(None),
-            always,
-            refused(503, "ServiceUnavailable", ALL),
-        ),
+        case(List, e503(None), always, refused(503, "ServiceUnavailable", ALL)),
         case(Invoke, e500(), once, refused_scoring(500, ONE)),
         case(Invoke, e503(None), always, refused_scoring(503, ALL)),
         // A 500 to a POST that must not run twice: the service may have acted on it.
-        case(
-            Regenerate,
-            e500(),
-            once,
-            refused(500, "InternalServerError", ONE),
-        ),
-        case(
-            Upload,
-            e503(None),
-            always,
-            refused(503, "ServiceUnavailable", ALL),
-        ),
+        case(Regenerate, e500(), once, refused(500, "InternalServerError", ONE)),
+        case(Upload, e503(None), always, refused(503, "ServiceUnavailable", ALL)),
         // Operations followed through Azure-AsyncOperation: one variant, however they end.
         case(Create, failed(), once, ended("Failed", "ResourceNotReady")),
-        case(
-            Create,
-            Fault::LroCanceled,
-            once,
-            ended("Canceled", "Canceled"),
-        ),
-        case(
-            Create,
-            Fault::LroNeverEnds,
-            once,
-            ended("TimedOut", "OperationTimeout"),
-        ),
+        case(Create, Fault::LroCanceled, once, ended("Canceled", "Canceled")),
+        case(Create, Fault::LroNeverEnds, once, ended("TimedOut", "OperationTimeout")),
         // Through a `Location`, which answers a failure with the ARM error itself: that error,
         // as `arm::lro` documents (and src/arm/tests.rs pins), code and message kept.
-        case(
-            Regenerate,
-            failed(),
-            once,
-            refused(400, "ResourceNotReady", ONE),
-        ),
-        case(
-            Regenerate,
-            Fault::LroNeverEnds,
-            once,
-            ended("TimedOut", "OperationTimeout"),
-        ),
+        case(Regenerate, failed(), once, refused(400, "ResourceNotReady", ONE)),
+        case(Regenerate, Fault::LroNeverEnds, once, ended("TimedOut", "OperationTimeout")),
         // A page that names itself as the next one: the list stops after reading it once.
-        case(
-            List,
-            Fault::SelfReferencingNextLink,
-            always,
-            Expect::Stops("repeats a page", 1),
-        ),
+        case(List, Fault::SelfReferencingNextLink, always, Expect::Stops("repeats a page", 1)),
     ]
 }
 
@@ -524,13 +480,14 @@ fn fake_seen(fake: &FakeWorkspace, call: Call) -> usize {
 }
 
 #[tokio::test]
-async fn every_call_makes_one_request_on_its_route_without_faults() {
+async fn without_faults_every_call_makes_its_clean_requests() {
     let dir = tempfile::tempdir().unwrap();
     let model = model_file(&dir);
     use Call::*;
     for call in [Get, Create, List, GetKeys, Invoke, Regenerate, Upload] {
         let (fake, client) = fake_workspace().await;
         fake.clear_log();
+        // Nothing armed: the case only names the call and checks the clean run's count.
         let case = case(call, Fault::Delay(Duration::ZERO), Some(0), ok(0));
         let (result, took) = timed(&case, call.run(&client, &model)).await;
         check(&case, result, took, fake_seen(&fake, call), &[]);
@@ -578,17 +535,17 @@ mod connection {
     }
 
     /// Resets, cut answers and silence, against the same calls.
+    #[rustfmt::skip] // A table: one case a line.
     fn cases() -> Vec<Case> {
         use Call::*;
-        use Fault::{
-            ResetBeforeResponse as Reset, ResetMidBody as Cut, Silence, TruncatedBody as Short,
-        };
+        use Fault::{ResetBeforeResponse as Reset, ResetMidBody as Cut, Silence, TruncatedBody as Short};
         let (once, always) = (Some(1), None);
         vec![
             // Calls that may run twice: tried again, and they succeed.
             case(Get, Reset, once, ok(1)),
             case(Get, Cut, once, ok(1)),
             case(Get, Short, once, ok(1)),
+            // The silent try is not counted; its time limit passed before the retry.
             case(Get, Silence, once, Expect::Succeeds(0, TRY_LIMIT)),
             case(Create, Reset, once, ok(1)),
             case(List, Short, once, ok(1)),

@@ -265,9 +265,9 @@ fn fake_cases() -> Vec<Case> {
         case(Create, failed(), once, ended("Failed", "ResourceNotReady")),
         case(Create, Fault::LroCanceled, once, ended("Canceled", "Canceled")),
         case(Create, Fault::LroNeverEnds, once, ended("TimedOut", "OperationTimeout")),
-        // Through a `Location`, which answers a failure with the ARM error itself: that error,
-        // as `arm::lro` documents (and src/arm/tests.rs pins), code and message kept.
-        case(Regenerate, failed(), once, refused(400, "ResourceNotReady", ONE)),
+        // Through a `Location`, which answers a failure with the ARM error itself: the same
+        // failed-operation variant, code and message kept.
+        case(Regenerate, failed(), once, ended("Failed", "ResourceNotReady")),
         case(Regenerate, Fault::LroNeverEnds, once, ended("TimedOut", "OperationTimeout")),
         // A page that names itself as the next one: the list stops after reading it once.
         case(List, Fault::SelfReferencingNextLink, always, Expect::Stops("repeats a page", 1)),

@@ -8,7 +8,8 @@
 //!   the resource (`final-state-via: original-uri`).
 //! * PUT answered without it: GET the resource until `properties.provisioningState` is terminal.
 //! * DELETE and POST actions answered 202 + `Location`: GET it while it answers 202; any other
-//!   2xx ends it; anything else is an ARM error.
+//!   2xx ends it; an error answer (after the pipeline's retries) is how the service reports the
+//!   operation's failure there, so it ends the poller as a failed operation too.
 //!
 //! `Failed`/`Canceled` end the poller with [`Error::OperationFailed`] carrying the ARM code,
 //! message and request id, whichever way the service said it. The wait between polls is the
@@ -269,10 +270,32 @@ impl<T: DeserializeOwned + Send + 'static> Follow<T> {
             ));
         };
         self.arm.check_follow_up(&url, header)?;
-        let raw = self
+        let raw = match self
             .arm
             .send(Method::Get, url.clone(), None, &self.ctx)
-            .await?;
+            .await
+        {
+            Ok(raw) => raw,
+            // A `Location` answers a failed operation with the ARM error itself: one variant for
+            // a failed operation, whichever way the service said it.
+            Err(Error::Service {
+                code,
+                message,
+                target,
+                details,
+                request_id,
+                ..
+            }) if matches!(self.plan, PollPlan::Location { .. }) => {
+                let error = ErrorDetail {
+                    code,
+                    message: Some(message),
+                    target,
+                    details: details.into_vec(),
+                };
+                return Err(self.failed("Failed", error, request_id.as_deref()));
+            }
+            Err(other) => return Err(other),
+        };
         let (status_code, headers, body) = raw.deconstruct();
         let body: Bytes = body.into();
         self.wait = self.next_wait(&headers);

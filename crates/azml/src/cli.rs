@@ -111,7 +111,7 @@ pub enum Command {
 }
 
 /// `--set` values (`--set a.b=c d=e --set f=g`).
-#[derive(Clone, Debug, Default, Args)]
+#[derive(Clone, Debug, Default, Args, Serialize)]
 pub struct SetArgs {
     /// Update an object by specifying a property path and value to set, e.g. --set property1.property2=value.
     #[arg(long = "set", num_args = 1.., action = ArgAction::Append, value_name = "KEY=VALUE")]
@@ -347,7 +347,13 @@ pub enum ModelCommand {
     #[command(
         after_help = "Examples:\n  azml model create -f model.yml\n  azml model create -n customer-churn-model -p ./model/model.pkl"
     )]
-    Create(ModelCreateArgs),
+    Create {
+        /// YAML file with the model's specification.
+        #[arg(long, short = 'f')]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        fields: ModelFields,
+    },
     /// Show a model version.
     #[command(after_help = "Example:\n  azml model show -n customer-churn-model -v 1")]
     Show {
@@ -403,14 +409,10 @@ pub enum ModelCommand {
     },
 }
 
-/// `azml model create`'s flags; serialized, those that override a field of the model's YAML
-/// (named as there, in the order az applies them).
+/// The flags of `azml model create` that override the file's fields; serialized, the text
+/// ones are named as the fields, in the order az applies them.
 #[derive(Debug, Args, Serialize)]
-pub struct ModelCreateArgs {
-    /// YAML file with the model's specification.
-    #[arg(long, short = 'f')]
-    #[serde(skip)]
-    pub file: Option<PathBuf>,
+pub struct ModelFields {
     /// Name of the model.
     #[arg(long, short = 'n')]
     pub name: Option<String>,
@@ -429,13 +431,11 @@ pub struct ModelCreateArgs {
     pub description: Option<String>,
     /// Space-separated key=value tags.
     #[arg(long, num_args = 1.., value_name = "KEY=VALUE")]
-    #[serde(skip)]
     pub tags: Vec<String>,
     /// Stage of the model.
     #[arg(long, short = 's')]
     pub stage: Option<String>,
     #[command(flatten)]
-    #[serde(skip)]
     pub set: SetArgs,
 }
 
@@ -474,7 +474,13 @@ pub enum EnvironmentCommand {
     #[command(
         after_help = "Examples:\n  azml environment create -f environment.yml\n  azml environment create -n churn-model-env -i mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest -c conda.yml"
     )]
-    Create(EnvironmentCreateArgs),
+    Create {
+        /// YAML file with the environment's specification.
+        #[arg(long, short = 'f')]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        fields: EnvironmentFields,
+    },
     /// Show an environment version.
     #[command(after_help = "Example:\n  azml environment show -n churn-model-env -v 1")]
     Show(AssetVersionArgs),
@@ -502,14 +508,10 @@ pub enum EnvironmentCommand {
     Restore(AssetRefArgs),
 }
 
-/// `azml environment create`'s flags; serialized, those that override a field of the
-/// environment's YAML (named as there, in the order az applies them).
+/// The flags of `azml environment create` that override the file's fields; serialized, the
+/// text ones are named as the fields, in the order az applies them.
 #[derive(Debug, Args, Serialize)]
-pub struct EnvironmentCreateArgs {
-    /// YAML file with the environment's specification.
-    #[arg(long, short = 'f')]
-    #[serde(skip)]
-    pub file: Option<PathBuf>,
+pub struct EnvironmentFields {
     /// Name of the environment.
     #[arg(long, short = 'n')]
     pub name: Option<String>,
@@ -538,10 +540,8 @@ pub struct EnvironmentCreateArgs {
     pub description: Option<String>,
     /// Space-separated key=value tags.
     #[arg(long, num_args = 1.., value_name = "KEY=VALUE")]
-    #[serde(skip)]
     pub tags: Vec<String>,
     #[command(flatten)]
-    #[serde(skip)]
     pub set: SetArgs,
 }
 

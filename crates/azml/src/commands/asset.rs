@@ -1,5 +1,6 @@
 //! What `azml model` and `azml environment` share: one implementation of `show`, `list`,
-//! `archive` and `restore` over the asset kind, and registration with an upload bar.
+//! `archive` and `restore` over the asset kind, and for `create` the overrides from the flags
+//! and the registration with an upload bar.
 
 use std::future::Future;
 
@@ -123,17 +124,16 @@ async fn version_or_label(
     }
 }
 
-/// `create`'s overrides: `--set`, then `--tags`, then the flags that name a field of the
-/// asset's YAML (`flags` serialized: their fields in order, named as in the YAML), as az applies
-/// them.
+/// `create`'s overrides: `--set`, then `--tags`, then each flag of `fields` given as text,
+/// named as the field it sets (`fields` serialized, in order), as az applies them.
 pub(super) fn create_overrides(
     set: &[String],
     tags: &[String],
-    flags: &impl Serialize,
+    fields: &impl Serialize,
 ) -> CliResult<Overrides> {
     let mut set = set.to_vec();
     set.extend(tag_overrides(tags));
-    let fields = serde_json::to_value(flags)
+    let fields = serde_json::to_value(fields)
         .map_err(|e| CliError::failure(format!("cannot read the flags: {e}")))?;
     let fields: Vec<(&str, Option<&str>)> = fields
         .as_object()
@@ -220,7 +220,7 @@ mod tests {
     /// of the flags' table az has.
     #[test]
     fn create_flags_override_in_az_order() {
-        let Command::Model(ModelCommand::Create(args)) = parse(&[
+        let Command::Model(ModelCommand::Create { fields: args, .. }) = parse(&[
             "model",
             "create",
             "--set",
@@ -254,7 +254,7 @@ mod tests {
         let got = create_overrides(&args.set.set, &args.tags, &args).unwrap();
         assert_eq!(got, expected);
 
-        let Command::Environment(EnvironmentCommand::Create(args)) = parse(&[
+        let Command::Environment(EnvironmentCommand::Create { fields: args, .. }) = parse(&[
             "environment",
             "create",
             "-n",
@@ -289,7 +289,7 @@ mod tests {
         assert_eq!(got, expected);
 
         // Flags not given override nothing; the file is no field.
-        let Command::Model(ModelCommand::Create(args)) =
+        let Command::Model(ModelCommand::Create { fields: args, .. }) =
             parse(&["model", "create", "-f", "model.yml"])
         else {
             panic!("model create")

@@ -27,15 +27,15 @@ fn list_row(dict: &Value) -> Value {
 /// Runs one `environment` command.
 pub async fn run(ctx: &Ctx, command: EnvironmentCommand) -> CliResult<()> {
     match command {
-        EnvironmentCommand::Create(args) => {
-            if args.file.is_none() && args.name.is_none() {
+        EnvironmentCommand::Create { file, fields } => {
+            if file.is_none() && fields.name.is_none() {
                 return Err(CliError::usage(
                     "Please provide either --file/-f or --name/-n with --image/-i or --build-context/-b.",
                 ));
             }
             let environment: Environment = load(
-                args.file.as_deref(),
-                &create_overrides(&args.set.set, &args.tags, &args)?,
+                file.as_deref(),
+                &create_overrides(&fields.set.set, &fields.tags, &fields)?,
             )?;
             environment.validate()?;
             let message = format!("Registering environment {}", environment.name);

@@ -35,15 +35,15 @@ fn list_row(dict: &Value) -> Value {
 /// Runs one `model` command.
 pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
     match command {
-        ModelCommand::Create(args) => {
-            if args.file.is_none() && (args.name.is_none() || args.path.is_none()) {
+        ModelCommand::Create { file, fields } => {
+            if file.is_none() && (fields.name.is_none() || fields.path.is_none()) {
                 return Err(CliError::usage(
                     "Please provide either --file/-f or --name/-n and --path/-p.",
                 ));
             }
             let model: Model = load(
-                args.file.as_deref(),
-                &create_overrides(&args.set.set, &args.tags, &args)?,
+                file.as_deref(),
+                &create_overrides(&fields.set.set, &fields.tags, &fields)?,
             )?;
             model.validate()?;
             let message = format!("Registering model {}", model.name);
@@ -57,6 +57,7 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
             version,
             label,
         } => {
+            // The flags are the environment's, but declared here: `--name`'s help names the model.
             let args = AssetVersionArgs {
                 name,
                 version,

@@ -68,6 +68,27 @@ fn seq(responses: Vec<ResponseTemplate>) -> Sequence {
     }
 }
 
+/// Starts a PUT of the test endpoint (an empty body), its operation named `operation`.
+async fn begin_put(c: &MLClient, operation: &str) -> crate::Result<lro::LroPoller<Value>> {
+    c.core
+        .arm
+        .begin_put(&endpoint_path(c), &json!({}), operation.into(), &ctx())
+        .await
+}
+
+/// Starts `regenerateKeys` of the test endpoint: an action that must not run twice.
+async fn begin_regenerate(c: &MLClient) -> crate::Result<lro::LroPoller<()>> {
+    c.core
+        .arm
+        .begin_action(
+            &endpoint_path(c).join("regenerateKeys"),
+            &json!({"keyType": "Primary"}),
+            "regen".into(),
+            &ctx(),
+        )
+        .await
+}
+
 #[tokio::test]
 async fn put_follows_azure_async_operation_then_gets_the_resource() {
     let server = MockServer::start().await;
@@ -100,12 +121,7 @@ async fn put_follows_azure_async_operation_then_gets_the_resource() {
         .await;
 
     let c = client(&server, RetryOptions::none());
-    let poller = c
-        .core
-        .arm
-        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "test".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_put(&c, "test").await.unwrap();
     let final_value = poller.await.unwrap().into_model().unwrap();
     assert_eq!(final_value["properties"]["provisioningState"], "Succeeded");
     // PUT, two status polls (the first immediately, as Python does), then the resource GET.
@@ -149,12 +165,7 @@ async fn poller_streams_each_status() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let mut poller = c
-        .core
-        .arm
-        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "test".into(), &ctx())
-        .await
-        .unwrap();
+    let mut poller = begin_put(&c, "test").await.unwrap();
     let mut statuses = Vec::new();
     while let Some(status) = poller.try_next().await.unwrap() {
         statuses.push(status.into_model().unwrap().status);
@@ -179,12 +190,7 @@ async fn put_without_header_polls_provisioning_state() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller = c
-        .core
-        .arm
-        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "test".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_put(&c, "test").await.unwrap();
     let value = lro::wait(poller).await.unwrap();
     assert_eq!(value["properties"]["provisioningState"], "Succeeded");
 }
@@ -211,12 +217,7 @@ async fn failed_operation_keeps_the_arm_code_and_message() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller = c
-        .core
-        .arm
-        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "create ep".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_put(&c, "create ep").await.unwrap();
     let err = lro::wait(poller).await.unwrap_err();
     match &err {
         Error::OperationFailed {
@@ -250,12 +251,7 @@ async fn canceled_provisioning_state_is_an_error() {
         .mount(&server)
         .await;
     let c = client(&server, RetryOptions::none());
-    let poller = c
-        .core
-        .arm
-        .begin_put::<_, Value>(&endpoint_path(&c), &json!({}), "x".into(), &ctx())
-        .await
-        .unwrap();
+    let poller = begin_put(&c, "x").await.unwrap();
     let err = lro::wait(poller).await.unwrap_err();
     assert!(
         matches!(&err, Error::OperationFailed { status, .. } if status == "Canceled"),
@@ -456,18 +452,7 @@ async fn regenerate_style_actions_are_not_retried_on_500() {
         .mount(&server)
         .await;
     let c = client(&server, fast_retries());
-    let err = c
-        .core
-        .arm
-        .begin_action(
-            &endpoint_path(&c).join("regenerateKeys"),
-            &json!({"keyType": "Primary"}),
-            "regen".into(),
-            &ctx(),
-        )
-        .await
-        .err()
-        .unwrap();
+    let err = begin_regenerate(&c).await.err().unwrap();
     assert_eq!(err.status(), Some(500));
     assert_eq!(
         server.received_requests().await.unwrap().len(),
@@ -487,17 +472,7 @@ async fn regenerate_style_actions_are_retried_on_429() {
         .mount(&server)
         .await;
     let c = client(&server, fast_retries());
-    let poller = c
-        .core
-        .arm
-        .begin_action(
-            &endpoint_path(&c).join("regenerateKeys"),
-            &json!({"keyType": "Primary"}),
-            "regen".into(),
-            &ctx(),
-        )
-        .await
-        .unwrap();
+    let poller = begin_regenerate(&c).await.unwrap();
     lro::wait(poller).await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }

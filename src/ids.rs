@@ -262,6 +262,26 @@ pub(crate) fn is_resolved_id(text: &str) -> bool {
     ) && !text.trim().to_ascii_lowercase().starts_with("azureml:/")
 }
 
+/// Asserts that `check` refuses each of `inputs` with [`Error::Validation`] on `field`: the
+/// bad-input tables of ids, resource paths and certificates.
+#[cfg(test)]
+pub(crate) fn assert_each_refused_on<I, T>(
+    field: &str,
+    inputs: &[I],
+    check: impl Fn(&I) -> Result<T>,
+) where
+    I: fmt::Debug,
+    T: fmt::Debug,
+{
+    for input in inputs {
+        let err = check(input).unwrap_err();
+        assert!(
+            matches!(&err, Error::Validation { field: f, .. } if f == field),
+            "{input:?}: {err}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,7 +377,7 @@ mod tests {
                 .unwrap(),
             asset_version_id(&scope(), "models", "m", "1")
         );
-        for bad in [
+        let bad = [
             "",
             "azureml:",
             "azureml:m",
@@ -365,13 +385,8 @@ mod tests {
             "azureml:m:",
             "azureml:m@",
             "a/b:1",
-        ] {
-            let err = AssetRef::parse_field(bad, "model").unwrap_err();
-            assert!(
-                matches!(&err, Error::Validation { field, .. } if field == "model"),
-                "{bad}: {err}"
-            );
-        }
+        ];
+        assert_each_refused_on("model", &bad, |b| AssetRef::parse_field(b, "model"));
         assert!(is_resolved_id(arm));
         assert!(!is_resolved_id("azureml:m:1"));
         assert!(!is_resolved_id(&format!("azureml:{arm}")));

@@ -24,7 +24,7 @@ use super::lro::{self, LroPoller, Output, PollPlan};
 use super::pager::{self, ArmPager};
 use super::{resources, ApiVersions, ArmPath};
 use crate::error::{decode_json, decode_secret_json, Error, Quote, Result};
-use crate::http::policies::{RetryBudgetPolicy, TryPolicy};
+use crate::http::policies::call_limit_policies;
 use crate::ids::WorkspaceScope;
 
 /// How long ARM calls may take and wait.
@@ -119,15 +119,18 @@ impl ArmClient {
         ));
         let limits = settings.limits;
         let pipeline = |retries: Option<PipelineOptions>, idempotent: bool| {
+            let (per_call, per_try) = call_limit_policies(
+                limits.retry_budget,
+                limits.request_timeout,
+                limits.max_retry_after,
+                idempotent,
+            );
             Pipeline::new(
                 option_env!("CARGO_PKG_NAME"),
                 option_env!("CARGO_PKG_VERSION"),
                 options.clone(),
-                vec![RetryBudgetPolicy::policy(limits.retry_budget)],
-                vec![
-                    bearer.clone(),
-                    TryPolicy::policy(limits.request_timeout, limits.max_retry_after, idempotent),
-                ],
+                vec![per_call],
+                vec![bearer.clone(), per_try],
                 retries,
             )
         };
@@ -219,83 +222,40 @@ impl ArmClient {
     }
 
     /// PUT a resource whose PUT is synchronous (assets) and decode the answer.
-    pub(crate) async fn put<B, T>(
+    pub(crate) async fn put<T: DeserializeOwned>(
         &self,
         path: &ArmPath,
-        body: &B,
+        body: &(impl Serialize + ?Sized),
         what: &str,
         ctx: &Context<'_>,
-    ) -> Result<T>
-    where
-        B: Serialize + ?Sized,
-        T: DeserializeOwned,
-    {
-        self.send_json(Method::Put, path, body, what, ctx).await
-    }
-
-    /// PATCH a resource with a partial body and decode the answer.
-    #[allow(dead_code)] // no operation patches yet; the verb belongs with the others
-    pub(crate) async fn patch<B, T>(
-        &self,
-        path: &ArmPath,
-        body: &B,
-        what: &str,
-        ctx: &Context<'_>,
-    ) -> Result<T>
-    where
-        B: Serialize + ?Sized,
-        T: DeserializeOwned,
-    {
-        self.send_json(Method::Patch, path, body, what, ctx).await
-    }
-
-    async fn send_json<B, T>(
-        &self,
-        method: Method,
-        path: &ArmPath,
-        body: &B,
-        what: &str,
-        ctx: &Context<'_>,
-    ) -> Result<T>
-    where
-        B: Serialize + ?Sized,
-        T: DeserializeOwned,
-    {
+    ) -> Result<T> {
         let response = self
-            .send(method, self.url(path), Some(to_body(body)?), ctx)
+            .send(Method::Put, self.url(path), Some(to_body(body)?), ctx)
             .await?;
         decode_json(what, response.body().as_ref())
     }
 
     /// POST an action (`getLogs`, `startPendingUpload`, …) and decode its answer; an empty
     /// answer decodes as JSON `null`.
-    pub(crate) async fn post<B, T>(
+    pub(crate) async fn post<T: DeserializeOwned>(
         &self,
         path: &ArmPath,
-        body: Option<&B>,
+        body: Option<&(impl Serialize + ?Sized)>,
         what: &str,
         ctx: &Context<'_>,
-    ) -> Result<T>
-    where
-        B: Serialize + ?Sized,
-        T: DeserializeOwned,
-    {
+    ) -> Result<T> {
         self.post_quoting(path, body, what, Quote::Text, ctx).await
     }
 
     /// POST an action whose answer carries keys or tokens (`listKeys`, `token`,
     /// `listSecrets`): as [`post`](Self::post), but no error repeats anything of the answer.
-    pub(crate) async fn post_secrets<B, T>(
+    pub(crate) async fn post_secrets<T: DeserializeOwned>(
         &self,
         path: &ArmPath,
-        body: Option<&B>,
+        body: Option<&(impl Serialize + ?Sized)>,
         what: &str,
         ctx: &Context<'_>,
-    ) -> Result<T>
-    where
-        B: Serialize + ?Sized,
-        T: DeserializeOwned,
-    {
+    ) -> Result<T> {
         self.post_quoting(path, body, what, Quote::Nothing, ctx)
             .await
     }

@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn bad_resource_ids_are_validation_errors() {
-        for bad in [
+        let bad = [
             "",
             "subscriptions/s",
             "/tenants/t",
@@ -243,13 +243,8 @@ mod tests {
             "/subscriptions/s/../t",
             "/subscriptions/s/x?y",
             "/subscriptions/s/x#y",
-        ] {
-            let err = ArmPath::resource_id(bad, "v").unwrap_err();
-            assert!(
-                matches!(&err, Error::Validation { field, .. } if field == "resource_id"),
-                "{bad}: {err}"
-            );
-        }
+        ];
+        crate::ids::assert_each_refused_on("resource_id", &bad, |b| ArmPath::resource_id(b, "v"));
     }
 
     #[test]

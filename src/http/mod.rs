@@ -93,16 +93,13 @@ mod tests {
 
     #[test]
     fn pem_without_a_certificate_is_a_validation_error_on_the_named_field() {
-        for bad in [
+        let bad = [
             &b"not a certificate"[..],
             b"-----BEGIN PRIVATE KEY-----\nAAAA\n",
-        ] {
-            let err = build_client(&[bad.to_vec()], "extra_root_certificates").unwrap_err();
-            assert!(
-                matches!(&err, Error::Validation { field, .. } if field == "extra_root_certificates"),
-                "{err}"
-            );
-        }
+        ];
+        crate::ids::assert_each_refused_on("extra_root_certificates", &bad, |pem| {
+            build_client(&[pem.to_vec()], "extra_root_certificates")
+        });
         assert!(build_client(&[], "root_certificates").is_ok());
     }
 

@@ -130,16 +130,32 @@ pub(crate) fn next_policy<'a>(
     })
 }
 
+/// The two policies of a pipeline, made together as they work together (the per-try one reads
+/// the call's state the per-call one keeps): the per-call [`RetryBudgetPolicy`] spending
+/// `retry_budget`, to go before the retry policy, and the per-try [`TryPolicy`] with `timeout`
+/// and `max_retry_after`, to go after it; `idempotent: false` for requests that must not reach
+/// the service twice.
+pub(crate) fn call_limit_policies(
+    retry_budget: Duration,
+    timeout: Option<Duration>,
+    max_retry_after: Duration,
+    idempotent: bool,
+) -> (Arc<dyn Policy>, Arc<dyn Policy>) {
+    let per_call = RetryBudgetPolicy {
+        budget: retry_budget,
+    };
+    let per_try = TryPolicy {
+        timeout,
+        max_retry_after,
+        idempotent,
+    };
+    (Arc::new(per_call), Arc::new(per_try))
+}
+
 /// Per call: stops retrying once the call's budget is spent (see the module docs).
 #[derive(Debug)]
 pub(crate) struct RetryBudgetPolicy {
     budget: Duration,
-}
-
-impl RetryBudgetPolicy {
-    pub(crate) fn policy(budget: Duration) -> Arc<dyn Policy> {
-        Arc::new(Self { budget })
-    }
 }
 
 #[async_trait::async_trait]
@@ -191,21 +207,6 @@ pub(crate) struct TryPolicy {
     timeout: Option<Duration>,
     max_retry_after: Duration,
     idempotent: bool,
-}
-
-impl TryPolicy {
-    /// `idempotent: false` for requests that must not reach the service twice.
-    pub(crate) fn policy(
-        timeout: Option<Duration>,
-        max_retry_after: Duration,
-        idempotent: bool,
-    ) -> Arc<dyn Policy> {
-        Arc::new(Self {
-            timeout,
-            max_retry_after,
-            idempotent,
-        })
-    }
 }
 
 /// `Retry-After` no longer than `cap` (one header, in milliseconds, replacing the others).

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
 use super::ignore::IgnoreFile;
-use super::walk::{list_files, relative_path, LocalFile};
+use super::walk::{list_files_off_thread, relative_path, LocalFile};
 use crate::error::{Error, Result};
 
 /// The `hashVersion` of [`hash_code_folder`].
@@ -49,17 +49,9 @@ pub async fn hash_code_folder(path: &Path) -> Result<String> {
 pub async fn content_hash(path: &Path, ignore: &IgnoreFile) -> Result<String> {
     let resolved = resolve(path)?;
     let mut files = if resolved.is_dir() {
-        let list_root = path.to_path_buf();
-        let ignore = ignore.clone();
-        tokio::task::spawn_blocking(move || list_files(&list_root, &ignore))
-            .await
-            .map_err(|e| Error::other(format!("file listing task failed: {e}")))??
+        list_files_off_thread(path, ignore.clone()).await?
     } else {
-        let name = file_name(path)?;
-        let size = std::fs::metadata(&resolved)
-            .map_err(|e| Error::io(&resolved, e))?
-            .len();
-        vec![single_file(resolved, name, size)]
+        vec![LocalFile::single(resolved, path)?]
     };
     sort_like_python(&mut files);
     let mut hasher = Sha256::new();
@@ -169,14 +161,6 @@ pub(crate) fn sort_like_python(files: &mut [LocalFile]) {
             .cmp(&b.relative_path.to_lowercase())
             .then_with(|| a.relative_path.cmp(&b.relative_path))
     });
-}
-
-fn single_file(source: std::path::PathBuf, name: String, size: u64) -> LocalFile {
-    LocalFile {
-        source,
-        relative_path: name,
-        size,
-    }
 }
 
 pub(crate) fn file_name(path: &Path) -> Result<String> {

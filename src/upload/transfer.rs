@@ -19,7 +19,7 @@ use futures::stream::{self, TryStreamExt};
 use super::hash::{file_name, resolve};
 use super::ignore::IgnoreFile;
 use super::progress::{ProgressCallback, UploadProgress};
-use super::walk::{list_files, LocalFile};
+use super::walk::{list_files_off_thread, LocalFile};
 use crate::error::{Error, Result};
 use crate::storage::{BlobContainer, UploadBlobOptions};
 
@@ -139,15 +139,10 @@ pub async fn upload_folder(
     metadata: &BTreeMap<String, String>,
     options: &UploadOptions,
 ) -> Result<UploadSummary> {
-    let root = resolve(local)?;
-    if !root.is_dir() {
+    if !resolve(local)?.is_dir() {
         return Err(Error::validation("path", "must be a folder"));
     }
-    let ignore = IgnoreFile::for_folder(local)?;
-    let listing_root = local.to_path_buf();
-    let files = tokio::task::spawn_blocking(move || list_files(&listing_root, &ignore))
-        .await
-        .map_err(|e| Error::other(format!("file listing task failed: {e}")))??;
+    let files = list_files_off_thread(local, IgnoreFile::for_folder(local)?).await?;
     if files.is_empty() {
         return Err(Error::validation(
             "path",
@@ -183,14 +178,7 @@ pub async fn upload_file(
     if !source.is_file() {
         return Err(Error::validation("path", "must be a file"));
     }
-    let size = std::fs::metadata(&source)
-        .map_err(|e| Error::io(&source, e))?
-        .len();
-    let file = LocalFile {
-        source,
-        relative_path: file_name(local)?,
-        size,
-    };
+    let file = LocalFile::single(source, local)?;
     run(
         storage,
         vec![(file, blob_name.to_owned())],

@@ -66,6 +66,32 @@ pub fn list_files(folder: &Path, ignore: &IgnoreFile) -> Result<Vec<LocalFile>> 
     Ok(files)
 }
 
+/// [`list_files`] on a blocking thread, for the async callers (a large tree takes a while).
+pub(crate) async fn list_files_off_thread(
+    folder: &Path,
+    ignore: IgnoreFile,
+) -> Result<Vec<LocalFile>> {
+    let folder = folder.to_path_buf();
+    tokio::task::spawn_blocking(move || list_files(&folder, &ignore))
+        .await
+        .map_err(|e| Error::other(format!("file listing task failed: {e}")))?
+}
+
+impl LocalFile {
+    /// The file `path` (resolved to `source`) uploaded alone, under its own name.
+    pub(crate) fn single(source: PathBuf, path: &Path) -> Result<Self> {
+        let relative_path = super::hash::file_name(path)?;
+        let size = std::fs::metadata(&source)
+            .map_err(|e| Error::io(&source, e))?
+            .len();
+        Ok(Self {
+            source,
+            relative_path,
+            size,
+        })
+    }
+}
+
 /// Checks, reading no file content, that an upload of `path` (a file or a folder) can read
 /// everything it needs: `path` exists; below a folder, every name is UTF-8, every folder can
 /// be listed, no symbolic link is broken or loops, the folder's ignore file is valid, every

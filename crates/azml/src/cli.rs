@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
 
 /// Azure ML online endpoints from the command line: `az ml` for the endpoint workflow, as one
 /// binary.
@@ -110,7 +111,7 @@ pub enum Command {
 }
 
 /// `--set` values (`--set a.b=c d=e --set f=g`).
-#[derive(Clone, Debug, Default, Args)]
+#[derive(Clone, Debug, Default, Args, Serialize)]
 pub struct SetArgs {
     /// Update an object by specifying a property path and value to set, e.g. --set property1.property2=value.
     #[arg(long = "set", num_args = 1.., action = ArgAction::Append, value_name = "KEY=VALUE")]
@@ -123,6 +124,52 @@ pub struct NoWait {
     /// Do not wait for the long-running operation to finish.
     #[arg(long)]
     pub no_wait: bool,
+}
+
+/// `--set` and `--no-wait` of a create or update of an endpoint or a deployment.
+#[derive(Clone, Debug, Default, Args)]
+pub struct WriteArgs {
+    #[command(flatten)]
+    pub set: SetArgs,
+    #[command(flatten)]
+    pub no_wait: NoWait,
+}
+
+/// `--yes` and `--no-wait` of a delete.
+#[derive(Clone, Copy, Debug, Default, Args)]
+pub struct DeleteArgs {
+    /// Do not prompt for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub no_wait: NoWait,
+}
+
+/// The endpoint a command is about.
+#[derive(Clone, Debug, Args)]
+pub struct EndpointArg {
+    /// Name of the endpoint.
+    #[arg(long, short = 'n')]
+    pub name: String,
+}
+
+/// The deployment a command is about.
+#[derive(Clone, Debug, Args)]
+pub struct DeploymentArgs {
+    /// Name of the deployment.
+    #[arg(long, short = 'n')]
+    pub name: String,
+    /// Name of the endpoint.
+    #[arg(long, short = 'e')]
+    pub endpoint_name: String,
+}
+
+/// The autoscale setting a command is about.
+#[derive(Clone, Debug, Args)]
+pub struct SettingArg {
+    /// Name of the autoscale setting.
+    #[arg(long, short = 'n')]
+    pub name: String,
 }
 
 /// `az ml online-endpoint …`.
@@ -143,9 +190,7 @@ pub enum EndpointCommand {
         #[arg(long)]
         auth_mode: Option<String>,
         #[command(flatten)]
-        set: SetArgs,
-        #[command(flatten)]
-        no_wait: NoWait,
+        write: WriteArgs,
     },
     /// Update an endpoint (from a file, `--traffic`, `--mirror-traffic` or `--set`).
     #[command(
@@ -165,51 +210,36 @@ pub enum EndpointCommand {
         #[arg(long)]
         mirror_traffic: Option<String>,
         #[command(flatten)]
-        set: SetArgs,
-        #[command(flatten)]
-        no_wait: NoWait,
+        write: WriteArgs,
     },
     /// Show an endpoint.
     #[command(
         after_help = "Example:\n  azml online-endpoint show -n churn-prediction-v1 --query scoring_uri -o tsv"
     )]
-    Show {
-        /// Name of the endpoint.
-        #[arg(long, short = 'n')]
-        name: String,
-    },
+    Show(EndpointArg),
     /// List the workspace's endpoints.
     #[command(after_help = "Example:\n  azml online-endpoint list -o table")]
     List {},
     /// Delete an endpoint and its deployments.
     #[command(after_help = "Example:\n  azml online-endpoint delete -n churn-prediction-v1 --yes")]
     Delete {
-        /// Name of the endpoint.
-        #[arg(long, short = 'n')]
-        name: String,
-        /// Do not prompt for confirmation.
-        #[arg(long, short = 'y')]
-        yes: bool,
         #[command(flatten)]
-        no_wait: NoWait,
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        delete: DeleteArgs,
     },
     /// Print the endpoint's keys or token.
     #[command(
         after_help = "Example:\n  azml online-endpoint get-credentials -n churn-prediction-v1 --query primaryKey -o tsv"
     )]
-    GetCredentials {
-        /// Name of the endpoint.
-        #[arg(long, short = 'n')]
-        name: String,
-    },
+    GetCredentials(EndpointArg),
     /// Regenerate a key of a key-auth endpoint.
     #[command(
         after_help = "Example:\n  azml online-endpoint regenerate-keys -n churn-prediction-v1 --key-type secondary"
     )]
     RegenerateKeys {
-        /// Name of the endpoint.
-        #[arg(long, short = 'n')]
-        name: String,
+        #[command(flatten)]
+        endpoint: EndpointArg,
         /// The key to regenerate: primary or secondary.
         #[arg(long, default_value = "primary")]
         key_type: String,
@@ -221,9 +251,8 @@ pub enum EndpointCommand {
         after_help = "Example:\n  azml online-endpoint invoke -n churn-prediction-v1 -r sample.json -d blue"
     )]
     Invoke {
-        /// Name of the endpoint.
-        #[arg(long, short = 'n')]
-        name: String,
+        #[command(flatten)]
+        endpoint: EndpointArg,
         /// JSON file with the request body.
         #[arg(long, short = 'r')]
         request_file: PathBuf,
@@ -252,9 +281,7 @@ pub enum DeploymentCommand {
         #[arg(long)]
         all_traffic: bool,
         #[command(flatten)]
-        set: SetArgs,
-        #[command(flatten)]
-        no_wait: NoWait,
+        write: WriteArgs,
     },
     /// Update a deployment (from a file or `--set`).
     #[command(
@@ -271,22 +298,13 @@ pub enum DeploymentCommand {
         #[arg(long, short = 'e')]
         endpoint_name: Option<String>,
         #[command(flatten)]
-        set: SetArgs,
-        #[command(flatten)]
-        no_wait: NoWait,
+        write: WriteArgs,
     },
     /// Show a deployment.
     #[command(
         after_help = "Example:\n  azml online-deployment show -n blue -e churn-prediction-v1"
     )]
-    Show {
-        /// Name of the deployment.
-        #[arg(long, short = 'n')]
-        name: String,
-        /// Name of the endpoint.
-        #[arg(long, short = 'e')]
-        endpoint_name: String,
-    },
+    Show(DeploymentArgs),
     /// List an endpoint's deployments.
     #[command(
         after_help = "Example:\n  azml online-deployment list -e churn-prediction-v1 -o table"
@@ -301,29 +319,18 @@ pub enum DeploymentCommand {
         after_help = "Example:\n  azml online-deployment delete -n blue -e churn-prediction-v1 --yes"
     )]
     Delete {
-        /// Name of the deployment.
-        #[arg(long, short = 'n')]
-        name: String,
-        /// Name of the endpoint.
-        #[arg(long, short = 'e')]
-        endpoint_name: String,
-        /// Do not prompt for confirmation.
-        #[arg(long, short = 'y')]
-        yes: bool,
         #[command(flatten)]
-        no_wait: NoWait,
+        deployment: DeploymentArgs,
+        #[command(flatten)]
+        delete: DeleteArgs,
     },
     /// Print the last lines of a deployment's log.
     #[command(
         after_help = "Example:\n  azml online-deployment get-logs -n blue -e churn-prediction-v1 --lines 50"
     )]
     GetLogs {
-        /// Name of the deployment.
-        #[arg(long, short = 'n')]
-        name: String,
-        /// Name of the endpoint.
-        #[arg(long, short = 'e')]
-        endpoint_name: String,
+        #[command(flatten)]
+        deployment: DeploymentArgs,
         /// How many lines.
         #[arg(long, short = 'l', default_value_t = 5000)]
         lines: u32,
@@ -344,29 +351,8 @@ pub enum ModelCommand {
         /// YAML file with the model's specification.
         #[arg(long, short = 'f')]
         file: Option<PathBuf>,
-        /// Name of the model.
-        #[arg(long, short = 'n')]
-        name: Option<String>,
-        /// Version of the model (default: latest + 1).
-        #[arg(long, short = 'v')]
-        version: Option<String>,
-        /// Path to the model file(s), local or remote.
-        #[arg(long, short = 'p')]
-        path: Option<String>,
-        /// custom_model, mlflow_model or triton_model.
-        #[arg(long = "type", short = 't')]
-        model_type: Option<String>,
-        /// Description.
-        #[arg(long)]
-        description: Option<String>,
-        /// Space-separated key=value tags.
-        #[arg(long, num_args = 1.., value_name = "KEY=VALUE")]
-        tags: Vec<String>,
-        /// Stage of the model.
-        #[arg(long, short = 's')]
-        stage: Option<String>,
         #[command(flatten)]
-        set: SetArgs,
+        fields: ModelFields,
     },
     /// Show a model version.
     #[command(after_help = "Example:\n  azml model show -n customer-churn-model -v 1")]
@@ -423,6 +409,50 @@ pub enum ModelCommand {
     },
 }
 
+/// The flags of `azml model create` that override the file's fields; serialized, the text
+/// ones are named as the fields, in the order az applies them.
+#[derive(Debug, Args, Serialize)]
+pub struct ModelFields {
+    /// Name of the model.
+    #[arg(long, short = 'n')]
+    pub name: Option<String>,
+    /// Version of the model (default: latest + 1).
+    #[arg(long, short = 'v')]
+    pub version: Option<String>,
+    /// Path to the model file(s), local or remote.
+    #[arg(long, short = 'p')]
+    pub path: Option<String>,
+    /// custom_model, mlflow_model or triton_model.
+    #[arg(long = "type", short = 't')]
+    #[serde(rename = "type")]
+    pub model_type: Option<String>,
+    /// Description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Space-separated key=value tags.
+    #[arg(long, num_args = 1.., value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    /// Stage of the model.
+    #[arg(long, short = 's')]
+    pub stage: Option<String>,
+    #[command(flatten)]
+    pub set: SetArgs,
+}
+
+/// `--name` and `--version` or `--label` of show.
+#[derive(Clone, Debug, Args)]
+pub struct AssetVersionArgs {
+    /// Name.
+    #[arg(long, short = 'n')]
+    pub name: String,
+    /// Version.
+    #[arg(long, short = 'v')]
+    pub version: Option<String>,
+    /// Label (`latest`).
+    #[arg(long, short = 'l')]
+    pub label: Option<String>,
+}
+
 /// `--name [--version] [--label]` of archive / restore.
 #[derive(Clone, Debug, Args)]
 pub struct AssetRefArgs {
@@ -448,49 +478,12 @@ pub enum EnvironmentCommand {
         /// YAML file with the environment's specification.
         #[arg(long, short = 'f')]
         file: Option<PathBuf>,
-        /// Name of the environment.
-        #[arg(long, short = 'n')]
-        name: Option<String>,
-        /// Version (default: latest + 1).
-        #[arg(long, short = 'v')]
-        version: Option<String>,
-        /// Docker image.
-        #[arg(long, short = 'i')]
-        image: Option<String>,
-        /// Local conda specification file (with --image).
-        #[arg(long, short = 'c')]
-        conda_file: Option<String>,
-        /// Local Docker build context folder (instead of --image).
-        #[arg(long, short = 'b')]
-        build_context: Option<String>,
-        /// Dockerfile inside the build context.
-        #[arg(long, short = 'd')]
-        dockerfile_path: Option<String>,
-        /// linux or windows.
-        #[arg(long)]
-        os_type: Option<String>,
-        /// Description.
-        #[arg(long)]
-        description: Option<String>,
-        /// Space-separated key=value tags.
-        #[arg(long, num_args = 1.., value_name = "KEY=VALUE")]
-        tags: Vec<String>,
         #[command(flatten)]
-        set: SetArgs,
+        fields: EnvironmentFields,
     },
     /// Show an environment version.
     #[command(after_help = "Example:\n  azml environment show -n churn-model-env -v 1")]
-    Show {
-        /// Name.
-        #[arg(long, short = 'n')]
-        name: String,
-        /// Version.
-        #[arg(long, short = 'v')]
-        version: Option<String>,
-        /// Label (`latest`).
-        #[arg(long, short = 'l')]
-        label: Option<String>,
-    },
+    Show(AssetVersionArgs),
     /// List environments, or the versions of one.
     #[command(after_help = "Example:\n  azml environment list -o table")]
     List {
@@ -513,6 +506,43 @@ pub enum EnvironmentCommand {
     /// Restore an archived environment (or one version).
     #[command(after_help = "Example:\n  azml environment restore -n churn-model-env -v 1")]
     Restore(AssetRefArgs),
+}
+
+/// The flags of `azml environment create` that override the file's fields; serialized, the
+/// text ones are named as the fields, in the order az applies them.
+#[derive(Debug, Args, Serialize)]
+pub struct EnvironmentFields {
+    /// Name of the environment.
+    #[arg(long, short = 'n')]
+    pub name: Option<String>,
+    /// Version (default: latest + 1).
+    #[arg(long, short = 'v')]
+    pub version: Option<String>,
+    /// Docker image.
+    #[arg(long, short = 'i')]
+    pub image: Option<String>,
+    /// Local conda specification file (with --image).
+    #[arg(long, short = 'c')]
+    pub conda_file: Option<String>,
+    /// Local Docker build context folder (instead of --image).
+    #[arg(long, short = 'b')]
+    #[serde(rename = "build.path")]
+    pub build_context: Option<String>,
+    /// Dockerfile inside the build context.
+    #[arg(long, short = 'd')]
+    #[serde(rename = "build.dockerfile_path")]
+    pub dockerfile_path: Option<String>,
+    /// linux or windows.
+    #[arg(long)]
+    pub os_type: Option<String>,
+    /// Description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Space-separated key=value tags.
+    #[arg(long, num_args = 1.., value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    #[command(flatten)]
+    pub set: SetArgs,
 }
 
 /// `az monitor …`.
@@ -576,20 +606,12 @@ pub enum AutoscaleCommand {
     #[command(
         after_help = "Example:\n  azml monitor autoscale show -g ml-project-rg -n churn-autoscale"
     )]
-    Show {
-        /// Name of the autoscale setting.
-        #[arg(long, short = 'n')]
-        name: String,
-    },
+    Show(SettingArg),
     /// Delete an autoscale setting.
     #[command(
         after_help = "Example:\n  azml monitor autoscale delete -g ml-project-rg -n churn-autoscale"
     )]
-    Delete {
-        /// Name of the autoscale setting.
-        #[arg(long, short = 'n')]
-        name: String,
-    },
+    Delete(SettingArg),
     /// Scale rules of a setting's default profile.
     #[command(subcommand)]
     Rule(RuleCommand),

@@ -174,9 +174,9 @@ mod tests {
             "azml", "model", "create", "-f", "m.yml", "--set", "a=b", "c=d", "--set", "e=f",
         ])
         .unwrap();
-        let Command::Model(cli::ModelCommand::Create { set, .. }) = cli.command else {
+        let Command::Model(cli::ModelCommand::Create { fields, .. }) = cli.command else {
             panic!("model create")
         };
-        assert_eq!(set.set, ["a=b", "c=d", "e=f"]);
+        assert_eq!(fields.set.set, ["a=b", "c=d", "e=f"]);
     }
 }

@@ -141,6 +141,22 @@ async fn a_delay_holds_the_answer_past_a_client_timeout() {
     assert_eq!(next.status().as_u16(), 200);
 }
 
+/// PUTs deployment `name` of endpoint `ep-lro`; the URL of its operation and every status that
+/// reports until it ends.
+async fn put_deployment(fake: &FakeWorkspace, name: &str) -> (String, Vec<String>) {
+    let path = format!("/onlineEndpoints/ep-lro/deployments/{name}");
+    let r = arm(fake, "PUT", &path, Some(deployment_body())).await;
+    let op = r.header("azure-asyncoperation").unwrap();
+    let seen = poll_status(fake, &op).await;
+    (op, seen)
+}
+
+/// GETs deployment `name` of endpoint `ep-lro`.
+async fn get_deployment(fake: &FakeWorkspace, name: &str) -> Resp {
+    let path = format!("/onlineEndpoints/ep-lro/deployments/{name}");
+    arm(fake, "GET", &path, None).await
+}
+
 #[tokio::test]
 async fn operations_end_failed_canceled_or_never() {
     let fake = FakeWorkspace::start().await;
@@ -154,52 +170,20 @@ async fn operations_end_failed_canceled_or_never() {
     )
     .unwrap();
     // A GET matching the path starts no operation: the rule stays armed for the PUT.
-    arm(
-        &fake,
-        "GET",
-        "/onlineEndpoints/ep-lro/deployments/blue",
-        None,
-    )
-    .await;
-    let r = arm(
-        &fake,
-        "PUT",
-        "/onlineEndpoints/ep-lro/deployments/blue",
-        Some(deployment_body()),
-    )
-    .await;
-    let op = r.header("azure-asyncoperation").unwrap();
-    assert_eq!(poll_status(&fake, &op).await, ["InProgress", "Failed"]);
+    get_deployment(&fake, "blue").await;
+    let (op, seen) = put_deployment(&fake, "blue").await;
+    assert_eq!(seen, ["InProgress", "Failed"]);
     let status = arm_url(&fake, "GET", &op, None).await.json();
     assert_eq!(status["error"]["code"], "ResourceNotReady");
-    let dep = arm(
-        &fake,
-        "GET",
-        "/onlineEndpoints/ep-lro/deployments/blue",
-        None,
-    )
-    .await;
+    let dep = get_deployment(&fake, "blue").await;
     assert_eq!(dep.json()["properties"]["provisioningState"], "Failed");
 
     // Canceled: an Azure-AsyncOperation says so, the resource too.
     fake.inject(FaultRule::new(Fault::LroCanceled).method("PUT"))
         .unwrap();
-    let r = arm(
-        &fake,
-        "PUT",
-        "/onlineEndpoints/ep-lro/deployments/green",
-        Some(deployment_body()),
-    )
-    .await;
-    let op = r.header("azure-asyncoperation").unwrap();
-    assert_eq!(poll_status(&fake, &op).await, ["InProgress", "Canceled"]);
-    let dep = arm(
-        &fake,
-        "GET",
-        "/onlineEndpoints/ep-lro/deployments/green",
-        None,
-    )
-    .await;
+    let (_, seen) = put_deployment(&fake, "green").await;
+    assert_eq!(seen, ["InProgress", "Canceled"]);
+    let dep = get_deployment(&fake, "green").await;
     assert_eq!(dep.json()["properties"]["provisioningState"], "Canceled");
     // …and a Location URL answers the cancellation as an error; nothing was deleted.
     fake.inject(FaultRule::new(Fault::LroCanceled).method("DELETE"))
@@ -213,13 +197,7 @@ async fn operations_end_failed_canceled_or_never() {
     .await;
     let codes = poll_location(&fake, &r.header("location").unwrap()).await;
     assert_eq!(codes, [202, 400]);
-    let gone = arm(
-        &fake,
-        "GET",
-        "/onlineEndpoints/ep-lro/deployments/green",
-        None,
-    )
-    .await;
+    let gone = get_deployment(&fake, "green").await;
     assert_eq!(gone.status, 200);
 
     // Never: in progress however often it is polled.

@@ -22,7 +22,7 @@ async fn the_example_body_round_trips_with_the_example_answer() {
     let created = ws
         .arm("PUT", &path, AUTOSCALE_API, "", Some(request.clone()))
         .await;
-    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.status, 201, "{}", created.text());
     let expected = |status: &str| {
         let mut body = example["responses"][status]["body"].clone();
         let id = body["id"]
@@ -57,7 +57,7 @@ async fn crud_of_the_seed_setting_answers_like_azure() {
     let created = ws
         .arm("PUT", &path, AUTOSCALE_API, "", Some(body.clone()))
         .await;
-    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.status, 201, "{}", created.text());
     let stored = created.json();
     assert_eq!(stored["name"], "churn-autoscale");
     assert_eq!(stored["type"], "Microsoft.Insights/autoscaleSettings");
@@ -77,7 +77,7 @@ async fn crud_of_the_seed_setting_answers_like_azure() {
     let patched = ws
         .arm("PATCH", &upper, AUTOSCALE_API, "", Some(patch))
         .await;
-    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.status, 200, "{}", patched.text());
     assert_eq!(patched.json()["tags"], json!({"team": "ds"}));
     assert_eq!(patched.json()["properties"]["enabled"], false);
     assert_eq!(
@@ -317,7 +317,7 @@ async fn what_azure_refuses_is_refused_with_an_arm_error() {
             (r.status, r.code().as_str()),
             (400, code),
             "{message}: {}",
-            r.text
+            r.text()
         );
         let text = r.json()["error"]["message"]
             .as_str()
@@ -328,7 +328,7 @@ async fn what_azure_refuses_is_refused_with_an_arm_error() {
     let mut many = good.clone();
     many["properties"]["profiles"] = json!(vec![good["properties"]["profiles"][0].clone(); 21]);
     let r = ws.arm("PUT", &path, AUTOSCALE_API, "", Some(many)).await;
-    assert!(r.text.contains("at most 20 profiles"), "{}", r.text);
+    assert!(r.text().contains("at most 20 profiles"), "{}", r.text());
     let mut no_location = good.clone();
     no_location.as_object_mut().unwrap().remove("location");
     assert_eq!(
@@ -373,22 +373,8 @@ async fn what_azure_refuses_is_refused_with_an_arm_error() {
 async fn the_autoscaler_scales_on_recorded_cpu_and_logs_the_action() {
     let ws = Ws::start().await;
     ws.deploy(&[("blue", json!({}))]).await;
-    let path = ws.setting_path(Some("churn-autoscale"));
-    let created = ws
-        .arm(
-            "PUT",
-            &path,
-            AUTOSCALE_API,
-            "",
-            Some(seed_setting(&ws.deployment_id("blue"))),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    for minute in 0..5 {
-        let at = START + std::time::Duration::from_secs(60 * minute);
-        ws.fake
-            .record_instance_sample(ENDPOINT, "blue", "blue-0", 92.0, 40.0, at);
-    }
+    let path = ws.create_seed_setting("churn-autoscale", "blue").await;
+    ws.record_hot_blue();
     let now = START + std::time::Duration::from_secs(4 * 60);
     let decisions = ws.fake.evaluate_autoscale_at(now);
     assert_eq!(decisions.len(), 1, "{decisions:?}");
@@ -422,7 +408,7 @@ async fn the_autoscaler_scales_on_recorded_cpu_and_logs_the_action() {
     let route = ws
         .arm("GET", &format!("{path}/activity"), AUTOSCALE_API, "", None)
         .await;
-    assert_eq!(route.status, 200, "{}", route.text);
+    assert_eq!(route.status, 200, "{}", route.text());
     let entry = &route.json()["value"][0];
     assert_eq!(entry["newInstancesCount"], 2);
     assert_eq!(entry["eventTimestamp"], "2024-07-01T10:04:05Z");
@@ -504,16 +490,7 @@ async fn a_kubernetes_target_utilization_scales_on_cpu_and_waits_for_the_runtime
     let down = evaluate(later, 2);
     assert_eq!((down[0].old_capacity, down[0].new_capacity), (2, 1));
     // An autoscale setting on the deployment takes over from its own rule.
-    let created = ws
-        .arm(
-            "PUT",
-            &ws.setting_path(Some("k-autoscale")),
-            AUTOSCALE_API,
-            "",
-            Some(seed_setting(&ws.deployment_id("kblue"))),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
+    ws.create_seed_setting("k-autoscale", "kblue").await;
     ws.fake
         .record_instance_sample(ENDPOINT, "kblue", "kblue-0", 99.0, 30.0, later);
     assert!(evaluate(later, 1).is_empty());
@@ -523,21 +500,8 @@ async fn a_kubernetes_target_utilization_scales_on_cpu_and_waits_for_the_runtime
 async fn a_scale_out_the_runtime_could_not_carry_out_is_logged_as_failed() {
     let ws = Ws::start().await;
     ws.deploy(&[("blue", json!({}))]).await;
-    let created = ws
-        .arm(
-            "PUT",
-            &ws.setting_path(Some("churn-autoscale")),
-            AUTOSCALE_API,
-            "",
-            Some(seed_setting(&ws.deployment_id("blue"))),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    for minute in 0..5 {
-        let at = START + std::time::Duration::from_secs(60 * minute);
-        ws.fake
-            .record_instance_sample(ENDPOINT, "blue", "blue-0", 92.0, 40.0, at);
-    }
+    ws.create_seed_setting("churn-autoscale", "blue").await;
+    ws.record_hot_blue();
     let now = START + std::time::Duration::from_secs(4 * 60);
     assert_eq!(ws.fake.evaluate_autoscale_at(now).len(), 1);
     ws.fake.with_core(|c| {

@@ -37,7 +37,7 @@ async fn inputs_and_outputs_are_paired_by_the_request_id() {
         let r = ws
             .score("blue", &json!({"data": [[i, 1.5]]}).to_string())
             .await;
-        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.status, 200, "{}", r.text());
         request_ids.push(r.header("x-request-id").expect("request id"));
     }
     let records = ws.fake.collected_data();

@@ -17,7 +17,7 @@ const SPAN: &str = "timespan=2024-07-01T10:00:00Z/2024-07-01T10:10:00Z";
 async fn score_many(ws: &Ws, deployment: &str, n: usize, step: Duration) {
     for _ in 0..n {
         let r = ws.score(deployment, r#"{"data": [[1, 2, 3]]}"#).await;
-        assert!(r.status < 600, "{}", r.text);
+        assert!(r.status < 600, "{}", r.text());
         ws.clock.advance(step);
     }
 }
@@ -63,7 +63,7 @@ async fn request_counts_are_exact_and_shaped_like_azure() {
     score_many(&ws, "green", 5, Duration::from_secs(1)).await;
     let endpoint = ws.endpoint_id();
     let answer = ws.metrics(&endpoint, &format!("{SPAN}&interval=PT1M&metricnames=RequestsPerMinute&aggregation=Total,Average,Count")).await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.status, 200, "{}", answer.text());
     let body = answer.json();
     assert_eq!(
         body["timespan"],
@@ -163,7 +163,7 @@ async fn splits_filters_top_and_orderby() {
             &query("deployment eq 'blue' and statusCodeClass eq '4xx' or statusCodeClass eq '5xx'"),
         )
         .await;
-    assert_eq!(errors.status, 200, "{}", errors.text);
+    assert_eq!(errors.status, 200, "{}", errors.text());
     let split = series(&errors.json(), 0);
     let by_class: Vec<(String, f64)> = split
         .iter()
@@ -225,8 +225,8 @@ async fn splits_filters_top_and_orderby() {
         (format!("{SPAN}&metricnamespace=Microsoft.Compute/virtualMachines"), "Metric namespace"),
     ] {
         let r = ws.metrics(&endpoint, &q).await;
-        assert_eq!((r.status, r.code().as_str()), (400, "BadRequest"), "{q}: {}", r.text);
-        assert!(r.json()["error"]["message"].as_str().unwrap().contains(needle), "{}", r.text);
+        assert_eq!((r.status, r.code().as_str()), (400, "BadRequest"), "{q}: {}", r.text());
+        assert!(r.json()["error"]["message"].as_str().unwrap().contains(needle), "{}", r.text());
     }
     let gone = ws.metrics(&format!("{endpoint}-nope"), SPAN).await;
     assert_eq!(gone.status, 404);
@@ -344,7 +344,7 @@ async fn the_fine_grain_cpu_memory_and_definitions() {
         ws.deployment_id("blue")
     );
     let defs = ws.arm("GET", &path, "2024-02-01", "", None).await;
-    assert_eq!(defs.status, 200, "{}", defs.text);
+    assert_eq!(defs.status, 200, "{}", defs.text());
     let defs = defs.json();
     let names: Vec<&str> = defs["value"]
         .as_array()

@@ -195,16 +195,13 @@ mod tests {
 
     #[test]
     fn pem_entries_without_certificates_are_rejected_by_field() {
-        for bad in [
+        let bad = [
             &b"not a certificate"[..],
             b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-        ] {
-            let err = parse_roots(&[bad.to_vec()], "root_certificates").unwrap_err();
-            assert!(
-                matches!(&err, Error::Validation { field, .. } if field == "root_certificates"),
-                "{err}"
-            );
-        }
+        ];
+        crate::ids::assert_each_refused_on("root_certificates", &bad, |pem| {
+            parse_roots(&[pem.to_vec()], "root_certificates")
+        });
         assert!(parse_roots(&[], "root_certificates").unwrap().is_empty());
     }
 }

@@ -5,7 +5,7 @@ use azure_ai_ml::{ContainerType, OnlineDeployment, OnlineDeploymentsGetLogsOptio
 use serde_json::{json, Value};
 
 use super::{confirm, load, overrides, wait_done, wait_model, Ctx};
-use crate::cli::DeploymentCommand;
+use crate::cli::{DeleteArgs, DeploymentArgs, DeploymentCommand, WriteArgs};
 use crate::error::{CliError, CliResult};
 
 /// `transform_deployment_list`: what `az ml online-deployment list` prints per deployment.
@@ -38,8 +38,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             name,
             endpoint_name,
             all_traffic,
-            set,
-            no_wait,
+            write: WriteArgs { set, no_wait },
         } => {
             let o = overrides(
                 &set.set,
@@ -101,8 +100,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             file,
             name,
             endpoint_name,
-            set,
-            no_wait,
+            write: WriteArgs { set, no_wait },
         } => {
             let (client, bar);
             let deployment: OnlineDeployment = match &file {
@@ -155,10 +153,10 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             .await?;
             ctx.print(updated.to_dict())
         }
-        DeploymentCommand::Show {
+        DeploymentCommand::Show(DeploymentArgs {
             name,
             endpoint_name,
-        } => {
+        }) => {
             let d = ctx
                 .client()
                 .await?
@@ -177,10 +175,12 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             ctx.print(Value::Array(items.iter().map(list_row).collect()))
         }
         DeploymentCommand::Delete {
-            name,
-            endpoint_name,
-            yes,
-            no_wait,
+            deployment:
+                DeploymentArgs {
+                    name,
+                    endpoint_name,
+                },
+            delete: DeleteArgs { yes, no_wait },
         } => {
             confirm(yes)?;
             let poller = ctx
@@ -199,8 +199,11 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             .await
         }
         DeploymentCommand::GetLogs {
-            name,
-            endpoint_name,
+            deployment:
+                DeploymentArgs {
+                    name,
+                    endpoint_name,
+                },
             lines,
             container,
         } => {

@@ -5,7 +5,7 @@ use azure_ai_ml::{EndpointCredentials, InvokeRequest, KeyType, OnlineEndpoint};
 use serde_json::{json, Value};
 
 use super::{confirm, key_values, load, overrides, wait_done, wait_model, Ctx};
-use crate::cli::EndpointCommand;
+use crate::cli::{DeleteArgs, EndpointArg, EndpointCommand, WriteArgs};
 use crate::error::{CliError, CliResult};
 
 /// `transform_endpoint_list`: what `az ml online-endpoint list` prints per endpoint.
@@ -44,8 +44,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
             file,
             name,
             auth_mode,
-            set,
-            no_wait,
+            write: WriteArgs { set, no_wait },
         } => {
             // The service is case-insensitive about names; az lower-cases them.
             let name = name.map(|n| n.to_lowercase());
@@ -88,8 +87,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
             file,
             traffic: split,
             mirror_traffic,
-            set,
-            no_wait,
+            write: WriteArgs { set, no_wait },
         } => {
             let split = split.map(|t| traffic(&t, "--traffic")).transpose()?;
             let mirror = mirror_traffic
@@ -138,7 +136,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
                 wait_model(format!("Updating endpoint {}", endpoint.name()), poller).await?;
             ctx.print(updated.to_dict())
         }
-        EndpointCommand::Show { name } => {
+        EndpointCommand::Show(EndpointArg { name }) => {
             let endpoint = ctx
                 .client()
                 .await?
@@ -152,7 +150,10 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
             let endpoints = super::collect(client.online_endpoints().list(None)?, None).await?;
             ctx.print(Value::Array(endpoints.iter().map(list_row).collect()))
         }
-        EndpointCommand::Delete { name, yes, no_wait } => {
+        EndpointCommand::Delete {
+            endpoint: EndpointArg { name },
+            delete: DeleteArgs { yes, no_wait },
+        } => {
             confirm(yes)?;
             let client = ctx.client().await?;
             let ops = client.online_endpoints();
@@ -173,7 +174,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
             ));
             wait_done(format!("Deleting endpoint {name}"), poller).await
         }
-        EndpointCommand::GetCredentials { name } => {
+        EndpointCommand::GetCredentials(EndpointArg { name }) => {
             let credentials = ctx
                 .client()
                 .await?
@@ -202,7 +203,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
             ctx.print(value)
         }
         EndpointCommand::RegenerateKeys {
-            name,
+            endpoint: EndpointArg { name },
             key_type,
             no_wait,
         } => {
@@ -219,7 +220,7 @@ pub async fn run(ctx: &Ctx, command: EndpointCommand) -> CliResult<()> {
             wait_done(format!("Regenerating the {key_type} key of {name}"), poller).await
         }
         EndpointCommand::Invoke {
-            name,
+            endpoint: EndpointArg { name },
             request_file,
             deployment_name,
         } => {

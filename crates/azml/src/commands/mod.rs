@@ -1,6 +1,7 @@
 //! The commands, one module per `az` group, sharing what every command needs: the printer,
 //! warnings, the client, YAML loading with `--set`, waiting on long-running operations.
 
+mod asset;
 pub mod deployment;
 pub mod endpoint;
 pub mod environment;

@@ -1,11 +1,11 @@
 //! `azml model …` (az ml model).
 
-use azure_ai_ml::yaml::ToDict;
-use azure_ai_ml::{ListViewType, Model};
+use azure_ai_ml::Model;
 use serde_json::{json, Map, Value};
 
-use super::{load, overrides, tag_overrides, Ctx};
-use crate::cli::{AssetRefArgs, ModelCommand};
+use super::asset::{self, create_overrides, register, AssetKind, ListQuery};
+use super::{load, Ctx};
+use crate::cli::{AssetVersionArgs, ModelCommand};
 use crate::error::{CliError, CliResult};
 
 /// `transform_model_list`: what `az ml model list` prints per model (a container has
@@ -32,86 +32,38 @@ fn list_row(dict: &Value) -> Value {
     Value::Object(row)
 }
 
-/// A version, `--label latest`, or (neither) an error as az gives.
-pub(super) async fn version_or_label(
-    version: Option<String>,
-    label: Option<String>,
-    latest: impl std::future::Future<Output = azure_ai_ml::Result<String>>,
-) -> CliResult<String> {
-    match (version, label) {
-        (Some(v), None) => Ok(v),
-        (None, Some(l)) if l.eq_ignore_ascii_case("latest") => Ok(latest.await?),
-        (None, Some(l)) => Err(CliError::usage(format!(
-            "--label: only `latest` is supported, got `{l}`"
-        ))),
-        (Some(_), Some(_)) => Err(CliError::usage(
-            "--version/-v and --label/-l cannot be given together",
-        )),
-        (None, None) => Err(CliError::usage(
-            "one of the following arguments is required: --version/-v, --label/-l",
-        )),
-    }
-}
-
 /// Runs one `model` command.
 pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
     match command {
-        ModelCommand::Create {
-            file,
-            name,
-            version,
-            path,
-            model_type,
-            description,
-            tags,
-            stage,
-            set,
-        } => {
-            if file.is_none() && (name.is_none() || path.is_none()) {
+        ModelCommand::Create { file, fields } => {
+            if file.is_none() && (fields.name.is_none() || fields.path.is_none()) {
                 return Err(CliError::usage(
                     "Please provide either --file/-f or --name/-n and --path/-p.",
                 ));
             }
-            let mut set = set.set;
-            set.extend(tag_overrides(&tags));
-            let o = overrides(
-                &set,
-                &[
-                    ("name", name.as_deref()),
-                    ("version", version.as_deref()),
-                    ("path", path.as_deref()),
-                    ("type", model_type.as_deref()),
-                    ("description", description.as_deref()),
-                    ("stage", stage.as_deref()),
-                ],
+            let model: Model = load(
+                file.as_deref(),
+                &create_overrides(&fields.set.set, &fields.tags, &fields)?,
             )?;
-            let model: Model = load(file.as_deref(), &o)?;
             model.validate()?;
-            let (client, bar) = ctx.client_with_progress().await?;
-            let registered = crate::progress::spin(
-                format!("Registering model {}", model.name),
-                client.models().create_or_update(&model, None),
-            )
-            .await;
-            bar.finish_and_clear();
-            ctx.print(registered?.to_dict())
+            let message = format!("Registering model {}", model.name);
+            register(ctx, message, |client| async move {
+                client.models().create_or_update(&model, None).await
+            })
+            .await
         }
         ModelCommand::Show {
             name,
             version,
             label,
         } => {
-            let client = ctx.client().await?;
-            let models = client.models();
-            let version = version_or_label(version, label, async {
-                Ok(models
-                    .get_latest(&name, None)
-                    .await?
-                    .version
-                    .unwrap_or_default())
-            })
-            .await?;
-            ctx.print(models.get(&name, &version, None).await?.to_dict())
+            // The flags are the environment's, but declared here: `--name`'s help names the model.
+            let args = AssetVersionArgs {
+                name,
+                version,
+                label,
+            };
+            asset::show(ctx, AssetKind::Model, args).await
         }
         ModelCommand::List {
             name,
@@ -120,28 +72,18 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
             include_archived,
             archived_only,
         } => {
-            let view = ListViewType::from_flags(include_archived, archived_only)?;
-            let client = ctx.client().await?;
-            let dicts: Vec<Value> = match &name {
-                Some(name) => super::collect(
-                    client.models().list_versions(name, view, None)?,
-                    max_results,
-                )
-                .await?
-                .iter()
-                .filter(|m| stage.is_none() || m.stage == stage)
-                .map(ToDict::to_dict)
-                .collect(),
-                None => super::collect(client.models().list_containers(view, None)?, max_results)
-                    .await?
-                    .iter()
-                    .map(ToDict::to_dict)
-                    .collect(),
+            let query = ListQuery {
+                name: name.as_deref(),
+                stage: stage.as_deref(),
+                max_results,
+                include_archived,
+                archived_only,
+                row: list_row,
             };
-            ctx.print(Value::Array(dicts.iter().map(list_row).collect()))
+            asset::list(ctx, AssetKind::Model, query).await
         }
-        ModelCommand::Archive(args) => archive(&ctx.client().await?.models(), args, true).await,
-        ModelCommand::Restore(args) => archive(&ctx.client().await?.models(), args, false).await,
+        ModelCommand::Archive(args) => asset::archive(ctx, AssetKind::Model, args, true).await,
+        ModelCommand::Restore(args) => asset::archive(ctx, AssetKind::Model, args, false).await,
         ModelCommand::Download {
             name,
             version,
@@ -162,55 +104,4 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
             Ok(())
         }
     }
-}
-
-/// What `archive` / `restore` need of models and environments alike.
-pub(super) trait Archivable {
-    /// The latest version's number.
-    async fn latest(&self, name: &str) -> azure_ai_ml::Result<String>;
-    /// Archives (`true`) or restores a version, or the whole asset.
-    async fn set_archived(
-        &self,
-        name: &str,
-        version: Option<&str>,
-        archived: bool,
-    ) -> azure_ai_ml::Result<()>;
-}
-
-impl Archivable for azure_ai_ml::ModelOperations {
-    async fn latest(&self, name: &str) -> azure_ai_ml::Result<String> {
-        Ok(self
-            .get_latest(name, None)
-            .await?
-            .version
-            .unwrap_or_default())
-    }
-
-    async fn set_archived(
-        &self,
-        name: &str,
-        version: Option<&str>,
-        archived: bool,
-    ) -> azure_ai_ml::Result<()> {
-        if archived {
-            self.archive(name, version, None).await
-        } else {
-            self.restore(name, version, None).await
-        }
-    }
-}
-
-/// `archive` / `restore` of a version (`-v`, `-l latest`) or of the whole asset.
-pub(super) async fn archive(
-    ops: &impl Archivable,
-    args: AssetRefArgs,
-    archived: bool,
-) -> CliResult<()> {
-    let version = match (args.version, args.label) {
-        (None, None) => None,
-        (v, l) => Some(version_or_label(v, l, ops.latest(&args.name)).await?),
-    };
-    Ok(ops
-        .set_archived(&args.name, version.as_deref(), archived)
-        .await?)
 }

@@ -13,7 +13,9 @@ use azure_ai_ml::{
 use serde_json::Value;
 
 use super::Ctx;
-use crate::cli::{AutoscaleCommand, MetricsCommand, MonitorCommand, ResourceArgs, RuleCommand};
+use crate::cli::{
+    AutoscaleCommand, MetricsCommand, MonitorCommand, ResourceArgs, RuleCommand, SettingArg,
+};
 use crate::error::{CliError, CliResult};
 
 /// `5m`, `1h30m`, `2d`, or ISO 8601 (`PT1M`, `P1DT2H`).
@@ -268,12 +270,12 @@ async fn autoscale(ctx: &Ctx, command: AutoscaleCommand) -> CliResult<()> {
                 .await?;
             ctx.print(setting_json(&created)?)
         }
-        AutoscaleCommand::Show { name } => {
+        AutoscaleCommand::Show(SettingArg { name }) => {
             let client = ctx.client().await?;
             let setting = client.autoscale().get(&name, rg_get(ctx)).await?;
             ctx.print(setting_json(&setting)?)
         }
-        AutoscaleCommand::Delete { name } => {
+        AutoscaleCommand::Delete(SettingArg { name }) => {
             let client = ctx.client().await?;
             let options = ctx
                 .global

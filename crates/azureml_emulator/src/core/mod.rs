@@ -68,6 +68,14 @@ pub struct CoreRequest {
     pub body: Bytes,
 }
 
+/// The value of the first header named `name` (compared case-insensitively, as HTTP does).
+pub(crate) fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 impl CoreRequest {
     /// A request without headers or body.
     pub fn new(method: impl Into<String>, url: Url) -> Self {
@@ -93,10 +101,7 @@ impl CoreRequest {
 
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_value(&self.headers, name)
     }
 
     /// The first query parameter named `name` (exact, decoded).
@@ -167,10 +172,7 @@ impl CoreResponse {
 
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_value(&self.headers, name)
     }
 
     /// The body parsed as JSON (`Value::Null` when it isn't JSON).

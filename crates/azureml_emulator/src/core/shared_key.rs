@@ -23,11 +23,7 @@ pub struct SharedKeyRequest<'a> {
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
+    super::header_value(headers, name).unwrap_or("")
 }
 
 /// Collapses runs of whitespace to one space and trims, as the canonicalization asks.

@@ -1,5 +1,6 @@
 //! Raw-HTTP helpers for the fake workspace's tests: requests sent to the wiremock server the
-//! way the redirect policy sends them (logical host in `x-azml-original-host`).
+//! way the redirect policy sends them (logical host in `x-azml-original-host`). The `monitor_*`
+//! tests' support sends through these too.
 #![allow(dead_code)]
 
 use azureml_emulator::fake::{fake_access_token, FakeWorkspace, ORIGINAL_HOST_HEADER};
@@ -27,6 +28,13 @@ impl Resp {
     }
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// `error.code` of an ARM error.
+    pub fn code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 

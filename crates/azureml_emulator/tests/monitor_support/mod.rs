@@ -9,11 +9,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use azureml_emulator::core::monitor::ManualClock;
-use azureml_emulator::fake::{fake_access_token, FakeWorkspace, ORIGINAL_HOST_HEADER};
+use azureml_emulator::fake::FakeWorkspace;
 use serde_json::{json, Value};
 use time::macros::datetime;
 use time::OffsetDateTime;
-use url::Url;
+
+#[path = "../fake_support/mod.rs"]
+mod fake_support;
+
+/// One answer.
+pub use fake_support::Resp as Answer;
 
 /// Where the workspace's clock starts: Monday 1 July 2024, 10:00:05 UTC.
 pub const START: OffsetDateTime = datetime!(2024-07-01 10:00:05 UTC);
@@ -21,39 +26,10 @@ pub const ENDPOINT: &str = "churn-prediction-v1";
 pub const AUTOSCALE_API: &str = "2022-10-01";
 pub const METRICS_API: &str = "2024-02-01";
 
-/// One answer.
-pub struct Answer {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub text: String,
-}
-
-impl Answer {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or(Value::Null)
-    }
-
-    pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    }
-
-    /// `error.code` of an ARM error.
-    pub fn code(&self) -> String {
-        self.json()["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-}
-
-/// The fake workspace, its clock and an HTTP client.
+/// The fake workspace and its clock.
 pub struct Ws {
     pub fake: FakeWorkspace,
     pub clock: Arc<ManualClock>,
-    http: reqwest::Client,
 }
 
 impl Ws {
@@ -61,11 +37,7 @@ impl Ws {
         let fake = FakeWorkspace::start().await;
         let clock = Arc::new(ManualClock::new(START));
         fake.set_clock(clock.clone());
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client");
-        Self { fake, clock, http }
+        Self { fake, clock }
     }
 
     /// Sends `method logical_url` to the fake, the logical host in `x-azml-original-host`.
@@ -76,28 +48,11 @@ impl Ws {
         headers: &[(&str, String)],
         body: Option<Vec<u8>>,
     ) -> Answer {
-        let logical = Url::parse(logical_url).expect("logical URL");
-        let mut url = self.fake.uri();
-        url.set_path(logical.path());
-        url.set_query(logical.query());
-        let mut request = self
-            .http
-            .request(method.parse().expect("method"), url)
-            .header(ORIGINAL_HOST_HEADER, logical.host_str().unwrap_or_default());
-        for (name, value) in headers {
-            request = request.header(*name, value);
+        let mut headers = headers.to_vec();
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json".into()));
         }
-        if let Some(body) = body {
-            request = request
-                .header("Content-Type", "application/json")
-                .body(body);
-        }
-        let response = request.send().await.expect("the fake answers");
-        Answer {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            text: response.text().await.unwrap_or_default(),
-        }
+        fake_support::call(&self.fake, method, logical_url, &headers, body).await
     }
 
     /// An ARM request: `path` is absolute, `query` without `api-version`.
@@ -112,44 +67,18 @@ impl Ws {
         let sep = if query.is_empty() { "" } else { "&" };
         let url =
             format!("https://management.azure.com{path}?api-version={api_version}{sep}{query}");
-        let auth = format!(
-            "Bearer {}",
-            fake_access_token("https://management.azure.com/.default")
-        );
         self.send(
             method,
             &url,
-            &[("Authorization", auth)],
+            &[("Authorization", fake_support::arm_auth())],
             body.map(|b| b.to_string().into_bytes()),
         )
         .await
     }
 
-    /// An ML workspace request (api-version 2025-12-01), waiting for its operation.
+    /// An ML workspace PUT (api-version 2025-12-01), waiting for its operation.
     async fn ml_put(&self, path: &str, body: Value) {
-        let full = format!("{}{path}", self.fake.workspace_id());
-        let answer = self.arm("PUT", &full, "2025-12-01", "", Some(body)).await;
-        assert!(
-            matches!(answer.status, 200 | 201),
-            "{}: {}",
-            answer.status,
-            answer.text
-        );
-        let operation = answer
-            .header("azure-asyncoperation")
-            .expect("async operation");
-        for _ in 0..20 {
-            let url = Url::parse(&operation).expect("operation URL");
-            let status = self
-                .arm("GET", url.path(), "2025-12-01", "", None)
-                .await
-                .json();
-            if status["status"] != "InProgress" {
-                assert_eq!(status["status"], "Succeeded");
-                return;
-            }
-        }
-        panic!("{path} never finished");
+        fake_support::put_and_wait(&self.fake, path, body).await;
     }
 
     /// The endpoint (key auth) and deployments with `sku.capacity` 1 and the given extra
@@ -204,6 +133,26 @@ impl Ws {
         match name {
             Some(n) => format!("{base}/{n}"),
             None => base,
+        }
+    }
+
+    /// Creates setting `name` as the seed's (CPU above 70 % adds one instance) on deployment
+    /// `target`; its path.
+    pub async fn create_seed_setting(&self, name: &str, target: &str) -> String {
+        let path = self.setting_path(Some(name));
+        let body = seed_setting(&self.deployment_id(target));
+        let created = self.arm("PUT", &path, AUTOSCALE_API, "", Some(body)).await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        path
+    }
+
+    /// Records `blue-0` of `blue` at 92 % CPU each minute from `START` for five minutes: the
+    /// seed's rule then asks for one more instance at `START` + 4 minutes.
+    pub fn record_hot_blue(&self) {
+        for minute in 0..5 {
+            let at = START + Duration::from_secs(60 * minute);
+            self.fake
+                .record_instance_sample(ENDPOINT, "blue", "blue-0", 92.0, 40.0, at);
         }
     }
 

@@ -37,7 +37,7 @@
 mod autoscale;
 mod clock;
 mod data_collection;
-mod duration;
+pub(crate) mod duration;
 pub(crate) mod metrics;
 mod recorder;
 mod resource;

@@ -168,6 +168,30 @@ fn auth(key: &str) -> HeaderMap {
     h
 }
 
+/// One call to `churn` with the primary key, to whichever deployment the traffic picks.
+async fn call(router: &Router, body: &'static str) -> ScoreResponse {
+    router
+        .score("churn", &auth("primary-key"), None, Bytes::from(body))
+        .await
+}
+
+/// A `slow` call (the stand-in answers it after 2 s), running in the background.
+fn call_slow(router: &Arc<Router>) -> tokio::task::JoinHandle<ScoreResponse> {
+    let router = router.clone();
+    tokio::spawn(async move { call(&router, "slow").await })
+}
+
+/// Waits until `reached` holds, checking `tries` times `every` apart; a wait in vain shows
+/// in what the test asserts next.
+async fn wait_until(tries: u32, every: Duration, reached: impl Fn() -> bool) {
+    for _ in 0..tries {
+        if reached() {
+            break;
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 #[tokio::test]
 async fn key_auth_accepts_both_keys_and_rejects_others() {
     let up = upstream("blue").await;
@@ -186,17 +210,13 @@ async fn key_auth_accepts_both_keys_and_rejects_others() {
             .await;
         assert_eq!(r.status, want, "{headers:?}");
     }
-    let ok = router
-        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
-        .await;
+    let ok = call(&router, "x").await;
     assert_eq!(ok.body, Bytes::from("blue:x"));
     assert_eq!(header(&ok, DEPLOYMENT_HEADER), Some("blue"));
     // A regenerated key replaces the old one: the old one now fails.
     b.config.lock().unwrap().keys[0] = Secret::new("new-primary");
     b.sync();
-    let old = router
-        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
-        .await;
+    let old = call(&router, "x").await;
     assert_eq!(old.status, 401);
     let new = router
         .score("churn", &auth("new-primary"), None, Bytes::from("x"))
@@ -287,9 +307,7 @@ async fn mirror_traffic_copies_without_changing_the_answer() {
     add_target(&b, "green", green.port, 10, 5000);
     let router = router_over(&b);
     for _ in 0..50 {
-        let r = router
-            .score("churn", &auth("primary-key"), None, Bytes::from("m"))
-            .await;
+        let r = call(&router, "m").await;
         assert_eq!((r.status, r.body), (200, Bytes::from("blue:m")));
     }
     assert_eq!(
@@ -300,12 +318,10 @@ async fn mirror_traffic_copies_without_changing_the_answer() {
         10
     );
     // The copies are fire-and-forget; wait (bounded) for them to land.
-    for _ in 0..200 {
-        if green.hits.load(Ordering::SeqCst) == 10 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until(200, Duration::from_millis(10), || {
+        green.hits.load(Ordering::SeqCst) == 10
+    })
+    .await;
     assert_eq!(green.hits.load(Ordering::SeqCst), 10);
     assert_eq!(blue.hits.load(Ordering::SeqCst), 50);
 }
@@ -317,32 +333,18 @@ async fn limits_timeouts_and_model_errors() {
     add_target(&b, "blue", up.port, 1, 300);
     let router = Arc::new(router_over(&b));
     // 2 × 1 × 1 = 2 requests may be in flight; the third gets 429.
-    let mut slow = Vec::new();
-    for _ in 0..2 {
-        let router = router.clone();
-        slow.push(tokio::spawn(async move {
-            router
-                .score("churn", &auth("primary-key"), None, Bytes::from("slow"))
-                .await
-        }));
-    }
-    for _ in 0..500 {
-        if up.hits.load(Ordering::SeqCst) == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    let third = router
-        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
-        .await;
+    let slow = [call_slow(&router), call_slow(&router)];
+    wait_until(500, Duration::from_millis(2), || {
+        up.hits.load(Ordering::SeqCst) == 2
+    })
+    .await;
+    let third = call(&router, "x").await;
     assert_eq!(third.status, 429);
     for task in slow {
         let r = task.await.unwrap();
         assert_eq!(r.status, 408, "{:?}", r.body);
     }
-    let failed = router
-        .score("churn", &auth("primary-key"), None, Bytes::from("fail"))
-        .await;
+    let failed = call(&router, "fail").await;
     assert_eq!(failed.status, 424);
     assert!(String::from_utf8_lossy(&failed.body)
         .contains("unexpected error occurred in scoring script"));
@@ -399,9 +401,7 @@ async fn a_call_that_cannot_connect_goes_to_another_ready_instance() {
     );
     let router = router_over(&b);
     for _ in 0..20 {
-        let r = router
-            .score("churn", &auth("primary-key"), None, Bytes::from("x"))
-            .await;
+        let r = call(&router, "x").await;
         assert_eq!((r.status, r.body), (200, Bytes::from("blue:x")));
     }
     assert_eq!(up.hits.load(Ordering::SeqCst), 20);
@@ -431,26 +431,15 @@ async fn retired_processes_finish_their_calls_and_new_calls_go_to_the_new_ones()
     let b = backends(&[("blue", 100)]);
     add_target(&b, "blue", old.port, 10, 5000);
     let router = Arc::new(router_over(&b));
-    let slow = {
-        let router = router.clone();
-        tokio::spawn(async move {
-            router
-                .score("churn", &auth("primary-key"), None, Bytes::from("slow"))
-                .await
-        })
-    };
-    for _ in 0..500 {
-        if old.hits.load(Ordering::SeqCst) == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    let slow = call_slow(&router);
+    wait_until(500, Duration::from_millis(2), || {
+        old.hits.load(Ordering::SeqCst) == 1
+    })
+    .await;
     let retired = b.target("churn", "blue").unwrap();
     add_target(&b, "blue", new.port, 10, 5000);
     retired.retire();
-    let fresh = router
-        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
-        .await;
+    let fresh = call(&router, "x").await;
     assert_eq!((fresh.status, fresh.body), (200, Bytes::from("new:x")));
     assert_eq!(
         retired.stats().in_flight,
@@ -470,9 +459,7 @@ async fn retired_processes_finish_their_calls_and_new_calls_go_to_the_new_ones()
     let held = b.target("churn", "blue").unwrap();
     held.retire();
     add_target(&b, "blue", old.port, 10, 5000);
-    let r = router
-        .score("churn", &auth("primary-key"), None, Bytes::from("y"))
-        .await;
+    let r = call(&router, "y").await;
     assert_eq!((r.status, r.body), (200, Bytes::from("old:y")));
 }
 
@@ -533,9 +520,7 @@ async fn the_servers_own_scoring_timeout_is_a_408_and_rejections_add_no_latency(
         )
         .await;
     assert_eq!(r.status, 408, "{:?}", r.body);
-    let ok = router
-        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
-        .await;
+    let ok = call(&router, "x").await;
     assert_eq!(ok.status, 200);
     let stats = b.target("churn", "blue").unwrap().stats();
     assert_eq!(stats.latencies_ms.len(), 2, "the model answered both");
@@ -559,33 +544,18 @@ async fn every_live_call_lands_in_the_metrics_and_refusals_carry_no_latency() {
         None,
     ));
     // Two slow calls fill the in-flight limit (2 × 1 × 1); the third is refused with 429.
-    let mut slow = Vec::new();
-    for _ in 0..2 {
-        let router = router.clone();
-        slow.push(tokio::spawn(async move {
-            router
-                .score("churn", &auth("primary-key"), None, Bytes::from("slow"))
-                .await
-                .status
-        }));
-    }
-    for _ in 0..500 {
-        if up.hits.load(Ordering::SeqCst) == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    let refused = router
-        .score("churn", &auth("primary-key"), None, Bytes::from("x"))
-        .await;
+    let slow = [call_slow(&router), call_slow(&router)];
+    wait_until(500, Duration::from_millis(2), || {
+        up.hits.load(Ordering::SeqCst) == 2
+    })
+    .await;
+    let refused = call(&router, "x").await;
     assert_eq!(refused.status, 429);
     for task in slow {
-        assert_eq!(task.await.unwrap(), 408);
+        assert_eq!(task.await.unwrap().status, 408);
     }
     for body in ["a", "b", "fail"] {
-        router
-            .score("churn", &auth("primary-key"), None, Bytes::from(body))
-            .await;
+        call(&router, body).await;
     }
     // Calls that reach no deployment (bad key, unknown pin) are not a deployment's requests.
     assert_eq!(
@@ -644,20 +614,11 @@ async fn a_removed_instance_takes_no_new_call_and_drains_its_own() {
         .insert("blue".into(), target.clone());
     let router = Arc::new(router_over(&b));
     // Round-robin: the slow call lands on one instance; find which.
-    let slow = {
-        let router = router.clone();
-        tokio::spawn(async move {
-            router
-                .score("churn", &auth("primary-key"), None, Bytes::from("slow"))
-                .await
-        })
-    };
-    for _ in 0..500 {
-        if first.hits.load(Ordering::SeqCst) + second.hits.load(Ordering::SeqCst) == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    let slow = call_slow(&router);
+    wait_until(500, Duration::from_millis(2), || {
+        first.hits.load(Ordering::SeqCst) + second.hits.load(Ordering::SeqCst) == 1
+    })
+    .await;
     let (busy, busy_hits, other_hits) = if first.hits.load(Ordering::SeqCst) == 1 {
         (one.clone(), first.hits.clone(), second.hits.clone())
     } else {
@@ -672,9 +633,7 @@ async fn a_removed_instance_takes_no_new_call_and_drains_its_own() {
         "the limit follows the instances"
     );
     for _ in 0..10 {
-        let r = router
-            .score("churn", &auth("primary-key"), None, Bytes::from("x"))
-            .await;
+        let r = call(&router, "x").await;
         assert_eq!(r.status, 200);
     }
     assert_eq!(
@@ -755,9 +714,7 @@ async fn sampled_calls_are_collected_with_one_correlation_id() {
         ids.extend(header(&r, "x-request-id").map(str::to_owned));
     }
     // A text answer is no model output; a failed call is not collected.
-    router
-        .score("churn", &auth("primary-key"), None, Bytes::from("fail"))
-        .await;
+    call(&router, "fail").await;
     collector.flush(Duration::from_secs(10)).await;
     assert_eq!(ids.len(), 10, "half of 20 calls are sampled");
     let folder = dir.path().join("modelDataCollector/churn/blue");

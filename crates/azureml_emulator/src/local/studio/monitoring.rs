@@ -72,6 +72,9 @@ impl Window {
     }
 }
 
+/// The series of one chart's query, by name.
+type Named = Vec<(String, Vec<Option<f64>>)>;
+
 /// One chart's query.
 struct Query<'a> {
     resource: String,
@@ -81,11 +84,7 @@ struct Query<'a> {
 }
 
 /// Series read from a metrics answer: one per metric and split value.
-async fn series(
-    cx: &Cx,
-    window: &Window,
-    q: &Query<'_>,
-) -> Result<Vec<(String, Vec<Option<f64>>)>, String> {
+async fn series(cx: &Cx, window: &Window, q: &Query<'_>) -> Result<Named, String> {
     let query = {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query
@@ -176,6 +175,48 @@ fn eq(dimension: &str, value: &str) -> String {
     format!("{dimension} eq '{}'", value.replace('\'', "''"))
 }
 
+/// Runs the queries of one selection's charts, keeping what fails for the notice above them.
+struct Queries<'a> {
+    cx: &'a Cx,
+    window: &'a Window,
+    errors: Vec<String>,
+}
+
+impl Queries<'_> {
+    /// The series of `aggregation` of `metrics` of `resource`; `None` when the query fails
+    /// (the error kept), so a chart shows no series rather than empty ones.
+    async fn run(
+        &mut self,
+        resource: &str,
+        metrics: &[&str],
+        aggregation: &str,
+        filter: Option<String>,
+    ) -> Option<Named> {
+        let query = Query {
+            resource: resource.to_owned(),
+            metrics,
+            aggregation,
+            filter,
+        };
+        match series(self.cx, self.window, &query).await {
+            Ok(found) => Some(found),
+            Err(e) => {
+                self.errors.push(e);
+                None
+            }
+        }
+    }
+}
+
+/// A series without a colour class.
+fn plain(name: String, values: Vec<Option<f64>>) -> Series {
+    Series {
+        name,
+        class: None,
+        values,
+    }
+}
+
 /// The charts of the selection, rendered.
 async fn charts(
     cx: &Cx,
@@ -191,7 +232,11 @@ async fn charts(
         "10 seconds"
     };
     let mut rendered = Vec::new();
-    let mut errors = Vec::new();
+    let mut queries = Queries {
+        cx,
+        window,
+        errors: Vec::new(),
+    };
 
     // Requests, stacked by deployment.
     let mut requests = chart(
@@ -205,29 +250,11 @@ async fn charts(
         Some(d) => eq("deployment", d),
         None => "deployment eq '*'".to_owned(),
     };
-    match series(
-        cx,
-        window,
-        &Query {
-            resource: endpoint_id.clone(),
-            metrics: &["RequestsPerMinute"],
-            aggregation: "Total",
-            filter: Some(filter),
-        },
-    )
-    .await
-    {
-        Ok(s) => {
-            requests.series = s
-                .into_iter()
-                .map(|(name, values)| Series {
-                    name,
-                    class: None,
-                    values,
-                })
-                .collect()
-        }
-        Err(e) => errors.push(e),
+    let found = queries
+        .run(&endpoint_id, &["RequestsPerMinute"], "Total", Some(filter))
+        .await;
+    if let Some(s) = found {
+        requests.series = s.into_iter().map(|(n, v)| plain(n, v)).collect();
     }
     rendered.push(requests.render());
 
@@ -243,40 +270,29 @@ async fn charts(
         Some(d) => format!("statusCodeClass eq '*' and {}", eq("deployment", d)),
         None => "statusCodeClass eq '*'".to_owned(),
     };
-    match series(
-        cx,
-        window,
-        &Query {
-            resource: endpoint_id.clone(),
-            metrics: &["RequestsPerMinute"],
-            aggregation: "Total",
-            filter: Some(filter),
-        },
-    )
-    .await
-    {
-        Ok(s) => {
-            let mut by_class: BTreeMap<String, Vec<Option<f64>>> = s.into_iter().collect();
-            for class in ["2xx", "4xx", "5xx"] {
-                by_class
-                    .entry(class.to_owned())
-                    .or_insert_with(|| vec![None; BUCKETS]);
-            }
-            status.series = by_class
-                .into_iter()
-                .map(|(name, values)| Series {
-                    class: Some(match name.as_str() {
-                        "2xx" => "c-ok",
-                        "4xx" => "c-warn",
-                        "5xx" => "c-err",
-                        _ => "s4",
-                    }),
-                    name,
-                    values,
-                })
-                .collect();
+    let found = queries
+        .run(&endpoint_id, &["RequestsPerMinute"], "Total", Some(filter))
+        .await;
+    if let Some(s) = found {
+        let mut by_class: BTreeMap<String, Vec<Option<f64>>> = s.into_iter().collect();
+        for class in ["2xx", "4xx", "5xx"] {
+            by_class
+                .entry(class.to_owned())
+                .or_insert_with(|| vec![None; BUCKETS]);
         }
-        Err(e) => errors.push(e),
+        status.series = by_class
+            .into_iter()
+            .map(|(name, values)| Series {
+                class: Some(match name.as_str() {
+                    "2xx" => "c-ok",
+                    "4xx" => "c-warn",
+                    "5xx" => "c-err",
+                    _ => "s4",
+                }),
+                name,
+                values,
+            })
+            .collect();
     }
     rendered.push(status.render());
 
@@ -294,29 +310,11 @@ async fn charts(
         "RequestLatency_P99",
     ];
     let filter = only.map(|d| eq("deployment", d));
-    match series(
-        cx,
-        window,
-        &Query {
-            resource: endpoint_id.clone(),
-            metrics: &metrics,
-            aggregation: "Average",
-            filter,
-        },
-    )
-    .await
-    {
-        Ok(s) => {
-            latency.series = s
-                .into_iter()
-                .map(|(name, values)| Series {
-                    name: name.replace("RequestLatency_", ""),
-                    class: None,
-                    values,
-                })
-                .collect();
-        }
-        Err(e) => errors.push(e),
+    if let Some(s) = queries.run(&endpoint_id, &metrics, "Average", filter).await {
+        latency.series = s
+            .into_iter()
+            .map(|(name, values)| plain(name.replace("RequestLatency_", ""), values))
+            .collect();
     }
     rendered.push(latency.render());
 
@@ -353,60 +351,38 @@ async fn charts(
             (&mut cpu, "CpuUtilizationPercentage"),
             (&mut memory, "CpuMemoryUtilizationPercentage"),
         ] {
-            match series(
-                cx,
-                window,
-                &Query {
-                    resource: resource.clone(),
-                    metrics: &[metric],
-                    aggregation: "Average",
-                    filter: Some("instanceId eq '*'".into()),
-                },
-            )
-            .await
-            {
-                Ok(s) => target
-                    .series
-                    .extend(s.into_iter().map(|(instance, values)| Series {
-                        // Instance ids start with their deployment's name offline; Azure's don't.
-                        name: if instance.starts_with(d.as_str()) {
-                            instance
-                        } else {
-                            format!("{d} {instance}")
-                        },
-                        class: None,
-                        values,
-                    })),
-                Err(e) => errors.push(e),
-            }
-        }
-        match series(
-            cx,
-            window,
-            &Query {
-                resource: resource.clone(),
-                metrics: &["DeploymentCapacity"],
-                aggregation: "Average",
-                filter: None,
-            },
-        )
-        .await
-        {
-            Ok(s) => capacity
+            let per_instance = Some("instanceId eq '*'".into());
+            let found = queries
+                .run(&resource, &[metric], "Average", per_instance)
+                .await;
+            // Instance ids start with their deployment's name offline; Azure's don't.
+            target
                 .series
-                .extend(s.into_iter().map(|(_, values)| Series {
-                    name: d.clone(),
-                    class: None,
-                    values,
-                })),
-            Err(e) => errors.push(e),
+                .extend(found.into_iter().flatten().map(|(instance, values)| {
+                    let name = if instance.starts_with(d.as_str()) {
+                        instance
+                    } else {
+                        format!("{d} {instance}")
+                    };
+                    plain(name, values)
+                }));
         }
+        let found = queries
+            .run(&resource, &["DeploymentCapacity"], "Average", None)
+            .await;
+        capacity.series.extend(
+            found
+                .into_iter()
+                .flatten()
+                .map(|(_, values)| plain(d.clone(), values)),
+        );
     }
     rendered.push(cpu.render());
     rendered.push(memory.render());
     rendered.push(capacity.render());
 
     let mut out = String::from("<div id=\"charts\" class=\"charts\">");
+    let mut errors = queries.errors;
     errors.dedup();
     for e in errors {
         let _ = write!(

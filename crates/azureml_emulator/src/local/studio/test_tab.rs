@@ -78,39 +78,30 @@ pub(crate) async fn call(cx: &Cx, name: &str, form: &Form) -> Response {
     render(cx, name, &deployment, &body, Some(outcome), None).await
 }
 
-/// The `Authorization` value a caller of this endpoint presents.
+/// The `Authorization` value a caller of this endpoint presents: a key or a token from the
+/// endpoint's action for its auth mode, else an Entra ID token.
 async fn credential(cx: &Cx, name: &str, auth_mode: &str) -> Result<String, String> {
-    let base = format!("onlineEndpoints/{}", seg(name));
-    match auth_mode {
-        "Key" => {
-            let answer = cx.api.arm("POST", &format!("{base}/listKeys"), None).await;
-            if !answer.ok() {
-                return Err(answer.error_message());
-            }
-            answer
-                .json()
-                .get("primaryKey")
-                .and_then(Value::as_str)
-                .map(|k| format!("Bearer {k}"))
-                .ok_or_else(|| "listKeys returned no primary key".to_owned())
+    let (action, field, missing) = match auth_mode {
+        "Key" => ("listKeys", "primaryKey", "listKeys returned no primary key"),
+        "AMLToken" => ("token", "accessToken", "the token action returned no token"),
+        _ => {
+            return Ok(format!(
+                "Bearer {}",
+                crate::core::fake_access_token("https://ml.azure.com/.default")
+            ))
         }
-        "AMLToken" => {
-            let answer = cx.api.arm("POST", &format!("{base}/token"), None).await;
-            if !answer.ok() {
-                return Err(answer.error_message());
-            }
-            answer
-                .json()
-                .get("accessToken")
-                .and_then(Value::as_str)
-                .map(|t| format!("Bearer {t}"))
-                .ok_or_else(|| "the token action returned no token".to_owned())
-        }
-        _ => Ok(format!(
-            "Bearer {}",
-            crate::core::fake_access_token("https://ml.azure.com/.default")
-        )),
+    };
+    let path = format!("onlineEndpoints/{}/{action}", seg(name));
+    let answer = cx.api.arm("POST", &path, None).await;
+    if !answer.ok() {
+        return Err(answer.error_message());
     }
+    answer
+        .json()
+        .get(field)
+        .and_then(Value::as_str)
+        .map(|secret| format!("Bearer {secret}"))
+        .ok_or_else(|| missing.to_owned())
 }
 
 async fn render(

@@ -145,3 +145,20 @@ pub(crate) fn one_of<T: Copy>(
         .map(|(_, t)| *t)
         .ok_or_else(|| mistyped(value, kind, path))
 }
+
+/// An enum of the schema whose variants are named as the schema names its values; `FromStr`
+/// reads them case-insensitively, as ARM does.
+pub(crate) trait SchemaEnum: Copy + std::str::FromStr {
+    /// The schema's type name, which a refusal names.
+    const KIND: &'static str;
+}
+
+/// The required enum at `key` of `obj`, which is at `path`.
+pub(crate) fn choice<T: SchemaEnum>(obj: &Value, key: &str, path: &str) -> Parsed<T> {
+    let value = required(obj, key, path)?;
+    let path = format!("{path}.{key}");
+    string(value, &path)?
+        .trim()
+        .parse()
+        .map_err(|_| mistyped(value, T::KIND, &path))
+}

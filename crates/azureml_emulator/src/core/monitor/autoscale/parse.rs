@@ -10,8 +10,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use super::json::{
-    array, boolean, count, field, iso, mistyped, number, one_of, required, string, within, Invalid,
-    Parsed,
+    array, boolean, choice, count, field, iso, mistyped, number, one_of, required, string, within,
+    Invalid, Parsed,
 };
 use super::spec::{
     AutoscaleSettingSpec, Direction, Operator, Profile, Rule, RuleDimension, ScaleType, Schedule,
@@ -364,47 +364,9 @@ fn rule(r: &Value, path: &str) -> Parsed<Rule> {
             "The time window of '{t_path}' must not be shorter than its time grain."
         )));
     }
-    use Statistic as S;
-    let statistic = one_of(
-        required(t, "statistic", &t_path)?,
-        &at("statistic"),
-        "MetricStatisticType",
-        &[
-            ("Average", S::Average),
-            ("Min", S::Min),
-            ("Max", S::Max),
-            ("Sum", S::Sum),
-            ("Count", S::Count),
-        ],
-    )?;
-    use TimeAggregation as A;
-    let time_aggregation = one_of(
-        required(t, "timeAggregation", &t_path)?,
-        &at("timeAggregation"),
-        "TimeAggregationType",
-        &[
-            ("Average", A::Average),
-            ("Minimum", A::Minimum),
-            ("Maximum", A::Maximum),
-            ("Total", A::Total),
-            ("Count", A::Count),
-            ("Last", A::Last),
-        ],
-    )?;
-    use Operator as O;
-    let operator = one_of(
-        required(t, "operator", &t_path)?,
-        &at("operator"),
-        "ComparisonOperationType",
-        &[
-            ("Equals", O::Equals),
-            ("NotEquals", O::NotEquals),
-            ("GreaterThan", O::GreaterThan),
-            ("GreaterThanOrEqual", O::GreaterThanOrEqual),
-            ("LessThan", O::LessThan),
-            ("LessThanOrEqual", O::LessThanOrEqual),
-        ],
-    )?;
+    let statistic: Statistic = choice(t, "statistic", &t_path)?;
+    let time_aggregation: TimeAggregation = choice(t, "timeAggregation", &t_path)?;
+    let operator: Operator = choice(t, "operator", &t_path)?;
     let threshold = number(required(t, "threshold", &t_path)?, &at("threshold"))?;
     let dims = dimensions(field(t, "dimensions"), &at("dimensions"))?;
     let divide_per_instance =
@@ -413,29 +375,8 @@ fn rule(r: &Value, path: &str) -> Parsed<Rule> {
     let a_path = format!("{path}.scaleAction");
     let a = required(r, "scaleAction", path)?;
     let act = |key: &str| format!("{a_path}.{key}");
-    use Direction as D;
-    let direction = one_of(
-        required(a, "direction", &a_path)?,
-        &act("direction"),
-        "ScaleDirection",
-        &[
-            ("None", D::None),
-            ("Increase", D::Increase),
-            ("Decrease", D::Decrease),
-        ],
-    )?;
-    use ScaleType as T;
-    let scale_type = one_of(
-        required(a, "type", &a_path)?,
-        &act("type"),
-        "ScaleType",
-        &[
-            ("ChangeCount", T::ChangeCount),
-            ("PercentChangeCount", T::PercentChangeCount),
-            ("ExactCount", T::ExactCount),
-            ("ServiceAllowedNextValue", T::ServiceAllowedNextValue),
-        ],
-    )?;
+    let direction: Direction = choice(a, "direction", &a_path)?;
+    let scale_type: ScaleType = choice(a, "type", &a_path)?;
     let value = field(a, "value")
         .map(|v| count(v, &act("value")))
         .transpose()?

@@ -3,12 +3,15 @@
 
 use std::time::Duration;
 
+use strum::EnumString;
 use time::{OffsetDateTime, Weekday};
 
+use super::json::SchemaEnum;
 use crate::core::monitor::timezone::Zone;
 
 /// How the values of one time grain combine (`statistic`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumString)]
+#[strum(ascii_case_insensitive)]
 pub(crate) enum Statistic {
     Average,
     Min,
@@ -17,8 +20,13 @@ pub(crate) enum Statistic {
     Count,
 }
 
+impl SchemaEnum for Statistic {
+    const KIND: &'static str = "MetricStatisticType";
+}
+
 /// How the time grains of the window combine (`timeAggregation`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumString)]
+#[strum(ascii_case_insensitive)]
 pub(crate) enum TimeAggregation {
     Average,
     Minimum,
@@ -28,8 +36,13 @@ pub(crate) enum TimeAggregation {
     Last,
 }
 
+impl SchemaEnum for TimeAggregation {
+    const KIND: &'static str = "TimeAggregationType";
+}
+
 /// Comparison of the metric with the threshold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumString)]
+#[strum(ascii_case_insensitive)]
 pub(crate) enum Operator {
     Equals,
     NotEquals,
@@ -37,6 +50,10 @@ pub(crate) enum Operator {
     GreaterThanOrEqual,
     LessThan,
     LessThanOrEqual,
+}
+
+impl SchemaEnum for Operator {
+    const KIND: &'static str = "ComparisonOperationType";
 }
 
 impl Operator {
@@ -64,20 +81,30 @@ impl Operator {
 }
 
 /// `scaleAction.direction`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumString)]
+#[strum(ascii_case_insensitive)]
 pub(crate) enum Direction {
     None,
     Increase,
     Decrease,
 }
 
+impl SchemaEnum for Direction {
+    const KIND: &'static str = "ScaleDirection";
+}
+
 /// `scaleAction.type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumString)]
+#[strum(ascii_case_insensitive)]
 pub(crate) enum ScaleType {
     ChangeCount,
     PercentChangeCount,
     ExactCount,
     ServiceAllowedNextValue,
+}
+
+impl SchemaEnum for ScaleType {
+    const KIND: &'static str = "ScaleType";
 }
 
 /// A dimension filter of a metric trigger.

@@ -58,11 +58,7 @@ impl WorkspaceCore {
             Some(q) => format!("/score?{q}"),
             None => "/score".to_owned(),
         };
-        let response_type = answer
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-            .map(|(_, v)| v.as_str());
+        let response_type = crate::core::header_value(&answer.headers, "content-type");
         let exchange = ScoringExchange {
             endpoint,
             deployment,

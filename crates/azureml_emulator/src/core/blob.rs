@@ -80,8 +80,17 @@ mod base64_bytes {
 /// One stored blob.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct BlobEntry {
-    #[serde(with = "base64_bytes")]
+    /// Inline (base64) in a serialized state unless saved apart (then empty: see `body_file`).
+    #[serde(
+        with = "base64_bytes",
+        default,
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub(crate) content: Bytes,
+    /// The file holding the content when a state is saved with its blob bodies apart
+    /// ([`BlobStore::split_bodies`]); `None` in memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) body_file: Option<String>,
     pub(crate) content_type: String,
     /// Base64 MD5 of the content (or what the client set for a block list).
     pub(crate) content_md5: Option<String>,
@@ -104,6 +113,47 @@ fn key(account: &str, container: &str, blob: &str) -> String {
 }
 
 impl BlobStore {
+    /// Takes every blob's content out, for a state saved with its blob bodies apart: each entry
+    /// then names its body file, and the bodies come back as `(file name, bytes)`. A body file
+    /// is named after the blob and its etag (new on every write), so an unchanged blob keeps its
+    /// name and a saver need not write it again.
+    pub(crate) fn split_bodies(&mut self) -> Vec<(String, Bytes)> {
+        self.blobs
+            .iter_mut()
+            .map(|(key, entry)| {
+                let digest = Md5::digest(format!("{key}\n{}", entry.etag).as_bytes());
+                let name: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                entry.body_file = Some(name.clone());
+                (name, std::mem::take(&mut entry.content))
+            })
+            .collect()
+    }
+
+    /// Puts back the bodies of a state saved by [`split_bodies`](Self::split_bodies):
+    /// `read(name)` gives a body file's bytes. Blobs whose body cannot be read are dropped and
+    /// their keys returned.
+    pub(crate) fn join_bodies(
+        &mut self,
+        mut read: impl FnMut(&str) -> Option<Bytes>,
+    ) -> Vec<String> {
+        let mut lost = Vec::new();
+        self.blobs
+            .retain(|key, entry| match entry.body_file.take() {
+                None => true,
+                Some(name) => match read(&name) {
+                    Some(body) => {
+                        entry.content = body;
+                        true
+                    }
+                    None => {
+                        lost.push(key.clone());
+                        false
+                    }
+                },
+            });
+        lost
+    }
+
     /// Number of blobs.
     pub fn len(&self) -> usize {
         self.blobs.len()
@@ -153,6 +203,7 @@ impl BlobStore {
         self.blobs.insert(
             key(account, container, blob),
             BlobEntry {
+                body_file: None,
                 content,
                 content_type: "application/octet-stream".into(),
                 content_md5: Some(md5),
@@ -505,6 +556,7 @@ impl WorkspaceCore {
         self.state.blobs.blobs.insert(
             blob_key,
             BlobEntry {
+                body_file: None,
                 content,
                 content_type,
                 content_md5,

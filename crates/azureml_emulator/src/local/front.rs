@@ -27,6 +27,7 @@ use crate::local::fsutil::write_atomic;
 use crate::local::router::{AuthMode, EndpointConfig, Observer, Router, RoutingTables};
 use crate::local::runtime::Registry;
 use crate::local::studio::{self, Studio};
+use crate::local::workspace::BLOB_DIR;
 
 /// Largest request body accepted (model uploads arrive as blob PUTs).
 const MAX_BODY: usize = 2 * 1024 * 1024 * 1024 - 1;
@@ -165,21 +166,49 @@ impl Shared {
     }
 
     /// Writes the core's state atomically when it changed since the last write.
+    ///
+    /// Blob bodies go to files of their own under [`BLOB_DIR`], each written once (its name
+    /// changes with its etag), and the state file names them: a save writes metadata, not every
+    /// blob base64-encoded again (a 1 GiB model used to be re-encoded and re-written after each
+    /// request). The core's lock is held only to copy the state (blob bodies are shared bytes).
     pub(crate) fn persist_state(&self) -> Result<()> {
         // Held across serializing and writing, so an older state never overwrites a newer one.
         let _order = self.persist.lock().unwrap_or_else(|p| p.into_inner());
-        let (revision, bytes) = {
+        let (revision, mut state) = {
             let core = self.lock_core();
             if core.revision() == self.saved_revision.load(Ordering::Acquire) {
                 return Ok(());
             }
-            let bytes = serde_json::to_vec(core.state()).map_err(|e| {
-                Error::other(format!("could not serialize the workspace state: {e}"))
-            })?;
-            (core.revision(), bytes)
+            (core.revision(), core.state().clone())
         };
+        let bodies = state.blobs.split_bodies();
+        let blob_dir = self
+            .state_path
+            .parent()
+            .unwrap_or_else(|| std::path::Path::new("."))
+            .join(BLOB_DIR);
+        for (name, body) in &bodies {
+            let path = blob_dir.join(name);
+            if !path.is_file() {
+                write_atomic(&path, body)?;
+            }
+        }
+        let bytes = serde_json::to_vec(&state)
+            .map_err(|e| Error::other(format!("could not serialize the workspace state: {e}")))?;
         write_atomic(&self.state_path, &bytes)?;
         self.saved_revision.store(revision, Ordering::Release);
+        // Only once the saved state names the current bodies: the others can go.
+        let current: std::collections::BTreeSet<&str> =
+            bodies.iter().map(|(name, _)| name.as_str()).collect();
+        if let Ok(entries) = std::fs::read_dir(&blob_dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if !name.starts_with('.') && !current.contains(name.as_ref()) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         Ok(())
     }
 

@@ -456,7 +456,7 @@ async fn forward(
         match outcome {
             Attempt::Done(response) => return response,
             Attempt::NotConnected => continue,
-            Attempt::Broken(_) if instance.gone(pid) => break,
+            Attempt::Broken(_) if instance.gone(pid) || died_soon(&instance, pid).await => break,
             Attempt::Broken(e) => {
                 return ScoreResponse::error(
                     502,
@@ -469,6 +469,19 @@ async fn forward(
         "No healthy instance is ready to serve the request; an instance is (re)starting.",
         target.retry_after(),
     )
+}
+
+/// Whether an instance whose reply broke off turns out to be dying: when its process group is
+/// killed, the worker's socket is reset a moment before the group leader is seen dead, so it
+/// looks again for up to 50 ms (only broken replies pay this) before calling the break a 502.
+async fn died_soon(instance: &InstanceState, pid: u32) -> bool {
+    for _ in 0..10 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        if instance.gone(pid) {
+            return true;
+        }
+    }
+    false
 }
 
 async fn attempt(

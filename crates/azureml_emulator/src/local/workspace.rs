@@ -22,6 +22,9 @@ use crate::local::{sys, tls};
 /// File holding the persisted workspace state inside the workspace folder.
 pub const STATE_FILE: &str = "state.json";
 
+/// Folder beside the state file holding blob bodies, one file per blob version.
+pub(crate) const BLOB_DIR: &str = "blobs";
+
 /// How long shutdown and [`LocalWorkspace::flush_data_collection`] wait for collected data to
 /// be written.
 const COLLECTOR_FLUSH_LIMIT: Duration = Duration::from_secs(30);
@@ -272,8 +275,20 @@ impl LocalWorkspace {
         let state_path = dir.join(STATE_FILE);
         let mut core = match std::fs::read(&state_path) {
             Ok(bytes) => {
-                let state: WorkspaceState =
+                let mut state: WorkspaceState =
                     crate::error::decode_json("offline workspace state", &bytes)?;
+                let blob_dir = dir.join(BLOB_DIR);
+                let lost = state.blobs.join_bodies(|name| {
+                    std::fs::read(blob_dir.join(name))
+                        .ok()
+                        .map(bytes::Bytes::from)
+                });
+                for key in lost {
+                    tracing::warn!(
+                        "offline workspace: the body of blob {key} is missing from {}; the blob is dropped",
+                        blob_dir.display()
+                    );
+                }
                 WorkspaceCore::with_state(config, state)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => WorkspaceCore::new(config),

@@ -750,6 +750,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bodies_saved_apart_come_back_and_unchanged_blobs_keep_their_file_name() {
+        let mut store = BlobStore::default();
+        store.put("acct", "c", "model.pkl", Bytes::from_static(b"weights"));
+        store.put("acct", "c", "empty", Bytes::new());
+        let mut saved = store.clone();
+        let bodies = saved.split_bodies();
+        assert_eq!(bodies.len(), 2);
+        let json = serde_json::to_string(&saved).unwrap();
+        assert!(!json.contains("d2VpZ2h0cw"), "a body is inline: {json}");
+        // The same blob version gets the same file name on the next save.
+        let again = store.clone().split_bodies();
+        assert_eq!(
+            bodies.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            again.iter().map(|(n, _)| n).collect::<Vec<_>>()
+        );
+
+        let files: BTreeMap<String, Bytes> = bodies.into_iter().collect();
+        let mut loaded: BlobStore = serde_json::from_str(&json).unwrap();
+        let lost = loaded.join_bodies(|name| files.get(name).cloned());
+        assert!(lost.is_empty());
+        assert_eq!(
+            loaded.get("acct", "c", "model.pkl"),
+            Some(Bytes::from_static(b"weights"))
+        );
+
+        // A body file that is gone drops its blob, and says which.
+        let mut loaded: BlobStore = serde_json::from_str(&json).unwrap();
+        let lost = loaded.join_bodies(|name| files.get(name).filter(|b| !b.is_empty()).cloned());
+        assert_eq!(lost, ["acct/c/empty"]);
+        assert_eq!(loaded.len(), 1);
+    }
+
+    #[test]
+    fn states_with_inline_bodies_still_load() {
+        let mut store = BlobStore::default();
+        store.put("acct", "c", "b", Bytes::from_static(b"weights"));
+        let json = serde_json::to_string(&store).unwrap();
+        assert!(json.contains("d2VpZ2h0cw"), "{json}");
+        let mut loaded: BlobStore = serde_json::from_str(&json).unwrap();
+        assert!(loaded.join_bodies(|_| None).is_empty());
+        assert_eq!(
+            loaded.get("acct", "c", "b"),
+            Some(Bytes::from_static(b"weights"))
+        );
+    }
+
+    #[test]
     fn block_lists_parse_in_order() {
         let xml = "<?xml version=\"1.0\"?><BlockList><Latest>QUFB</Latest><Uncommitted>QkJC</Uncommitted></BlockList>";
         assert_eq!(

@@ -14,7 +14,7 @@ mod local_support;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use azure_ai_ml::local::{Clock, LocalWorkspace, LocalWorkspaceExt, ManualClock};
 use azure_ai_ml::monitor::{AggregationType, AutoscaleSetting, ScaleCapacity, ScaleRule};
@@ -103,19 +103,14 @@ async fn a_load_scales_out_and_back_counted_and_collected_through_the_sdk() {
     );
 
     // Minute 0: load until the rule fires and the second instance is in rotation.
-    let mut load = Load::new("churn");
-    load.start(&api, &key, 4, json!({"data": [3, 4]}), 5_000);
-    assert!(wait_until(WAIT, || !ws.autoscale_activity().is_empty()).await);
-    let decided = Instant::now();
-    let crossed_after = load.sent();
-    assert!(
-        wait_until(WAIT, || counts(&ws, "churn", "blue").0 == 2).await,
-        "no second instance"
-    );
-    let to_ready = decided.elapsed();
-    let at_ready = load.sent();
-    assert!(wait_until(WAIT, || load.sent() >= at_ready + 100).await);
-    load.stop().await;
+    let ScaleOut {
+        mut load,
+        threshold_at: crossed_after,
+        ready_after: to_ready,
+    } = burst_until_scaled_out(&ws, &api, &key, WAIT, || {
+        !ws.autoscale_activity().is_empty()
+    })
+    .await;
 
     // Minutes 1-4 keep the burst in the 5-minute window; at minute 5 it leaves, and blue
     // goes back to one instance while slow calls keep both busy.

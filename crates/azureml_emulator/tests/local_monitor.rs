@@ -181,24 +181,14 @@ async fn a_load_scales_out_and_back_with_every_call_answered_counted_and_collect
     let started = Instant::now();
 
     // Minute 0: four callers until the rule fires and the second instance is in rotation.
-    let mut load = Load::new("churn");
-    load.start(&api, &key, 4, json!({"data": [3, 4]}), 5_000);
-    assert!(
-        wait_until(WAIT, || !ws.autoscale_activity().is_empty()).await,
-        "no scale out after {} calls",
-        load.sent()
-    );
-    let decided = Instant::now();
-    let threshold_at = load.sent();
-    assert!(
-        wait_until(WAIT, || counts(&ws, "churn", "blue").0 == 2).await,
-        "the second instance never served"
-    );
-    let ready_after = decided.elapsed();
-    let sent_at_ready = load.sent();
-    // The load goes on over both instances for a while.
-    assert!(wait_until(WAIT, || load.sent() >= sent_at_ready + 100).await);
-    load.stop().await;
+    let ScaleOut {
+        mut load,
+        threshold_at,
+        ready_after,
+    } = burst_until_scaled_out(&ws, &api, &key, WAIT, || {
+        !ws.autoscale_activity().is_empty()
+    })
+    .await;
     let burst = load.sent();
 
     // Minutes 1–4: a trickle; the 5-minute average still holds minute 0's burst.

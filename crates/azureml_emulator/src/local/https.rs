@@ -16,66 +16,37 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::local::faults::{ConnectionReset, ResetInstead};
+use crate::local::stoppable::StoppableTask;
 use crate::local::studio::PeerAddr;
 
-/// A running HTTPS server; dropping the handle does not stop it, [`HttpsServer::stop`] does.
-pub(crate) struct HttpsServer {
-    stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl HttpsServer {
-    /// Serves `app` over TLS on `listener` until stopped.
-    pub(crate) fn spawn(
-        listener: TcpListener,
-        tls: Arc<rustls::ServerConfig>,
-        app: axum::Router,
-    ) -> std::io::Result<Self> {
-        let (stop, mut stopped) = watch::channel(false);
-        let acceptor = TlsAcceptor::from(tls);
-        let task = tokio::spawn(async move {
-            let mut connections = JoinSet::new();
-            loop {
-                tokio::select! {
-                    _ = stopped.changed() => break,
-                    // Reap finished connection tasks so the set does not grow forever.
-                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
-                    accepted = listener.accept() => {
-                        let Ok((tcp, peer)) = accepted else { continue };
-                        let _ = tcp.set_nodelay(true);
-                        connections.spawn(serve(tcp, peer, acceptor.clone(), app.clone()));
-                    }
+/// Serves `app` over TLS on `listener` until the returned task is stopped (open connections
+/// are closed then) or dropped.
+pub(crate) fn spawn(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    app: axum::Router,
+) -> StoppableTask {
+    let acceptor = TlsAcceptor::from(tls);
+    StoppableTask::spawn(move |mut stopped| async move {
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = stopped.changed() => break,
+                // Reap finished connection tasks so the set does not grow forever.
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                accepted = listener.accept() => {
+                    let Ok((tcp, peer)) = accepted else { continue };
+                    let _ = tcp.set_nodelay(true);
+                    connections.spawn(serve(tcp, peer, acceptor.clone(), app.clone()));
                 }
             }
-            connections.shutdown().await;
-        });
-        Ok(Self {
-            stop,
-            task: Some(task),
-        })
-    }
-
-    /// Stops accepting, closes every open connection and waits for the accept loop to end.
-    pub(crate) async fn stop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
         }
-    }
-}
-
-impl Drop for HttpsServer {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
+        connections.shutdown().await;
+    })
 }
 
 /// One connection: TLS, then HTTP until the client or a reset ends it.

@@ -48,6 +48,7 @@ mod router;
 mod runtime;
 mod spawner;
 mod spec;
+mod stoppable;
 mod studio;
 mod supervisor;
 mod swrr;

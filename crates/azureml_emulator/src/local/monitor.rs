@@ -21,11 +21,11 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::core::monitor::{MemoryUsage, MetricsRecorder, ScaleDecision, ScaleDirection};
 use crate::local::front::Shared;
 use crate::local::runtime::{Registry, ServingSnapshot};
+use crate::local::stoppable::StoppableTask;
 use crate::local::sys;
 
 /// Shortest period either timer accepts (a zero period would spin).
@@ -33,48 +33,22 @@ const MIN_PERIOD: Duration = Duration::from_millis(10);
 /// Shortest span a CPU sample covers (`/proc` counts CPU time in 10 ms ticks).
 const MIN_SPAN: Duration = Duration::from_millis(500);
 
-/// The running timers; stopped by [`MonitorTask::stop`] or on drop.
-pub(crate) struct MonitorTask {
-    stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl MonitorTask {
-    /// Starts both timers. The task holds the workspace weakly: it ends with it.
-    pub(crate) fn spawn(
-        shared: &Arc<Shared>,
-        sample_period: Duration,
-        autoscale_period: Duration,
-    ) -> Self {
-        let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(
-            Arc::downgrade(shared),
+/// Starts both timers, stopped by [`StoppableTask::stop`] or on drop. The task holds the
+/// workspace weakly: it ends with it.
+pub(crate) fn spawn(
+    shared: &Arc<Shared>,
+    sample_period: Duration,
+    autoscale_period: Duration,
+) -> StoppableTask {
+    let shared = Arc::downgrade(shared);
+    StoppableTask::spawn(move |stopped| {
+        run(
+            shared,
             sample_period.max(MIN_PERIOD),
             autoscale_period.max(MIN_PERIOD),
             stopped,
-        ));
-        Self {
-            stop,
-            task: Some(task),
-        }
-    }
-
-    /// Stops the timers and waits for a tick under way to end.
-    pub(crate) async fn stop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for MonitorTask {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = &self.task {
-            task.abort();
-        }
-    }
+        )
+    })
 }
 
 async fn run(

@@ -12,10 +12,11 @@ use crate::error::{Error, Result};
 use crate::local::access_log::{self, AccessLog};
 use crate::local::front::{handle, Shared};
 use crate::local::fsutil::write_atomic;
-use crate::local::https::HttpsServer;
-use crate::local::monitor::{self, MonitorTask};
+use crate::local::https;
+use crate::local::monitor;
 use crate::local::router::{RequestStats, RoutingTables};
 use crate::local::runtime::{InstanceInfo, LocalRuntime, Registry};
+use crate::local::stoppable::StoppableTask;
 use crate::local::venv::{VenvCache, VenvSpec};
 use crate::local::{sys, tls};
 
@@ -211,14 +212,14 @@ impl LocalWorkspaceOptions {
 /// ```
 pub struct LocalWorkspace {
     shared: Arc<Shared>,
-    server: tokio::sync::Mutex<Option<HttpsServer>>,
+    server: tokio::sync::Mutex<Option<StoppableTask>>,
     base_url: Url,
     ca_pem: String,
     ca_path: PathBuf,
     dir: PathBuf,
     storage_account: String,
     options: LocalWorkspaceOptions,
-    monitor: tokio::sync::Mutex<Option<MonitorTask>>,
+    monitor: tokio::sync::Mutex<Option<StoppableTask>>,
 }
 
 impl std::fmt::Debug for LocalWorkspace {
@@ -349,9 +350,8 @@ impl LocalWorkspace {
                 access_log,
                 access_log::record,
             ));
-        let server = HttpsServer::spawn(listener, tls.server_config.clone(), app)
-            .map_err(|e| Error::io(&dir, e))?;
-        let monitor = MonitorTask::spawn(
+        let server = https::spawn(listener, tls.server_config.clone(), app);
+        let monitor = monitor::spawn(
             &shared,
             options.metrics_sample_period,
             options.autoscale_period,

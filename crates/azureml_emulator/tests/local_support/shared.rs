@@ -586,6 +586,50 @@ pub fn print_timeline(timeline: &[(f64, OffsetDateTime, usize, usize)]) {
     }
 }
 
+/// What minute 0 of a scale-out test showed.
+pub struct ScaleOut {
+    /// The load, stopped, with everything it counted.
+    pub load: Load,
+    /// Calls sent when the autoscaler had decided.
+    pub threshold_at: u64,
+    /// From that decision to a second instance of `blue` in rotation.
+    pub ready_after: Duration,
+}
+
+/// Minute 0 of the scale-out tests: four callers on `churn` until `decided()` (the autoscaler
+/// acted), then until a second instance of `blue` serves, then 100 more calls over both.
+pub async fn burst_until_scaled_out(
+    ws: &LocalWorkspace,
+    api: &Arc<Api>,
+    key: &str,
+    limit: Duration,
+    decided: impl Fn() -> bool,
+) -> ScaleOut {
+    let mut load = Load::new("churn");
+    load.start(api, key, 4, serde_json::json!({"data": [3, 4]}), 5_000);
+    assert!(
+        wait_until(limit, &decided).await,
+        "no scale out after {} calls",
+        load.sent()
+    );
+    let decision = Instant::now();
+    let threshold_at = load.sent();
+    assert!(
+        wait_until(limit, || counts(ws, "churn", "blue").0 == 2).await,
+        "the second instance never served"
+    );
+    let ready_after = decision.elapsed();
+    let at_ready = load.sent();
+    // The load goes on over both instances for a while.
+    assert!(wait_until(limit, || load.sent() >= at_ready + 100).await);
+    load.stop().await;
+    ScaleOut {
+        load,
+        threshold_at,
+        ready_after,
+    }
+}
+
 /// Polls `check` every 50 ms until it holds or `limit` passes; false on timeout.
 pub async fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;

@@ -54,14 +54,7 @@ fn assert_all_carry(requests: &[LoggedRequest], id: &str) {
 async fn fake_with_endpoint() -> (FakeWorkspace, MLClient) {
     let fake = FakeWorkspace::start().await;
     let ml_client = fake.client().unwrap();
-    let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(AuthMode::Key);
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    support::create_endpoint(&ml_client, AuthMode::Key).await;
     (fake, ml_client)
 }
 

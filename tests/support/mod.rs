@@ -72,13 +72,18 @@ impl TutorialFiles {
             )
             .await
             .unwrap();
-        let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(AuthMode::Key);
-        ml_client
-            .online_endpoints()
-            .begin_create_or_update(&endpoint, None)
-            .await
-            .unwrap()
-            .await
-            .unwrap();
+        create_endpoint(ml_client, AuthMode::Key).await;
     }
+}
+
+/// Creates the tutorial's endpoint `churn-prediction-v1` with `auth` and waits for it.
+pub async fn create_endpoint(ml_client: &MLClient, auth: AuthMode) {
+    let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(auth);
+    ml_client
+        .online_endpoints()
+        .begin_create_or_update(&endpoint, None)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
 }

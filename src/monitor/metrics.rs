@@ -404,20 +404,18 @@ pub struct LocalizableString {
 }
 
 /// The answer of a metrics query.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MetricsResponse {
     /// Query cost.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<i64>,
     /// The timespan the values cover.
     pub timespan: Timespan,
     /// The grain used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<MetricsInterval>,
     /// The metric namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// The resource's region (`resourceregion` on the wire).
     #[serde(
@@ -441,26 +439,23 @@ impl MetricsResponse {
 }
 
 /// One metric of a [`MetricsResponse`].
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Metric {
     /// Metric id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Resource type (`Microsoft.Insights/metrics`).
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub metric_type: Option<String>,
     /// Name.
     pub name: LocalizableString,
     /// Description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_description: Option<String>,
     /// `Success`, or why there are no values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Error message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Unit.
     pub unit: MetricUnit,
@@ -486,18 +481,18 @@ pub struct TimeSeries {
 }
 
 /// A dimension value of a series.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MetadataValue {
     /// Dimension name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<LocalizableString>,
     /// Dimension value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
 /// One data point.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -506,53 +501,40 @@ pub struct MetricValue {
     #[serde(with = "rfc3339")]
     pub time_stamp: OffsetDateTime,
     /// Average.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average: Option<f64>,
     /// Minimum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum: Option<f64>,
     /// Maximum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum: Option<f64>,
     /// Total.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
     /// Count.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<f64>,
 }
 
 /// Metadata of a metric a resource emits (`metricDefinitions`).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MetricDefinition {
     /// Whether a dimension filter is required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_dimension_required: Option<bool>,
     /// The emitting resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// Namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<LocalizableString>,
     /// Description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_description: Option<String>,
     /// Category.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// Class.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric_class: Option<MetricClass>,
     /// Unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<MetricUnit>,
     /// The aggregation shown by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_aggregation_type: Option<AggregationType>,
     /// Supported aggregations.
     #[serde(
@@ -569,7 +551,6 @@ pub struct MetricDefinition {
     )]
     pub metric_availabilities: Vec<MetricAvailability>,
     /// Definition id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Dimensions.
     #[serde(
@@ -581,6 +562,7 @@ pub struct MetricDefinition {
 }
 
 /// A grain a metric can be queried at, and how long it is kept.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

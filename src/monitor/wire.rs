@@ -29,55 +29,46 @@ where
 }
 
 /// `AutoscaleSettingResource`.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AutoscaleSettingResource {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "type")]
     pub(crate) resource_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) location: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) tags: Option<BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) system_data: Option<serde_json::Value>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub(crate) properties: AutoscaleSettingProperties,
 }
 
 /// `AutoscaleSetting` (the `properties` bag).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AutoscaleSettingProperties {
     #[serde(default, deserialize_with = "null_as_default")]
     pub(crate) profiles: Vec<ProfileWire>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) notifications: Option<Vec<NotificationWire>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) predictive_autoscale_policy: Option<PredictivePolicyWire>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) target_resource_uri: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) target_resource_location: Option<String>,
 }
 
 /// `AutoscaleSettingResourcePatch`.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AutoscaleSettingPatchWire {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) tags: Option<BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) properties: Option<AutoscaleSettingProperties>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ProfileWire {
@@ -87,9 +78,7 @@ pub(crate) struct ProfileWire {
     pub(crate) capacity: CapacityWire,
     #[serde(default, deserialize_with = "null_as_default")]
     pub(crate) rules: Vec<RuleWire>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) fixed_date: Option<TimeWindowWire>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) recurrence: Option<RecurrenceWire>,
 }
 
@@ -137,15 +126,13 @@ pub(crate) struct RuleWire {
     pub(crate) scale_action: ScaleActionWire,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MetricTriggerWire {
     pub(crate) metric_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) metric_namespace: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) metric_resource_uri: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) metric_resource_location: Option<String>,
     pub(crate) time_grain: String,
     pub(crate) statistic: MetricStatistic,
@@ -153,9 +140,7 @@ pub(crate) struct MetricTriggerWire {
     pub(crate) time_aggregation: TimeAggregation,
     pub(crate) operator: ComparisonOperator,
     pub(crate) threshold: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) dimensions: Option<Vec<DimensionWire>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) divide_per_instance: Option<bool>,
 }
 
@@ -180,33 +165,29 @@ pub(crate) struct ScaleActionWire {
     pub(crate) cooldown: String,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct NotificationWire {
     pub(crate) operation: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) email: Option<EmailWire>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) webhooks: Option<Vec<WebhookWire>>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EmailWire {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) send_to_subscription_administrator: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) send_to_subscription_co_administrators: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) custom_emails: Option<Vec<String>>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WebhookWire {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) service_uri: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) properties: Option<BTreeMap<String, String>>,
 }
 

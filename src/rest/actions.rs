@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::entities::{ContainerType, KeyType};
 
 /// `startPendingUpload` answer, and (without the blob reference) its request.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PendingUploadResponse {
@@ -14,10 +15,8 @@ pub struct PendingUploadResponse {
     #[serde(skip_serializing)]
     pub blob_reference_for_consumption: Option<BlobReference>,
     /// Upload id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_upload_id: Option<String>,
     /// Upload type (`TemporaryBlobReference`, `None`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_upload_type: Option<String>,
 }
 

@@ -29,14 +29,13 @@ pub struct ContainerProperties {
 pub type CodeVersionResource = ArmResource<CodeVersionProperties>;
 
 /// Properties of a code version.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CodeVersionProperties {
     /// Blob folder URI of the code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_uri: Option<String>,
     /// Anonymous (content-addressed) code asset.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_anonymous: Option<bool>,
     /// Properties (`hash_sha256`, `hash_version`, ...), as JSON: the hash version is a number
     /// on the wire, where ARM's schema says strings.

@@ -21,42 +21,29 @@ use crate::{Error, Result};
 pub(crate) type OnlineDeploymentResource = ArmResource<OnlineDeploymentProperties>;
 
 /// ARM `OnlineDeployment.properties`, in the order Python writes them.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct OnlineDeploymentProperties {
-    #[serde(skip_serializing_if = "Option::is_none")]
     code_configuration: Option<CodeConfigurationWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     environment_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     model: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     scale_settings: Option<ScaleSettingsWire>,
     #[serde(deserialize_with = "lenient_string_map")]
     properties: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
     #[serde(deserialize_with = "lenient_string_map")]
     environment_variables: BTreeMap<String, String>,
     #[serde(deserialize_with = "crate::error::null_as_default")]
     app_insights_enabled: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     request_settings: Option<RequestSettingsWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     liveness_probe: Option<ProbeWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     startup_probe: Option<ProbeWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     container_resource_requirements: Option<ResourceRequirementsWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     instance_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     readiness_probe: Option<ProbeWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     model_mount_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     data_collector: Option<DataCollectorWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     endpoint_compute_type: Option<EndpointComputeType>,
     #[serde(
         serialize_with = "python_network_access",
@@ -67,12 +54,11 @@ pub(crate) struct OnlineDeploymentProperties {
     provisioning_state: Option<ProvisioningState>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 struct CodeConfigurationWire {
-    #[serde(skip_serializing_if = "Option::is_none")]
     code_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     scoring_script: Option<String>,
 }
 

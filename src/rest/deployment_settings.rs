@@ -13,12 +13,11 @@ use crate::entities::{
 };
 
 /// ARM `ProbeSettings`, in the order Python writes them.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct ProbeWire {
-    #[serde(skip_serializing_if = "Option::is_none")]
     failure_threshold: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     success_threshold: Option<i64>,
     #[serde(with = "iso_seconds", skip_serializing_if = "iso_seconds::unset")]
     timeout: Option<i64>,
@@ -88,18 +87,15 @@ const DEFAULT_SCALE: &str = "Default";
 const TARGET_UTILIZATION_SCALE: &str = "TargetUtilization";
 
 /// ARM `OnlineScaleSettings` (polymorphic on `scaleType`, which Python writes last).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct ScaleSettingsWire {
-    #[serde(skip_serializing_if = "Option::is_none")]
     min_instances: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     max_instances: Option<i64>,
     #[serde(with = "iso_seconds", skip_serializing_if = "iso_seconds::unset")]
     polling_interval: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     target_utilization_percentage: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     scale_type: Option<String>,
 }
 
@@ -143,23 +139,20 @@ impl From<&ScaleSettings> for ScaleSettingsWire {
 }
 
 /// ARM `ContainerResourceRequirements` (Kubernetes deployments).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct ResourceRequirementsWire {
-    #[serde(skip_serializing_if = "Option::is_none")]
     container_resource_requests: Option<ResourceSettingsWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     container_resource_limits: Option<ResourceSettingsWire>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 struct ResourceSettingsWire {
-    #[serde(skip_serializing_if = "Option::is_none")]
     cpu: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     memory: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     gpu: Option<String>,
 }
 
@@ -192,27 +185,23 @@ impl From<&ResourceRequirementsSettings> for ResourceRequirementsWire {
 }
 
 /// ARM `DataCollector`.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct DataCollectorWire {
     #[serde(deserialize_with = "lenient_object_map")]
     collections: BTreeMap<String, CollectionWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     rolling_rate: Option<RollingRate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     request_logging: Option<RequestLoggingWire>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 struct CollectionWire {
-    #[serde(skip_serializing_if = "Option::is_none")]
     data_collection_mode: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     data_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     sampling_rate: Option<f64>,
 }
 

@@ -17,12 +17,11 @@ use crate::entities::{
 pub(crate) type OnlineEndpointResource = ArmResource<OnlineEndpointProperties>;
 
 /// ARM `OnlineEndpoint.properties`, in the order Python writes them.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct OnlineEndpointProperties {
-    #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     auth_mode: Option<AuthMode>,
     #[serde(deserialize_with = "lenient_string_map")]
     properties: BTreeMap<String, String>,
@@ -39,10 +38,8 @@ pub(crate) struct OnlineEndpointProperties {
         skip_serializing_if = "Option::is_none"
     )]
     public_network_access: Option<PublicNetworkAccess>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     compute: Option<String>,
     /// The endpoint's name, which only the traffic-only update body carries.
-    #[serde(skip_serializing_if = "Option::is_none")]
     endpoint: Option<String>,
     #[serde(skip_serializing)]
     scoring_uri: Option<String>,

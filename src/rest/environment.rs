@@ -18,24 +18,17 @@ pub(crate) type EnvironmentVersionResource = ArmResource<EnvironmentVersionPrope
 /// ARM `EnvironmentVersion.properties`, in the order Python writes them. The serialized text
 /// also names anonymous environments (see `operations::environments`), so the order is part of
 /// what keeps those names stable.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct EnvironmentVersionProperties {
-    #[serde(skip_serializing_if = "Option::is_none")]
     conda_file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     build: Option<BuildWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     os_type: Option<OperatingSystemType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     inference_config: Option<InferenceConfigWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     is_anonymous: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     is_archived: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
     /// Python leaves empty tags/properties out of environment bodies.
     #[serde(
@@ -61,16 +54,13 @@ struct BuildWire {
     dockerfile_path: Option<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 struct InferenceConfigWire {
-    #[serde(skip_serializing_if = "Option::is_none")]
     liveness_route: Option<RouteWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     readiness_route: Option<RouteWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     scoring_route: Option<RouteWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     startup_route: Option<RouteWire>,
 }
 

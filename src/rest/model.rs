@@ -13,10 +13,10 @@ use crate::{Error, Result};
 pub(crate) type ModelVersionResource = ArmResource<ModelVersionProperties>;
 
 /// ARM `ModelVersion.properties`, in the order Python writes them.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct ModelVersionProperties {
-    #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
     #[serde(deserialize_with = "lenient_string_map")]
     tags: BTreeMap<String, String>,
@@ -27,17 +27,11 @@ pub(crate) struct ModelVersionProperties {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     flavors: BTreeMap<String, FlavorWire>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     model_type: Option<AssetType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     model_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     job_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     stage: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     is_anonymous: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     is_archived: Option<bool>,
     #[serde(skip_serializing)]
     provisioning_state: Option<ProvisioningState>,

@@ -14,6 +14,7 @@ use crate::entities::{CreationContext, IdentityConfiguration, IdentityType, User
 ///
 /// The serialized field order is the order Python's bodies have (`location`, `properties`,
 /// `identity`, `tags`, `sku`); read-only fields are never sent.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(
     rename_all = "camelCase",
@@ -27,21 +28,18 @@ pub struct ArmResource<P> {
     /// Resource name (read-only: the request URL names the resource).
     #[serde(skip_serializing)]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) location: Option<String>,
     #[serde(skip_serializing)]
     pub(crate) kind: Option<String>,
     /// The resource's own properties.
     #[serde(deserialize_with = "crate::error::null_as_default")]
     pub properties: P,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) identity: Option<IdentityWire>,
     #[serde(
         deserialize_with = "lenient_string_map",
         skip_serializing_if = "Option::is_none"
     )]
     pub(crate) tags: Option<BTreeMap<String, String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) sku: Option<SkuWire>,
     #[serde(skip_serializing)]
     pub(crate) system_data: Option<SystemDataWire>,
@@ -158,11 +156,10 @@ impl From<&IdentityConfiguration> for IdentityWire {
 }
 
 /// ARM `Sku`. The service requires a name on writes; Python always sends `Default`.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct SkuWire {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) capacity: Option<i64>,
 }

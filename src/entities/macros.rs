@@ -12,6 +12,37 @@
 /// A macro because each enum declares its own variants and wire spellings; a generic type
 /// cannot declare variants, and the known spellings must be matched in one place per enum.
 macro_rules! string_enum {
+    // `Name (word = accessor) { Variant = "Wire" / "word", … }`: the enum also gets its
+    // condition-language words (Azure Monitor's `avg`, `>=`, …), each written once: the
+    // variant's doc, the public accessor and the table that prints and parses rules
+    // (`monitor::ConditionWords`) are all made from it.
+    (
+        $(#[$meta:meta])*
+        $name:ident $( (default = $default:ident) )? (word = $accessor:ident) {
+            $( $variant:ident = $wire:literal / $word:literal ),+ $(,)?
+        }
+    ) => {
+        string_enum! {
+            $(#[$meta])*
+            $name $( (default = $default) )? {
+                $( #[doc = concat!("`", $word, "`.")] $variant = $wire ),+
+            }
+        }
+
+        impl $crate::monitor::ConditionWords for $name {
+            const WORDS: &'static [(Self, &'static str)] = &[$( (Self::$variant, $word) ),+];
+        }
+
+        impl $name {
+            #[doc = concat!(
+                "The condition-language word of this value, `None` for an unknown one:",
+                $( " `", $word, "`" ),+, "."
+            )]
+            pub fn $accessor(&self) -> Option<&'static str> {
+                <Self as $crate::monitor::ConditionWords>::word(self)
+            }
+        }
+    };
     (
         $(#[$meta:meta])*
         $name:ident $( (default = $default:ident) )? {

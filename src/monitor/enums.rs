@@ -5,7 +5,8 @@
 use super::client::string_enum;
 
 /// The words the condition language spells an enum's known values with (`>=`, `avg`, …): one
-/// table per enum, read both ways, to print a rule and to parse one.
+/// table per enum, read both ways, to print a rule and to parse one. `string_enum!` makes it
+/// from the variants declared as `Variant = "Wire" / "word"` (with `(word = accessor)`).
 pub(crate) trait ConditionWords: PartialEq + Clone + 'static {
     /// Each known value with its word.
     const WORDS: &'static [(Self, &'static str)];
@@ -29,38 +30,14 @@ pub(crate) trait ConditionWords: PartialEq + Clone + 'static {
 
 string_enum! {
     /// How a metric value is compared with the threshold (`operator` of a metric trigger).
-    ComparisonOperator {
-        /// `==`.
-        Equals = "Equals",
-        /// `!=`.
-        NotEquals = "NotEquals",
-        /// `>`.
-        GreaterThan = "GreaterThan",
-        /// `>=`.
-        GreaterThanOrEqual = "GreaterThanOrEqual",
-        /// `<`.
-        LessThan = "LessThan",
-        /// `<=`.
-        LessThanOrEqual = "LessThanOrEqual",
+    ComparisonOperator (word = symbol) {
+        Equals = "Equals" / "==",
+        NotEquals = "NotEquals" / "!=",
+        GreaterThan = "GreaterThan" / ">",
+        GreaterThanOrEqual = "GreaterThanOrEqual" / ">=",
+        LessThan = "LessThan" / "<",
+        LessThanOrEqual = "LessThanOrEqual" / "<=",
     }
-}
-
-impl ComparisonOperator {
-    /// The condition-language symbol (`>`, `>=`, …), `None` for unknown values.
-    pub fn symbol(&self) -> Option<&'static str> {
-        self.word()
-    }
-}
-
-impl ConditionWords for ComparisonOperator {
-    const WORDS: &'static [(Self, &'static str)] = &[
-        (Self::Equals, "=="),
-        (Self::NotEquals, "!="),
-        (Self::GreaterThan, ">"),
-        (Self::GreaterThanOrEqual, ">="),
-        (Self::LessThan, "<"),
-        (Self::LessThanOrEqual, "<="),
-    ];
 }
 
 string_enum! {
@@ -68,35 +45,13 @@ string_enum! {
     /// CLI's `--timegrain "avg 1m"`).
     ///
     /// Default: `Average` (the CLI's default, `--timegrain "avg 1m"`).
-    MetricStatistic (default = Average) {
-        /// `avg`.
-        Average = "Average",
-        /// `min`.
-        Min = "Min",
-        /// `max`.
-        Max = "Max",
-        /// `sum`.
-        Sum = "Sum",
-        /// `count`.
-        Count = "Count",
+    MetricStatistic (default = Average) (word = keyword) {
+        Average = "Average" / "avg",
+        Min = "Min" / "min",
+        Max = "Max" / "max",
+        Sum = "Sum" / "sum",
+        Count = "Count" / "count",
     }
-}
-
-impl MetricStatistic {
-    /// The condition-language keyword (`avg`, `min`, `max`, `sum`, `count`), `None` for unknown.
-    pub fn keyword(&self) -> Option<&'static str> {
-        self.word()
-    }
-}
-
-impl ConditionWords for MetricStatistic {
-    const WORDS: &'static [(Self, &'static str)] = &[
-        (Self::Average, "avg"),
-        (Self::Min, "min"),
-        (Self::Max, "max"),
-        (Self::Sum, "sum"),
-        (Self::Count, "count"),
-    ];
 }
 
 string_enum! {
@@ -104,38 +59,14 @@ string_enum! {
     /// `"CpuUtilizationPercentage > 70 avg 5m"`).
     ///
     /// Default: `Average` (the service's documented default).
-    TimeAggregation (default = Average) {
-        /// `avg`.
-        Average = "Average",
-        /// `min`.
-        Minimum = "Minimum",
-        /// `max`.
-        Maximum = "Maximum",
-        /// `total`.
-        Total = "Total",
-        /// `count`.
-        Count = "Count",
-        /// `last`.
-        Last = "Last",
+    TimeAggregation (default = Average) (word = keyword) {
+        Average = "Average" / "avg",
+        Minimum = "Minimum" / "min",
+        Maximum = "Maximum" / "max",
+        Total = "Total" / "total",
+        Count = "Count" / "count",
+        Last = "Last" / "last",
     }
-}
-
-impl TimeAggregation {
-    /// The condition-language keyword (`avg`, `min`, `max`, `total`, `count`, `last`).
-    pub fn keyword(&self) -> Option<&'static str> {
-        self.word()
-    }
-}
-
-impl ConditionWords for TimeAggregation {
-    const WORDS: &'static [(Self, &'static str)] = &[
-        (Self::Average, "avg"),
-        (Self::Minimum, "min"),
-        (Self::Maximum, "max"),
-        (Self::Total, "total"),
-        (Self::Count, "count"),
-        (Self::Last, "last"),
-    ];
 }
 
 string_enum! {

@@ -48,6 +48,7 @@ pub use autoscale::{
 };
 pub use autoscale_ops::{AutoscaleOperations, AUTOSCALE_API_VERSION};
 pub use condition::{MetricCondition, RuleParseError};
+pub(crate) use enums::ConditionWords;
 pub use enums::{
     AggregationType, ComparisonOperator, DimensionOperator, MetricClass, MetricResultType,
     MetricStatistic, MetricUnit, PredictiveScaleMode, RecurrenceFrequency, ScaleDirection,

@@ -1,4 +1,5 @@
-//! ARM long-running operations: how to follow one, and the statuses an [`LroPoller`] yields.
+//! ARM long-running operations: how to follow one (the statuses an [`LroPoller`] yields are in
+//! `status`).
 //!
 //! `begin_*` methods send the initial request themselves (so validation, upload and the
 //! service's first answer surface as errors right there, as in Python) and hand the
@@ -18,13 +19,12 @@
 //! (`x-ms-async-operation-timeout`, default 2 h), after which the poller ends with `TimedOut`.
 //! Follow-up URLs must be on the ARM endpoint's host: they get the ARM token.
 
-use std::marker::PhantomData;
 use std::time::Duration;
 
 use azure_core::http::{
     headers::{HeaderName, Headers},
-    poller::{PollerStatus, StatusMonitor},
-    Context, JsonFormat, Method, RawResponse, Response, StatusCode, Url,
+    poller::PollerStatus,
+    Context, Method, RawResponse, Response, StatusCode, Url,
 };
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Deserialize};
@@ -33,46 +33,13 @@ use tracing::Instrument;
 
 pub use super::poller::LroPoller;
 use super::poller::{Outcome, TargetFn};
+use super::status::classify;
+pub use super::status::OperationStatus;
 use super::ArmClient;
 #[cfg(test)]
 use crate::error::Result;
 use crate::error::{decode_json, Error, ErrorDetail};
 use crate::http::headers::{request_id, retry_after};
-
-/// One status of a long-running operation, as yielded by [`LroPoller`]'s stream.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(bound = "")]
-#[non_exhaustive]
-pub struct OperationStatus<T> {
-    /// `InProgress`, `Creating`, `Succeeded`, … as the service reported it.
-    #[serde(default)]
-    pub status: String,
-    /// The ARM error of a failed operation.
-    #[serde(default)]
-    pub error: Option<ErrorDetail>,
-    #[serde(skip)]
-    _output: PhantomData<fn() -> T>,
-}
-
-impl<T> StatusMonitor for OperationStatus<T> {
-    type Output = T;
-    type Format = JsonFormat;
-
-    fn status(&self) -> PollerStatus {
-        classify(&self.status)
-    }
-}
-
-/// ARM statuses: three terminal ones, everything else (`Creating`, `Updating`, `Deleting`,
-/// `Scaling`, `InProgress`, unknown values) means "keep polling".
-pub(crate) fn classify(status: &str) -> PollerStatus {
-    match status.to_ascii_lowercase().as_str() {
-        "succeeded" => PollerStatus::Succeeded,
-        "failed" => PollerStatus::Failed,
-        "canceled" | "cancelled" => PollerStatus::Canceled,
-        _ => PollerStatus::InProgress,
-    }
-}
 
 /// `Azure-AsyncOperation`.
 const AZURE_ASYNC_OPERATION: HeaderName = HeaderName::from_static("azure-asyncoperation");

@@ -12,6 +12,7 @@ pub(crate) mod pager;
 mod path;
 mod poller;
 pub(crate) mod resources;
+pub(crate) mod status;
 
 pub use api_versions::{ApiVersions, DEFAULT_API_VERSION};
 pub(crate) use client::{ArmClient, ArmLimits, ArmSettings};

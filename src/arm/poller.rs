@@ -14,7 +14,7 @@ use std::task::{Context as TaskContext, Poll};
 use azure_core::http::Response;
 use futures::stream::{FusedStream, Stream, StreamExt};
 
-use super::lro::OperationStatus;
+use super::status::OperationStatus;
 use crate::error::Error;
 
 /// The future of an operation's result.

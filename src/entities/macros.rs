@@ -14,8 +14,9 @@
 macro_rules! string_enum {
     // `Name (word = accessor) { Variant = "Wire" / "word", … }`: the enum also gets its
     // condition-language words (Azure Monitor's `avg`, `>=`, …), each written once: the
-    // variant's doc, the public accessor and the table that prints and parses rules
-    // (`monitor::ConditionWords`) are all made from it.
+    // variant's doc, the public accessor and the table that prints and parses rules are all
+    // made from it. `ConditionWords` is named as the invoking module sees it (the trait belongs
+    // to `monitor`, which uses this form; entities do not depend on monitor).
     (
         $(#[$meta:meta])*
         $name:ident $( (default = $default:ident) )? (word = $accessor:ident) {
@@ -29,7 +30,7 @@ macro_rules! string_enum {
             }
         }
 
-        impl $crate::monitor::ConditionWords for $name {
+        impl ConditionWords for $name {
             const WORDS: &'static [(Self, &'static str)] = &[$( (Self::$variant, $word) ),+];
         }
 
@@ -39,7 +40,7 @@ macro_rules! string_enum {
                 $( " `", $word, "`" ),+, "."
             )]
             pub fn $accessor(&self) -> Option<&'static str> {
-                <Self as $crate::monitor::ConditionWords>::word(self)
+                <Self as ConditionWords>::word(self)
             }
         }
     };

@@ -10,46 +10,15 @@ use serde::{de::DeserializeOwned, Serialize};
 use url::Url;
 
 use super::cache::{bearer_header, check_scoring_uri, TargetCache};
+use super::limits::ScoringLimits;
 use super::request::InvokeRequest;
 use super::response::{decode_scoring_json, InvokeResponse};
-use super::retry::Backoff;
 use super::stream::ResponseStream;
 use super::target::{FixedTarget, ScoringAuth, ScoringTarget, ScoringTargetSource};
 use super::wire::{exchange, Answer, Fallback, Wire};
 use crate::error::{Error, Quote, Result};
 use crate::http::direct::DirectClient;
 use crate::http::headers::retry_after;
-
-/// Default time limit of one scoring request, answer body included: the scoring gateway ends a
-/// request itself after its deployment's `request_timeout_ms` (at most three minutes).
-pub const DEFAULT_SCORING_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// How hard a scoring client tries.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ScoringLimits {
-    /// Retries after 429/503 and failed connections.
-    pub(crate) max_retries: u32,
-    /// Longest wait between two tries, whatever `Retry-After` asks.
-    pub(crate) max_retry_delay: Duration,
-    /// Time limit of one try; `None`: no limit.
-    pub(crate) timeout: Option<Duration>,
-    /// No retry (nor the wait before it) runs past this much time after the first try.
-    pub(crate) retry_budget: Duration,
-    /// The wait before a retry when the server names none.
-    pub(crate) backoff: Backoff,
-}
-
-impl Default for ScoringLimits {
-    fn default() -> Self {
-        Self {
-            max_retries: 3,
-            max_retry_delay: Duration::from_secs(60),
-            timeout: Some(DEFAULT_SCORING_TIMEOUT),
-            retry_budget: Duration::from_secs(15),
-            backoff: Backoff::default(),
-        }
-    }
-}
 
 /// A client for one online endpoint's scoring URI.
 ///
@@ -401,13 +370,15 @@ impl ScoringClientBuilder {
     }
 
     /// Give up on one try (answer body included) after this long (default
-    /// [`DEFAULT_SCORING_TIMEOUT`]); a try over it fails with [`Error::Transport`].
+    /// [`DEFAULT_SCORING_TIMEOUT`](super::DEFAULT_SCORING_TIMEOUT)); a try over it fails with
+    /// [`Error::Transport`].
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.limits.timeout = Some(timeout);
         self
     }
 
-    /// No time limit per try (the default is [`DEFAULT_SCORING_TIMEOUT`]).
+    /// No time limit per try (the default is
+    /// [`DEFAULT_SCORING_TIMEOUT`](super::DEFAULT_SCORING_TIMEOUT)).
     pub fn without_timeout(mut self) -> Self {
         self.limits.timeout = None;
         self

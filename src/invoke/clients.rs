@@ -9,7 +9,8 @@ use azure_core::http::Context;
 use url::Url;
 
 use super::arm_target::{ArmScoring, ArmScoringSource};
-use super::client::{ScoringClient, ScoringLimits};
+use super::client::ScoringClient;
+use super::limits::ScoringLimits;
 use super::request::{Body, InvokeRequest};
 use super::response::InvokeResponse;
 use super::wire::ScoringHttp;

@@ -20,7 +20,7 @@ use http_body_util::Full;
 use tokio::time::{Instant, Sleep};
 
 use super::cache::Resolved;
-use super::client::ScoringLimits;
+use super::limits::ScoringLimits;
 use super::request::InvokeRequest;
 use super::retry::{retry_choice, RetryChoice};
 use crate::error::{transport_message, Error, Result};

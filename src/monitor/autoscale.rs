@@ -1,5 +1,7 @@
 //! Autoscale settings (`Microsoft.Insights/autoscalesettings`), shaped like
-//! `az monitor autoscale create` + `az monitor autoscale rule create`.
+//! `az monitor autoscale create` + `az monitor autoscale rule create`. The types only: their
+//! text forms (`parse`, `Display`) are in `condition`, their ARM JSON in `wire`; neither is
+//! imported here.
 //!
 //! ```
 //! # fn f() -> azure_ai_ml::Result<()> {
@@ -21,15 +23,12 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::condition::{self, MetricCondition, RuleParseError};
 use super::enums::{
     ComparisonOperator, DimensionOperator, MetricStatistic, PredictiveScaleMode,
     RecurrenceFrequency, ScaleDirection, ScaleType, TimeAggregation,
 };
-use super::wire;
 
 /// The profile name the CLI gives the profile `az monitor autoscale create` makes.
 pub const DEFAULT_PROFILE_NAME: &str = "default";
@@ -44,11 +43,9 @@ pub const DEFAULT_TIME_GRAIN: Duration = Duration::from_secs(60);
 ///
 /// Serializes to (and deserializes from) the ARM JSON of api-version 2022-10-01. Read-only
 /// fields (`id`, top-level `name`, `type`, `systemData`) are read but never written.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(
-    try_from = "wire::AutoscaleSettingResource",
-    into = "wire::AutoscaleSettingResource"
-)]
+///
+/// (Its `Serialize`/`Deserialize` impls are in `wire.rs`, beside the ARM shape they go through.)
+#[derive(Clone, Debug, PartialEq)]
 pub struct AutoscaleSetting {
     /// The setting's name (the last segment of its ARM id).
     pub name: String,
@@ -363,23 +360,6 @@ pub struct ScaleRule {
 }
 
 impl ScaleRule {
-    /// Parses a `--condition`; finish the rule with `.scale_out(n)`, `.scale_in(n)`,
-    /// `.scale_to(n)` or their `_percent` forms.
-    ///
-    /// # Errors
-    /// [`RuleParseError`] naming the offending token and its 1-based column.
-    pub fn when(condition: &str) -> Result<MetricCondition, RuleParseError> {
-        MetricCondition::parse(condition)
-    }
-
-    /// Parses a whole rule (`"CpuUtilizationPercentage > 70 avg 5m scale out 1"`).
-    ///
-    /// # Errors
-    /// [`RuleParseError`] naming the offending token and its 1-based column.
-    pub fn parse(text: &str) -> Result<Self, RuleParseError> {
-        condition::parse_rule(text)
-    }
-
     /// A rule from a parsed condition and an action (time grain: `avg 1m`).
     pub fn new(condition: MetricCondition, action: ScaleAction) -> Self {
         Self {
@@ -429,16 +409,63 @@ impl ScaleRule {
     }
 }
 
-impl fmt::Display for ScaleRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        condition::write_rule(self, f)
-    }
+/// A parsed `--condition`: the trigger of a rule without time grain, statistic and source.
+///
+/// ```
+/// use azure_ai_ml::monitor::{MetricCondition, ScaleRule};
+/// let condition = MetricCondition::parse("CpuUtilizationPercentage > 70 avg 5m")?;
+/// assert_eq!(condition.to_string(), "CpuUtilizationPercentage > 70 avg 5m");
+/// let rule: ScaleRule = condition.scale_out(1);
+/// assert_eq!(rule.to_string(), "CpuUtilizationPercentage > 70 avg 5m scale out 1");
+/// # Ok::<(), azure_ai_ml::monitor::RuleParseError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricCondition {
+    /// Metric namespace (`"…"` prefix), if given.
+    pub metric_namespace: Option<String>,
+    /// Metric name.
+    pub metric_name: String,
+    /// Comparison.
+    pub operator: ComparisonOperator,
+    /// Threshold.
+    pub threshold: f64,
+    /// How the window's values combine.
+    pub time_aggregation: TimeAggregation,
+    /// The window.
+    pub time_window: Duration,
+    /// `where` filters.
+    pub dimensions: Vec<ScaleRuleDimension>,
 }
 
-impl std::str::FromStr for ScaleRule {
-    type Err = RuleParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
+impl MetricCondition {
+    /// The rule "scale out by `count` instances when this holds".
+    pub fn scale_out(self, count: u32) -> ScaleRule {
+        ScaleRule::new(self, ScaleAction::scale_out(count))
+    }
+
+    /// The rule "scale in by `count` instances when this holds".
+    pub fn scale_in(self, count: u32) -> ScaleRule {
+        ScaleRule::new(self, ScaleAction::scale_in(count))
+    }
+
+    /// The rule "set the count to `count` when this holds".
+    pub fn scale_to(self, count: u32) -> ScaleRule {
+        ScaleRule::new(self, ScaleAction::scale_to(count))
+    }
+
+    /// The rule "scale out by `percent` % when this holds".
+    pub fn scale_out_percent(self, percent: u32) -> ScaleRule {
+        ScaleRule::new(self, ScaleAction::scale_out_percent(percent))
+    }
+
+    /// The rule "scale in by `percent` % when this holds".
+    pub fn scale_in_percent(self, percent: u32) -> ScaleRule {
+        ScaleRule::new(self, ScaleAction::scale_in_percent(percent))
+    }
+
+    /// The rule with any action.
+    pub fn then(self, action: ScaleAction) -> ScaleRule {
+        ScaleRule::new(self, action)
     }
 }
 
@@ -587,29 +614,6 @@ impl ScaleAction {
     pub fn cooldown(mut self, cooldown: Duration) -> Self {
         self.cooldown = cooldown;
         self
-    }
-
-    /// Parses `scale out 1`, `scale in 1`, `scale to 3`, `scale out 20%` (`20 percent` too;
-    /// the leading `scale` is optional, as in the CLI's `--scale out 1`), optionally followed by
-    /// `cooldown PERIOD`.
-    ///
-    /// # Errors
-    /// [`RuleParseError`] naming the offending token and its 1-based column.
-    pub fn parse(text: &str) -> Result<Self, RuleParseError> {
-        condition::parse_action(text)
-    }
-}
-
-impl fmt::Display for ScaleAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        condition::write_action(self, f)
-    }
-}
-
-impl std::str::FromStr for ScaleAction {
-    type Err = RuleParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
     }
 }
 

@@ -22,7 +22,8 @@ use std::fmt;
 use std::time::Duration;
 
 use super::autoscale::{
-    ScaleAction, ScaleRule, ScaleRuleDimension, DEFAULT_COOLDOWN, DEFAULT_TIME_GRAIN,
+    MetricCondition, ScaleAction, ScaleRule, ScaleRuleDimension, DEFAULT_COOLDOWN,
+    DEFAULT_TIME_GRAIN,
 };
 use super::client::{iso_duration, parse_iso_duration};
 use super::enums::{
@@ -90,34 +91,6 @@ impl From<RuleParseError> for crate::Error {
     }
 }
 
-/// A parsed `--condition`: the trigger of a rule without time grain, statistic and source.
-///
-/// ```
-/// use azure_ai_ml::monitor::{MetricCondition, ScaleRule};
-/// let condition = MetricCondition::parse("CpuUtilizationPercentage > 70 avg 5m")?;
-/// assert_eq!(condition.to_string(), "CpuUtilizationPercentage > 70 avg 5m");
-/// let rule: ScaleRule = condition.scale_out(1);
-/// assert_eq!(rule.to_string(), "CpuUtilizationPercentage > 70 avg 5m scale out 1");
-/// # Ok::<(), azure_ai_ml::monitor::RuleParseError>(())
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct MetricCondition {
-    /// Metric namespace (`"…"` prefix), if given.
-    pub metric_namespace: Option<String>,
-    /// Metric name.
-    pub metric_name: String,
-    /// Comparison.
-    pub operator: ComparisonOperator,
-    /// Threshold.
-    pub threshold: f64,
-    /// How the window's values combine.
-    pub time_aggregation: TimeAggregation,
-    /// The window.
-    pub time_window: Duration,
-    /// `where` filters.
-    pub dimensions: Vec<ScaleRuleDimension>,
-}
-
 impl MetricCondition {
     /// Parses the `--condition` language.
     ///
@@ -128,36 +101,6 @@ impl MetricCondition {
         let condition = parse_condition(&mut cur, Mode::Condition)?;
         cur.expect_end("the end of the condition")?;
         Ok(condition)
-    }
-
-    /// The rule "scale out by `count` instances when this holds".
-    pub fn scale_out(self, count: u32) -> ScaleRule {
-        ScaleRule::new(self, ScaleAction::scale_out(count))
-    }
-
-    /// The rule "scale in by `count` instances when this holds".
-    pub fn scale_in(self, count: u32) -> ScaleRule {
-        ScaleRule::new(self, ScaleAction::scale_in(count))
-    }
-
-    /// The rule "set the count to `count` when this holds".
-    pub fn scale_to(self, count: u32) -> ScaleRule {
-        ScaleRule::new(self, ScaleAction::scale_to(count))
-    }
-
-    /// The rule "scale out by `percent` % when this holds".
-    pub fn scale_out_percent(self, percent: u32) -> ScaleRule {
-        ScaleRule::new(self, ScaleAction::scale_out_percent(percent))
-    }
-
-    /// The rule "scale in by `percent` % when this holds".
-    pub fn scale_in_percent(self, percent: u32) -> ScaleRule {
-        ScaleRule::new(self, ScaleAction::scale_in_percent(percent))
-    }
-
-    /// The rule with any action.
-    pub fn then(self, action: ScaleAction) -> ScaleRule {
-        ScaleRule::new(self, action)
     }
 }
 
@@ -192,6 +135,66 @@ impl fmt::Display for MetricCondition {
 }
 
 impl std::str::FromStr for MetricCondition {
+    type Err = RuleParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+// The text forms of autoscale's rules and actions (the types are in `autoscale`, which knows
+// nothing of this language).
+
+impl ScaleRule {
+    /// Parses a `--condition`; finish the rule with `.scale_out(n)`, `.scale_in(n)`,
+    /// `.scale_to(n)` or their `_percent` forms.
+    ///
+    /// # Errors
+    /// [`RuleParseError`] naming the offending token and its 1-based column.
+    pub fn when(condition: &str) -> Result<MetricCondition, RuleParseError> {
+        MetricCondition::parse(condition)
+    }
+
+    /// Parses a whole rule (`"CpuUtilizationPercentage > 70 avg 5m scale out 1"`).
+    ///
+    /// # Errors
+    /// [`RuleParseError`] naming the offending token and its 1-based column.
+    pub fn parse(text: &str) -> Result<Self, RuleParseError> {
+        parse_rule(text)
+    }
+}
+
+impl fmt::Display for ScaleRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_rule(self, f)
+    }
+}
+
+impl std::str::FromStr for ScaleRule {
+    type Err = RuleParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl ScaleAction {
+    /// Parses `scale out 1`, `scale in 1`, `scale to 3`, `scale out 20%` (`20 percent` too;
+    /// the leading `scale` is optional, as in the CLI's `--scale out 1`), optionally followed by
+    /// `cooldown PERIOD`.
+    ///
+    /// # Errors
+    /// [`RuleParseError`] naming the offending token and its 1-based column.
+    pub fn parse(text: &str) -> Result<Self, RuleParseError> {
+        parse_action(text)
+    }
+}
+
+impl fmt::Display for ScaleAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_action(self, f)
+    }
+}
+
+impl std::str::FromStr for ScaleAction {
     type Err = RuleParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
@@ -743,13 +746,13 @@ impl Cursor {
     }
 }
 
-pub(crate) fn parse_action(text: &str) -> Result<ScaleAction, RuleParseError> {
+fn parse_action(text: &str) -> Result<ScaleAction, RuleParseError> {
     let mut cur = Cursor::new(text, "scale");
     let (action, _) = parse_action_at(&mut cur, false, false)?;
     Ok(action)
 }
 
-pub(crate) fn parse_rule(text: &str) -> Result<ScaleRule, RuleParseError> {
+fn parse_rule(text: &str) -> Result<ScaleRule, RuleParseError> {
     let mut cur = Cursor::new(text, "condition");
     let condition = parse_condition(&mut cur, Mode::Rule)?;
     cur.skip_ws();
@@ -765,7 +768,7 @@ pub(crate) fn parse_rule(text: &str) -> Result<ScaleRule, RuleParseError> {
     Ok(rule)
 }
 
-pub(crate) fn write_action(a: &ScaleAction, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn write_action(a: &ScaleAction, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let value = a.value.map(|v| v.to_string()).unwrap_or_default();
     match (&a.direction, &a.scale_type) {
         (ScaleDirection::Increase, ScaleType::ChangeCount) => write!(f, "scale out {value}")?,
@@ -786,7 +789,7 @@ pub(crate) fn write_action(a: &ScaleAction, f: &mut fmt::Formatter<'_>) -> fmt::
     Ok(())
 }
 
-pub(crate) fn write_rule(r: &ScaleRule, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn write_rule(r: &ScaleRule, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     write!(f, "{} ", r.condition())?;
     write_action(&r.scale_action, f)?;
     let t = &r.metric_trigger;

@@ -42,13 +42,12 @@ mod wire;
 
 pub use autoscale::{
     AutoscaleNotification, AutoscaleProfile, AutoscaleSetting, AutoscaleSettingPatch,
-    EmailNotification, MetricTrigger, PredictiveAutoscalePolicy, Recurrence, RecurrentSchedule,
-    ScaleAction, ScaleCapacity, ScaleRule, ScaleRuleDimension, TimeWindow, WebhookNotification,
-    DEFAULT_COOLDOWN, DEFAULT_PROFILE_NAME, DEFAULT_TIME_GRAIN,
+    EmailNotification, MetricCondition, MetricTrigger, PredictiveAutoscalePolicy, Recurrence,
+    RecurrentSchedule, ScaleAction, ScaleCapacity, ScaleRule, ScaleRuleDimension, TimeWindow,
+    WebhookNotification, DEFAULT_COOLDOWN, DEFAULT_PROFILE_NAME, DEFAULT_TIME_GRAIN,
 };
 pub use autoscale_ops::{AutoscaleOperations, AUTOSCALE_API_VERSION};
-pub use condition::{MetricCondition, RuleParseError};
-pub(crate) use enums::ConditionWords;
+pub use condition::RuleParseError;
 pub use enums::{
     AggregationType, ComparisonOperator, DimensionOperator, MetricClass, MetricResultType,
     MetricStatistic, MetricUnit, PredictiveScaleMode, RecurrenceFrequency, ScaleDirection,

@@ -232,6 +232,22 @@ fn format_date_time(t: &OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
+/// [`AutoscaleSetting`]'s JSON is the ARM shape: read through [`AutoscaleSettingResource`],
+/// written as one (read-only fields left out).
+impl Serialize for AutoscaleSetting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        AutoscaleSettingResource::from(self.clone()).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for AutoscaleSetting {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        AutoscaleSettingResource::deserialize(deserializer)?
+            .try_into()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 impl TryFrom<AutoscaleSettingResource> for AutoscaleSetting {
     type Error = String;
 

@@ -163,13 +163,6 @@ pub(crate) fn sort_like_python(files: &mut [LocalFile]) {
     });
 }
 
-pub(crate) fn file_name(path: &Path) -> Result<String> {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_owned)
-        .ok_or_else(|| Error::validation("path", "must end in a UTF-8 file or folder name"))
-}
-
 /// Follows symbolic links; a path that does not exist is a validation error (Python raises
 /// `No such file or directory` before any request too).
 pub(crate) fn resolve(path: &Path) -> Result<std::path::PathBuf> {

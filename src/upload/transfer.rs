@@ -16,10 +16,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use futures::stream::{self, TryStreamExt};
 
-use super::hash::{file_name, resolve};
+use super::hash::resolve;
 use super::ignore::IgnoreFile;
 use super::progress::{ProgressCallback, UploadProgress};
-use super::walk::{list_files_off_thread, LocalFile};
+use super::walk::{file_name, list_files_off_thread, LocalFile};
 use crate::error::{Error, Result};
 use crate::storage::{BlobContainer, UploadBlobOptions};
 

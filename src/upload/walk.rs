@@ -80,7 +80,7 @@ pub(crate) async fn list_files_off_thread(
 impl LocalFile {
     /// The file `path` (resolved to `source`) uploaded alone, under its own name.
     pub(crate) fn single(source: PathBuf, path: &Path) -> Result<Self> {
-        let relative_path = super::hash::file_name(path)?;
+        let relative_path = file_name(path)?;
         let size = std::fs::metadata(&source)
             .map_err(|e| Error::io(&source, e))?
             .len();
@@ -185,4 +185,12 @@ pub(crate) fn relative_path(root: &Path, path: &Path) -> Result<String> {
         parts.push(part);
     }
     Ok(parts.join("/"))
+}
+
+/// The last component of `path` as text (the blob name of a single-file upload).
+pub(crate) fn file_name(path: &Path) -> Result<String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_owned)
+        .ok_or_else(|| Error::validation("path", "must end in a UTF-8 file or folder name"))
 }

@@ -126,12 +126,7 @@ impl DefaultAzureCredential {
 
     /// One short probe: any HTTP answer means an IMDS endpoint is there.
     async fn imds_reachable(&self) -> bool {
-        let Ok(client) = reqwest::Client::builder()
-            .timeout(IMDS_PROBE_TIMEOUT)
-            .connect_timeout(IMDS_PROBE_TIMEOUT)
-            .no_proxy()
-            .build()
-        else {
+        let Ok(client) = crate::http::probe_client(IMDS_PROBE_TIMEOUT) else {
             return false;
         };
         client

@@ -65,6 +65,24 @@ pub(crate) fn client_with_tls(tls: &rustls::ClientConfig) -> Result<reqwest::Cli
         })
 }
 
+/// A client for one short probe of a link-local endpoint (the managed-identity IMDS address):
+/// no proxy (a proxy can't reach it), every phase limited by `timeout`. Built here so that
+/// every `reqwest` client of the crate comes from this module.
+///
+/// # Errors
+/// [`Error::Transport`] when the client can't be built.
+pub(crate) fn probe_client(timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .no_proxy()
+        .build()
+        .map_err(|e| Error::Transport {
+            message: format!("could not build the HTTP client: {e}"),
+            source: None,
+        })
+}
+
 /// The instant `after` from now; a span too long for the clock counts as a year (so "huge"
 /// never turns into "already passed").
 pub(crate) fn deadline(after: Duration) -> tokio::time::Instant {

@@ -9,7 +9,7 @@
 //! * `MLClient::core` (`Arc<ClientCore>`), `ClientCore::endpoints.resource_manager`,
 //! * `ArmClient::{scope, send, pager, workspace_location}` (`src/arm/client.rs`),
 //! * `crate::arm::pager::ArmPager`,
-//! * `crate::rest::duration::{from_micros, parse_micros}`,
+//! * `crate::duration::{from_micros, parse_std}`,
 //! * `crate::error::decode_json`, `crate::entities::macros::string_enum`.
 
 use std::sync::Arc;
@@ -142,12 +142,11 @@ fn append_query(url: &mut Url, api_version: &str, query: &[(&str, &str)]) {
 
 /// A duration as ISO 8601 (`PT5M`, `PT1H30M`, `P1D`, `PT0.5S`); zero is `PT0S`.
 pub(crate) fn iso_duration(duration: Duration) -> String {
-    crate::rest::duration::from_micros(i128::try_from(duration.as_micros()).unwrap_or(i128::MAX))
+    crate::duration::from_micros(i128::try_from(duration.as_micros()).unwrap_or(i128::MAX))
         .unwrap_or_else(|| "PT0S".to_owned())
 }
 
 /// Parses an ISO 8601 duration; `None` for garbage and for negative values.
 pub(crate) fn parse_iso_duration(text: &str) -> Option<Duration> {
-    let micros = crate::rest::duration::parse_micros(text)?;
-    u64::try_from(micros).ok().map(Duration::from_micros)
+    crate::duration::parse_std(text)
 }

@@ -226,10 +226,19 @@ impl fmt::Display for Period {
     }
 }
 
-/// Parses a CLI period: `5m`, `1h30m`, `1d`, `30s` (units in the order d, h, m, s; any case),
-/// or ISO 8601 (`PT5M`). The shorthand is rewritten to ISO 8601 and read by the crate's
-/// duration reader.
-fn parse_period(text: &str) -> Option<Duration> {
+/// Parses a period as `az monitor` takes one (`--cooldown`, `--timegrain`, `--interval`, rule
+/// windows): `5m`, `1h30m`, `1d`, `30s` (units in the order d, h, m, s; any case), or ISO 8601
+/// (`PT5M`, `P1DT2H`). `None` for anything else. The shorthand is rewritten to ISO 8601 and read
+/// by the crate's one duration reader.
+///
+/// ```
+/// use std::time::Duration;
+/// use azure_ai_ml::monitor::parse_period;
+/// assert_eq!(parse_period("1h30m"), Some(Duration::from_secs(5400)));
+/// assert_eq!(parse_period("P1DT2H"), Some(Duration::from_secs(93_600)));
+/// assert_eq!(parse_period("5"), None);
+/// ```
+pub fn parse_period(text: &str) -> Option<Duration> {
     if text.starts_with(['P', 'p']) {
         return parse_iso_duration(text);
     }

@@ -47,7 +47,7 @@ pub use autoscale::{
     WebhookNotification, DEFAULT_COOLDOWN, DEFAULT_PROFILE_NAME, DEFAULT_TIME_GRAIN,
 };
 pub use autoscale_ops::{AutoscaleOperations, AUTOSCALE_API_VERSION};
-pub use condition::RuleParseError;
+pub use condition::{parse_period, RuleParseError};
 pub use enums::{
     AggregationType, ComparisonOperator, DimensionOperator, MetricClass, MetricResultType,
     MetricStatistic, MetricUnit, PredictiveScaleMode, RecurrenceFrequency, ScaleDirection,

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use azure_ai_ml::monitor::{
-    AggregationType, AutoscaleSetting, MetricStatistic, MetricsQuery, ScaleAction, ScaleCapacity,
-    ScaleRule,
+    parse_period, AggregationType, AutoscaleSetting, MetricStatistic, MetricsQuery, ScaleAction,
+    ScaleCapacity, ScaleRule,
 };
 use azure_ai_ml::{
     AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions, MLClient,
@@ -18,46 +18,9 @@ use crate::cli::{
 };
 use crate::error::{CliError, CliResult};
 
-/// `5m`, `1h30m`, `2d`, or ISO 8601 (`PT1M`, `P1DT2H`).
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let upper = text.trim().to_ascii_uppercase();
-    let (date, time) = match upper.strip_prefix('P') {
-        Some(iso) => match iso.split_once('T') {
-            Some((d, t)) => (d.to_owned(), t.to_owned()),
-            None => (iso.to_owned(), String::new()),
-        },
-        None => (String::new(), upper.clone()),
-    };
-    let mut seconds = 0u64;
-    let mut any = false;
-    for (part, units) in [
-        (date, &[('D', 86_400u64)][..]),
-        (
-            time,
-            &[('D', 86_400), ('H', 3_600), ('M', 60), ('S', 1)][..],
-        ),
-    ] {
-        let mut number = String::new();
-        for c in part.chars() {
-            if c.is_ascii_digit() {
-                number.push(c);
-                continue;
-            }
-            let scale = units.iter().find(|(u, _)| *u == c)?.1;
-            let n: u64 = number.parse().ok()?;
-            seconds = seconds.checked_add(n.checked_mul(scale)?)?;
-            number.clear();
-            any = true;
-        }
-        if !number.is_empty() {
-            return None;
-        }
-    }
-    any.then(|| Duration::from_secs(seconds))
-}
-
+/// `5m`, `1h30m`, `2d`, or ISO 8601 (`PT1M`, `P1DT2H`), as az takes them.
 fn duration(text: &str, flag: &str) -> CliResult<Duration> {
-    parse_duration(text).ok_or_else(|| {
+    parse_period(text.trim()).ok_or_else(|| {
         CliError::usage(format!("{flag}: `{text}` is not a duration (5m, 1h, PT1M)"))
     })
 }
@@ -364,13 +327,17 @@ mod tests {
 
     #[test]
     fn durations_in_both_spellings() {
-        assert_eq!(parse_duration("PT1M"), Some(Duration::from_secs(60)));
-        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("P1DT2H"), Some(Duration::from_secs(93_600)));
-        assert_eq!(parse_duration("2d"), Some(Duration::from_secs(172_800)));
-        assert_eq!(parse_duration("soon"), None);
-        assert_eq!(parse_duration(""), None);
-        assert_eq!(parse_duration("5"), None);
+        let d = |text: &str| duration(text, "--interval").ok();
+        assert_eq!(d("PT1M"), Some(Duration::from_secs(60)));
+        assert_eq!(d("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(d("P1DT2H"), Some(Duration::from_secs(93_600)));
+        assert_eq!(d("2d"), Some(Duration::from_secs(172_800)));
+        assert_eq!(d(" 5m "), Some(Duration::from_secs(300)));
+        assert_eq!(d("soon"), None);
+        assert_eq!(d(""), None);
+        assert_eq!(d("5"), None);
+        let err = duration("5", "--interval").unwrap_err().to_string();
+        assert!(err.contains("--interval") && err.contains("`5`"), "{err}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::common::id_segment;
@@ -94,4 +95,48 @@ pub(crate) fn data_version_body(data_uri: &str) -> ArmResource<DataVersionProper
         data_type: "uri_folder",
     };
     ArmResource::body(None, properties)
+}
+
+/// An asset version or container read back to flip its archived flag and PUT again, as Python's
+/// `archive`/`restore` do. The read-only fields (`_…`) are read and never written; what else the
+/// service sent, fields this crate does not know included, goes back unchanged.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ArchiveBody {
+    #[serde(default, rename = "id", skip_serializing)]
+    _id: Option<IgnoredAny>,
+    #[serde(default, rename = "name", skip_serializing)]
+    _name: Option<IgnoredAny>,
+    #[serde(default, rename = "type", skip_serializing)]
+    _type: Option<IgnoredAny>,
+    #[serde(default, rename = "systemData", skip_serializing)]
+    _system_data: Option<IgnoredAny>,
+    #[serde(default)]
+    properties: ArchiveProperties,
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The properties of an [`ArchiveBody`].
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArchiveProperties {
+    #[serde(default, rename = "provisioningState", skip_serializing)]
+    _provisioning_state: Option<IgnoredAny>,
+    #[serde(default, rename = "latestVersion", skip_serializing)]
+    _latest_version: Option<IgnoredAny>,
+    #[serde(default, rename = "nextVersion", skip_serializing)]
+    _next_version: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "crate::error::null_as_default")]
+    is_archived: bool,
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ArchiveBody {
+    /// The same asset with its archived flag set to `archived`.
+    pub(crate) fn archived(mut self, archived: bool) -> Self {
+        self.properties.is_archived = archived;
+        self
+    }
 }

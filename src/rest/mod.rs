@@ -26,7 +26,7 @@ use serde::Serialize;
 use crate::{Error, Result};
 
 pub(crate) use actions::PendingUploadResponse;
-pub(crate) use assets::{CodeVersionResource, ModelContainer};
+pub(crate) use assets::{ArchiveBody, CodeVersionResource, ModelContainer};
 pub(crate) use common::ArmList;
 pub(crate) use workspace::DatastoreSecrets;
 // The tests' names for the anonymous and named version bodies.

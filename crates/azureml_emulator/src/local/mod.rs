@@ -54,6 +54,7 @@ mod supervisor;
 mod swrr;
 mod sys;
 mod tls;
+mod upstream;
 mod venv;
 mod workspace;
 

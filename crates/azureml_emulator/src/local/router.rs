@@ -17,7 +17,6 @@
 
 mod table;
 mod target;
-mod upstream;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -29,11 +28,11 @@ use bytes::Bytes;
 use crate::core::monitor::{Clock, MetricsRecorder, RequestStatus};
 use crate::local::collector::{Collecting, DataCollector, Exchange};
 use crate::local::supervisor::InstanceState;
+use crate::local::upstream::{self, Outcome};
 
 pub(crate) use table::{AuthMode, EndpointConfig, RoutingTables, Serving, ServingMap};
 pub(crate) use target::DeploymentTarget;
 pub use target::RequestStats;
-pub(crate) use upstream::{call as call_instance, request as instance_request, Outcome};
 
 /// The router's answer.
 #[derive(Debug)]

@@ -20,7 +20,7 @@ use crate::local::logbuf::LogBuffer;
 use crate::local::probes::{self, Check, PhaseEnd, Plan};
 use crate::local::spec::Probe;
 use crate::local::venv::pump;
-use crate::local::{router, spawner, sys};
+use crate::local::{spawner, sys, upstream};
 
 /// Starts azmlinfsrv's own entry point with the listen host pinned to loopback.
 const LOOPBACK_SHIM: &str = "import sys\nimport azureml_inference_server_http.constants as c\nc.DEFAULT_HOST = '127.0.0.1'\nfrom azureml_inference_server_http.amlserver import run\nsys.argv[0] = 'azmlinfsrv'\nsys.exit(run())\n";
@@ -444,7 +444,7 @@ impl SetShared {
 
 /// `GET /` (azmlinfsrv's only health route) within `limit`.
 async fn check_health(port: u16, limit: Duration) -> Check {
-    let Some(request) = router::instance_request(
+    let Some(request) = upstream::request(
         axum::http::Method::GET,
         port,
         "/",
@@ -453,9 +453,9 @@ async fn check_health(port: u16, limit: Duration) -> Check {
     ) else {
         return Check::Failed;
     };
-    match router::call_instance(port, request, limit.max(Duration::from_millis(10))).await {
-        router::Outcome::Answer { status: 200, .. } => Check::Passed,
-        router::Outcome::NotConnected => Check::NotListening,
+    match upstream::call(port, request, limit.max(Duration::from_millis(10))).await {
+        upstream::Outcome::Answer { status: 200, .. } => Check::Passed,
+        upstream::Outcome::NotConnected => Check::NotListening,
         _ => Check::Failed,
     }
 }

@@ -19,6 +19,38 @@ use super::spec::{
 };
 use crate::core::monitor::timezone;
 
+// Reading a setting is this file's job; the spec only holds what was read.
+impl AutoscaleSettingSpec {
+    /// Parses an autoscale setting resource (the ARM JSON of api-version 2022-10-01, as stored
+    /// or as sent). The error is the message of the 400 Azure would answer.
+    ///
+    /// ```
+    /// use azureml_emulator::core::monitor::AutoscaleSettingSpec;
+    /// let setting = serde_json::json!({
+    ///     "name": "churn-autoscale",
+    ///     "location": "eastus",
+    ///     "properties": {
+    ///         "enabled": true,
+    ///         "targetResourceUri": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/onlineEndpoints/churn/deployments/blue",
+    ///         "profiles": [{"name": "default", "capacity": {"minimum": "1", "maximum": "5", "default": "1"}, "rules": []}]
+    ///     }
+    /// });
+    /// let spec = AutoscaleSettingSpec::from_resource(&setting).unwrap();
+    /// assert_eq!(spec.name(), "churn-autoscale");
+    /// let bad = serde_json::json!({"location": "eastus", "properties": {"targetResourceUri": "/x",
+    ///     "profiles": [{"name": "p", "capacity": {"minimum": "3", "maximum": "1", "default": "1"}, "rules": []}]}});
+    /// assert!(AutoscaleSettingSpec::from_resource(&bad).unwrap_err().contains("minimum capacity"));
+    /// ```
+    ///
+    /// # Errors
+    /// The 400 message: a missing or mistyped field, or a rule Azure enforces (capacities,
+    /// at most 20 profiles and 10 rules per profile, time grain 1 minute–12 hours, time window
+    /// 5 minutes–12 hours, cooldown 1 minute–1 week, weekly recurrences, known time zones).
+    pub fn from_resource(resource: &serde_json::Value) -> Result<Self, String> {
+        setting(resource).map_err(|e| e.message())
+    }
+}
+
 /// Most profiles per setting.
 pub(crate) const MAX_PROFILES: usize = 20;
 /// Most rules per profile.

@@ -1,5 +1,6 @@
 //! One call to an `azmlinfsrv` instance: HTTP/1.1 on a fresh loopback connection, polled by
-//! the calling task itself.
+//! the calling task itself. The router sends scoring calls through it, the supervisor its
+//! readiness probes.
 //!
 //! Nothing can be kept alive: gunicorn's sync workers close every connection after one answer
 //! (`resp.force_close()` in `SyncWorker.handle_request`, `Connection: close` on the wire).

@@ -181,7 +181,7 @@ fn service_of(host: &str, path: &str) -> &'static str {
         "scoring"
     } else if path.starts_with("/subscriptions/") || path.starts_with("/providers/") {
         "arm"
-    } else if crate::local::studio::is_studio_path(path) {
+    } else if crate::local::studio::gate::is_studio_path(path) {
         "studio"
     } else {
         "blob"

@@ -21,7 +21,10 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::local::faults::{ConnectionReset, ResetInstead};
 use crate::local::stoppable::StoppableTask;
-use crate::local::studio::PeerAddr;
+
+/// The peer address of a connection, put in each request's extensions by the HTTPS listener.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PeerAddr(pub(crate) SocketAddr);
 
 /// Serves `app` over TLS on `listener` until the returned task is stopped (open connections
 /// are closed then) or dropped.

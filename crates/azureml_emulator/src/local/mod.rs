@@ -35,6 +35,7 @@
 //! The `azure_ai_ml` SDK opens one with `MLClient::local()` (its `local` feature).
 
 mod access_log;
+mod api;
 mod collector;
 mod credential;
 mod faults;
@@ -46,6 +47,7 @@ mod monitor;
 mod probes;
 mod router;
 mod runtime;
+mod shared;
 mod spawner;
 mod spec;
 mod stoppable;

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use crate::core::monitor::{MemoryUsage, MetricsRecorder, ScaleDecision, ScaleDirection};
-use crate::local::front::Shared;
 use crate::local::runtime::{Registry, ServingSnapshot};
+use crate::local::shared::Shared;
 use crate::local::stoppable::StoppableTask;
 use crate::local::sys;
 

@@ -10,21 +10,19 @@ use crate::core::monitor::{AutoscaleActivity, Clock, ScaleDecision};
 use crate::core::{CoreConfig, FaultRule, WorkspaceCore, WorkspaceState};
 use crate::error::{Error, Result};
 use crate::local::access_log::{self, AccessLog};
-use crate::local::front::{handle, Shared};
+use crate::local::front::handle;
 use crate::local::fsutil::write_atomic;
 use crate::local::https;
 use crate::local::monitor;
 use crate::local::router::{RequestStats, RoutingTables};
 use crate::local::runtime::{InstanceInfo, LocalRuntime, Registry};
+use crate::local::shared::{Shared, BLOB_DIR};
 use crate::local::stoppable::StoppableTask;
 use crate::local::venv::{VenvCache, VenvSpec};
 use crate::local::{sys, tls};
 
 /// File holding the persisted workspace state inside the workspace folder.
 pub const STATE_FILE: &str = "state.json";
-
-/// Folder beside the state file holding blob bodies, one file per blob version.
-pub(crate) const BLOB_DIR: &str = "blobs";
 
 /// How long shutdown and [`LocalWorkspace::flush_data_collection`] wait for collected data to
 /// be written.

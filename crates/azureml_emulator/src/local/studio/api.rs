@@ -1,7 +1,7 @@
 //! How Studio reads and changes the workspace: the requests any client sends (ARM, Azure
-//! Monitor, scoring), handed in process to the server's own request handler. The core logs,
-//! authorizes, runs operations and persists exactly as it does for requests off the wire;
-//! only TLS and the socket are skipped.
+//! Monitor, scoring), handed in process to the server's own handler of those services. The
+//! core logs, authorizes, runs operations and persists exactly as it does for requests off the
+//! wire; only TLS and the socket are skipped.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,13 +9,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::local::front::{handle, Shared};
+use crate::local::api;
+use crate::local::shared::Shared;
 
 /// api-version of the Machine Learning calls (the SDK's default).
 pub(crate) const ML_API: &str = "2025-12-01";
@@ -112,12 +113,12 @@ pub(crate) struct Api {
     arm_token: String,
 }
 
-/// The request handler, boxed (it is also what called Studio).
+/// The workspace's services, in process (boxed: a large future, awaited in a page's).
 fn dispatch(
     shared: Arc<Shared>,
     request: Request,
 ) -> Pin<Box<dyn Future<Output = Response> + Send + 'static>> {
-    Box::pin(handle(State(shared), request))
+    Box::pin(api::serve(shared, request))
 }
 
 impl Api {

@@ -29,6 +29,7 @@
 mod api;
 mod endpoint;
 mod endpoints;
+pub(crate) mod gate;
 mod html;
 mod logs;
 mod monitoring;
@@ -38,7 +39,6 @@ mod test_tab;
 mod tests;
 mod traffic;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
@@ -48,7 +48,8 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
 
-use crate::local::front::Shared;
+use crate::local::https::PeerAddr;
+use crate::local::shared::Shared;
 use api::Api;
 use html::{esc, Page};
 
@@ -83,55 +84,6 @@ impl std::fmt::Display for AssetVersion {
 
 /// `?v=` of the stylesheet and script links.
 pub(crate) const ASSET_VERSION: AssetVersion = AssetVersion;
-
-/// Studio's per-start secret.
-pub(crate) struct Studio {
-    token: String,
-}
-
-impl std::fmt::Debug for Studio {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Studio").finish_non_exhaustive()
-    }
-}
-
-impl Studio {
-    /// A fresh token (244 random bits).
-    pub(crate) fn new() -> Self {
-        Self {
-            token: format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            ),
-        }
-    }
-
-    /// The token (a secret: never log it).
-    pub(crate) fn token(&self) -> &str {
-        &self.token
-    }
-
-    fn accepts(&self, presented: &str) -> bool {
-        constant_time_eq(self.token.as_bytes(), presented.as_bytes())
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The peer address of a connection, put in each request's extensions by the HTTPS listener.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct PeerAddr(pub(crate) SocketAddr);
-
-/// True for the paths Studio answers.
-pub(crate) fn is_studio_path(path: &str) -> bool {
-    path == "/studio" || path.starts_with("/studio/")
-}
 
 /// What a page handler gets: the workspace (through [`Api`]), the request and who asks.
 pub(crate) struct Cx {

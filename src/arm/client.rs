@@ -125,9 +125,7 @@ impl ArmClient {
                 limits.max_retry_after,
                 idempotent,
             );
-            Pipeline::new(
-                option_env!("CARGO_PKG_NAME"),
-                option_env!("CARGO_PKG_VERSION"),
+            crate::http::pipeline(
                 options.clone(),
                 vec![per_call],
                 vec![bearer.clone(), per_try],

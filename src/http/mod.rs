@@ -65,6 +65,24 @@ pub(crate) fn client_with_tls(tls: &rustls::ClientConfig) -> Result<reqwest::Cli
         })
 }
 
+/// An `azure_core` pipeline whose `User-Agent` names this crate and its version, with the
+/// caller's policies: the one constructor of the ARM, storage and scoring pipelines.
+pub(crate) fn pipeline(
+    options: azure_core::http::ClientOptions,
+    per_call: Vec<Arc<dyn azure_core::http::policies::Policy>>,
+    per_try: Vec<Arc<dyn azure_core::http::policies::Policy>>,
+    pipeline_options: Option<azure_core::http::PipelineOptions>,
+) -> azure_core::http::Pipeline {
+    azure_core::http::Pipeline::new(
+        option_env!("CARGO_PKG_NAME"),
+        option_env!("CARGO_PKG_VERSION"),
+        options,
+        per_call,
+        per_try,
+        pipeline_options,
+    )
+}
+
 /// A client for one short probe of a link-local endpoint (the managed-identity IMDS address):
 /// no proxy (a proxy can't reach it), every phase limited by `timeout`. Built here so that
 /// every `reqwest` client of the crate comes from this module.

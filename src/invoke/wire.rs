@@ -134,14 +134,7 @@ impl ScoringHttp {
             if retry != RetryChoice::Custom {
                 options.retry = RetryOptions::none();
             }
-            HttpKind::Pipeline(Pipeline::new(
-                option_env!("CARGO_PKG_NAME"),
-                option_env!("CARGO_PKG_VERSION"),
-                options,
-                Vec::new(),
-                Vec::new(),
-                None,
-            ))
+            HttpKind::Pipeline(crate::http::pipeline(options, Vec::new(), Vec::new(), None))
         } else {
             HttpKind::Direct {
                 client: Arc::new(DirectClient::with_tls(tls)),

@@ -17,14 +17,7 @@ impl StoragePipeline {
     /// A storage pipeline over `options`, with no authorization policy of its own.
     pub(crate) fn new(options: ClientOptions, redirected: bool) -> Self {
         Self {
-            pipeline: Pipeline::new(
-                option_env!("CARGO_PKG_NAME"),
-                option_env!("CARGO_PKG_VERSION"),
-                options,
-                Vec::new(),
-                Vec::new(),
-                None,
-            ),
+            pipeline: crate::http::pipeline(options, Vec::new(), Vec::new(), None),
             redirected,
         }
     }

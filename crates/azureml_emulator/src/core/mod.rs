@@ -43,6 +43,7 @@ pub use lro::{LroFailure, LroKind};
 pub use runtime::{
     AssetFile, ContainerType, DefaultRuntime, DeploymentRuntime, DeploymentSpec, RuntimeState,
 };
+pub(crate) use scoring::traffic_weights;
 pub use scoring::{
     AuthMode, EndpointAuth, ScoreHandler, ScoreRequest, ScoreResponse, ScoreRoute, ScoreTarget,
     MODEL_DEPLOYMENT_HEADER,

@@ -147,8 +147,9 @@ fn scoring_error(status: u16, message: &str) -> CoreResponse {
         .with_header("x-request-id", uuid::Uuid::new_v4().to_string())
 }
 
-/// Integer weights of a traffic map.
-fn weights(resource: &Value, field: &str) -> BTreeMap<String, u32> {
+/// Integer weights of an endpoint resource's traffic map (`properties.traffic` or
+/// `…mirrorTraffic`); entries that are not whole numbers are left out.
+pub(crate) fn traffic_weights(resource: &Value, field: &str) -> BTreeMap<String, u32> {
     resource
         .pointer(&format!("/properties/{field}"))
         .and_then(Value::as_object)
@@ -192,7 +193,7 @@ impl WorkspaceCore {
         self.state
             .endpoints
             .get(endpoint)
-            .map(|r| weights(&r.resource, "traffic"))
+            .map(|r| traffic_weights(&r.resource, "traffic"))
             .unwrap_or_default()
     }
 
@@ -201,7 +202,7 @@ impl WorkspaceCore {
         self.state
             .endpoints
             .get(endpoint)
-            .map(|r| weights(&r.resource, "mirrorTraffic"))
+            .map(|r| traffic_weights(&r.resource, "mirrorTraffic"))
             .unwrap_or_default()
     }
 
@@ -305,7 +306,7 @@ impl WorkspaceCore {
                 mirror: None,
             });
         }
-        let live: Vec<(String, i64)> = weights(&record.resource, "traffic")
+        let live: Vec<(String, i64)> = traffic_weights(&record.resource, "traffic")
             .into_iter()
             .filter(|(d, w)| *w > 0 && record.deployments.contains_key(d))
             .map(|(d, w)| (d, i64::from(w)))
@@ -333,7 +334,7 @@ impl WorkspaceCore {
             *current -= total;
         }
         let mut mirror = None;
-        for (d, w) in weights(&record.resource, "mirrorTraffic") {
+        for (d, w) in traffic_weights(&record.resource, "mirrorTraffic") {
             if w == 0 || !record.deployments.contains_key(&d) {
                 continue;
             }

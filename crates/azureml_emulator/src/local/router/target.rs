@@ -179,19 +179,7 @@ impl DeploymentTarget {
 
     /// Waits until no call is in flight, or `limit` has passed.
     pub(crate) async fn drained(&self, limit: Duration) {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let notified = self.idle.notified();
-            tokio::pin!(notified);
-            // Registered before the check, so a call ending in between still wakes us.
-            notified.as_mut().enable();
-            if self.in_flight.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return;
-            }
-        }
+        wait_idle(&self.in_flight, &self.idle, limit).await;
     }
 
     /// In-flight requests allowed before 429 (Azure: 2 × per-instance limit × instances).
@@ -307,17 +295,24 @@ impl InstanceState {
     /// Waits until a draining instance answers no call, or `limit` has passed; true when
     /// it drained.
     pub(crate) async fn drained(&self, limit: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let notified = self.idle.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.in_flight.load(Ordering::SeqCst) == 0 {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.in_flight.load(Ordering::SeqCst) == 0;
-            }
+        wait_idle(&self.in_flight, &self.idle, limit).await
+    }
+}
+
+/// Waits until `in_flight` is 0 (`idle` is notified by the call that brings it there), or
+/// `limit` has passed; true when it reached 0.
+async fn wait_idle(in_flight: &AtomicUsize, idle: &tokio::sync::Notify, limit: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let notified = idle.notified();
+        tokio::pin!(notified);
+        // Registered before the check, so a call ending in between still wakes us.
+        notified.as_mut().enable();
+        if in_flight.load(Ordering::SeqCst) == 0 {
+            return true;
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return in_flight.load(Ordering::SeqCst) == 0;
         }
     }
 }

@@ -12,8 +12,9 @@ use serde_json::{json, Value};
 use super::api::{Answer, Failure};
 use super::endpoints::short_time;
 use super::html::{esc, facts, or_dash, seg, split_bar, state_badge, traffic_text, Tab};
-use super::traffic::{self, weights, TrafficForm};
+use super::traffic::{self, TrafficForm};
 use super::{code, html, redirect, Cx, Form};
+use crate::core::traffic_weights;
 
 /// What a details page shows beyond the endpoint itself.
 #[derive(Default)]
@@ -233,8 +234,8 @@ fn traffic_panel(
     loaded: &Loaded,
     form: Option<&TrafficForm>,
 ) {
-    let traffic = weights(&loaded.endpoint, "traffic");
-    let mirror = weights(&loaded.endpoint, "mirrorTraffic");
+    let traffic = traffic_weights(&loaded.endpoint, "traffic");
+    let mirror = traffic_weights(&loaded.endpoint, "mirrorTraffic");
     let _ = write!(
         out,
         "<section class=\"panel\" id=\"traffic\" aria-labelledby=\"traffic-h\"><h2 id=\"traffic-h\">Traffic allocation</h2>\
@@ -290,8 +291,8 @@ fn traffic_panel(
 }
 
 fn deployments_panel(out: &mut String, cx: &Cx, name: &str, loaded: &Loaded) {
-    let traffic = weights(&loaded.endpoint, "traffic");
-    let mirror = weights(&loaded.endpoint, "mirrorTraffic");
+    let traffic = traffic_weights(&loaded.endpoint, "traffic");
+    let mirror = traffic_weights(&loaded.endpoint, "mirrorTraffic");
     let _ = write!(
         out,
         "<section id=\"deployments\" aria-labelledby=\"deployments-h\"><h2 id=\"deployments-h\">Deployments ({})</h2>",
@@ -732,6 +733,18 @@ pub(crate) async fn deployment_names(cx: &Cx, name: &str) -> Result<Vec<String>,
         .collect();
     names.sort();
     Ok(names)
+}
+
+/// [`deployment_names`] for a page, or the page saying why not.
+pub(crate) async fn deployment_names_or_page(cx: &Cx, name: &str) -> Result<Vec<String>, Response> {
+    deployment_names(cx, name).await.map_err(|failure| {
+        super::failed(
+            cx,
+            name,
+            failure.page_status(),
+            &format!("Endpoint '{name}': {failure}"),
+        )
+    })
 }
 
 /// The endpoint resource (for the other tabs), or the page saying why not.

@@ -8,8 +8,8 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::html::{esc, or_dash, seg, split_bar, state_badge, traffic_text};
-use super::traffic::weights;
 use super::{html, Cx};
+use crate::core::traffic_weights;
 
 /// `GET /studio`.
 pub(crate) async fn list(cx: &Cx) -> Response {
@@ -51,8 +51,8 @@ pub(crate) async fn list(cx: &Cx) -> Response {
         let name = endpoint.get("name").and_then(Value::as_str).unwrap_or("");
         let props = endpoint.get("properties").cloned().unwrap_or(Value::Null);
         let s = |k: &str| props.get(k).and_then(Value::as_str);
-        let traffic = weights(endpoint, "traffic");
-        let mirror = weights(endpoint, "mirrorTraffic");
+        let traffic = traffic_weights(endpoint, "traffic");
+        let mirror = traffic_weights(endpoint, "mirrorTraffic");
         let _ = write!(
             out,
             "<tr data-endpoint=\"{attr}\"><th scope=\"row\"><a href=\"/studio/endpoints/{link}\">{name}</a></th>\

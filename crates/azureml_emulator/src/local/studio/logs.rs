@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::endpoint::deployment_names;
+use super::endpoint::{deployment_names, deployment_names_or_page};
 use super::html::{esc, seg, Tab};
 use super::{html, plain, Cx};
 
@@ -74,16 +74,9 @@ async fn read(cx: &Cx, endpoint: &str, s: &Selection) -> Result<String, String> 
 
 /// `GET /studio/endpoints/{name}/logs`.
 pub(crate) async fn page(cx: &Cx, name: &str) -> Response {
-    let deployments = match deployment_names(cx, name).await {
+    let deployments = match deployment_names_or_page(cx, name).await {
         Ok(d) => d,
-        Err(failure) => {
-            return super::failed(
-                cx,
-                name,
-                failure.page_status(),
-                &format!("Endpoint '{name}': {failure}"),
-            )
-        }
+        Err(page) => return page,
     };
     let s = selection(cx, &deployments);
     let mut page = cx.page(format!("{name} · Logs")).endpoint(name, Tab::Logs);

@@ -16,7 +16,7 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::endpoint::{deployment_names, duration};
+use super::endpoint::{deployment_names_or_page, duration};
 use super::endpoints::short_time;
 use super::html::{esc, or_dash, seg, Tab};
 use super::svg::{Chart, Series, Style};
@@ -400,16 +400,9 @@ async fn charts(
 
 /// `GET /studio/endpoints/{name}/monitoring`.
 pub(crate) async fn page(cx: &Cx, name: &str) -> Response {
-    let deployments = match deployment_names(cx, name).await {
+    let deployments = match deployment_names_or_page(cx, name).await {
         Ok(d) => d,
-        Err(failure) => {
-            return super::failed(
-                cx,
-                name,
-                failure.page_status(),
-                &format!("Endpoint '{name}': {failure}"),
-            )
-        }
+        Err(page) => return page,
     };
     let fine = cx.param("view") == Some("10s");
     let only = cx

@@ -10,7 +10,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::endpoint::{deployment_names, endpoint_resource};
+use super::endpoint::{deployment_names_or_page, endpoint_resource};
 use super::html::{esc, seg, Tab};
 use super::{html, Cx, Form};
 
@@ -112,16 +112,9 @@ async fn render(
     outcome: Option<Outcome>,
     error: Option<String>,
 ) -> Response {
-    let deployments = match deployment_names(cx, name).await {
+    let deployments = match deployment_names_or_page(cx, name).await {
         Ok(d) => d,
-        Err(failure) => {
-            return super::failed(
-                cx,
-                name,
-                failure.page_status(),
-                &format!("Endpoint '{name}': {failure}"),
-            )
-        }
+        Err(page) => return page,
     };
     let mut page = cx.page(format!("{name} · Test")).endpoint(name, Tab::Test);
     if let Some(e) = error {

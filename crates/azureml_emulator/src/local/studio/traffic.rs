@@ -193,16 +193,3 @@ pub(crate) fn put_body(resource: &Value, traffic: &TrafficForm) -> Value {
     }
     body
 }
-
-/// A traffic map of an ARM resource (`properties.traffic` or `…mirrorTraffic`).
-pub(crate) fn weights(resource: &Value, field: &str) -> BTreeMap<String, u32> {
-    resource
-        .pointer(&format!("/properties/{field}"))
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), u32::try_from(v.as_u64()?).ok()?)))
-                .collect()
-        })
-        .unwrap_or_default()
-}

@@ -8,6 +8,9 @@
 //! `run` prints one JSON object (latencies, calls/s, peak RSS); `cold` prints the first
 //! prediction and exits (the caller times process start → that line).
 
+#[path = "common/bench.rs"]
+mod bench;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -69,19 +72,6 @@ fn parse_args() -> std::result::Result<Args, String> {
         request,
         runtime,
     })
-}
-
-/// Peak resident set size of this process, in MiB (VmHWM).
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -171,7 +161,7 @@ async fn run(args: Args) -> Result<()> {
         "conc_calls": per_task * args.tasks,
         "concurrency": args.tasks,
         "calls_per_s_conc": (per_task * args.tasks) as f64 / conc_secs,
-        "peak_rss_mib": peak_rss_mib(),
+        "peak_rss_mib": bench::peak_rss_mib(),
     });
     println!("{report}");
     Ok(())
@@ -185,18 +175,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut builder = if args.runtime == "current" {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-    };
-    let runtime = match builder.enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("bench_invoke: no runtime: {e}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = bench::runtime(&args.runtime, "bench_invoke");
     if let Err(e) = runtime.block_on(run(args)) {
         eprintln!("bench_invoke: {e}");
         std::process::exit(1);

@@ -13,6 +13,9 @@
 //! peak RSS (VmHWM), which must stay flat whatever the file size. The block uploader itself is
 //! crate-internal, and Azurite has no workspace in front of it, so Azurite is not a target here.
 
+#[path = "common/bench.rs"]
+mod bench;
+
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Instant;
@@ -57,19 +60,6 @@ impl Flags {
         self.get(name)
             .ok_or_else(|| format!("--{name} is required").into())
     }
-}
-
-/// Peak resident set size of this process, in MiB (VmHWM).
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 async fn serve_local(flags: &Flags) -> Result<(), AnyError> {
@@ -169,7 +159,7 @@ async fn upload(flags: &Flags) -> Result<(), AnyError> {
             "bytes": bytes,
             "seconds": seconds,
             "mib_per_s": bytes as f64 / (1024.0 * 1024.0) / seconds,
-            "peak_rss_mib": peak_rss_mib(),
+            "peak_rss_mib": bench::peak_rss_mib(),
         })
     );
     Ok(())
@@ -185,18 +175,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut builder = if flags.get("runtime") == Some("current") {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-    };
-    let runtime = match builder.enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("bench_upload: no runtime: {e}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = bench::runtime(flags.get("runtime").unwrap_or("multi"), "bench_upload");
     let result = runtime.block_on(async {
         match command.as_str() {
             "serve-local" => serve_local(&flags).await,

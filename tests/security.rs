@@ -12,7 +12,7 @@ use azure_ai_ml::{
     ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
 };
 use serde_json::json;
-use support::{TutorialFiles, SAMPLE};
+use support::{put_deployment, put_endpoint, TutorialFiles, SAMPLE};
 
 async fn deploy(
     fake: &FakeWorkspace,
@@ -29,13 +29,7 @@ async fn deploy(
         .await
         .unwrap();
     let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(auth);
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    put_endpoint(&ml_client, &endpoint).await;
     let d = ManagedOnlineDeployment::new("blue")
         .endpoint_name("churn-prediction-v1")
         .model(&model)
@@ -48,21 +42,8 @@ async fn deploy(
         .code_configuration(CodeConfiguration::new(files.p("scoring"), "score.py"))
         .instance_type("Standard_DS3_v2")
         .instance_count(1);
-    ml_client
-        .online_deployments()
-        .begin_create_or_update(&d, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
-    let endpoint = endpoint.traffic([("blue", 100)]);
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    put_deployment(&ml_client, &d).await;
+    put_endpoint(&ml_client, endpoint.traffic([("blue", 100)])).await;
     ml_client
 }
 
@@ -226,13 +207,11 @@ async fn storage_errors_do_not_print_the_sas() {
     let files = TutorialFiles::new();
     let fake = FakeWorkspace::start().await;
     let ml_client = fake.client().unwrap();
-    ml_client
-        .online_endpoints()
-        .begin_create_or_update(&ManagedOnlineEndpoint::new("churn-prediction-v1"), None)
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    put_endpoint(
+        &ml_client,
+        ManagedOnlineEndpoint::new("churn-prediction-v1"),
+    )
+    .await;
     // The code upload goes to a SAS container; make the blob PUT fail.
     fake.fail_next_matching(
         RequestFailure::new(

@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use azure_ai_ml::{AuthMode, Environment, MLClient, ManagedOnlineEndpoint, Model};
+use azure_ai_ml::{
+    AuthMode, Environment, MLClient, ManagedOnlineEndpoint, Model, OnlineDeployment, OnlineEndpoint,
+};
 
 /// The tutorial's local files: `model/model.pkl`, `scoring/score.py`, `environment/conda.yml`,
 /// `sample.json`.
@@ -79,9 +81,25 @@ impl TutorialFiles {
 /// Creates the tutorial's endpoint `churn-prediction-v1` with `auth` and waits for it.
 pub async fn create_endpoint(ml_client: &MLClient, auth: AuthMode) {
     let endpoint = ManagedOnlineEndpoint::new("churn-prediction-v1").auth_mode(auth);
+    put_endpoint(ml_client, &endpoint).await;
+}
+
+/// Creates or updates `endpoint` and waits for the operation to succeed.
+pub async fn put_endpoint(ml_client: &MLClient, endpoint: impl Into<OnlineEndpoint>) {
     ml_client
         .online_endpoints()
-        .begin_create_or_update(&endpoint, None)
+        .begin_create_or_update(endpoint, None)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+}
+
+/// Creates or updates `deployment` and waits for the operation to succeed.
+pub async fn put_deployment(ml_client: &MLClient, deployment: impl Into<OnlineDeployment>) {
+    ml_client
+        .online_deployments()
+        .begin_create_or_update(deployment, None)
         .await
         .unwrap()
         .await

@@ -155,6 +155,20 @@ impl Fixture {
         read(request.send().await.unwrap()).await
     }
 
+    /// A signed-in form post from the page's own origin (what the browser sends).
+    async fn submit(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.post(path, form, true, Some(&self.origin)).await
+    }
+
+    /// `/studio` by `method`, with `host` as the `Host` header when given.
+    async fn studio_root(&self, method: reqwest::Method, host: Option<&str>) -> Page {
+        let mut request = self.http.request(method, format!("{}/studio", self.base));
+        if let Some(h) = host {
+            request = request.header("host", h);
+        }
+        read(request.send().await.unwrap()).await
+    }
+
     async fn post(
         &self,
         path: &str,
@@ -408,12 +422,7 @@ async fn changes_need_the_token_and_the_same_origin() {
 
     // The SDK's rules, before any PUT.
     let bad_sum = f
-        .post(
-            path,
-            &[("traffic.blue", "90"), ("traffic.green", "5")],
-            true,
-            Some(&origin),
-        )
+        .submit(path, &[("traffic.blue", "90"), ("traffic.green", "5")])
         .await;
     assert_eq!(bad_sum.status, 400);
     assert!(
@@ -426,38 +435,21 @@ async fn changes_need_the_token_and_the_same_origin() {
         "the form keeps what was typed"
     );
     let both = f
-        .post(
-            path,
-            &[("traffic.blue", "100"), ("mirror.blue", "10")],
-            true,
-            Some(&origin),
-        )
+        .submit(path, &[("traffic.blue", "100"), ("mirror.blue", "10")])
         .await;
     assert_eq!(both.status, 400);
     assert!(both
         .body
         .contains("cannot receive both live and mirror traffic"));
     let too_much_mirror = f
-        .post(
-            path,
-            &[("traffic.blue", "100"), ("mirror.green", "60")],
-            true,
-            Some(&origin),
-        )
+        .submit(path, &[("traffic.blue", "100"), ("mirror.green", "60")])
         .await;
     assert_eq!(too_much_mirror.status, 400);
-    let not_number = f
-        .post(path, &[("traffic.blue", "ninety")], true, Some(&origin))
-        .await;
+    let not_number = f.submit(path, &[("traffic.blue", "ninety")]).await;
     assert_eq!(not_number.status, 400);
     // The service's rule: a deployment that does not exist.
     let ghost = f
-        .post(
-            path,
-            &[("traffic.blue", "50"), ("traffic.ghost", "50")],
-            true,
-            Some(&origin),
-        )
+        .submit(path, &[("traffic.blue", "50"), ("traffic.ghost", "50")])
         .await;
     assert_eq!(ghost.status, 400, "{}", ghost.body);
     assert!(
@@ -467,7 +459,7 @@ async fn changes_need_the_token_and_the_same_origin() {
     );
 
     // With the cookie and the right origin: the PUT, its operation, the page again.
-    let ok = f.post(path, &split, true, Some(&origin)).await;
+    let ok = f.submit(path, &split).await;
     assert_eq!(ok.status, 303, "{}", ok.body);
     assert!(
         header(&ok, "location").starts_with("/studio/endpoints/churn-prediction-v1?done=traffic")
@@ -514,19 +506,12 @@ async fn changes_need_the_token_and_the_same_origin() {
         .await;
     let primary = keys["primaryKey"].as_str().unwrap().to_owned();
     assert!(!refused.body.contains(&primary));
-    let shown = f
-        .post(keys_path, &[("action", "show")], true, Some(&origin))
-        .await;
+    let shown = f.submit(keys_path, &[("action", "show")]).await;
     assert_eq!(shown.status, 200);
     assert!(shown.body.contains(&primary));
     assert_eq!(header(&shown, "cache-control"), "no-store");
     let regenerated = f
-        .post(
-            keys_path,
-            &[("action", "regenerate-primary")],
-            true,
-            Some(&origin),
-        )
+        .submit(keys_path, &[("action", "regenerate-primary")])
         .await;
     assert_eq!(regenerated.status, 303, "{}", regenerated.body);
     let (_, keys) = f
@@ -545,18 +530,16 @@ async fn changes_need_the_token_and_the_same_origin() {
         .await;
     assert_eq!(test.status, 403);
     let test = f
-        .post(
+        .submit(
             "/studio/endpoints/churn-prediction-v1/test",
             &[("body", "{\"data\": [[1]]}"), ("deployment", "blue")],
-            true,
-            Some(&origin),
         )
         .await;
     assert_eq!(test.status, 200, "{}", test.body);
     assert!(test.body.contains("id=\"result-status\""), "{}", test.body);
 
     // Signing out clears the cookie.
-    let out = f.post("/studio/logout", &[], true, Some(&origin)).await;
+    let out = f.submit("/studio/logout", &[]).await;
     assert_eq!(out.status, 303);
     assert!(header(&out, "set-cookie").contains("Max-Age=0"));
 
@@ -584,15 +567,7 @@ async fn studio_answers_only_to_loopback_names_of_this_server() {
         format!("localhost:{port}"),
         format!("[::1]:{port}"),
     ] {
-        let page = read(
-            f.http
-                .get(format!("{}/studio", f.base))
-                .header("host", &host)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let page = f.studio_root(reqwest::Method::GET, Some(&host)).await;
         assert_eq!(page.status, 200, "{host}");
     }
     // DNS rebinding: a page of another name resolving to 127.0.0.1 is refused.
@@ -601,26 +576,11 @@ async fn studio_answers_only_to_loopback_names_of_this_server() {
         format!("evil.example:{port}"),
         "127.0.0.1:1".to_owned(),
     ] {
-        let page = read(
-            f.http
-                .get(format!("{}/studio", f.base))
-                .header("host", &host)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let page = f.studio_root(reqwest::Method::GET, Some(&host)).await;
         assert_eq!(page.status, 421, "{host}");
     }
     // Only GET/HEAD and POST.
-    let put = read(
-        f.http
-            .put(format!("{}/studio", f.base))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let put = f.studio_root(reqwest::Method::PUT, None).await;
     assert_eq!(put.status, 405);
     f.ws.shutdown().await;
 }

@@ -263,6 +263,12 @@ impl OnlineDeployment {
         self.shared().skip_script_validation
     }
 
+    /// Skips (or not) the syntax check of a local scoring script before the upload, whichever
+    /// the kind (`azml online-deployment create --skip-script-validation`).
+    pub fn set_skip_script_validation(&mut self, skip: bool) {
+        self.shared_mut().skip_script_validation = skip;
+    }
+
     /// Provisioning state.
     pub fn provisioning_state(&self) -> Option<&ProvisioningState> {
         self.shared().provisioning_state.as_ref()

@@ -280,6 +280,9 @@ pub enum DeploymentCommand {
         /// Send all of the endpoint's traffic to this deployment once it is provisioned.
         #[arg(long)]
         all_traffic: bool,
+        /// Do not check the local scoring script's Python syntax before uploading it.
+        #[arg(long)]
+        skip_script_validation: bool,
         #[command(flatten)]
         write: WriteArgs,
     },
@@ -297,6 +300,9 @@ pub enum DeploymentCommand {
         /// Name of the endpoint.
         #[arg(long, short = 'e')]
         endpoint_name: Option<String>,
+        /// Do not check the local scoring script's Python syntax before uploading it.
+        #[arg(long)]
+        skip_script_validation: bool,
         #[command(flatten)]
         write: WriteArgs,
     },
@@ -692,9 +698,25 @@ pub enum MetricsCommand {
         /// Time span before the end time: ##d##h (default 1h).
         #[arg(long, default_value = "1h")]
         offset: String,
-        /// OData filter of dimensions.
+        /// OData filter of dimensions (not with --dimension).
         #[arg(long)]
         filter: Option<String>,
+        /// Space-separated dimensions to split by (`statusCodeClass deployment`): each becomes
+        /// `NAME eq '*'` in the filter, as az does (not with --filter).
+        #[arg(long, num_args = 1..)]
+        dimension: Vec<String>,
+        /// Metric namespace (default: the resource's own).
+        #[arg(long)]
+        namespace: Option<String>,
+        /// Order of the series of a split, e.g. `average asc` (with --top).
+        #[arg(long)]
+        orderby: Option<String>,
+        /// How many series of a split to return.
+        #[arg(long)]
+        top: Option<u32>,
+        /// Return the metadata only (the series and their dimension values, no data points).
+        #[arg(long)]
+        metadata: bool,
     },
 }
 

@@ -502,3 +502,56 @@ async fn workspace_comes_from_flags_then_environment_then_az_defaults_then_confi
     assert!(sent_to_other > 0);
     assert_eq!(fake.count_where(|r| r.path.contains("/wrong-ws/")), 0);
 }
+
+/// A scoring script that is not valid Python is refused before anything is uploaded (exit 2,
+/// the hint names the flag); `--skip-script-validation` deploys it anyway, as az does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_scoring_script_deploys_only_with_skip_script_validation() {
+    let fake = FakeWorkspace::start().await;
+    let p = project(&fake);
+    p.azml(&["model", "create", "-f", "model.yml"]).ok();
+    p.azml(&["environment", "create", "-f", "environment.yml"])
+        .ok();
+    p.azml(&["online-endpoint", "create", "-f", "endpoint.yml"])
+        .ok();
+    let code = p.path().join("broken-scoring");
+    std::fs::create_dir_all(&code).unwrap();
+    std::fs::write(
+        code.join("score.py"),
+        "def init():\n    pass\n\ndef run(:\n",
+    )
+    .unwrap();
+    let blue = std::fs::read_to_string(p.path().join("blue.yml")).unwrap();
+    let scoring = support::assets().join("scoring").display().to_string();
+    assert!(blue.contains(&scoring), "{blue}");
+    std::fs::write(
+        p.path().join("broken.yml"),
+        blue.replace(&scoring, &code.display().to_string()),
+    )
+    .unwrap();
+
+    let refused = p.azml(&["online-deployment", "create", "-f", "broken.yml"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("not valid Python")
+            && refused.stderr.contains("skip_script_validation"),
+        "{}",
+        refused.stderr
+    );
+    let uploaded = |fake: &FakeWorkspace| {
+        fake.count_where(|r| r.method == "PUT" && r.path.ends_with("/score.py")) > 0
+    };
+    assert!(!uploaded(&fake), "the broken script was uploaded");
+
+    let created = p
+        .azml(&[
+            "online-deployment",
+            "create",
+            "-f",
+            "broken.yml",
+            "--skip-script-validation",
+        ])
+        .ok();
+    assert_eq!(created.json()["name"], "blue");
+    assert!(uploaded(&fake), "the script was not uploaded");
+}

@@ -38,6 +38,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             name,
             endpoint_name,
             all_traffic,
+            skip_script_validation,
             write: WriteArgs { set, no_wait },
         } => {
             let o = overrides(
@@ -47,7 +48,8 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
                     ("endpoint_name", endpoint_name.as_deref()),
                 ],
             )?;
-            let deployment: OnlineDeployment = load(Some(&file), &o)?;
+            let mut deployment: OnlineDeployment = load(Some(&file), &o)?;
+            deployment.set_skip_script_validation(skip_script_validation);
             let endpoint = endpoint_of(&deployment)?;
             deployment.validate()?;
             let (client, bar) = ctx.client_with_progress().await?;
@@ -100,10 +102,11 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             file,
             name,
             endpoint_name,
+            skip_script_validation,
             write: WriteArgs { set, no_wait },
         } => {
             let (client, bar);
-            let deployment: OnlineDeployment = match &file {
+            let mut deployment: OnlineDeployment = match &file {
                 Some(path) => {
                     let o = overrides(
                         &set.set,
@@ -137,6 +140,7 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
                     with_overrides(&current, &o)?
                 }
             };
+            deployment.set_skip_script_validation(skip_script_validation);
             let endpoint = endpoint_of(&deployment)?;
             let poller = client
                 .online_deployments()

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use azure_ai_ml::monitor::{
-    parse_period, AggregationType, AutoscaleSetting, MetricStatistic, MetricsQuery, ScaleAction,
-    ScaleCapacity, ScaleRule,
+    parse_period, AggregationType, AutoscaleSetting, MetricResultType, MetricStatistic,
+    MetricsQuery, ScaleAction, ScaleCapacity, ScaleRule,
 };
 use azure_ai_ml::{
     AutoscaleCreateOrUpdateOptions, AutoscaleDeleteOptions, AutoscaleGetOptions, MLClient,
@@ -23,6 +23,77 @@ fn duration(text: &str, flag: &str) -> CliResult<Duration> {
     parse_period(text.trim()).ok_or_else(|| {
         CliError::usage(format!("{flag}: `{text}` is not a duration (5m, 1h, PT1M)"))
     })
+}
+
+/// The query of `azml monitor metrics list`, as az builds it: `--dimension` becomes a filter
+/// (`NAME eq '*'` joined by `and`) and excludes `--filter`; `--metadata` asks for metadata only.
+fn metrics_query(command: &MetricsCommand, now: time::OffsetDateTime) -> CliResult<MetricsQuery> {
+    let MetricsCommand::List {
+        metrics,
+        interval,
+        aggregation,
+        start_time,
+        end_time,
+        offset,
+        filter,
+        dimension,
+        namespace,
+        orderby,
+        top,
+        metadata,
+        ..
+    } = command;
+    let interval = duration(interval, "--interval")?;
+    let offset = duration(offset, "--offset")?;
+    let parse_time = |t: &str, flag: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| CliError::usage(format!("{flag}: `{t}`: {e}")))
+    };
+    let end = match end_time {
+        Some(t) => parse_time(t, "--end-time")?,
+        None => now,
+    };
+    let start = match start_time {
+        Some(t) => parse_time(t, "--start-time")?,
+        None => end - time::Duration::try_from(offset).unwrap_or(time::Duration::HOUR),
+    };
+    let mut query = MetricsQuery::new()
+        .timespan(start, end)
+        .interval(interval)
+        .metric_names(metrics.iter().flat_map(|m| m.split(',')).map(str::trim))
+        .aggregation(aggregation.iter().map(|a| AggregationType::parse(a)));
+    let filter = match (filter, dimension.is_empty()) {
+        (Some(_), false) => {
+            return Err(CliError::usage(
+                "--dimension and --filter parameters are mutually exclusive",
+            ))
+        }
+        (Some(f), true) => Some(f.clone()),
+        (None, false) => Some(
+            dimension
+                .iter()
+                .map(|d| format!("{d} eq '*'"))
+                .collect::<Vec<_>>()
+                .join(" and "),
+        ),
+        (None, true) => None,
+    };
+    if let Some(f) = filter {
+        query = query.filter(f);
+    }
+    if let Some(n) = namespace {
+        query = query.metric_namespace(n);
+    }
+    if let Some(o) = orderby {
+        query = query.order_by(o);
+    }
+    if let Some(t) = top {
+        query = query.top(*t);
+    }
+    if *metadata {
+        query = query.result_type(MetricResultType::Metadata);
+    }
+    Ok(query)
 }
 
 /// The target's ARM id: `--resource` as an id, or a name under `-g` with
@@ -153,38 +224,9 @@ pub fn rule(
 pub async fn run(ctx: &Ctx, command: MonitorCommand) -> CliResult<()> {
     match command {
         MonitorCommand::Autoscale(c) => autoscale(ctx, c).await,
-        MonitorCommand::Metrics(MetricsCommand::List {
-            resource,
-            metrics,
-            interval,
-            aggregation,
-            start_time,
-            end_time,
-            offset,
-            filter,
-        }) => {
-            let interval = duration(&interval, "--interval")?;
-            let offset = duration(&offset, "--offset")?;
-            let parse_time = |t: &str, flag: &str| {
-                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                    .map_err(|e| CliError::usage(format!("{flag}: `{t}`: {e}")))
-            };
-            let end = match &end_time {
-                Some(t) => parse_time(t, "--end-time")?,
-                None => time::OffsetDateTime::now_utc(),
-            };
-            let start = match &start_time {
-                Some(t) => parse_time(t, "--start-time")?,
-                None => end - time::Duration::try_from(offset).unwrap_or(time::Duration::HOUR),
-            };
-            let mut query = MetricsQuery::new()
-                .timespan(start, end)
-                .interval(interval)
-                .metric_names(metrics.iter().flat_map(|m| m.split(',')).map(str::trim))
-                .aggregation(aggregation.iter().map(|a| AggregationType::parse(a)));
-            if let Some(f) = filter {
-                query = query.filter(f);
-            }
+        MonitorCommand::Metrics(command @ MetricsCommand::List { .. }) => {
+            let query = metrics_query(&command, time::OffsetDateTime::now_utc())?;
+            let MetricsCommand::List { resource, .. } = command;
             let client = ctx.client().await?;
             let id = resource_id(&client, &resource)?;
             let answer = client.metrics().list(&id, &query, None).await?;
@@ -323,7 +365,63 @@ async fn autoscale(ctx: &Ctx, command: AutoscaleCommand) -> CliResult<()> {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
+    use crate::cli::{Cli, Command};
+
+    /// The `metrics list` command of an `azml monitor metrics list …` line.
+    fn metrics_list(args: &[&str]) -> MetricsCommand {
+        let mut line = vec!["azml", "monitor", "metrics", "list", "--resource", "/x"];
+        line.extend_from_slice(args);
+        match Cli::try_parse_from(line).map(|cli| cli.command) {
+            Ok(Command::Monitor(MonitorCommand::Metrics(m))) => m,
+            other => panic!("not a metrics list: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn metrics_list_flags_build_the_query_az_builds() {
+        let now = time::macros::datetime!(2026-12-02 10:00 UTC);
+        let q = metrics_query(&metrics_list(&["--metrics", "RequestsPerMinute"]), now).unwrap();
+        assert_eq!(q.metric_names, ["RequestsPerMinute"]);
+        assert_eq!(q.filter, None);
+        assert_eq!((q.top, q.order_by.as_deref()), (None, None));
+        assert_eq!(q.result_type, None);
+
+        let command = metrics_list(&[
+            "--metrics",
+            "RequestsPerMinute",
+            "--dimension",
+            "statusCodeClass",
+            "deployment",
+            "--namespace",
+            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+            "--orderby",
+            "total desc",
+            "--top",
+            "3",
+            "--metadata",
+        ]);
+        let q = metrics_query(&command, now).unwrap();
+        assert_eq!(
+            q.filter.as_deref(),
+            Some("statusCodeClass eq '*' and deployment eq '*'")
+        );
+        assert_eq!(
+            q.metric_namespace.as_deref(),
+            Some("Microsoft.MachineLearningServices/workspaces/onlineEndpoints")
+        );
+        assert_eq!(
+            (q.top, q.order_by.as_deref()),
+            (Some(3), Some("total desc"))
+        );
+        assert_eq!(q.result_type, Some(MetricResultType::Metadata));
+
+        let both = metrics_list(&["--filter", "deployment eq 'blue'", "--dimension", "x"]);
+        let err = metrics_query(&both, now).unwrap_err().to_string();
+        assert!(err.contains("--dimension and --filter"), "{err}");
+    }
 
     #[test]
     fn durations_in_both_spellings() {

@@ -574,6 +574,43 @@ async fn empty_rules_are_rejected() {
     assert_rejected(s, "profiles", "at least one profile").await;
 }
 
+/// `az monitor autoscale create` PUTs the profile before `rule create` adds rules; with
+/// `allow_profiles_without_rules` the SDK sends that first PUT too (`"rules": []`).
+#[tokio::test]
+async fn profiles_without_rules_are_sent_when_allowed() {
+    let (server, client) = setup().await;
+    mount_workspace(&server).await;
+    Mock::given(method("PUT"))
+        .and(path(setting_path(RG, "churn-autoscale")))
+        .respond_with(Echo)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let setting = AutoscaleSetting::new("churn-autoscale")
+        .target(deployment_id())
+        .capacity(1..=5);
+    let options = AutoscaleCreateOrUpdateOptions {
+        allow_profiles_without_rules: true,
+        ..Default::default()
+    };
+    let stored = client
+        .autoscale()
+        .create_or_update(&setting, Some(options))
+        .await
+        .unwrap();
+    assert!(stored.profiles[0].rules.is_empty());
+    let requests = monitor_requests(&server).await;
+    let sent = body_json(&requests[0]);
+    assert_eq!(
+        sent["properties"]["profiles"],
+        json!([{
+            "name": "default",
+            "capacity": {"minimum": "1", "maximum": "5", "default": "1"},
+            "rules": []
+        }])
+    );
+}
+
 #[tokio::test]
 async fn more_than_ten_rules_are_rejected() {
     let mut s = seed_setting();

@@ -135,7 +135,7 @@ impl AutoscaleOperations {
     ) -> Result<AutoscaleSetting> {
         let options = options.unwrap_or_default();
         let rg = self.resource_group(options.resource_group.as_deref())?;
-        validate::setting(setting)?;
+        validate::setting(setting, options.allow_profiles_without_rules)?;
         let mut setting = setting.clone();
         setting.id = None;
         if setting.location.is_none() {

@@ -24,7 +24,7 @@ fn seed() -> AutoscaleSetting {
 
 #[test]
 fn the_seed_setting_is_valid_and_serializes_without_read_only_fields() {
-    validate::setting(&seed()).expect("valid");
+    validate::setting(&seed(), false).expect("valid");
     let mut s = seed();
     s.id = Some("/subscriptions/s/x".into());
     let body = serde_json::to_value(&s).expect("encodes");
@@ -130,6 +130,7 @@ fn limits_are_inclusive() {
                 .target(TARGET)
                 .capacity(1..=2)
                 .rule(r),
+            false,
         )
     };
     at(300, 60, 60).expect("lower bounds");
@@ -137,7 +138,7 @@ fn limits_are_inclusive() {
     at(299, 60, 60).expect_err("window");
     at(300, 59, 60).expect_err("grain");
     at(300, 60, 604_801).expect_err("cooldown");
-    let ok = |s: &AutoscaleSetting| validate::setting(s).is_ok();
+    let ok = |s: &AutoscaleSetting| validate::setting(s, false).is_ok();
     let mut twenty = seed();
     while twenty.profiles.len() < validate::MAX_PROFILES {
         let n = twenty.profiles.len();

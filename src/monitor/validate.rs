@@ -12,8 +12,9 @@
 //!   23"), days Sunday…Saturday (the spec's own example sends `"1"`, so `0`–`6` pass too);
 //! * `scaleLookAheadTime`: "between 1 minute and 60 minutes" (CLI help).
 //!
-//! Stricter than the service (it would accept and then never scale): a profile without rules,
-//! a count change of 0.
+//! Stricter than the service (it would accept and then never scale): a profile without rules
+//! (unless `allow_profiles_without_rules` is set, for the az flow of `create` then
+//! `rule create`), a count change of 0.
 
 use std::time::Duration;
 
@@ -101,8 +102,9 @@ pub(crate) fn resource_id(field: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Everything checked before `create_or_update` sends a setting.
-pub(crate) fn setting(s: &AutoscaleSetting) -> Result<()> {
+/// Everything checked before `create_or_update` sends a setting (`allow_no_rules`: profiles
+/// without rules pass, the az flow of `create` then `rule create`).
+pub(crate) fn setting(s: &AutoscaleSetting, allow_no_rules: bool) -> Result<()> {
     arm_name("name", &s.name)?;
     if let Some(location) = &s.location {
         if location.trim().is_empty() {
@@ -116,7 +118,7 @@ pub(crate) fn setting(s: &AutoscaleSetting) -> Result<()> {
         );
     }
     resource_id("target_resource_uri", &s.target_resource_uri)?;
-    profiles("profiles", &s.profiles, true)?;
+    profiles("profiles", &s.profiles, true, allow_no_rules)?;
     notifications("notifications", &s.notifications)?;
     if let Some(policy) = &s.predictive_autoscale_policy {
         predictive(policy)?;
@@ -140,7 +142,7 @@ pub(crate) fn patch(p: &AutoscaleSettingPatch) -> Result<()> {
         resource_id("target_resource_uri", target)?;
     }
     if let Some(list) = &p.profiles {
-        profiles("profiles", list, p.target_resource_uri.is_some())?;
+        profiles("profiles", list, p.target_resource_uri.is_some(), false)?;
     }
     if let Some(list) = &p.notifications {
         notifications("notifications", list)?;
@@ -171,8 +173,14 @@ fn predictive(policy: &super::autoscale::PredictiveAutoscalePolicy) -> Result<()
 }
 
 /// `has_target`: rules without a metric source get the setting's target (false for a patch
-/// that does not change the target: then each rule must name its source).
-fn profiles(field: &str, list: &[AutoscaleProfile], has_target: bool) -> Result<()> {
+/// that does not change the target: then each rule must name its source). `allow_no_rules`:
+/// see [`setting`].
+fn profiles(
+    field: &str,
+    list: &[AutoscaleProfile],
+    has_target: bool,
+    allow_no_rules: bool,
+) -> Result<()> {
     if list.is_empty() {
         return fail(field, "needs at least one profile");
     }
@@ -186,12 +194,17 @@ fn profiles(field: &str, list: &[AutoscaleProfile], has_target: bool) -> Result<
         );
     }
     for (i, p) in list.iter().enumerate() {
-        profile(&format!("{field}[{i}]"), p, has_target)?;
+        profile(&format!("{field}[{i}]"), p, has_target, allow_no_rules)?;
     }
     Ok(())
 }
 
-fn profile(field: &str, p: &AutoscaleProfile, has_target: bool) -> Result<()> {
+fn profile(
+    field: &str,
+    p: &AutoscaleProfile,
+    has_target: bool,
+    allow_no_rules: bool,
+) -> Result<()> {
     if p.name.trim().is_empty() {
         return fail(format!("{field}.name"), "must not be empty");
     }
@@ -214,7 +227,7 @@ fn profile(field: &str, p: &AutoscaleProfile, has_target: bool) -> Result<()> {
             ),
         );
     }
-    if p.rules.is_empty() {
+    if p.rules.is_empty() && !allow_no_rules {
         let rule = if c.minimum != c.maximum {
             format!(
                 "must not be empty: with capacity {}..={} and no rules the profile can never scale",

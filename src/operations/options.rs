@@ -101,6 +101,10 @@ method_options! {
     AutoscaleCreateOrUpdateOptions: ClientMethodOptions {
         /// Resource group of the autoscale setting; the client's when `None`.
         resource_group: Option<String>,
+        /// Send profiles that have no rules yet, as `az monitor autoscale create` does before
+        /// `az monitor autoscale rule create` adds them. The service accepts such a profile and
+        /// keeps its default count, but it never scales, so by default it is refused.
+        allow_profiles_without_rules: bool,
     }
     /// Options of [`AutoscaleOperations::get`](crate::monitor::AutoscaleOperations::get).
     AutoscaleGetOptions: ClientMethodOptions {

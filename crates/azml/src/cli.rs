@@ -608,6 +608,31 @@ pub enum AutoscaleCommand {
         #[arg(long, num_args = 1.., value_name = "KEY=VALUE")]
         tags: Vec<String>,
     },
+    /// Update an autoscale setting: its default profile's counts, whether it is enabled, its
+    /// tags.
+    #[command(
+        after_help = "Example:\n  azml monitor autoscale update -g ml-project-rg -n churn-autoscale --max-count 3 --count 2"
+    )]
+    Update {
+        /// Name of the autoscale setting.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// Minimum instances.
+        #[arg(long)]
+        min_count: Option<u32>,
+        /// Maximum instances.
+        #[arg(long)]
+        max_count: Option<u32>,
+        /// Instances when no metric is available.
+        #[arg(long)]
+        count: Option<u32>,
+        /// Turn autoscale on (`true`) or off (`false`).
+        #[arg(long, value_name = "BOOL")]
+        enabled: Option<bool>,
+        /// Space-separated key=value tags (replace the setting's tags).
+        #[arg(long, num_args = 1.., value_name = "KEY=VALUE")]
+        tags: Vec<String>,
+    },
     /// Show an autoscale setting.
     #[command(
         after_help = "Example:\n  azml monitor autoscale show -g ml-project-rg -n churn-autoscale"

@@ -555,3 +555,106 @@ async fn a_broken_scoring_script_deploys_only_with_skip_script_validation() {
     assert_eq!(created.json()["name"], "blue");
     assert!(uploaded(&fake), "the script was not uploaded");
 }
+
+/// `monitor autoscale update` changes the default profile's counts, `enabled` and the tags of
+/// an existing setting and keeps its rules; a count outside the bounds is refused before any
+/// PUT (exit 2), and an update with nothing to change is a usage error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autoscale_update_changes_counts_enabled_and_tags_and_keeps_the_rules() {
+    let fake = FakeWorkspace::start().await;
+    let p = project(&fake);
+    p.azml(&["model", "create", "-f", "model.yml"]).ok();
+    p.azml(&["environment", "create", "-f", "environment.yml"])
+        .ok();
+    p.azml(&["online-endpoint", "create", "-f", "endpoint.yml"])
+        .ok();
+    p.azml(&["online-deployment", "create", "-f", "blue.yml"])
+        .ok();
+    let blue = format!(
+        "{}/onlineEndpoints/{ENDPOINT}/deployments/blue",
+        fake.workspace_id()
+    );
+    let name = "churn-autoscale";
+    p.azml(&[
+        "monitor",
+        "autoscale",
+        "create",
+        "--resource",
+        &blue,
+        "-n",
+        name,
+        "--min-count",
+        "1",
+        "--max-count",
+        "5",
+        "--count",
+        "1",
+    ])
+    .ok();
+    p.azml(&[
+        "monitor",
+        "autoscale",
+        "rule",
+        "create",
+        "--autoscale-name",
+        name,
+        "--condition",
+        "CpuUtilizationPercentage > 70 avg 5m",
+        "--scale",
+        "out",
+        "1",
+    ])
+    .ok();
+
+    let updated = p
+        .azml(&[
+            "monitor",
+            "autoscale",
+            "update",
+            "-n",
+            name,
+            "--max-count",
+            "3",
+            "--count",
+            "2",
+            "--enabled",
+            "false",
+            "--tags",
+            "team=ml",
+        ])
+        .ok()
+        .json();
+    let profile = &updated["profiles"][0];
+    assert_eq!(
+        profile["capacity"],
+        json!({"minimum": "1", "maximum": "3", "default": "2"}),
+        "{updated}"
+    );
+    assert_eq!(
+        profile["rules"].as_array().map(Vec::len),
+        Some(1),
+        "{updated}"
+    );
+    assert_eq!(updated["enabled"], false, "{updated}");
+    assert_eq!(updated["tags"], json!({"team": "ml"}), "{updated}");
+    let shown = p
+        .azml(&["monitor", "autoscale", "show", "-n", name])
+        .ok()
+        .json();
+    assert_eq!(shown["profiles"][0]["capacity"], profile["capacity"]);
+
+    let puts = |fake: &FakeWorkspace| {
+        fake.count_where(|r| r.method == "PUT" && r.path.contains("autoscalesettings"))
+    };
+    let before = puts(&fake);
+    let out_of_bounds = p.azml(&["monitor", "autoscale", "update", "-n", name, "--count", "9"]);
+    assert_eq!(out_of_bounds.code, 2, "{out_of_bounds:?}");
+    assert_eq!(puts(&fake), before, "an invalid setting was sent");
+    let nothing = p.azml(&["monitor", "autoscale", "update", "-n", name]);
+    assert_eq!(nothing.code, 2, "{nothing:?}");
+    assert!(
+        nothing.stderr.contains("nothing to update"),
+        "{}",
+        nothing.stderr
+    );
+}

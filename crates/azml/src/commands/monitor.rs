@@ -174,14 +174,15 @@ fn rg_get(ctx: &Ctx) -> Option<AutoscaleGetOptions<'static>> {
         })
 }
 
+/// The options of every PUT of a setting: az's resource group, and az's rule that a profile
+/// may be without rules (`autoscale create` comes before `rule create`; `rule delete` may
+/// remove the last one).
 fn rg_put(ctx: &Ctx) -> Option<AutoscaleCreateOrUpdateOptions<'static>> {
-    ctx.global
-        .resource_group
-        .clone()
-        .map(|rg| AutoscaleCreateOrUpdateOptions {
-            resource_group: Some(rg),
-            ..Default::default()
-        })
+    Some(AutoscaleCreateOrUpdateOptions {
+        resource_group: ctx.global.resource_group.clone(),
+        allow_profiles_without_rules: true,
+        ..Default::default()
+    })
 }
 
 /// `--condition … --scale out 1 [--cooldown 5] [--timegrain avg 1m]` as a rule.
@@ -274,6 +275,47 @@ async fn autoscale(ctx: &Ctx, command: AutoscaleCommand) -> CliResult<()> {
                 .create_or_update(&setting, rg_put(ctx))
                 .await?;
             ctx.print(setting_json(&created)?)
+        }
+        AutoscaleCommand::Update {
+            name,
+            min_count,
+            max_count,
+            count,
+            enabled,
+            tags,
+        } => {
+            let counts_given = min_count.is_some() || max_count.is_some() || count.is_some();
+            if !counts_given && enabled.is_none() && tags.is_empty() {
+                return Err(CliError::usage(
+                    "nothing to update: give --count, --min-count, --max-count, --enabled or --tags",
+                ));
+            }
+            let tags = super::key_values(&tags.join(" "), "--tags")?;
+            let client = ctx.client().await?;
+            let mut setting = client.autoscale().get(&name, rg_get(ctx)).await?;
+            if counts_given {
+                // The default profile's counts, as az does; the rest of the setting stays.
+                let current = setting
+                    .default_profile()
+                    .map(|p| p.capacity)
+                    .unwrap_or_else(|| ScaleCapacity::fixed(1));
+                let capacity = ScaleCapacity::range(
+                    min_count.unwrap_or(current.minimum)..=max_count.unwrap_or(current.maximum),
+                )
+                .with_default(count.unwrap_or(current.default));
+                setting = setting.capacity(capacity);
+            }
+            if let Some(enabled) = enabled {
+                setting = setting.enabled(enabled);
+            }
+            if !tags.is_empty() {
+                setting.tags = tags.into_iter().collect();
+            }
+            let updated = client
+                .autoscale()
+                .create_or_update(&setting, rg_put(ctx))
+                .await?;
+            ctx.print(setting_json(&updated)?)
         }
         AutoscaleCommand::Show(SettingArg { name }) => {
             let client = ctx.client().await?;

@@ -140,7 +140,9 @@ fn describe(script: &str, outcome: &Outcome) -> String {
         }
         rule.push_str(&format!(": `{quoted}`"));
     }
-    rule.push_str("; set `skip_script_validation` to deploy it anyway");
+    rule.push_str(
+        "; set `skip_script_validation` (`--skip-script-validation` in azml and az) to deploy it anyway",
+    );
     rule
 }
 
@@ -222,7 +224,7 @@ mod tests {
         let rule = describe("score.py", &o);
         assert_eq!(
             rule,
-            "`score.py` is not valid Python (SyntaxError on line 3, column 9: invalid syntax): `def run(:`; set `skip_script_validation` to deploy it anyway"
+            "`score.py` is not valid Python (SyntaxError on line 3, column 9: invalid syntax): `def run(:`; set `skip_script_validation` (`--skip-script-validation` in azml and az) to deploy it anyway"
         );
     }
 

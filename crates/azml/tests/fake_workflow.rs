@@ -534,7 +534,7 @@ async fn a_broken_scoring_script_deploys_only_with_skip_script_validation() {
     assert_eq!(refused.code, 2, "{refused:?}");
     assert!(
         refused.stderr.contains("not valid Python")
-            && refused.stderr.contains("skip_script_validation"),
+            && refused.stderr.contains("--skip-script-validation"),
         "{}",
         refused.stderr
     );

@@ -135,6 +135,17 @@ pub struct WriteArgs {
     pub no_wait: NoWait,
 }
 
+/// What a deployment's create and update take besides the file: `--set`, `--no-wait` and
+/// `--skip-script-validation`.
+#[derive(Clone, Debug, Default, Args)]
+pub struct DeploymentWriteArgs {
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Do not check the local scoring script's Python syntax before uploading it.
+    #[arg(long)]
+    pub skip_script_validation: bool,
+}
+
 /// `--yes` and `--no-wait` of a delete.
 #[derive(Clone, Copy, Debug, Default, Args)]
 pub struct DeleteArgs {
@@ -280,11 +291,8 @@ pub enum DeploymentCommand {
         /// Send all of the endpoint's traffic to this deployment once it is provisioned.
         #[arg(long)]
         all_traffic: bool,
-        /// Do not check the local scoring script's Python syntax before uploading it.
-        #[arg(long)]
-        skip_script_validation: bool,
         #[command(flatten)]
-        write: WriteArgs,
+        write: DeploymentWriteArgs,
     },
     /// Update a deployment (from a file or `--set`).
     #[command(
@@ -300,11 +308,8 @@ pub enum DeploymentCommand {
         /// Name of the endpoint.
         #[arg(long, short = 'e')]
         endpoint_name: Option<String>,
-        /// Do not check the local scoring script's Python syntax before uploading it.
-        #[arg(long)]
-        skip_script_validation: bool,
         #[command(flatten)]
-        write: WriteArgs,
+        write: DeploymentWriteArgs,
     },
     /// Show a deployment.
     #[command(

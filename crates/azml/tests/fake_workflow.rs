@@ -503,17 +503,22 @@ async fn workspace_comes_from_flags_then_environment_then_az_defaults_then_confi
     assert_eq!(fake.count_where(|r| r.path.contains("/wrong-ws/")), 0);
 }
 
+/// The seed's model, environment and endpoint, created with azml.
+fn with_model_environment_and_endpoint(p: &Project) {
+    p.azml(&["model", "create", "-f", "model.yml"]).ok();
+    p.azml(&["environment", "create", "-f", "environment.yml"])
+        .ok();
+    p.azml(&["online-endpoint", "create", "-f", "endpoint.yml"])
+        .ok();
+}
+
 /// A scoring script that is not valid Python is refused before anything is uploaded (exit 2,
 /// the hint names the flag); `--skip-script-validation` deploys it anyway, as az does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_scoring_script_deploys_only_with_skip_script_validation() {
     let fake = FakeWorkspace::start().await;
     let p = project(&fake);
-    p.azml(&["model", "create", "-f", "model.yml"]).ok();
-    p.azml(&["environment", "create", "-f", "environment.yml"])
-        .ok();
-    p.azml(&["online-endpoint", "create", "-f", "endpoint.yml"])
-        .ok();
+    with_model_environment_and_endpoint(&p);
     let code = p.path().join("broken-scoring");
     std::fs::create_dir_all(&code).unwrap();
     std::fs::write(
@@ -563,11 +568,7 @@ async fn a_broken_scoring_script_deploys_only_with_skip_script_validation() {
 async fn autoscale_update_changes_counts_enabled_and_tags_and_keeps_the_rules() {
     let fake = FakeWorkspace::start().await;
     let p = project(&fake);
-    p.azml(&["model", "create", "-f", "model.yml"]).ok();
-    p.azml(&["environment", "create", "-f", "environment.yml"])
-        .ok();
-    p.azml(&["online-endpoint", "create", "-f", "endpoint.yml"])
-        .ok();
+    with_model_environment_and_endpoint(&p);
     p.azml(&["online-deployment", "create", "-f", "blue.yml"])
         .ok();
     let blue = format!(

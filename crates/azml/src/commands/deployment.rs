@@ -5,7 +5,7 @@ use azure_ai_ml::{ContainerType, OnlineDeployment, OnlineDeploymentsGetLogsOptio
 use serde_json::{json, Value};
 
 use super::{confirm, load, overrides, wait_done, wait_model, Ctx};
-use crate::cli::{DeleteArgs, DeploymentArgs, DeploymentCommand, WriteArgs};
+use crate::cli::{DeleteArgs, DeploymentArgs, DeploymentCommand, DeploymentWriteArgs, WriteArgs};
 use crate::error::{CliError, CliResult};
 
 /// `transform_deployment_list`: what `az ml online-deployment list` prints per deployment.
@@ -38,8 +38,11 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             name,
             endpoint_name,
             all_traffic,
-            skip_script_validation,
-            write: WriteArgs { set, no_wait },
+            write:
+                DeploymentWriteArgs {
+                    write: WriteArgs { set, no_wait },
+                    skip_script_validation,
+                },
         } => {
             let o = overrides(
                 &set.set,
@@ -102,8 +105,11 @@ pub async fn run(ctx: &Ctx, command: DeploymentCommand) -> CliResult<()> {
             file,
             name,
             endpoint_name,
-            skip_script_validation,
-            write: WriteArgs { set, no_wait },
+            write:
+                DeploymentWriteArgs {
+                    write: WriteArgs { set, no_wait },
+                    skip_script_validation,
+                },
         } => {
             let (client, bar);
             let mut deployment: OnlineDeployment = match &file {

@@ -378,6 +378,11 @@ pub enum ModelCommand {
         #[arg(long, short = 'l')]
         label: Option<String>,
     },
+    /// Update a model version's mutable fields (description, tags, stage, …) with `--set`.
+    #[command(
+        after_help = "Example:\n  azml model update -n customer-churn-model -v 1 --set description=\"Churn model, retrained\" tags.team=ml"
+    )]
+    Update(AssetUpdateArgs),
     /// List models, or the versions of one.
     #[command(after_help = "Example:\n  azml model list -o table")]
     List {
@@ -450,27 +455,27 @@ pub struct ModelFields {
     pub set: SetArgs,
 }
 
-/// `--name` and `--version` or `--label` of show.
+/// `--name --version --set …` of `model update` and `environment update`.
 #[derive(Clone, Debug, Args)]
-pub struct AssetVersionArgs {
+pub struct AssetUpdateArgs {
     /// Name.
     #[arg(long, short = 'n')]
     pub name: String,
     /// Version.
     #[arg(long, short = 'v')]
-    pub version: Option<String>,
-    /// Label (`latest`).
-    #[arg(long, short = 'l')]
-    pub label: Option<String>,
+    pub version: String,
+    #[command(flatten)]
+    pub set: SetArgs,
 }
 
-/// `--name [--version] [--label]` of archive / restore.
+/// `--name [--version] [--label]` of show, archive and restore.
 #[derive(Clone, Debug, Args)]
 pub struct AssetRefArgs {
     /// Name.
     #[arg(long, short = 'n')]
     pub name: String,
-    /// Version (default: the whole asset).
+    /// Version (show needs it or --label; archive and restore without either act on the whole
+    /// asset).
     #[arg(long, short = 'v')]
     pub version: Option<String>,
     /// Label (`latest`).
@@ -494,7 +499,12 @@ pub enum EnvironmentCommand {
     },
     /// Show an environment version.
     #[command(after_help = "Example:\n  azml environment show -n churn-model-env -v 1")]
-    Show(AssetVersionArgs),
+    Show(AssetRefArgs),
+    /// Update an environment version's mutable fields (description, tags) with `--set`.
+    #[command(
+        after_help = "Example:\n  azml environment update -n churn-model-env -v 1 --set tags.team=ml"
+    )]
+    Update(AssetUpdateArgs),
     /// List environments, or the versions of one.
     #[command(after_help = "Example:\n  azml environment list -o table")]
     List {

@@ -659,3 +659,58 @@ async fn autoscale_update_changes_counts_enabled_and_tags_and_keeps_the_rules() 
         nothing.stderr
     );
 }
+
+/// `model update` / `environment update` change a version's description and tags in place (az's
+/// GET, `--set`, PUT): the version and its files stay, `show` reads the change back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_and_environment_update_change_description_and_tags_in_place() {
+    let fake = FakeWorkspace::start().await;
+    let p = project(&fake);
+    with_model_environment_and_endpoint(&p);
+    let before = p
+        .azml(&["model", "show", "-n", "customer-churn-model", "-v", "1"])
+        .ok()
+        .json();
+    let updated = p
+        .azml(&[
+            "model",
+            "update",
+            "-n",
+            "customer-churn-model",
+            "-v",
+            "1",
+            "--set",
+            "description=Retrained monthly",
+            "tags.team=ml",
+        ])
+        .ok()
+        .json();
+    assert_eq!(updated["description"], "Retrained monthly", "{updated}");
+    assert_eq!(updated["tags"], json!({"team": "ml"}), "{updated}");
+    assert_eq!(updated["version"], "1");
+    assert_eq!(updated["path"], before["path"]);
+    let shown = p
+        .azml(&["model", "show", "-n", "customer-churn-model", "-v", "1"])
+        .ok()
+        .json();
+    assert_eq!(shown["description"], "Retrained monthly");
+
+    let env = p
+        .azml(&[
+            "environment",
+            "update",
+            "-n",
+            "churn-model-env",
+            "-v",
+            "1",
+            "--set",
+            "tags.team=ml",
+        ])
+        .ok()
+        .json();
+    assert_eq!(env["tags"], json!({"team": "ml"}), "{env}");
+    assert_eq!(env["version"], "1");
+
+    let nothing = p.azml(&["model", "update", "-n", "customer-churn-model", "-v", "1"]);
+    assert_eq!(nothing.code, 2, "{nothing:?}");
+}

@@ -4,13 +4,13 @@
 
 use std::future::Future;
 
-use azure_ai_ml::yaml::{Overrides, ToDict};
+use azure_ai_ml::yaml::{with_overrides, Overrides, ToDict};
 use azure_ai_ml::{EnvironmentOperations, ListViewType, MLClient, ModelOperations};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{collect, overrides, tag_overrides, Ctx};
-use crate::cli::{AssetRefArgs, AssetVersionArgs};
+use crate::cli::{AssetRefArgs, AssetUpdateArgs};
 use crate::error::{CliError, CliResult};
 
 /// The asset kinds with versions, archiving and labels.
@@ -79,6 +79,23 @@ impl AssetOps {
             }
             (Self::Environments(ops), None) => {
                 dicts(collect(ops.list_containers(view, None)?, limit).await?)
+            }
+        })
+    }
+
+    /// Applies `overrides` to a version and registers it again (its mutable fields change; the
+    /// service refuses changes to the others), as its dict.
+    async fn update(&self, name: &str, version: &str, overrides: &Overrides) -> CliResult<Value> {
+        Ok(match self {
+            Self::Models(ops) => {
+                let current = ops.get(name, version, None).await?;
+                let changed = with_overrides(&current, overrides)?;
+                ops.create_or_update(&changed, None).await?.to_dict()
+            }
+            Self::Environments(ops) => {
+                let current = ops.get(name, version, None).await?;
+                let changed = with_overrides(&current, overrides)?;
+                ops.create_or_update(&changed, None).await?.to_dict()
             }
         })
     }
@@ -158,7 +175,7 @@ where
 }
 
 /// `show`: a version (`-v`) or the latest (`-l latest`).
-pub(super) async fn show(ctx: &Ctx, kind: AssetKind, args: AssetVersionArgs) -> CliResult<()> {
+pub(super) async fn show(ctx: &Ctx, kind: AssetKind, args: AssetRefArgs) -> CliResult<()> {
     let ops = kind.ops(&ctx.client().await?);
     let latest = ops.latest_version(&args.name);
     let version = version_or_label(args.version, args.label, latest).await?;
@@ -184,6 +201,18 @@ pub(super) async fn list(ctx: &Ctx, kind: AssetKind, query: ListQuery<'_>) -> Cl
         .list(query.name, query.stage, view, query.max_results)
         .await?;
     ctx.print(Value::Array(dicts.iter().map(query.row).collect()))
+}
+
+/// `update`: `--set` on one version (az's generic update: GET, set, PUT).
+pub(super) async fn update(ctx: &Ctx, kind: AssetKind, args: AssetUpdateArgs) -> CliResult<()> {
+    if args.set.set.is_empty() {
+        return Err(CliError::usage(
+            "nothing to update: give --set, e.g. --set description=\"...\"",
+        ));
+    }
+    let overrides = overrides(&args.set.set, &[])?;
+    let ops = kind.ops(&ctx.client().await?);
+    ctx.print(ops.update(&args.name, &args.version, &overrides).await?)
 }
 
 /// `archive` / `restore` of a version (`-v`, `-l latest`) or of the whole asset.

@@ -48,6 +48,7 @@ pub async fn run(ctx: &Ctx, command: EnvironmentCommand) -> CliResult<()> {
             .await
         }
         EnvironmentCommand::Show(args) => asset::show(ctx, AssetKind::Environment, args).await,
+        EnvironmentCommand::Update(args) => asset::update(ctx, AssetKind::Environment, args).await,
         EnvironmentCommand::List {
             name,
             max_results,

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::asset::{self, create_overrides, register, AssetKind, ListQuery};
 use super::{load, Ctx};
-use crate::cli::{AssetVersionArgs, ModelCommand};
+use crate::cli::{AssetRefArgs, ModelCommand};
 use crate::error::{CliError, CliResult};
 
 /// `transform_model_list`: what `az ml model list` prints per model (a container has
@@ -58,7 +58,7 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
             label,
         } => {
             // The flags are the environment's, but declared here: `--name`'s help names the model.
-            let args = AssetVersionArgs {
+            let args = AssetRefArgs {
                 name,
                 version,
                 label,
@@ -82,6 +82,7 @@ pub async fn run(ctx: &Ctx, command: ModelCommand) -> CliResult<()> {
             };
             asset::list(ctx, AssetKind::Model, query).await
         }
+        ModelCommand::Update(args) => asset::update(ctx, AssetKind::Model, args).await,
         ModelCommand::Archive(args) => asset::archive(ctx, AssetKind::Model, args, true).await,
         ModelCommand::Restore(args) => asset::archive(ctx, AssetKind::Model, args, false).await,
         ModelCommand::Download {

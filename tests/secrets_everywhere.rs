@@ -10,6 +10,10 @@
 #![cfg(feature = "testing")]
 
 mod support;
+// The tutorial's values as the examples send them (only `deployment` and `ENDPOINT` are used).
+#[allow(dead_code)]
+#[path = "../examples/common/spec.rs"]
+mod spec;
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -23,10 +27,11 @@ use azure_ai_ml::testing::{
 use azure_ai_ml::{
     AuthMode, CodeConfiguration, ContainerType, DataCollector, DeploymentCollection, Environment,
     InvokeRequest, KeyType, MLClient, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model,
-    OnlineDeploymentsGetLogsOptions, ProbeSettings,
+    OnlineDeploymentsGetLogsOptions,
 };
 use futures::TryStreamExt;
 use serde_json::{json, Value};
+use spec::ENDPOINT;
 use support::{TutorialFiles, SAMPLE};
 
 // ---- capture -------------------------------------------------------------------------------
@@ -227,8 +232,7 @@ fn the_leak_finder_finds_leaks() {
 
 // ---- the flow ------------------------------------------------------------------------------
 
-const ENDPOINT: &str = "churn-prediction-v1";
-
+/// The tutorial's deployment `name` (the examples' own, `examples/common/spec.rs`) on `endpoint`.
 fn deployment(
     files: &TutorialFiles,
     endpoint: &str,
@@ -236,19 +240,7 @@ fn deployment(
     model: &str,
     env: &str,
 ) -> ManagedOnlineDeployment {
-    ManagedOnlineDeployment::new(name)
-        .endpoint_name(endpoint)
-        .model(model)
-        .environment(env)
-        .code_configuration(CodeConfiguration::new(files.p("scoring"), "score.py"))
-        .instance_type("Standard_DS3_v2")
-        .instance_count(1)
-        .liveness_probe(
-            ProbeSettings::new()
-                .initial_delay(30)
-                .period(10)
-                .failure_threshold(3),
-        )
+    spec::deployment(name, model, env, &files.p("scoring")).endpoint_name(endpoint)
 }
 
 async fn create_endpoint(
